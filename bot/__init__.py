@@ -1,0 +1,1 @@
+"""Hip Coach: a chat coach that keeps runners' hips loose."""

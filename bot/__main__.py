@@ -1,0 +1,84 @@
+"""Command line: ``python -m bot`` (also installed as ``hipcoach``)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Sequence
+
+from bot.config import SettingsError, load_settings
+from bot.content import ContentError, load_content
+from bot.logging_setup import setup_logging
+from bot.storage.migrations import DatabaseBehind
+
+EXIT_CONFIG = 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="hipcoach", description="Hip Coach: a chat coach that keeps runners' hips loose."
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    console = commands.add_parser(
+        "console", help="chat with the coach in this terminal", description="Chat with the coach "
+        "in this terminal, on the configured database. Reads from a pipe too."
+    )
+    console.add_argument("--user", default="runner", help="who you are in the chat")
+    commands.add_parser(
+        "run", help="start the bot",
+        description="Start the platforms whose tokens are set; with none, the terminal chat.",
+    )
+    commands.add_parser(
+        "migrate", help="bring the database up to date",
+        description="Apply Alembic migrations up to head. Safe to run again.",
+    )
+    commands.add_parser(
+        "check-content", help="validate content/",
+        description="Load and validate every content file; prints what is wrong.",
+    )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        print(exc, file=sys.stderr)
+        return EXIT_CONFIG
+    level = settings.log_level
+    if args.command == "console" and "log_level" not in settings.model_fields_set:
+        level = "WARNING"  # keep the chat readable unless asked otherwise
+    setup_logging(level, secrets=settings_secrets(settings))
+    from bot import app
+
+    try:
+        if args.command == "check-content":
+            content = load_content(settings.content_dir)
+            print(f"content OK: {len(content.drills.drills)} drills, {content.directory}")
+        elif args.command == "migrate":
+            revision = asyncio.run(app.migrate(settings))
+            print(f"database at migration {revision}")
+        elif args.command == "console":
+            asyncio.run(app.run_bot(settings, console_user=args.user))
+        else:
+            asyncio.run(app.run_bot(settings))
+    except (ContentError, DatabaseBehind) as exc:
+        print(exc, file=sys.stderr)
+        return EXIT_CONFIG
+    except KeyboardInterrupt:
+        print("\nBye!", file=sys.stderr)
+    return 0
+
+
+def settings_secrets(settings: object) -> list[str]:
+    """Every secret-valued setting, so logs can scrub it."""
+    from pydantic import SecretStr
+
+    values = [getattr(settings, name) for name in type(settings).model_fields]  # type: ignore[attr-defined]
+    return [v.get_secret_value() for v in values if isinstance(v, SecretStr)]
+
+
+if __name__ == "__main__":
+    sys.exit(main())

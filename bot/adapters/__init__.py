@@ -1,0 +1,1 @@
+"""Platform adapters: they translate between a platform and the core, and nothing else."""

@@ -1,0 +1,162 @@
+"""The terminal chat: the same coach, typed at a prompt or fed from a pipe.
+
+Choices are printed as numbered lines (``[1] Done``); typing the number or the label
+presses the button. Documents (the data export) are written to a file.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import os
+import stat
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import TextIO
+
+from bot.core.messages import (
+    Choice,
+    ChoiceMade,
+    Command,
+    ConversationKey,
+    Event,
+    Inbound,
+    Outcome,
+    Platform,
+    Reply,
+    Text,
+)
+from bot.core.ports import Capabilities, Handler
+
+CHAT_ID = "console"
+MAX_LINE_BYTES = 1 << 20
+
+
+async def read_lines(stream: TextIO) -> AsyncIterator[str]:
+    """Lines from ``stream`` without blocking the event loop on a terminal or a pipe.
+
+    A pipe or terminal is read through the loop (no thread, so Ctrl-C stays prompt);
+    regular files and in-memory streams can't block, so they are read directly.
+    """
+    try:
+        fd = stream.fileno()
+        mode = os.fstat(fd).st_mode
+    except (OSError, io.UnsupportedOperation):
+        for line in stream:
+            yield line
+        return
+    if stat.S_ISREG(mode):
+        for line in stream:
+            yield line
+        return
+    loop = asyncio.get_running_loop()
+    reader = asyncio.StreamReader(limit=MAX_LINE_BYTES)
+    transport, _ = await loop.connect_read_pipe(
+        lambda: asyncio.StreamReaderProtocol(reader), stream
+    )
+    try:
+        while True:
+            try:
+                raw = await reader.readline()
+            except ValueError:  # a line longer than the limit: drop it, keep reading
+                raw = b"\n"
+            if not raw:
+                return
+            yield raw.decode("utf-8", errors="replace")
+    finally:
+        transport.close()
+        os.set_blocking(fd, True)  # leave the shell's terminal as we found it
+
+
+def parse_line(line: str, choices: tuple[Choice, ...]) -> Event:
+    """Map a typed line to a command, a button press or free text."""
+    stripped = line.strip()
+    if stripped.startswith("/") and len(stripped) > 1:
+        name, _, args = stripped[1:].partition(" ")
+        return Command(name=name.lower(), args=args.strip())
+    if stripped.isdigit() and 1 <= int(stripped) <= len(choices):
+        return ChoiceMade(choices[int(stripped) - 1].payload)
+    for choice in choices:
+        if stripped.casefold() == choice.label.casefold():
+            return ChoiceMade(choice.payload)
+    return Text(line)
+
+
+def render(reply: Reply) -> str:
+    lines = [reply.text]
+    if reply.image is not None:
+        lines.append(f"[image: {reply.image.alt}]")
+    lines += [f"  [{n}] {choice.label}" for n, choice in enumerate(reply.choices, start=1)]
+    return "\n".join(lines)
+
+
+class TerminalAdapter:
+    name = Platform.TERMINAL.value
+    capabilities = Capabilities(
+        buttons=False, edits=False, images=False, ephemeral=False, documents=True
+    )
+
+    def __init__(
+        self,
+        handler: Handler,
+        *,
+        user: str = "runner",
+        stdin: TextIO | None = None,
+        stdout: TextIO | None = None,
+        export_dir: Path = Path("data/exports"),
+    ) -> None:
+        self.handler = handler
+        self.key = ConversationKey(Platform.TERMINAL.value, CHAT_ID, user)
+        self.stdin = stdin or sys.stdin
+        self.stdout = stdout or sys.stdout
+        self.export_dir = export_dir
+        self.echo_input = not self.stdin.isatty()
+        # The most recent buttons shown; numbers typed refer to these.
+        self.choices: tuple[Choice, ...] = ()
+
+    async def start(self) -> None:
+        """Nothing to connect; the conversation runs in ``run``."""
+
+    async def stop(self) -> None:
+        """Nothing to disconnect."""
+
+    async def send(self, key: ConversationKey, reply: Reply, *, bulk: bool = False) -> None:
+        """Print a message that arrives on its own (a reminder)."""
+        self._show(reply)
+
+    async def run(self) -> None:
+        """Read lines until end of input, handling each before reading the next."""
+        self._print("Hip Coach in your terminal. Type /start to begin, /help for commands, "
+                    "Ctrl-D to leave.")
+        async for raw in read_lines(self.stdin):
+            line = raw.rstrip("\n")
+            if self.echo_input:
+                self._print(f"> {line}")
+            outcome = await self.handler(
+                Inbound(key=self.key, event=parse_line(line, self.choices), is_private=True)
+            )
+            self._show_outcome(outcome)
+
+    def _show_outcome(self, outcome: Outcome) -> None:
+        if outcome.notice and not outcome.replies:
+            self._print(f"({outcome.notice})")
+        elif outcome.notice and outcome.notice != outcome.replies[0].text:
+            self._print(f"({outcome.notice})")
+        for reply in outcome.replies:
+            self._show(reply)
+
+    def _show(self, reply: Reply) -> None:
+        if reply.document is not None:
+            self.export_dir.mkdir(parents=True, exist_ok=True)
+            path = self.export_dir / reply.document.filename
+            path.write_bytes(reply.document.data)
+            self._print(f"{reply.text}\n[saved to {path}]")
+        else:
+            self._print(render(reply))
+        if reply.choices:
+            self.choices = reply.choices
+
+    def _print(self, text: str) -> None:
+        self.stdout.write(text + "\n\n")
+        self.stdout.flush()

@@ -1,0 +1,46 @@
+"""The root content model: everything the coach knows and says, loaded once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.content.drills import DrillBook, Routine, Safety, Sources
+from bot.content.texts import CoreTexts
+
+
+@dataclass(frozen=True, slots=True)
+class Content:
+    directory: Path
+    sources: Sources
+    drills: DrillBook
+    routine: Routine
+    safety: Safety
+    texts: CoreTexts
+
+    def cross_check(self) -> list[str]:
+        """References between files; each problem names file and field."""
+        problems: list[str] = []
+        known = set(self.sources)
+
+        def need_source(where: str, source_id: str | None) -> None:
+            if source_id is not None and source_id not in known:
+                problems.append(f"{where}: unknown source {source_id!r} (see sources.yaml)")
+
+        need_source("drills.yaml: placement.source", self.drills.placement.source)
+        for index, drill in enumerate(self.drills.drills):
+            need_source(f"drills.yaml: drills.{index}.source", drill.source)
+            need_source(f"drills.yaml: drills.{index}.gentle.source", drill.gentle.source)
+            need_source(f"drills.yaml: drills.{index}.standard.source", drill.standard.source)
+        drill_ids = {drill.id for drill in self.drills.drills}
+        for index, drill_id in enumerate(self.routine.drills):
+            if drill_id not in drill_ids:
+                problems.append(f"routines.yaml: drills.{index}: unknown drill {drill_id!r}")
+        for name, note in (
+            ("disclaimer", self.safety.disclaimer),
+            ("sharp_pain", self.safety.sharp_pain),
+            ("very_sore", self.safety.very_sore),
+        ):
+            for source_id in note.sources:
+                need_source(f"safety.yaml: {name}.sources", source_id)
+        return problems

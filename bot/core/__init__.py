@@ -1,0 +1,1 @@
+"""The platform-neutral conversation core. Nothing here imports telegram or discord."""

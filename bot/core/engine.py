@@ -1,0 +1,262 @@
+"""The coach: turns one inbound event into replies, one conversation at a time.
+
+Each event is handled in a single database transaction: load the user and the
+conversation's saved state, let the flow decide, save the new state together with
+whatever the flow wrote, commit. A new process on the same database therefore picks
+up exactly where the user was.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import weakref
+from collections.abc import Sequence
+from datetime import timedelta
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.content import Content, ContentError
+from bot.core import payloads
+from bot.core.flows import all_flows
+from bot.core.flows.base import Flow
+from bot.core.flows.onboarding import send_disclaimer, send_menu
+from bot.core.messages import ChoiceMade, Command, ConversationKey, Inbound, Outcome, Reply, Text
+from bot.core.ports import Clock, CommandSpec, SystemClock
+from bot.core.state import FlowState
+from bot.core.turn import Turn
+from bot.storage.repository import ConversationRepository, UserRepository
+
+log = logging.getLogger(__name__)
+
+MAX_TEXT = 2000
+MAX_REDIRECTS = 3
+_COMMAND_NAME = re.compile(r"^[a-z0-9_]{1,32}$")
+# Control characters (but not newline or tab) are dropped from typed text.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+class Coach:
+    """The platform-neutral conversation core.
+
+    ``handle`` is the single entry point for adapters. Events for one conversation are
+    handled strictly in order; different conversations run concurrently.
+    """
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        content: Content,
+        *,
+        clock: Clock | None = None,
+        idle_after: timedelta = timedelta(hours=2),
+        flows: Sequence[Flow] | None = None,
+    ) -> None:
+        self.sessions = sessions
+        self.content = content
+        self.clock = clock or SystemClock()
+        self.idle_after = idle_after
+        self.flows = list(flows if flows is not None else all_flows())
+        self._by_command = {c: flow for flow in self.flows for c in flow.commands}
+        self._by_name = {flow.name: flow for flow in self.flows}
+        self._text_commands = {c for flow in self.flows for c in flow.text_commands}
+        self._locks: weakref.WeakValueDictionary[ConversationKey, asyncio.Lock] = (
+            weakref.WeakValueDictionary()
+        )
+        self._check_content()
+
+    def _check_content(self) -> None:
+        described = self.content.texts.commands
+        missing = [c for c in [*self._by_command, "cancel"] if c not in described]
+        unknown = [c for c in described if c not in self._by_command and c != "cancel"]
+        menu = [c for c in self.content.texts.menu if c not in self._by_command]
+        problems = [f"texts/core.yaml: commands: no description for /{c}" for c in missing]
+        problems += [f"texts/core.yaml: commands.{c}: no such command" for c in unknown]
+        problems += [f"texts/core.yaml: menu.{c}: no such command" for c in menu]
+        if problems:
+            raise ContentError("\n".join(problems))
+
+    def commands(self) -> list[CommandSpec]:
+        """Every command with its description, for platform command menus."""
+        return [
+            CommandSpec(name, description, takes_text=name in self._text_commands)
+            for name, description in self.content.texts.commands.items()
+        ]
+
+    async def mark_unreachable(
+        self, platform: str, *, user_id: str | None = None, chat_id: str | None = None
+    ) -> None:
+        """The platform refused delivery to a user or chat: stop sending there.
+
+        A later /start from the user clears the mark.
+        """
+        now = self.clock.now()
+        async with self.sessions() as session, session.begin():
+            if user_id is not None:
+                await UserRepository(session).mark_unreachable(platform, user_id, now)
+        log.info("marked_unreachable platform=%s", platform)
+
+    async def handle(self, inbound: Inbound) -> Outcome:
+        lock = self._locks.get(inbound.key)
+        if lock is None:
+            lock = self._locks.setdefault(inbound.key, asyncio.Lock())
+        async with lock:
+            try:
+                return await self._handle_once_or_retry(inbound)
+            except Exception:
+                log.exception(
+                    "handler_failed platform=%s event=%s",
+                    inbound.key.platform,
+                    type(inbound.event).__name__,
+                )
+                error = self.content.texts.common.error
+                return Outcome(replies=(Reply(error),), notice=error, accepted=False)
+
+    async def _handle_once_or_retry(self, inbound: Inbound) -> Outcome:
+        # Two first messages from one user in two chats can race to create the user row.
+        try:
+            return await self._handle(inbound)
+        except IntegrityError:
+            log.info("retrying_after_conflict platform=%s", inbound.key.platform)
+            return await self._handle(inbound)
+
+    async def _handle(self, inbound: Inbound) -> Outcome:
+        key = inbound.key
+        now = self.clock.now()
+        async with self.sessions() as session, session.begin():
+            user = await UserRepository(session).get_or_create(key.platform, key.user_id, now)
+            conversations = ConversationRepository(session)
+            row = await conversations.load(key)
+            state = FlowState.from_json(row.state if row else None)
+            turn = Turn(
+                key=key,
+                is_private=inbound.is_private,
+                now=now,
+                content=self.content,
+                user=user,
+                state=state,
+                _session=session,
+            )
+            expired = row is not None and not state.idle and now - row.updated_at > self.idle_after
+            accepted = await self._dispatch(turn, inbound, expired)
+            await self._follow_redirects(turn)
+            turn.settle_nonce()
+            if not turn.forgotten:
+                await conversations.save(key, row, user, turn.state.to_json(), now)
+        for callback in turn.after_commit:
+            await callback()
+        return Outcome(replies=tuple(turn.replies), notice=turn.notice, accepted=accepted)
+
+    # --- dispatch ---
+    async def _dispatch(self, turn: Turn, inbound: Inbound, expired: bool) -> bool:
+        event = inbound.event
+        if expired:
+            await self._leave(turn, "expired")
+            if not isinstance(event, Command):
+                send_menu(turn, self.content.texts.common.idle_reset)
+                return not isinstance(event, ChoiceMade)
+        if isinstance(event, Command):
+            await self._command(turn, event.name.lower(), event.args)
+            return True
+        if isinstance(event, ChoiceMade):
+            return await self._choice(turn, event.payload)
+        await self._text(turn, event)
+        return True
+
+    async def _command(self, turn: Turn, name: str, args: str) -> None:
+        common = self.content.texts.common
+        if not _COMMAND_NAME.match(name):
+            turn.say(common.unknown_command.format(command=_printable(name)[:32]))
+            return
+        if name == "cancel":
+            if turn.state.idle:
+                turn.say(common.nothing_to_cancel)
+            else:
+                await self._leave(turn, "cancelled")
+                turn.say(common.cancelled)
+            return
+        flow = self._by_command.get(name)
+        if flow is None:
+            turn.say(common.unknown_command.format(command=name))
+            return
+        if turn.user.disclaimer_accepted_at is None and name not in flow.open_commands:
+            await self._leave(turn, "switched")
+            turn.say(self.content.texts.start.must_accept)
+            send_disclaimer(turn, then=name, args=_clean(args)[:MAX_TEXT])
+            return
+        if turn.state.flow not in (None, flow.name):
+            await self._leave(turn, "switched")
+        await flow.command(turn, name, _clean(args)[:MAX_TEXT])
+
+    async def _choice(self, turn: Turn, token: str) -> bool:
+        common = self.content.texts.common
+        payload = payloads.decode(token)
+        if payload is None:
+            turn.notice = common.unknown_button
+            send_menu(turn)
+            return False
+        if payload.owner != payloads.owner_tag(turn.key.user_id):
+            turn.notice = common.foreign_button
+            return False
+        if payload.is_global:
+            flow = next(
+                (f for f in self.flows if payload.action.startswith(f.global_prefixes)), None
+            )
+            if flow is None:
+                turn.notice = common.unknown_button
+                send_menu(turn)
+                return False
+            await flow.global_choice(turn, payload.action)
+            return turn.notice is None
+        current = self._by_name.get(turn.state.flow or "")
+        if current is None or payload.scope != turn.state.nonce:
+            turn.notice = common.expired_button
+            if current is None:
+                send_menu(turn, common.expired_button)
+            else:
+                await current.reprompt(turn)
+            return False
+        await current.choice(turn, payload.action)
+        return True
+
+    async def _text(self, turn: Turn, event: Text) -> None:
+        common = self.content.texts.common
+        text = _clean(event.text)
+        if len(text) > MAX_TEXT:
+            turn.say(common.too_long.format(limit=MAX_TEXT))
+            return
+        if not text:
+            turn.say(common.empty_text)
+            return
+        current = self._by_name.get(turn.state.flow or "")
+        if current is not None:
+            await current.text(turn, text)
+            return
+        for flow in self.flows:
+            if await flow.claims_text(turn, text):
+                return
+        send_menu(turn, common.free_text)
+
+    async def _follow_redirects(self, turn: Turn) -> None:
+        for _ in range(MAX_REDIRECTS):
+            if turn.redirected_to is None:
+                return
+            name, args = turn.redirected_to
+            turn.redirected_to = None
+            await self._command(turn, name, args)
+
+    async def _leave(self, turn: Turn, reason: str) -> None:
+        current = self._by_name.get(turn.state.flow or "")
+        if current is not None:
+            await current.leave(turn, reason)
+        turn.finish()
+
+
+def _clean(text: str) -> str:
+    return _CONTROL.sub("", text).strip()
+
+
+def _printable(text: str) -> str:
+    return "".join(ch for ch in text if ch.isprintable())

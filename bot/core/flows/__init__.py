@@ -1,0 +1,12 @@
+"""Every flow the coach offers, in the order the engine consults them."""
+
+from __future__ import annotations
+
+from bot.core.flows.base import Flow
+from bot.core.flows.onboarding import Onboarding
+from bot.core.flows.privacy import Privacy
+from bot.core.flows.warmup import Warmup
+
+
+def all_flows() -> list[Flow]:
+    return [Onboarding(), Warmup(), Privacy()]

@@ -1,0 +1,64 @@
+"""Protocols the core needs from the outside world, and the one it offers adapters."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Protocol
+
+from bot.core.messages import ConversationKey, Inbound, Outcome, Reply
+
+Handler = Callable[[Inbound], Awaitable[Outcome]]
+"""What an adapter calls for every inbound event; the core's single entry point."""
+
+
+class Clock(Protocol):
+    def now(self) -> datetime:
+        """The current time, timezone-aware, in UTC."""
+        ...
+
+
+class SystemClock:
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class Capabilities:
+    buttons: bool
+    edits: bool
+    images: bool
+    ephemeral: bool
+    documents: bool
+
+
+@dataclass(frozen=True, slots=True)
+class CommandSpec:
+    """A command as shown in a platform's command menu."""
+
+    name: str
+    description: str
+    takes_text: bool = False
+
+
+class Unreachable(Exception):
+    """The platform refuses to deliver to this chat (blocked, kicked, DMs closed)."""
+
+
+class Adapter(Protocol):
+    """A platform connection.
+
+    Lifecycle: ``start()`` once, then ``send`` any number of times, then ``stop()``.
+    ``send`` raises :class:`Unreachable` when the platform says the chat is gone;
+    ``bulk`` sends (reminders) yield to interactive replies.
+    """
+
+    name: str
+    capabilities: Capabilities
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+    async def send(self, key: ConversationKey, reply: Reply, *, bulk: bool = False) -> None: ...

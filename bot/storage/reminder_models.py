@@ -1,0 +1,47 @@
+"""Tables for pre-run reminders and their deliveries."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Date, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from bot.storage.base import Base, UTCDateTime
+
+
+class Reminder(Base):
+    """A reminder rule in the runner's local time; ``next_fire_at`` is derived, in UTC."""
+
+    __tablename__ = "reminders"
+    __table_args__ = (Index("ix_reminders_status_next_fire_at", "status", "next_fire_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    chat_id: Mapped[str] = mapped_column(String(64))
+    # Weekdays as digits, Monday=0 ("024" = Mon, Wed, Fri); empty for a one-off.
+    weekdays: Mapped[str] = mapped_column(String(7))
+    once_on: Mapped[date | None] = mapped_column(Date)
+    run_time: Mapped[str] = mapped_column(String(5))  # local "HH:MM"
+    lead_minutes: Mapped[int] = mapped_column(Integer)
+    time_zone: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16))  # active | paused | done
+    paused_reason: Mapped[str | None] = mapped_column(String(16))
+    next_fire_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class ReminderDelivery(Base):
+    """One claimed occurrence of a reminder; the unique key makes delivery at most once."""
+
+    __tablename__ = "reminder_deliveries"
+    __table_args__ = (UniqueConstraint("reminder_id", "occurrence_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    reminder_id: Mapped[int] = mapped_column(ForeignKey("reminders.id", ondelete="CASCADE"))
+    occurrence_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    claimed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    status: Mapped[str] = mapped_column(String(16))  # claimed | sent | late | skipped | failed

@@ -1,0 +1,1006 @@
+"""A local stand-in for Discord's REST API and gateway, for the real discord.py to talk to.
+
+It listens on 127.0.0.1 (a free port). The gateway speaks JSON text frames without
+compression: HELLO, IDENTIFY, READY (with a local ``resume_gateway_url``), heartbeat
+ACK, RESUME, GUILD_CREATE. The REST side serves what the coach uses: the bot user, the
+application, global and guild commands, interaction callbacks, follow-up webhooks, DM
+channels and channel messages. Every request is recorded and checked against Discord's
+documented limits and, when the OpenAPI spec is beside the repository, its request
+schemas (see :mod:`tests.standins.discord_rules`); a broken rule is recorded as a
+violation and answered 400, as Discord would.
+
+Tests play the users: they run slash commands and press buttons, in a DM or the guild's
+channel, and can make the server answer 429 on a route, refuse DMs to a user (50007),
+refuse logins or drop the gateway connection. Each interaction's time from dispatch to
+its first callback is measured; a callback later than Discord's 3 s is a violation and
+answered 404 "Unknown interaction", as Discord would.
+
+Point discord.py at it with ``discord.http.Route.BASE = api.api_url`` and
+``discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(api.gateway_url)``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import secrets
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import WSMsgType, web
+
+from tests.standins.discord_objects import (
+    ALL_PERMISSIONS,
+    DM,
+    EPHEMERAL,
+    GUILD_TEXT,
+    LOADING,
+    Attachment,
+    DcChannel,
+    DcUser,
+    Snowflakes,
+    StoredMessage,
+    application_json,
+    guild_json,
+    member_json,
+    now_iso,
+)
+from tests.standins.discord_rules import (
+    SpecChecker,
+    check_commands,
+    check_message,
+    spec_checker,
+)
+
+DEFAULT_TOKEN = "MTA0NTk0Njg2.standin.discord-secret-token-value_0123456789"
+API_PREFIX = "/api/v10"
+INTERACTION_DEADLINE = 3.0
+HEARTBEAT_INTERVAL_MS = 41_250
+
+# Interaction and callback types.
+APPLICATION_COMMAND = 2
+MESSAGE_COMPONENT = 3
+CHANNEL_MESSAGE = 4
+DEFERRED_CHANNEL_MESSAGE = 5
+DEFERRED_UPDATE_MESSAGE = 6
+UPDATE_MESSAGE = 7
+
+# Routes answered without the bot token: they carry an interaction token instead.
+_TOKEN_IN_URL = ("/interactions/", "/webhooks/")
+
+
+@dataclass(slots=True)
+class Recorded:
+    """One REST request as the server saw it."""
+
+    method: str
+    route: str  # the route template, as in the OpenAPI spec
+    path: str
+    body: Any
+    files: list[Attachment]
+    status: int = 0
+    at: float = field(default_factory=time.monotonic)
+
+
+@dataclass(slots=True)
+class InteractionRecord:
+    """One interaction dispatched to the bot and what the bot did with it."""
+
+    id: int
+    token: str
+    type: int
+    user: DcUser
+    channel: DcChannel
+    name: str  # command name or custom_id
+    dispatched_at: float
+    pressed_message_id: int | None = None
+    first_response_at: float | None = None
+    response_types: list[int] = field(default_factory=list)
+    original_message_id: int | None = None
+    message_ids: list[int] = field(default_factory=list)  # messages created or edited
+
+    @property
+    def answered(self) -> bool:
+        return self.first_response_at is not None
+
+    @property
+    def latency(self) -> float | None:
+        if self.first_response_at is None:
+            return None
+        return self.first_response_at - self.dispatched_at
+
+
+@dataclass(slots=True)
+class _RateLimitRule:
+    method: str
+    route: str
+    times: int
+    retry_after: float
+    is_global: bool
+
+
+@dataclass(slots=True)
+class _Session:
+    ws: web.WebSocketResponse
+    session_id: str = ""
+    seq: int = 0
+    intents: int | None = None
+    resumed: bool = False
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, code: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+
+
+class DiscordStandIn:
+    def __init__(
+        self,
+        *,
+        token: str = DEFAULT_TOKEN,
+        spec: SpecChecker | None | bool = True,
+        heartbeat_interval_ms: int = HEARTBEAT_INTERVAL_MS,
+    ) -> None:
+        self.token = token
+        self._spec = spec_checker() if spec is True else (spec or None)
+        self._heartbeat_ms = heartbeat_interval_ms
+        self._ids = Snowflakes()
+        self.app_id = self._ids.next()
+        self.bot = DcUser(self._ids.next(), "Hip Coach", bot=True)
+        self.owner = DcUser(self._ids.next(), "club-owner")
+        self.guild_id = self._ids.next()
+        self.channel = DcChannel(self._ids.next(), GUILD_TEXT, self.guild_id, name="running")
+        self.users: dict[int, DcUser] = {self.owner.id: self.owner}
+        self.dm_channels: dict[int, DcChannel] = {}  # by user id
+        self.messages: dict[int, StoredMessage] = {}
+        self.requests: list[Recorded] = []
+        self.violations: list[str] = []
+        self.interactions: list[InteractionRecord] = []
+        self.commands: dict[int | None, list[dict[str, Any]]] = {}  # by guild id; None: global
+        self.command_syncs: list[int | None] = []
+        self.rate_limited: list[str] = []
+        self.unreachable: set[int] = set()
+        self.refuse_logins = 0
+        self.identifies = 0
+        self.resumes = 0
+        self.gateway_frames: list[dict[str, Any]] = []  # everything the bot sent on the gateway
+        self._command_ids: dict[tuple[int | None, str], int] = {}
+        self._rate_limits: list[_RateLimitRule] = []
+        self._sessions: dict[str, _Session] = {}
+        self._active: _Session | None = None
+        self._changed = asyncio.Condition()
+        self._runner: web.AppRunner | None = None
+        self.port = 0
+
+    # ----- lifecycle -----
+
+    async def start(self, port: int = 0) -> None:
+        app = web.Application(middlewares=[self._middleware], client_max_size=30 * 1024 * 1024)
+        app.router.add_get("/gateway", self._gateway)
+        app.router.add_get("/resume", self._gateway)
+        self._add_rest_routes(app)
+        self._runner = web.AppRunner(app, handle_signals=False)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", port)
+        await site.start()
+        self.port = int(self._runner.addresses[0][1])
+
+    async def stop(self) -> None:
+        for session in list(self._sessions.values()):
+            if not session.ws.closed:
+                await session.ws.close(code=1001)
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    async def __aenter__(self) -> DiscordStandIn:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
+    @property
+    def api_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}{API_PREFIX}"
+
+    @property
+    def gateway_url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}/gateway"
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    # ----- the test's side: people and what they do -----
+
+    def user(self, name: str = "runner") -> DcUser:
+        user = DcUser(self._ids.next(), name)
+        self.users[user.id] = user
+        return user
+
+    def dm_channel(self, user: DcUser) -> DcChannel:
+        if user.id not in self.dm_channels:
+            self.dm_channels[user.id] = DcChannel(self._ids.next(), DM, recipient=user)
+        return self.dm_channels[user.id]
+
+    async def command(
+        self, user: DcUser, name: str, text: str | None = None, *, in_guild: bool = False
+    ) -> InteractionRecord:
+        """Run ``/name`` (with the free-text option when given), as Discord would dispatch it."""
+        channel = self.channel if in_guild else self.dm_channel(user)
+        registered = self.registered_command(name, in_guild=in_guild)
+        if registered is None:
+            raise AssertionError(f"/{name} is not registered; synced: {self.command_syncs}")
+        data: dict[str, Any] = {"id": str(registered["id"]), "name": name, "type": 1}
+        if registered.get("guild_id"):
+            data["guild_id"] = registered["guild_id"]
+        if text is not None:
+            string_options = [o for o in registered.get("options", []) if o.get("type") == 3]
+            if not string_options:
+                raise AssertionError(f"/{name} takes no text")
+            data["options"] = [{"name": string_options[0]["name"], "type": 3, "value": text}]
+        return await self._interact(APPLICATION_COMMAND, user, channel, name, data)
+
+    async def press(
+        self,
+        user: DcUser,
+        message: StoredMessage,
+        label: str | None = None,
+        *,
+        custom_id: str | None = None,
+        forge: bool = False,
+    ) -> InteractionRecord:
+        """Press a button on a message, by label, or by custom_id (``forge`` allows any)."""
+        if custom_id is None:
+            if label is None:
+                raise ValueError("give a label or a custom_id")
+            custom_id = message.custom_id(label)
+        elif not forge and custom_id not in [b.get("custom_id") for b in message.buttons()]:
+            raise AssertionError(f"{custom_id!r} is not on the message")
+        if message.visible_to is not None and message.visible_to != user.id:
+            raise AssertionError("that ephemeral message is not visible to this user")
+        channel = self._channel(message.channel_id)
+        data = {"custom_id": custom_id, "component_type": 2}
+        return await self._interact(
+            MESSAGE_COMPONENT, user, channel, custom_id, data, message=message
+        )
+
+    async def send_dm(self, user: DcUser, text: str) -> StoredMessage:
+        """The user types a message to the bot in their DM."""
+        channel = self.dm_channel(user)
+        message = self._store(channel, user, content=text)
+        await self.dispatch("MESSAGE_CREATE", self._message_json(message))
+        return message
+
+    def registered_command(self, name: str, *, in_guild: bool) -> dict[str, Any] | None:
+        scopes: list[int | None] = [self.guild_id, None] if in_guild else [None]
+        for scope in scopes:
+            for command in self.commands.get(scope, []):
+                if command["name"] == name:
+                    return command
+        return None
+
+    def rate_limit(
+        self,
+        method: str,
+        route: str,
+        *,
+        times: int = 1,
+        retry_after: float = 0.05,
+        is_global: bool = False,
+    ) -> None:
+        """Answer the next ``times`` requests to ``route`` (a spec template) with 429."""
+        self._rate_limits.append(_RateLimitRule(method, route, times, retry_after, is_global))
+
+    async def drop_gateway(self, code: int = 4000) -> None:
+        """Close the bot's gateway connection, as Discord does now and then."""
+        session = self._active
+        if session is None:
+            raise AssertionError("no gateway connection to drop")
+        self._active = None
+        await session.ws.close(code=code)
+
+    # ----- observing -----
+
+    def in_channel(
+        self, channel: DcChannel, *, seen_by: DcUser | None = None
+    ) -> list[StoredMessage]:
+        """Messages in a channel, oldest first, as ``seen_by`` would see them."""
+        return [
+            m
+            for m in self.messages.values()
+            if m.channel_id == channel.id
+            and not m.deleted
+            and (m.visible_to is None or (seen_by is not None and m.visible_to == seen_by.id))
+        ]
+
+    def from_bot(self, channel: DcChannel, *, seen_by: DcUser | None = None) -> list[StoredMessage]:
+        return [m for m in self.in_channel(channel, seen_by=seen_by) if m.author.id == self.bot.id]
+
+    def replies(self, record: InteractionRecord) -> list[StoredMessage]:
+        """Messages created or changed in answer to an interaction, in order."""
+        seen: list[StoredMessage] = []
+        for message_id in record.message_ids:
+            message = self.messages[message_id]
+            if message not in seen and not message.deleted:
+                seen.append(message)
+        return seen
+
+    def calls(self, method: str | None = None, route: str | None = None) -> list[Recorded]:
+        return [
+            r
+            for r in self.requests
+            if (method is None or r.method == method) and (route is None or r.route == route)
+        ]
+
+    def late_interactions(self) -> list[InteractionRecord]:
+        return [
+            i for i in self.interactions if i.latency is None or i.latency >= INTERACTION_DEADLINE
+        ]
+
+    async def wait_until(self, condition: Callable[[], bool], timeout: float = 5.0) -> None:
+        async with asyncio.timeout(timeout), self._changed:
+            await self._changed.wait_for(condition)
+
+    async def wait_connected(self, timeout: float = 5.0) -> None:
+        await self.wait_until(lambda: self._active is not None, timeout)
+
+    async def wait_answered(self, record: InteractionRecord, timeout: float = 5.0) -> None:
+        await self.wait_until(lambda: record.answered, timeout)
+
+    @property
+    def connected(self) -> bool:
+        return self._active is not None
+
+    # ----- gateway -----
+
+    async def dispatch(self, event: str, data: dict[str, Any]) -> None:
+        await self.wait_connected()
+        session = self._active
+        assert session is not None
+        await self._send_dispatch(session, event, data)
+
+    async def _send_dispatch(self, session: _Session, event: str, data: dict[str, Any]) -> None:
+        session.seq += 1
+        await session.ws.send_str(json.dumps({"op": 0, "t": event, "s": session.seq, "d": data}))
+
+    async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        if request.query.get("v") != "10" or request.query.get("encoding") != "json":
+            self._violation(f"gateway opened with {dict(request.query)}")
+        session = _Session(ws)
+        await ws.send_str(json.dumps({"op": 10, "d": {"heartbeat_interval": self._heartbeat_ms}}))
+        async for frame in ws:
+            if frame.type == WSMsgType.TEXT:
+                await self._on_gateway_frame(session, json.loads(frame.data))
+            elif frame.type == WSMsgType.BINARY:
+                self._violation("the bot sent a binary gateway frame")
+        if self._active is session:
+            self._active = None
+            await self._notify()
+        return ws
+
+    async def _on_gateway_frame(self, session: _Session, payload: dict[str, Any]) -> None:
+        self.gateway_frames.append(payload)
+        op = payload.get("op")
+        data = payload.get("d")
+        if op == 1:
+            await session.ws.send_str(json.dumps({"op": 11}))
+        elif op == 2:
+            await self._identify(session, data)
+        elif op == 6:
+            await self._resume(session, data)
+        elif op not in (3, 4, 8):
+            self._violation(f"unexpected gateway op {op}")
+
+    async def _identify(self, session: _Session, data: dict[str, Any]) -> None:
+        if data.get("token") != self.token:
+            await session.ws.close(code=4004, message=b"Authentication failed.")
+            return
+        self.identifies += 1
+        session.session_id = secrets.token_hex(16)
+        session.intents = data.get("intents")
+        self._sessions[session.session_id] = session
+        ready = {
+            "v": 10,
+            "user": self.bot.to_json(),
+            "guilds": [{"id": str(self.guild_id), "unavailable": True}],
+            "session_id": session.session_id,
+            "resume_gateway_url": f"ws://127.0.0.1:{self.port}/resume",
+            "application": {"id": str(self.app_id), "flags": 0},
+            "private_channels": [],
+            "relationships": [],
+        }
+        await self._send_dispatch(session, "READY", ready)
+        guild = guild_json(self.guild_id, self.channel, self.bot, list(self.users.values()))
+        await self._send_dispatch(session, "GUILD_CREATE", guild)
+        self._active = session
+        await self._notify()
+
+    async def _resume(self, session: _Session, data: dict[str, Any]) -> None:
+        old = self._sessions.get(data.get("session_id", ""))
+        if data.get("token") != self.token or old is None:
+            await session.ws.send_str(json.dumps({"op": 9, "d": False}))
+            return
+        self.resumes += 1
+        session.session_id = old.session_id
+        session.seq = old.seq
+        session.resumed = True
+        self._sessions[session.session_id] = session
+        await self._send_dispatch(session, "RESUMED", {})
+        self._active = session
+        await self._notify()
+
+    # ----- interactions -----
+
+    async def _interact(
+        self,
+        kind: int,
+        user: DcUser,
+        channel: DcChannel,
+        name: str,
+        data: dict[str, Any],
+        *,
+        message: StoredMessage | None = None,
+    ) -> InteractionRecord:
+        self.users.setdefault(user.id, user)
+        record = InteractionRecord(
+            id=self._ids.next(),
+            token=f"aW50ZXJhY3Rpb24{secrets.token_urlsafe(48)}",
+            type=kind,
+            user=user,
+            channel=channel,
+            name=name,
+            dispatched_at=0.0,
+            pressed_message_id=message.id if message else None,
+        )
+        payload: dict[str, Any] = {
+            "id": str(record.id),
+            "application_id": str(self.app_id),
+            "type": kind,
+            "data": data,
+            "token": record.token,
+            "version": 1,
+            "channel_id": str(channel.id),
+            "channel": channel.to_json(),
+            "locale": "en-US",
+            "app_permissions": ALL_PERMISSIONS,
+            "entitlements": [],
+            "attachment_size_limit": 10 * 1024 * 1024,
+        }
+        if channel.is_dm:
+            payload["user"] = user.to_json()
+            payload["context"] = 1
+            payload["authorizing_integration_owners"] = {"0": str(user.id)}
+        else:
+            payload["guild_id"] = str(self.guild_id)
+            payload["guild_locale"] = "en-US"
+            payload["member"] = {**member_json(user), "permissions": ALL_PERMISSIONS}
+            payload["context"] = 0
+            payload["authorizing_integration_owners"] = {"0": str(self.guild_id)}
+        if message is not None:
+            payload["message"] = self._message_json(message)
+        self.interactions.append(record)
+        await self.wait_connected()
+        session = self._active
+        assert session is not None
+        record.dispatched_at = time.monotonic()
+        await self._send_dispatch(session, "INTERACTION_CREATE", payload)
+        return record
+
+    def _interaction(self, interaction_id: str | None, token: str) -> InteractionRecord:
+        for record in self.interactions:
+            if record.token == token and (
+                interaction_id is None or str(record.id) == interaction_id
+            ):
+                return record
+        raise ApiError(404, 10062 if interaction_id else 10015, "Unknown interaction")
+
+    # ----- REST -----
+
+    def _add_rest_routes(self, app: web.Application) -> None:
+        p = API_PREFIX
+        r = app.router
+        r.add_get(f"{p}/gateway", self._get_gateway)
+        r.add_get(f"{p}/gateway/bot", self._get_gateway_bot)
+        r.add_get(f"{p}/users/{{user_id}}", self._get_user)
+        r.add_post(f"{p}/users/@me/channels", self._create_dm)
+        r.add_get(f"{p}/oauth2/applications/@me", self._get_application)
+        for route in (
+            "/applications/{application_id}/commands",
+            "/applications/{application_id}/guilds/{guild_id}/commands",
+        ):
+            r.add_get(p + route, self._get_commands)
+            r.add_put(p + route, self._put_commands)
+        r.add_post(
+            f"{p}/interactions/{{interaction_id}}/{{interaction_token}}/callback", self._callback
+        )
+        r.add_post(f"{p}/webhooks/{{webhook_id}}/{{webhook_token}}", self._followup)
+        wh_message = f"{p}/webhooks/{{webhook_id}}/{{webhook_token}}/messages/{{message_id}}"
+        r.add_get(wh_message, self._get_webhook_message)
+        r.add_patch(wh_message, self._edit_webhook_message)
+        r.add_delete(wh_message, self._delete_webhook_message)
+        r.add_get(f"{p}/channels/{{channel_id}}", self._get_channel)
+        r.add_post(f"{p}/channels/{{channel_id}}/messages", self._create_message)
+        r.add_patch(f"{p}/channels/{{channel_id}}/messages/{{message_id}}", self._edit_message)
+
+    @web.middleware
+    async def _middleware(
+        self, request: web.Request, handler: Callable[[web.Request], Any]
+    ) -> web.StreamResponse:
+        if not request.path.startswith(API_PREFIX):
+            response: web.StreamResponse = await handler(request)
+            return response
+        route = self._route_of(request)
+        body, files = await self._read_body(request)
+        recorded = Recorded(request.method, route, request.path, body, files)
+        self.requests.append(recorded)
+        try:
+            self._check_auth(request)
+            limited = self._take_rate_limit(request.method, route)
+            if limited is not None:
+                recorded.status = 429
+                return limited
+            problems = self._check_body(request.method, route, body, files)
+            if problems:
+                for problem in problems:
+                    self._violation(f"{request.method} {route}: {problem}")
+                raise ApiError(400, 50035, "Invalid Form Body: " + "; ".join(problems))
+            request["body"] = body
+            request["files"] = files
+            response = await handler(request)
+        except ApiError as exc:
+            response = _json({"message": exc.message, "code": exc.code}, exc.status)
+        recorded.status = response.status
+        await self._notify()
+        return response
+
+    def _route_of(self, request: web.Request) -> str:
+        info = request.match_info.route.resource
+        template = info.canonical if info is not None else request.path
+        template = template.removeprefix(API_PREFIX)
+        if template.startswith("/users/{user_id}") and request.match_info.get("user_id") == "@me":
+            template = "/users/@me"
+        if template.endswith("/messages/{message_id}") and template.startswith("/webhooks/"):
+            if request.match_info.get("message_id") == "@original":
+                template = template.replace("{message_id}", "@original")
+        return template
+
+    def _check_auth(self, request: web.Request) -> None:
+        path = request.path.removeprefix(API_PREFIX)
+        if path.startswith(_TOKEN_IN_URL):
+            return
+        if request.headers.get("Authorization") != f"Bot {self.token}":
+            raise ApiError(401, 0, "401: Unauthorized")
+
+    def _take_rate_limit(self, method: str, route: str) -> web.Response | None:
+        for rule in self._rate_limits:
+            if rule.method == method and rule.route == route and rule.times > 0:
+                rule.times -= 1
+                self.rate_limited.append(f"{method} {route}")
+                body = {
+                    "message": "You are being rate limited.",
+                    "retry_after": rule.retry_after,
+                    "global": rule.is_global,
+                }
+                return _json(
+                    body,
+                    429,
+                    headers={
+                        "Via": "1.1 google",
+                        "Retry-After": str(max(1, round(rule.retry_after))),
+                        "X-RateLimit-Limit": "5",
+                        "X-RateLimit-Remaining": "0",
+                        "X-RateLimit-Reset-After": str(rule.retry_after),
+                        "X-RateLimit-Bucket": "standin-" + route.replace("/", "-"),
+                        "X-RateLimit-Scope": "global" if rule.is_global else "user",
+                    },
+                )
+        return None
+
+    async def _read_body(self, request: web.Request) -> tuple[Any, list[Attachment]]:
+        if request.method in ("GET", "DELETE") or not request.can_read_body:
+            return None, []
+        content_type = request.headers.get("Content-Type", "")
+        if content_type.startswith("multipart/form-data"):
+            body: Any = None
+            files: list[Attachment] = []
+            reader = await request.multipart()
+            async for part in reader:
+                if not hasattr(part, "name"):
+                    continue
+                if part.name == "payload_json":
+                    body = json.loads(await part.text())  # type: ignore[union-attr]
+                else:
+                    index = re.fullmatch(r"files\[(\d+)\]", part.name or "")
+                    if index is None:
+                        self._violation(f"unexpected multipart field {part.name!r}")
+                        continue
+                    files.append(
+                        Attachment(
+                            id=int(index.group(1)),
+                            filename=part.filename or "file",  # type: ignore[union-attr]
+                            data=bytes(await part.read()),  # type: ignore[union-attr]
+                            content_type=part.headers.get("Content-Type"),
+                        )
+                    )
+            return body, files
+        if content_type != "application/json":
+            self._violation(f"{request.method} {request.path}: Content-Type {content_type!r}")
+            raise ApiError(400, 50109, "The request body contains invalid JSON.")
+        try:
+            return json.loads(await request.text()), []
+        except json.JSONDecodeError as exc:
+            raise ApiError(400, 50109, "The request body contains invalid JSON.") from exc
+
+    def _check_body(self, method: str, route: str, body: Any, files: list[Attachment]) -> list[str]:
+        if body is None:
+            return []
+        problems: list[str] = []
+        if route.endswith("/commands") and method == "PUT":
+            problems.extend(check_commands(body))
+        message = self._message_body(method, route, body)
+        if message is not None:
+            creating = method == "POST"
+            problems.extend(check_message({**message, "__files__": files}, creating=creating))
+        if self._spec is not None:
+            problems.extend(self._spec.problems(method, route, body))
+        return problems
+
+    @staticmethod
+    def _message_body(method: str, route: str, body: Any) -> dict[str, Any] | None:
+        if not isinstance(body, dict):
+            return None
+        if route.endswith("/callback"):
+            data = body.get("data")
+            if body.get("type") in (CHANNEL_MESSAGE, UPDATE_MESSAGE) and isinstance(data, dict):
+                return data
+            return None
+        if route == "/webhooks/{webhook_id}/{webhook_token}" or "/messages" in route:
+            return body
+        return None
+
+    # --- handlers ---
+
+    async def _get_gateway(self, request: web.Request) -> web.Response:
+        return _json({"url": self.gateway_url})
+
+    async def _get_gateway_bot(self, request: web.Request) -> web.Response:
+        return _json(
+            {
+                "url": self.gateway_url,
+                "shards": 1,
+                "session_start_limit": {
+                    "total": 1000,
+                    "remaining": 999,
+                    "reset_after": 0,
+                    "max_concurrency": 1,
+                },
+            }
+        )
+
+    async def _get_user(self, request: web.Request) -> web.Response:
+        user_id = request.match_info["user_id"]
+        if user_id == "@me":
+            if self.refuse_logins > 0:
+                self.refuse_logins -= 1
+                raise ApiError(401, 0, "401: Unauthorized")
+            return _json(self.bot.to_json())
+        user = self.users.get(int(user_id)) if user_id.isdigit() else None
+        if user is None:
+            raise ApiError(404, 10013, "Unknown User")
+        return _json(user.to_json())
+
+    async def _get_application(self, request: web.Request) -> web.Response:
+        return _json(application_json(self.app_id, self.owner))
+
+    async def _create_dm(self, request: web.Request) -> web.Response:
+        body = request["body"] or {}
+        recipient = str(body.get("recipient_id", ""))
+        user = self.users.get(int(recipient)) if recipient.isdigit() else None
+        if user is None:
+            raise ApiError(400, 50035, "Invalid Form Body: unknown recipient")
+        return _json(self.dm_channel(user).to_json())
+
+    def _scope(self, request: web.Request) -> int | None:
+        if request.match_info["application_id"] != str(self.app_id):
+            raise ApiError(403, 50001, "Missing Access")
+        guild = request.match_info.get("guild_id")
+        if guild is None:
+            return None
+        if guild != str(self.guild_id):
+            raise ApiError(403, 50001, "Missing Access")
+        return int(guild)
+
+    async def _get_commands(self, request: web.Request) -> web.Response:
+        return _json(self.commands.get(self._scope(request), []))
+
+    async def _put_commands(self, request: web.Request) -> web.Response:
+        scope = self._scope(request)
+        stored = []
+        for command in request["body"] or []:
+            key = (scope, command["name"])
+            if key not in self._command_ids:
+                self._command_ids[key] = self._ids.next()
+            item = {
+                "id": str(self._command_ids[key]),
+                "application_id": str(self.app_id),
+                "version": str(self._ids.next()),
+                "type": command.get("type", 1),
+                "name": command["name"],
+                "description": command.get("description", ""),
+                "options": command.get("options", []),
+                "default_member_permissions": command.get("default_member_permissions"),
+                "nsfw": command.get("nsfw", False),
+                "contexts": command.get("contexts"),
+                "integration_types": command.get("integration_types", [0]),
+            }
+            if scope is not None:
+                item["guild_id"] = str(scope)
+            stored.append(item)
+        self.commands[scope] = stored
+        self.command_syncs.append(scope)
+        return _json(stored)
+
+    async def _callback(self, request: web.Request) -> web.StreamResponse:
+        record = self._interaction(
+            request.match_info["interaction_id"], request.match_info["interaction_token"]
+        )
+        now = time.monotonic()
+        if record.answered:
+            raise ApiError(400, 40060, "Interaction has already been acknowledged.")
+        if now - record.dispatched_at >= INTERACTION_DEADLINE:
+            record.first_response_at = now
+            self._violation(
+                f"interaction {record.name!r} answered after {now - record.dispatched_at:.2f} s"
+            )
+            raise ApiError(404, 10062, "Unknown interaction")
+        body = request["body"]
+        kind = body.get("type")
+        data = body.get("data") or {}
+        if kind in (DEFERRED_UPDATE_MESSAGE, UPDATE_MESSAGE) and record.type != MESSAGE_COMPONENT:
+            self._violation(f"callback type {kind} for a command")
+            raise ApiError(400, 50035, "Invalid Form Body: interaction type")
+        if kind not in (
+            CHANNEL_MESSAGE,
+            DEFERRED_CHANNEL_MESSAGE,
+            DEFERRED_UPDATE_MESSAGE,
+            UPDATE_MESSAGE,
+        ):
+            self._violation(f"unexpected callback type {kind}")
+            raise ApiError(400, 50035, "Invalid Form Body: type")
+        record.first_response_at = now
+        record.response_types.append(kind)
+        message: StoredMessage | None
+        if kind in (CHANNEL_MESSAGE, DEFERRED_CHANNEL_MESSAGE):
+            flags = int(data.get("flags") or 0) & EPHEMERAL
+            if kind == DEFERRED_CHANNEL_MESSAGE:
+                flags |= LOADING
+            message = self._store(
+                record.channel,
+                self.bot,
+                interaction=record,
+                flags=flags,
+                content=data.get("content") or "",
+                components=data.get("components") or [],
+                attachments=self._attachments(data, request["files"]),
+            )
+            record.original_message_id = message.id
+        else:
+            assert record.pressed_message_id is not None
+            message = self.messages[record.pressed_message_id]
+            record.original_message_id = message.id
+            if kind == UPDATE_MESSAGE:
+                self._edit(message, data, request["files"])
+                record.message_ids.append(message.id)
+        if request.query.get("with_response") not in ("1", "true", "True"):
+            return web.Response(status=204)
+        interaction = {
+            "id": str(record.id),
+            "type": record.type,
+            "response_message_loading": kind == DEFERRED_CHANNEL_MESSAGE,
+            "response_message_ephemeral": bool(message and message.ephemeral),
+        }
+        resource: dict[str, Any] = {"type": kind}
+        if kind != DEFERRED_UPDATE_MESSAGE:
+            interaction["response_message_id"] = str(message.id)
+            resource["message"] = self._message_json(message)
+        return _json({"interaction": interaction, "resource": resource})
+
+    async def _followup(self, request: web.Request) -> web.Response:
+        record = self._webhook_interaction(request)
+        if not record.answered:
+            self._violation(f"follow-up before the interaction {record.name!r} was answered")
+            raise ApiError(404, 10015, "Unknown Webhook")
+        body = request["body"] or {}
+        files: list[Attachment] = request["files"]
+        original = (
+            self.messages.get(record.original_message_id) if record.original_message_id else None
+        )
+        if original is not None and original.loading:
+            # Discord turns the first follow-up after a deferred reply into that reply.
+            original.flags &= ~LOADING
+            self._edit(original, body, files)
+            message = original
+            record.message_ids.append(message.id)
+        else:
+            message = self._store(
+                record.channel,
+                self.bot,
+                interaction=record,
+                flags=int(body.get("flags") or 0) & EPHEMERAL,
+                content=body.get("content") or "",
+                components=body.get("components") or [],
+                attachments=self._attachments(body, files),
+            )
+        if request.query.get("wait") not in ("1", "true", "True"):
+            return web.Response(status=204)
+        return _json(self._message_json(message))
+
+    def _webhook_interaction(self, request: web.Request) -> InteractionRecord:
+        if request.match_info["webhook_id"] != str(self.app_id):
+            raise ApiError(404, 10015, "Unknown Webhook")
+        return self._interaction(None, request.match_info["webhook_token"])
+
+    def _webhook_message(self, request: web.Request) -> tuple[InteractionRecord, StoredMessage]:
+        record = self._webhook_interaction(request)
+        message_id = request.match_info["message_id"]
+        if message_id == "@original":
+            if record.original_message_id is None:
+                raise ApiError(404, 10008, "Unknown Message")
+            return record, self.messages[record.original_message_id]
+        message = self.messages.get(int(message_id)) if message_id.isdigit() else None
+        if message is None or message.channel_id != record.channel.id:
+            raise ApiError(404, 10008, "Unknown Message")
+        return record, message
+
+    async def _get_webhook_message(self, request: web.Request) -> web.Response:
+        _, message = self._webhook_message(request)
+        return _json(self._message_json(message))
+
+    async def _edit_webhook_message(self, request: web.Request) -> web.Response:
+        record, message = self._webhook_message(request)
+        message.flags &= ~LOADING
+        self._edit(message, request["body"] or {}, request["files"])
+        record.message_ids.append(message.id)
+        return _json(self._message_json(message))
+
+    async def _delete_webhook_message(self, request: web.Request) -> web.Response:
+        _, message = self._webhook_message(request)
+        message.deleted = True
+        return web.Response(status=204)
+
+    def _channel(self, channel_id: int) -> DcChannel:
+        if channel_id == self.channel.id:
+            return self.channel
+        for channel in self.dm_channels.values():
+            if channel.id == channel_id:
+                return channel
+        raise ApiError(404, 10003, "Unknown Channel")
+
+    async def _get_channel(self, request: web.Request) -> web.Response:
+        channel = self._channel(_int(request.match_info["channel_id"]))
+        return _json(channel.to_json())
+
+    async def _create_message(self, request: web.Request) -> web.Response:
+        channel = self._channel(_int(request.match_info["channel_id"]))
+        if (
+            channel.is_dm
+            and channel.recipient is not None
+            and channel.recipient.id in self.unreachable
+        ):
+            raise ApiError(403, 50007, "Cannot send messages to this user")
+        body = request["body"] or {}
+        if int(body.get("flags") or 0) & EPHEMERAL:
+            self._violation("ephemeral flag on a channel message")
+        message = self._store(
+            channel,
+            self.bot,
+            content=body.get("content") or "",
+            components=body.get("components") or [],
+            attachments=self._attachments(body, request["files"]),
+        )
+        return _json(self._message_json(message))
+
+    async def _edit_message(self, request: web.Request) -> web.Response:
+        channel = self._channel(_int(request.match_info["channel_id"]))
+        message = self.messages.get(_int(request.match_info["message_id"]))
+        if message is None or message.channel_id != channel.id or message.ephemeral:
+            raise ApiError(404, 10008, "Unknown Message")
+        if message.author.id != self.bot.id:
+            raise ApiError(403, 50005, "Cannot edit a message authored by another user")
+        self._edit(message, request["body"] or {}, request["files"])
+        return _json(self._message_json(message))
+
+    # ----- storage -----
+
+    def _store(
+        self,
+        channel: DcChannel,
+        author: DcUser,
+        *,
+        interaction: InteractionRecord | None = None,
+        flags: int = 0,
+        content: str = "",
+        components: list[dict[str, Any]] | None = None,
+        attachments: list[Attachment] | None = None,
+    ) -> StoredMessage:
+        message = StoredMessage(
+            id=self._ids.next(),
+            channel_id=channel.id,
+            author=author,
+            content=content,
+            components=components or [],
+            flags=flags,
+            attachments=attachments or [],
+            interaction_id=interaction.id if interaction else None,
+            visible_to=interaction.user.id if interaction and flags & EPHEMERAL else None,
+        )
+        self.messages[message.id] = message
+        if interaction is not None:
+            interaction.message_ids.append(message.id)
+        return message
+
+    def _edit(self, message: StoredMessage, body: dict[str, Any], files: list[Attachment]) -> None:
+        if "content" in body:
+            message.content = body["content"] or ""
+        if "components" in body:
+            message.components = body["components"] or []
+        if "attachments" in body or files:
+            kept = {str(a.get("id")) for a in body.get("attachments") or []}
+            message.attachments = [a for a in message.attachments if str(a.id) in kept]
+            message.attachments.extend(self._attachments(body, files))
+        message.edits += 1
+
+    def _attachments(self, body: dict[str, Any], files: list[Attachment]) -> list[Attachment]:
+        described = {
+            str(a.get("id")): a for a in body.get("attachments") or [] if isinstance(a, dict)
+        }
+        result = []
+        for file in files:
+            meta = described.get(str(file.id), {})
+            result.append(
+                Attachment(
+                    id=self._ids.next(),
+                    filename=meta.get("filename") or file.filename,
+                    data=file.data,
+                    content_type=file.content_type,
+                    description=meta.get("description"),
+                )
+            )
+        return result
+
+    def _message_json(self, message: StoredMessage) -> dict[str, Any]:
+        channel = self._channel(message.channel_id)
+        return message.to_json(self.base_url, channel.guild_id)
+
+    def _violation(self, text: str) -> None:
+        self.violations.append(text)
+
+    async def _notify(self) -> None:
+        async with self._changed:
+            self._changed.notify_all()
+
+
+def _json(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
+    # Exactly "application/json": discord.py only parses JSON when the header says so
+    # verbatim, and aiohttp's json_response would add "; charset=utf-8".
+    return web.Response(
+        body=json.dumps(body).encode(),
+        status=status,
+        headers={**(headers or {}), "Content-Type": "application/json"},
+    )
+
+
+def _int(value: str) -> int:
+    if not value.isdigit():
+        raise ApiError(404, 10003, "Unknown Channel")
+    return int(value)
