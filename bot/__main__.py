@@ -21,20 +21,25 @@ def _parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     console = commands.add_parser(
-        "console", help="chat with the coach in this terminal", description="Chat with the coach "
-        "in this terminal, on the configured database. Reads from a pipe too."
+        "console",
+        help="chat with the coach in this terminal",
+        description="Chat with the coach "
+        "in this terminal, on the configured database. Reads from a pipe too.",
     )
     console.add_argument("--user", default="runner", help="who you are in the chat")
     commands.add_parser(
-        "run", help="start the bot",
+        "run",
+        help="start the bot",
         description="Start the platforms whose tokens are set; with none, the terminal chat.",
     )
     commands.add_parser(
-        "migrate", help="bring the database up to date",
+        "migrate",
+        help="bring the database up to date",
         description="Apply Alembic migrations up to head. Safe to run again.",
     )
     commands.add_parser(
-        "check-content", help="validate content/",
+        "check-content",
+        help="validate content/",
         description="Load and validate every content file; prints what is wrong.",
     )
     return parser

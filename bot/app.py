@@ -70,7 +70,41 @@ async def open_services(settings: Settings) -> Services:
 
 def build_platform_adapters(services: Services) -> list[Adapter]:
     """The platforms whose tokens are set."""
-    return []
+    adapters: list[Adapter] = []
+    discord = build_discord_adapter(services)
+    if discord is not None:
+        adapters.append(discord)
+    return adapters
+
+
+def build_discord_adapter(services: Services) -> Adapter | None:
+    """The Discord bot, when ``DISCORD_TOKEN`` is set."""
+    settings = services.settings
+    if settings.discord_token is None:
+        return None
+    # Imported here so runs without Discord don't load discord.py.
+    from bot.adapters.discord_adapter import DiscordAdapter, DiscordConfig
+    from bot.core.messages import ConversationKey
+    from bot.storage.key_values import KeyValueStore
+
+    coach = services.coach
+
+    async def unreachable(key: ConversationKey) -> None:
+        await coach.mark_unreachable(key.platform, user_id=key.user_id)
+
+    return DiscordAdapter(
+        coach.handle,
+        config=DiscordConfig(
+            token=settings.discord_token.get_secret_value(),
+            api_url=settings.discord_api_url,
+            gateway_url=settings.discord_gateway_url,
+            guild_id=settings.discord_guild_id,
+        ),
+        commands=coach.commands(),
+        content=services.content,
+        store=KeyValueStore(services.sessions),
+        on_unreachable=unreachable,
+    )
 
 
 async def run_bot(settings: Settings, *, console_user: str | None = None) -> None:

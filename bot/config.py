@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/hipcoach.sqlite3"
@@ -20,6 +21,94 @@ class Settings(BaseSettings):
     content_dir: Path = Path("content")
     # A conversation left alone this long starts over, with a friendly note.
     conversation_idle_minutes: int = Field(default=120, ge=1, le=7 * 24 * 60)
+
+    # --- reminders ---
+    # An occurrence missed (downtime) by up to this long is still sent, with a note.
+    reminder_grace_minutes: int = Field(default=15, ge=0, le=24 * 60)
+    reminder_snooze_minutes: int = Field(default=10, ge=1, le=180)
+    reminder_default_lead_minutes: int = Field(default=30, ge=0, le=180)
+    reminder_max_per_user: int = Field(default=20, ge=1, le=200)
+    # How often the scheduler checks the table even when nothing asked it to.
+    reminder_safety_tick_seconds: int = Field(default=60, ge=5, le=3600)
+    # Reminders claimed per database transaction, and sends in flight at once.
+    reminder_batch_size: int = Field(default=500, ge=1, le=10_000)
+    reminder_send_concurrency: int = Field(default=1000, ge=1, le=10_000)
+
+    # --- discord ---
+    # The bot token from Discord's developer portal; the Discord bot runs only when it is set.
+    discord_token: SecretStr | None = None
+    # REST base and gateway; point them at a rate-limit proxy if you run one.
+    discord_api_url: str = "https://discord.com/api/v10"
+    discord_gateway_url: str = "wss://gateway.discord.gg/"
+    # Sync the slash commands to this one server only (they show up there at once): development.
+    discord_guild_id: int | None = Field(default=None, gt=0)
+
+    # --- telegram ---
+    # The bot token from @BotFather; the Telegram bot runs only when it is set.
+    telegram_token: SecretStr | None = None
+    # Bot API base, the token is appended (a self-hosted Bot API server works too).
+    telegram_api_url: str = "https://api.telegram.org/bot"
+    # Webhook mode when set (public HTTPS URL that reaches PORT); long polling otherwise.
+    telegram_webhook_url: str | None = None
+    # Telegram sends it in X-Telegram-Bot-Api-Secret-Token; required with a webhook URL.
+    telegram_webhook_secret: SecretStr | None = None
+    # Where the webhook listener binds (hosting platforms set PORT).
+    port: int = Field(default=8080, ge=1, le=65535)
+
+    @field_validator(
+        "telegram_token", "telegram_webhook_url", "telegram_webhook_secret", mode="before"
+    )
+    @classmethod
+    def _blank_telegram_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("telegram_api_url")
+    @classmethod
+    def _telegram_api_url(cls, value: str) -> str:
+        if not value.startswith(("https://", "http://")):
+            raise ValueError("use an https:// URL ending in /bot")
+        return value
+
+    @field_validator("telegram_webhook_url")
+    @classmethod
+    def _telegram_webhook_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith("https://"):
+            raise ValueError("Telegram delivers webhooks to https:// URLs only")
+        return value
+
+    @field_validator("telegram_webhook_secret")
+    @classmethod
+    def _telegram_webhook_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not re.fullmatch(
+            r"[A-Za-z0-9_-]{1,256}", value.get_secret_value()
+        ):
+            raise ValueError("use 1-256 characters: letters, digits, _ and -")
+        return value
+
+    @model_validator(mode="after")
+    def _webhook_needs_secret(self) -> Settings:
+        if self.telegram_webhook_url and self.telegram_webhook_secret is None:
+            raise ValueError("TELEGRAM_WEBHOOK_SECRET is required with TELEGRAM_WEBHOOK_URL")
+        return self
+
+    @field_validator("discord_token", "discord_guild_id", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("discord_api_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not value.startswith(("https://", "http://")):
+            raise ValueError("use an https:// URL")
+        return value.rstrip("/")
+
+    @field_validator("discord_gateway_url")
+    @classmethod
+    def _websocket_url(cls, value: str) -> str:
+        if not value.startswith(("wss://", "ws://")):
+            raise ValueError("use a wss:// URL")
+        return value
 
     @field_validator("database_url")
     @classmethod

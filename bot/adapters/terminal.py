@@ -127,8 +127,9 @@ class TerminalAdapter:
 
     async def run(self) -> None:
         """Read lines until end of input, handling each before reading the next."""
-        self._print("Hip Coach in your terminal. Type /start to begin, /help for commands, "
-                    "Ctrl-D to leave.")
+        self._print(
+            "Hip Coach in your terminal. Type /start to begin, /help for commands, Ctrl-D to leave."
+        )
         async for raw in read_lines(self.stdin):
             line = raw.rstrip("\n")
             if self.echo_input:
@@ -139,9 +140,8 @@ class TerminalAdapter:
             self._show_outcome(outcome)
 
     def _show_outcome(self, outcome: Outcome) -> None:
-        if outcome.notice and not outcome.replies:
-            self._print(f"({outcome.notice})")
-        elif outcome.notice and outcome.notice != outcome.replies[0].text:
+        # A button answer the replies don't already say (e.g. "that button has expired").
+        if outcome.notice and outcome.notice not in (r.text for r in outcome.replies):
             self._print(f"({outcome.notice})")
         for reply in outcome.replies:
             self._show(reply)

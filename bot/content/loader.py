@@ -32,7 +32,7 @@ def load_file(path: Path, model: type[T]) -> T:
     data = read_yaml(path)
     try:
         if isinstance(model, type) and issubclass(model, BaseModel):
-            return model.model_validate(data)  # type: ignore[return-value]
+            return model.model_validate(data)
         return TypeAdapter(model).validate_python(data)
     except ValidationError as exc:
         raise ContentError(_describe(path, exc)) from None
@@ -48,8 +48,12 @@ def _describe(path: Path, exc: ValidationError) -> str:
 
 def load_content(directory: Path) -> Content:
     """Load and cross-check every content file under ``directory``."""
+    from bot.content.discord_texts import DiscordTexts
     from bot.content.drills import DrillBook, Routine, Safety, Sources
+    from bot.content.reminder_texts import ReminderTexts
+    from bot.content.telegram_texts import TelegramTexts
     from bot.content.texts import CoreTexts
+    from bot.content.tight_models import load_tight_content
 
     content = Content(
         directory=directory,
@@ -58,8 +62,12 @@ def load_content(directory: Path) -> Content:
         routine=load_file(directory / "routines.yaml", Routine),
         safety=load_file(directory / "safety.yaml", Safety),
         texts=load_file(directory / "texts" / "core.yaml", CoreTexts),
+        discord_texts=load_file(directory / "texts" / "discord.yaml", DiscordTexts),
+        reminder_texts=load_file(directory / "texts" / "reminders.yaml", ReminderTexts),
+        telegram_texts=load_file(directory / "texts" / "telegram.yaml", TelegramTexts),
+        tight=load_tight_content(directory),
     )
     problems = content.cross_check()
     if problems:
-        raise ContentError("\n".join(problems))
+        raise ContentError("\n".join(f"{directory}/{problem}" for problem in problems))
     return content

@@ -5,8 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot.content.discord_texts import DiscordTexts
 from bot.content.drills import DrillBook, Routine, Safety, Sources
+from bot.content.reminder_texts import ReminderTexts
+from bot.content.telegram_texts import TelegramTexts
 from bot.content.texts import CoreTexts
+from bot.content.tight_models import TightContent
 
 
 @dataclass(frozen=True, slots=True)
@@ -17,6 +21,10 @@ class Content:
     routine: Routine
     safety: Safety
     texts: CoreTexts
+    discord_texts: DiscordTexts
+    reminder_texts: ReminderTexts
+    tight: TightContent
+    telegram_texts: TelegramTexts
 
     def cross_check(self) -> list[str]:
         """References between files; each problem names file and field."""

@@ -113,4 +113,3 @@ class Turn:
         """Make the buttons sent in this turn the only live ones."""
         if self._next_nonce is not None:
             self.state.nonce = self._next_nonce
-

@@ -1,8 +1,9 @@
 """Engine and session setup for SQLite and PostgreSQL.
 
 SQLite gets WAL (readers never block the writer), a busy timeout, and
-``BEGIN IMMEDIATE`` for every transaction, so concurrent writers queue on the lock
-instead of failing halfway with "database is locked" when a read turns into a write.
+``BEGIN IMMEDIATE`` for every transaction, so a writer takes the lock up front instead
+of failing halfway with "database is locked" when a read turns into a write. Within a
+process, steps share one connection and queue for it (see ``sqlite_inline``).
 """
 
 from __future__ import annotations
@@ -12,9 +13,17 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 
-SQLITE_BUSY_TIMEOUT_MS = 30_000
+from bot.storage import sqlite_inline
+from bot.storage.sqlite_inline import InlineConnection
+
+SQLITE_BUSY_TIMEOUT_MS = 5_000
 
 
 def is_sqlite(url: str) -> bool:
@@ -31,8 +40,23 @@ def create_engine(url: str) -> AsyncEngine:
     if not is_sqlite(url):
         return create_async_engine(url, pool_pre_ping=True)
     ensure_sqlite_directory(url)
+    path = make_url(url).database or ":memory:"
+
+    async def connect() -> InlineConnection:
+        connection = sqlite_inline.connect(
+            path, timeout=SQLITE_BUSY_TIMEOUT_MS / 1000, isolation_level=None
+        )
+        await connection
+        return connection
+
+    # One connection: SQLite has one writer anyway, and steps queue for it on the
+    # loop instead of spinning in SQLite's busy handler.
     engine = create_async_engine(
-        url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000, "isolation_level": None}
+        url,
+        async_creator=connect,
+        pool_size=1,
+        max_overflow=0,
+        pool_timeout=SQLITE_BUSY_TIMEOUT_MS / 1000,
     )
     _configure_sqlite(engine)
     return engine

@@ -11,10 +11,19 @@ from bot.storage.base import Base, UTCDateTime
 
 
 class Reminder(Base):
-    """A reminder rule in the runner's local time; ``next_fire_at`` is derived, in UTC."""
+    """A reminder rule in the runner's local time; ``next_fire_at`` is derived, in UTC.
+
+    The rule (weekdays or ``once_on``, ``run_time``, ``lead_minutes``, ``time_zone``) is
+    the truth; ``next_fire_at`` is recomputed from it whenever it changes or fires.
+    ``snooze_until`` is a second, one-time firing of the latest occurrence.
+    """
 
     __tablename__ = "reminders"
-    __table_args__ = (Index("ix_reminders_status_next_fire_at", "status", "next_fire_at"),)
+    __table_args__ = (
+        Index("ix_reminders_status_next_fire_at", "status", "next_fire_at"),
+        Index("ix_reminders_status_snooze_until", "status", "snooze_until"),
+        Index("ix_reminders_platform_chat_id", "platform", "chat_id"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
@@ -27,21 +36,32 @@ class Reminder(Base):
     lead_minutes: Mapped[int] = mapped_column(Integer)
     time_zone: Mapped[str] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(16))  # active | paused | done
-    paused_reason: Mapped[str | None] = mapped_column(String(16))
+    paused_reason: Mapped[str | None] = mapped_column(String(16))  # user | unreachable
     next_fire_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    snooze_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class ReminderDelivery(Base):
-    """One claimed occurrence of a reminder; the unique key makes delivery at most once."""
+    """One claimed occurrence of a reminder; the unique key makes delivery at most once.
+
+    ``occurrence_at`` is the planned fire time (the snooze time for a snoozed repeat).
+    A row is written, and committed, before the message is sent.
+    """
 
     __tablename__ = "reminder_deliveries"
-    __table_args__ = (UniqueConstraint("reminder_id", "occurrence_at"),)
+    __table_args__ = (
+        UniqueConstraint("reminder_id", "occurrence_at"),
+        Index("ix_reminder_deliveries_status_claimed_at", "status", "claimed_at"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     reminder_id: Mapped[int] = mapped_column(ForeignKey("reminders.id", ondelete="CASCADE"))
     occurrence_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    kind: Mapped[str] = mapped_column(String(8))  # rule | snooze
     claimed_at: Mapped[datetime] = mapped_column(UTCDateTime())
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    status: Mapped[str] = mapped_column(String(16))  # claimed | sent | late | skipped | failed
+    # claimed → sent | failed | unreachable | lost (claimed, then the process died);
+    # skipped (missed by more than the grace window); dismissed (the runner pressed Skip).
+    status: Mapped[str] = mapped_column(String(16))

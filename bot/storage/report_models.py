@@ -1,4 +1,4 @@
-"""Tables for tight-spot and pain reports."""
+"""Tables for tight-spot reports."""
 
 from __future__ import annotations
 
@@ -11,7 +11,11 @@ from bot.storage.base import Base, UTCDateTime
 
 
 class TightReport(Base):
-    """What a runner said feels tight or hurts, as confirmed by them."""
+    """What a runner said feels tight or hurts, stored only once they confirmed it.
+
+    Red flags are answered with "get this checked" and never stored: the runner has
+    confirmed nothing, and no release plan was given.
+    """
 
     __tablename__ = "tight_reports"
     __table_args__ = (Index("ix_tight_reports_user_id_created_at", "user_id", "created_at"),)
@@ -19,9 +23,9 @@ class TightReport(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    # Ordered list of {"area": id, "side": "left" | "right" | "both" | "none"}.
-    areas: Mapped[list[dict[str, str]]] = mapped_column(JSON)
+    # Ordered list of {"area": id, "side": "left" | "right" | "both" | null}.
+    areas: Mapped[list[dict[str, str | None]]] = mapped_column(JSON)
     kind: Mapped[str] = mapped_column(String(16))  # tightness | pain
     intensity: Mapped[int | None] = mapped_column(Integer)  # 0-10
-    red_flag: Mapped[str | None] = mapped_column(String(16))  # urgent | see_clinician
+    # The runner's own words, as typed (at most a few hundred characters).
     text: Mapped[str] = mapped_column(Text)

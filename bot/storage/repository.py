@@ -5,14 +5,16 @@ Every method runs inside the caller's transaction; nothing here commits.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.messages import ConversationKey
-from bot.storage.models import CheckIn, Conversation, User, WarmupSession
+from bot.storage.base import Base
+from bot.storage.models import CheckIn, User, WarmupSession
 
 
 class Repository:
@@ -22,11 +24,19 @@ class Repository:
         self.session = session
 
 
+# Statements run on every step are built once: building and hashing a fresh statement
+# costs about 0.1 ms each here, a third of a step's time (bench/core.py).
+_USER_BY_IDENTITY = select(User).where(
+    User.platform == bindparam("platform"), User.platform_user_id == bindparam("user_id")
+)
+
+
 class UserRepository(Repository):
     async def get(self, platform: str, platform_user_id: str) -> User | None:
-        return await self.session.scalar(
-            select(User).where(User.platform == platform, User.platform_user_id == platform_user_id)
+        found: User | None = await self.session.scalar(
+            _USER_BY_IDENTITY, {"platform": platform, "user_id": platform_user_id}
         )
+        return found
 
     async def get_or_create(self, platform: str, platform_user_id: str, now: datetime) -> User:
         user = await self.get(platform, platform_user_id)
@@ -49,41 +59,72 @@ class UserRepository(Repository):
         )
 
 
+@dataclass(frozen=True, slots=True)
+class SavedConversation:
+    id: int
+    state: dict[str, Any]
+    updated_at: datetime
+
+
+_CONVERSATIONS = Base.metadata.tables["conversations"]
+_LOAD_CONVERSATION = (
+    select(_CONVERSATIONS.c.id, _CONVERSATIONS.c.state, _CONVERSATIONS.c.updated_at)
+    .where(
+        _CONVERSATIONS.c.platform == bindparam("platform"),
+        _CONVERSATIONS.c.chat_id == bindparam("chat_id"),
+        _CONVERSATIONS.c.user_id == bindparam("user_id"),
+    )
+    .with_for_update()
+)
+_INSERT_CONVERSATION = insert(_CONVERSATIONS)
+_UPDATE_CONVERSATION = (
+    update(_CONVERSATIONS)
+    .where(_CONVERSATIONS.c.id == bindparam("conversation_id"))
+    .values(state=bindparam("state"), updated_at=bindparam("updated_at"))
+)
+
+
 class ConversationRepository(Repository):
-    async def load(self, key: ConversationKey) -> Conversation | None:
-        return await self.session.scalar(
-            select(Conversation)
-            .where(
-                Conversation.platform == key.platform,
-                Conversation.chat_id == key.chat_id,
-                Conversation.user_id == key.user_id,
+    """Conversation state is read and written on every step, so this uses Core
+    statements on the transaction's connection: measured about 3x cheaper per step
+    than going through the ORM (bench/core.py)."""
+
+    async def load(self, key: ConversationKey) -> SavedConversation | None:
+        connection = await self.session.connection()
+        row = (
+            await connection.execute(
+                _LOAD_CONVERSATION,
+                {"platform": key.platform, "chat_id": key.chat_id, "user_id": key.user_id},
             )
-            .with_for_update()
-        )
+        ).first()
+        return None if row is None else SavedConversation(row.id, row.state, row.updated_at)
 
     async def save(
         self,
         key: ConversationKey,
-        row: Conversation | None,
+        saved: SavedConversation | None,
         owner: User,
         state: dict[str, Any],
         now: datetime,
     ) -> None:
-        if row is None:
-            self.session.add(
-                Conversation(
-                    platform=key.platform,
-                    chat_id=key.chat_id,
-                    user_id=key.user_id,
-                    owner_id=owner.id,
-                    state=state,
-                    updated_at=now,
-                )
+        connection = await self.session.connection()
+        if saved is None:
+            await connection.execute(
+                _INSERT_CONVERSATION,
+                {
+                    "platform": key.platform,
+                    "chat_id": key.chat_id,
+                    "user_id": key.user_id,
+                    "owner_id": owner.id,
+                    "state": state,
+                    "updated_at": now,
+                },
             )
         else:
-            row.state = state
-            row.updated_at = now
-        await self.session.flush()
+            await connection.execute(
+                _UPDATE_CONVERSATION,
+                {"conversation_id": saved.id, "state": state, "updated_at": now},
+            )
 
 
 class WarmupRepository(Repository):
@@ -96,12 +137,13 @@ class WarmupRepository(Repository):
         return checkin
 
     async def latest_checkin(self, user: User, since: datetime) -> CheckIn | None:
-        return await self.session.scalar(
+        found: CheckIn | None = await self.session.scalar(
             select(CheckIn)
             .where(CheckIn.user_id == user.id, CheckIn.created_at >= since)
             .order_by(CheckIn.created_at.desc(), CheckIn.id.desc())
             .limit(1)
         )
+        return found
 
     async def start_session(
         self, user: User, routine: str, checkin: CheckIn, now: datetime
@@ -119,21 +161,20 @@ class WarmupRepository(Repository):
         return session
 
     async def get_session(self, user: User, session_id: int) -> WarmupSession | None:
-        return await self.session.scalar(
+        found: WarmupSession | None = await self.session.scalar(
             select(WarmupSession).where(
                 WarmupSession.id == session_id, WarmupSession.user_id == user.id
             )
         )
+        return found
 
     async def record_drill(self, session: WarmupSession, drill_id: str, outcome: str) -> None:
         # Assign a new list: JSON columns don't see in-place mutation.
         session.drills = [*session.drills, {"drill": drill_id, "outcome": outcome}]
-        await self.session.flush()
 
     async def finish_session(self, session: WarmupSession, status: str, now: datetime) -> None:
         session.status = status
         session.finished_at = now
-        await self.session.flush()
 
     async def count_completed(self, user: User, since: datetime) -> int:
         count = await self.session.scalar(

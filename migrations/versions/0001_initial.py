@@ -125,18 +125,22 @@ def upgrade() -> None:
         sa.Column("status", sa.String(16), nullable=False),
         sa.Column("paused_reason", sa.String(16), nullable=True),
         sa.Column("next_fire_at", _utc(), nullable=True),
+        sa.Column("snooze_until", _utc(), nullable=True),
         sa.Column("created_at", _utc(), nullable=False),
         sa.Column("updated_at", _utc(), nullable=False),
         _user_fk("reminders"),
         sa.PrimaryKeyConstraint("id", name="pk_reminders"),
     )
     op.create_index("ix_reminders_status_next_fire_at", "reminders", ["status", "next_fire_at"])
+    op.create_index("ix_reminders_status_snooze_until", "reminders", ["status", "snooze_until"])
+    op.create_index("ix_reminders_platform_chat_id", "reminders", ["platform", "chat_id"])
     op.create_index("ix_reminders_user_id", "reminders", ["user_id"])
     op.create_table(
         "reminder_deliveries",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("reminder_id", sa.Integer(), nullable=False),
         sa.Column("occurrence_at", _utc(), nullable=False),
+        sa.Column("kind", sa.String(8), nullable=False),
         sa.Column("claimed_at", _utc(), nullable=False),
         sa.Column("sent_at", _utc(), nullable=True),
         sa.Column("status", sa.String(16), nullable=False),
@@ -153,6 +157,11 @@ def upgrade() -> None:
             name="uq_reminder_deliveries_reminder_id_occurrence_at",
         ),
     )
+    op.create_index(
+        "ix_reminder_deliveries_status_claimed_at",
+        "reminder_deliveries",
+        ["status", "claimed_at"],
+    )
 
     # --- tight-spot reports ---
     op.create_table(
@@ -163,7 +172,6 @@ def upgrade() -> None:
         sa.Column("areas", sa.JSON(), nullable=False),
         sa.Column("kind", sa.String(16), nullable=False),
         sa.Column("intensity", sa.Integer(), nullable=True),
-        sa.Column("red_flag", sa.String(16), nullable=True),
         sa.Column("text", sa.Text(), nullable=False),
         _user_fk("tight_reports"),
         sa.PrimaryKeyConstraint("id", name="pk_tight_reports"),

@@ -13,15 +13,16 @@ ACCEPT = "start.accept"
 def send_menu(turn: Turn, text: str | None = None) -> None:
     """A message (by default the menu prompt) with the main-menu buttons."""
     choices = [
-        turn.global_choice(label, f"menu.{command}")
-        for command, label in turn.texts.menu.items()
+        turn.global_choice(label, f"menu.{command}") for command, label in turn.texts.menu.items()
     ]
     turn.say(text or turn.texts.common.menu_prompt, choices=choices)
 
 
 def send_disclaimer(turn: Turn, then: str | None, args: str = "") -> None:
     """Ask once for the safety note to be accepted, then carry on with ``then``."""
-    turn.say(turn.content.safety.disclaimer.text, choices=[turn.choice(turn.texts.start.accept, ACCEPT)])
+    turn.say(
+        turn.content.safety.disclaimer.text, choices=[turn.choice(turn.texts.start.accept, ACCEPT)]
+    )
     turn.goto("start", "accept", {"then": then, "args": args})
 
 
@@ -65,7 +66,9 @@ class Onboarding(Flow):
 
     async def reprompt(self, turn: Turn) -> None:
         then = turn.state.data.get("then")
-        send_disclaimer(turn, then if isinstance(then, str) else None, str(turn.state.data.get("args", "")))
+        send_disclaimer(
+            turn, then if isinstance(then, str) else None, str(turn.state.data.get("args", ""))
+        )
 
     def _help(self, turn: Turn) -> None:
         lines = [turn.texts.help.title]

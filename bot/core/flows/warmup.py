@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+
 from bot.content.drills import Drill
 from bot.core.flows.base import Flow
 from bot.core.turn import Turn
@@ -48,7 +49,10 @@ class Warmup(Flow):
         texts = turn.texts.warmup
         turn.say(
             texts.sharp_question,
-            choices=[turn.choice(texts.sharp_yes, "sharp.yes"), turn.choice(texts.sharp_no, "sharp.no")],
+            choices=[
+                turn.choice(texts.sharp_yes, "sharp.yes"),
+                turn.choice(texts.sharp_no, "sharp.no"),
+            ],
             private=True,
         )
 
@@ -196,4 +200,3 @@ class Warmup(Flow):
         if not isinstance(session_id, int):
             return None
         return await turn.repo(WarmupRepository).get_session(turn.user, session_id)
-

@@ -1,0 +1,34 @@
+"""Small pieces of bot-wide state (the ``key_values`` table), each read or written on its own."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.storage.models import KeyValue
+
+MAX_KEY = 64
+
+
+class KeyValueStore:
+    """Get and put short strings by key; every call is its own transaction."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self._sessions = sessions
+
+    async def get(self, key: str) -> str | None:
+        async with self._sessions() as session:
+            value: str | None = await session.scalar(
+                select(KeyValue.value).where(KeyValue.key == key)
+            )
+            return value
+
+    async def put(self, key: str, value: str) -> None:
+        if not 1 <= len(key) <= MAX_KEY:
+            raise ValueError(f"keys are 1-{MAX_KEY} characters: {key!r}")
+        async with self._sessions() as session, session.begin():
+            row = await session.get(KeyValue, key)
+            if row is None:
+                session.add(KeyValue(key=key, value=value))
+            else:
+                row.value = value
