@@ -1,19 +1,22 @@
 """Composition root: builds settings, database, content, core, scheduler and adapters.
 
 Lifecycle of ``run_bot``: open services (content validated, database at head) →
-start the scheduler → start each platform adapter → wait for SIGTERM/SIGINT (or,
-for the terminal chat, end of input) → stop adapters in reverse order, then the
-scheduler → dispose of the database engine. A platform that fails to start is
-logged and does not stop the others.
+start each platform adapter → start the reminder scheduler (it delivers through the
+started adapters, and first catches up on what came due while down) → wait for
+SIGTERM/SIGINT (or, for the terminal chat, end of input) → stop the scheduler (a
+pass in progress finishes its sends) → stop adapters → dispose of the database engine.
+A platform that fails to start is logged and does not stop the others.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import signal
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -21,7 +24,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from bot.config import Settings
 from bot.content import Content, load_content
 from bot.core.engine import Coach
+from bot.core.flows import all_flows
+from bot.core.messages import ConversationKey
 from bot.core.ports import Adapter
+from bot.scheduling.dispatcher import Dispatcher, DispatchSettings
+from bot.scheduling.options import ReminderOptions
+from bot.scheduling.scheduler import ReminderScheduler
 from bot.storage.database import create_engine, is_sqlite, session_factory
 from bot.storage.migrations import DatabaseBehind, current_revision, head_revision, upgrade_to_head
 
@@ -35,6 +43,7 @@ class Services:
     sessions: async_sessionmaker[AsyncSession]
     content: Content
     coach: Coach
+    reminder_options: ReminderOptions = field(default_factory=ReminderOptions)
 
     async def close(self) -> None:
         await self.engine.dispose()
@@ -62,19 +71,91 @@ async def open_services(settings: Settings) -> Services:
         await engine.dispose()
         raise
     sessions = session_factory(engine)
-    coach = Coach(
-        sessions, content, idle_after=timedelta(minutes=settings.conversation_idle_minutes)
+    reminder_options = ReminderOptions(
+        max_per_user=settings.reminder_max_per_user,
+        default_lead_minutes=settings.reminder_default_lead_minutes,
+        snooze_minutes=settings.reminder_snooze_minutes,
     )
-    return Services(settings, engine, sessions, content, coach)
+    coach = Coach(
+        sessions,
+        content,
+        idle_after=timedelta(minutes=settings.conversation_idle_minutes),
+        flows=all_flows(reminder_options),
+    )
+    return Services(settings, engine, sessions, content, coach, reminder_options)
+
+
+def build_reminder_scheduler(services: Services, adapters: Sequence[Adapter]) -> ReminderScheduler:
+    """The reminder timer and dispatcher, delivering through the started adapters."""
+    settings = services.settings
+    coach = services.coach
+
+    async def unreachable(key: ConversationKey) -> None:
+        # A private chat's id is the user's own on Telegram; elsewhere pause the chat only.
+        user_id = key.user_id if key.chat_id == key.user_id else None
+        await coach.mark_unreachable(key.platform, user_id=user_id, chat_id=key.chat_id)
+
+    dispatcher = Dispatcher(
+        services.sessions,
+        services.content,
+        {adapter.name: adapter for adapter in adapters},
+        coach.clock,
+        DispatchSettings(
+            grace=timedelta(minutes=settings.reminder_grace_minutes),
+            snooze_minutes=settings.reminder_snooze_minutes,
+            batch_size=settings.reminder_batch_size,
+            concurrency=settings.reminder_send_concurrency,
+        ),
+        on_unreachable=unreachable,
+    )
+    return ReminderScheduler(
+        dispatcher,
+        coach.clock,
+        services.reminder_options.wakeup,
+        tick=timedelta(seconds=settings.reminder_safety_tick_seconds),
+        misfire_grace=timedelta(minutes=max(settings.reminder_grace_minutes, 1)),
+    )
 
 
 def build_platform_adapters(services: Services) -> list[Adapter]:
     """The platforms whose tokens are set."""
     adapters: list[Adapter] = []
+    telegram = build_telegram_adapter(services)
+    if telegram is not None:
+        adapters.append(telegram)
     discord = build_discord_adapter(services)
     if discord is not None:
         adapters.append(discord)
     return adapters
+
+
+def build_telegram_adapter(services: Services) -> Adapter | None:
+    """The Telegram bot, when ``TELEGRAM_TOKEN`` is set (webhook mode with a webhook URL)."""
+    settings = services.settings
+    if settings.telegram_token is None:
+        return None
+    # Imported here so runs without Telegram don't load python-telegram-bot.
+    from bot.adapters.telegram_adapter import TelegramAdapter, TelegramConfig
+    from bot.storage.key_values import KeyValueStore
+    from bot.storage.processed_updates import ProcessedUpdates
+
+    secret = settings.telegram_webhook_secret
+    coach = services.coach
+    return TelegramAdapter(
+        coach.handle,
+        TelegramConfig(
+            token=settings.telegram_token.get_secret_value(),
+            api_url=settings.telegram_api_url,
+            webhook_url=settings.telegram_webhook_url,
+            webhook_secret=secret.get_secret_value() if secret is not None else None,
+            port=settings.port,
+        ),
+        content=services.content,
+        commands=coach.commands(),
+        claims=ProcessedUpdates(services.sessions, coach.clock),
+        unreachable=coach.mark_unreachable,
+        store=KeyValueStore(services.sessions),
+    )
 
 
 def build_discord_adapter(services: Services) -> Adapter | None:
@@ -84,7 +165,6 @@ def build_discord_adapter(services: Services) -> Adapter | None:
         return None
     # Imported here so runs without Discord don't load discord.py.
     from bot.adapters.discord_adapter import DiscordAdapter, DiscordConfig
-    from bot.core.messages import ConversationKey
     from bot.storage.key_values import KeyValueStore
 
     coach = services.coach
@@ -123,6 +203,7 @@ async def run_bot(settings: Settings, *, console_user: str | None = None) -> Non
         terminal = TerminalAdapter(services.coach.handle, user=console_user or "runner")
         adapters = [terminal]
     started: list[Adapter] = []
+    scheduler: ReminderScheduler | None = None
     try:
         for adapter in adapters:
             try:
@@ -131,6 +212,12 @@ async def run_bot(settings: Settings, *, console_user: str | None = None) -> Non
                 log.info("adapter_started name=%s", adapter.name)
             except Exception:
                 log.exception("adapter_failed_to_start name=%s", adapter.name)
+        if started:
+            scheduler = build_reminder_scheduler(services, started)
+            await scheduler.start()
+        # Everything built so far lives as long as the process: keep it out of the garbage
+        # collector's full passes, which otherwise stall the loop ~100 ms in a reminder burst.
+        gc.freeze()
         if terminal is not None:
             chat = asyncio.create_task(terminal.run())
             waiter = asyncio.create_task(stop.wait())
@@ -141,13 +228,19 @@ async def run_bot(settings: Settings, *, console_user: str | None = None) -> Non
         elif started:
             await stop.wait()
     finally:
-        for adapter in reversed(started):
-            try:
-                await asyncio.wait_for(adapter.stop(), timeout=15)
-            except Exception:
-                log.exception("adapter_failed_to_stop name=%s", adapter.name)
+        if scheduler is not None:
+            await scheduler.stop()
+        # Side by side, so two platforms together still stop well within a host's grace time.
+        await asyncio.gather(*(_stop_adapter(adapter) for adapter in reversed(started)))
         await services.close()
         log.info("stopped")
+
+
+async def _stop_adapter(adapter: Adapter) -> None:
+    try:
+        await asyncio.wait_for(adapter.stop(), timeout=15)
+    except Exception:
+        log.exception("adapter_failed_to_stop name=%s", adapter.name)
 
 
 async def migrate(settings: Settings) -> str:

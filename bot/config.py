@@ -31,8 +31,8 @@ class Settings(BaseSettings):
     # How often the scheduler checks the table even when nothing asked it to.
     reminder_safety_tick_seconds: int = Field(default=60, ge=5, le=3600)
     # Reminders claimed per database transaction, and sends in flight at once.
-    reminder_batch_size: int = Field(default=500, ge=1, le=10_000)
-    reminder_send_concurrency: int = Field(default=1000, ge=1, le=10_000)
+    reminder_batch_size: int = Field(default=100, ge=1, le=10_000)
+    reminder_send_concurrency: int = Field(default=32, ge=1, le=10_000)
 
     # --- discord ---
     # The bot token from Discord's developer portal; the Discord bot runs only when it is set.

@@ -1,7 +1,7 @@
 """Content for tight spots: vocabulary, release (SMR) advice, red-flag triage and words.
 
 Everything lives in ``content/tight/*.yaml`` and is validated once at start; a problem is
-reported as :class:`TightContentError` naming the file, the field and the reason.
+reported as a ``ContentError`` naming the file, the field and the reason.
 """
 
 from __future__ import annotations
@@ -9,10 +9,15 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated, Literal, TypeVar
+from typing import Annotated, Literal
 
-import yaml
-from pydantic import AfterValidator, Field, ValidationError, model_validator
+from pydantic import (
+    AfterValidator,
+    Discriminator,
+    Field,
+    Tag,
+    model_validator,
+)
 
 from bot.content.base import ButtonLabel, Frozen, Identifier, NonEmpty, Source, Template
 
@@ -32,16 +37,6 @@ def _valid_pattern(value: str) -> str:
 
 Pattern = Annotated[str, AfterValidator(_valid_pattern)]
 Words = tuple[NonEmpty, ...]
-
-
-class TightContentError(Exception):
-    """A tight-spot content file is missing or wrong; names file, field and reason."""
-
-    def __init__(self, file: str, field: str, reason: str) -> None:
-        super().__init__(f"{file}: {field}: {reason}")
-        self.file = file
-        self.field = field
-        self.reason = reason
 
 
 # --- vocabulary.yaml -------------------------------------------------------------------
@@ -81,7 +76,8 @@ class KindWords(Frozen):
 
 class NegationWords(Frozen):
     before: Words
-    after: Words
+    after_fine: Words
+    after_not: Words
     filler: Words
     window: int = Field(ge=1, le=8)
 
@@ -97,6 +93,8 @@ class Vocabulary(Frozen):
     ambiguous: tuple[AmbiguousTerms, ...] = ()
     everything: Words = ()
     elsewhere: Words = ()
+    position_words: Words = ()
+    max_areas: int = Field(ge=1, le=9)
     sides: SideWords
     side_filler: Words
     intensity: IntensityWords
@@ -113,7 +111,9 @@ class Vocabulary(Frozen):
         for group in self.ambiguous:
             for candidate in group.candidates:
                 if candidate not in ids:
-                    raise ValueError(f"ambiguous term {group.terms[0]!r}: unknown area {candidate!r}")
+                    raise ValueError(
+                        f"ambiguous term {group.terms[0]!r}: unknown area {candidate!r}"
+                    )
         return self
 
     def area(self, area_id: str) -> AreaTerms:
@@ -144,7 +144,16 @@ class NoRollPlan(Frozen):
     sources: tuple[Identifier, ...] = Field(min_length=1)
 
 
-AreaPlan = Annotated[RollPlan | NoRollPlan, Field(discriminator="roll")]
+def _plan_kind(value: object) -> str:
+    if isinstance(value, dict):
+        return "no_roll" if value.get("roll") is False else "roll"
+    return "no_roll" if isinstance(value, NoRollPlan) else "roll"
+
+
+AreaPlan = Annotated[
+    Annotated[RollPlan, Tag("roll")] | Annotated[NoRollPlan, Tag("no_roll")],
+    Discriminator(_plan_kind),
+]
 
 
 class SmrContent(Frozen):
@@ -178,7 +187,7 @@ class SmrContent(Frozen):
                     target = self.areas.get(neighbour)
                     if not isinstance(target, RollPlan):
                         raise ValueError(
-                            f"areas.{area_id}.instead: {neighbour!r} must be an area with a roll plan"
+                            f"areas.{area_id}.instead: {neighbour!r} needs a roll plan of its own"
                         )
         return self
 
@@ -250,7 +259,7 @@ class TriageContent(Frozen):
 class TightButtons(Frozen):
     done: ButtonLabel
     cancel: ButtonLabel
-    yes: ButtonLabel
+    looks_right: ButtonLabel
     change: ButtonLabel
     left: ButtonLabel
     right: ButtonLabel
@@ -259,6 +268,7 @@ class TightButtons(Frozen):
     mild: ButtonLabel
     moderate: ButtonLabel
     strong: ButtonLabel
+    more: ButtonLabel
     tick: NonEmpty
 
 
@@ -286,9 +296,13 @@ class TightWords(Frozen):
     kind_buttons: dict[Kind, ButtonLabel]
     side_labels: dict[Side, NonEmpty]
     summary_area: Template
+    summary_area_both: Template
     summary_detail: Template
     intensity_text: Template
     buttons: TightButtons
+    yes_words: Words
+    no_words: Words
+    unsure_words: Words
 
 
 class ProgressWords(Frozen):
@@ -299,7 +313,7 @@ class ProgressWords(Frozen):
     soreness: Template
     no_soreness: NonEmpty
     areas: Template
-    no_areas: NonEmpty
+    no_areas: Template
     area_count: Template
     look_at_it: Template
     nothing_yet: NonEmpty
@@ -307,8 +321,9 @@ class ProgressWords(Frozen):
 
 class WarmupPreludeWords(Frozen):
     reason_areas: Template
-    reason_sore: Template
+    reason_gentle: Template
     reason_both: Template
+    intro: NonEmpty
     roll_step: Template
 
 
@@ -316,18 +331,11 @@ class WordsContent(Frozen):
     tight: TightWords
     progress: ProgressWords
     warmup_prelude: WarmupPreludeWords
-    # How many areas one report may hold before the coach asks for the main ones.
-    max_areas: int = Field(ge=1, le=9)
     # The same area on this many days in the window brings "have it looked at".
     repeat_days: int = Field(ge=2, le=14)
     repeat_window_days: int = Field(ge=3, le=60)
     # A report this recent shapes the next warm-up.
     prelude_window_days: int = Field(ge=1, le=14)
-    # Check-in soreness at or above this picks gentler variants.
-    sore_day_threshold: Score
-
-
-_T = TypeVar("_T", bound=Frozen)
 
 
 # --- the whole -------------------------------------------------------------------------
@@ -351,64 +359,51 @@ FILES: Mapping[str, type[Frozen]] = {
 }
 
 
-def _read(path: Path, label: str) -> object:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise TightContentError(label, "(file)", f"cannot read: {exc.strerror}") from None
-    try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise TightContentError(label, "(file)", f"not valid YAML: {exc}") from None
-
-
-def _validated(model: type[_T], data: object, label: str) -> _T:
-    try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        error = exc.errors()[0]
-        field = ".".join(str(part) for part in error["loc"]) or "(top level)"
-        reason = str(error["msg"]).removeprefix("Value error, ")
-        raise TightContentError(label, field, reason) from None
-
-
 def load_tight_content(content_dir: Path) -> TightContent:
-    """Read and check ``content_dir/tight/*.yaml``; raises :class:`TightContentError`."""
-    parts: dict[str, Frozen] = {}
-    for name, model in FILES.items():
-        label = f"tight/{name}.yaml"
-        parts[name] = _validated(model, _read(content_dir / "tight" / f"{name}.yaml", label), label)
-    vocabulary = parts["vocabulary"]
-    smr = parts["smr"]
-    assert isinstance(vocabulary, Vocabulary) and isinstance(smr, SmrContent)
-    _check_areas_match(vocabulary, smr)
-    _check_terms_unique(vocabulary)
+    """Read and check ``content_dir/tight/*.yaml``.
+
+    Raises ``ContentError`` naming the file, the field and the reason.
+    """
+    # Imported here: the loader imports the root model, which holds this content.
+    from bot.content.loader import ContentError, load_file
+
+    folder = content_dir / "tight"
+    parts = {name: load_file(folder / f"{name}.yaml", model) for name, model in FILES.items()}
+    vocabulary, smr = parts["vocabulary"], parts["smr"]
+    assert isinstance(vocabulary, Vocabulary)
+    assert isinstance(smr, SmrContent)
+    problems = [
+        *(f"{folder / 'smr.yaml'}: {p}" for p in _area_mismatches(vocabulary, smr)),
+        *(f"{folder / 'vocabulary.yaml'}: {p}" for p in _shared_terms(vocabulary)),
+    ]
+    if problems:
+        raise ContentError("\n".join(problems))
     return TightContent.model_validate(parts)
 
 
-def _check_areas_match(vocabulary: Vocabulary, smr: SmrContent) -> None:
+def _area_mismatches(vocabulary: Vocabulary, smr: SmrContent) -> list[str]:
     known = {area.id for area in vocabulary.areas}
-    for area_id in known - set(smr.areas):
-        raise TightContentError("tight/smr.yaml", f"areas.{area_id}", "missing: every area needs a plan")
-    for area_id in set(smr.areas) - known:
-        raise TightContentError("tight/smr.yaml", f"areas.{area_id}", "not an area in vocabulary.yaml")
+    problems = [
+        f"areas.{a}: missing: every area needs a plan" for a in sorted(known - set(smr.areas))
+    ]
+    problems += [
+        f"areas.{a}: not an area in vocabulary.yaml" for a in sorted(set(smr.areas) - known)
+    ]
+    return problems
 
 
-def _check_terms_unique(vocabulary: Vocabulary) -> None:
-    # Imported here: the normaliser lives with the parser, which imports this module.
+def _shared_terms(vocabulary: Vocabulary) -> list[str]:
+    """A term naming two areas would make the reader pick one at random."""
+    # Imported here: the normaliser lives with the reader, which imports this module.
     from bot.core.tight.text import normalise
 
+    problems: list[str] = []
     owner: dict[str, str] = {}
     for index, area in enumerate(vocabulary.areas):
         for term in (*area.terms, *area.misspellings):
             key = normalise(term)
             if not key:
-                raise TightContentError(
-                    "tight/vocabulary.yaml", f"areas.{index}.terms", f"{term!r} has no words"
-                )
-            if owner.setdefault(key, area.id) != area.id:
-                raise TightContentError(
-                    "tight/vocabulary.yaml",
-                    f"areas.{index}.terms",
-                    f"{term!r} already belongs to {owner[key]!r}",
-                )
+                problems.append(f"areas.{index}.terms: {term!r} has no words")
+            elif owner.setdefault(key, area.id) != area.id:
+                problems.append(f"areas.{index}.terms: {term!r} already belongs to {owner[key]!r}")
+    return problems

@@ -27,6 +27,7 @@ from bot.core.messages import ChoiceMade, Command, ConversationKey, Inbound, Out
 from bot.core.ports import Clock, CommandSpec, SystemClock
 from bot.core.state import FlowState
 from bot.core.turn import Turn
+from bot.storage.reminders_repo import ReminderRepository
 from bot.storage.repository import ConversationRepository, UserRepository
 
 log = logging.getLogger(__name__)
@@ -90,13 +91,19 @@ class Coach:
     ) -> None:
         """The platform refused delivery to a user or chat: stop sending there.
 
-        A later /start from the user clears the mark.
+        Their reminders are paused (reason "unreachable"); a later /start from the user
+        clears the mark and resumes them.
         """
         now = self.clock.now()
         async with self.sessions() as session, session.begin():
             if user_id is not None:
                 await UserRepository(session).mark_unreachable(platform, user_id, now)
-        log.info("marked_unreachable platform=%s", platform)
+            reminders = ReminderRepository(session)
+            owners = await reminders.user_ids(platform, user_id) if user_id is not None else []
+            paused = await reminders.pause_unreachable(
+                platform, now, chat_id=chat_id, owner_ids=owners
+            )
+        log.info("marked_unreachable platform=%s reminders_paused=%d", platform, paused)
 
     async def handle(self, inbound: Inbound) -> Outcome:
         lock = self._locks.get(inbound.key)

@@ -1,5 +1,5 @@
 """Outbound delivery: pacing messages below each platform's flood limits."""
 
-from bot.delivery.pacer import Pacer, PaceLimits, PaceSchedule, Priority, Ticket
+from bot.delivery.pacer import PaceLimits, Pacer, PaceSchedule, Priority, Ticket
 
 __all__ = ["PaceLimits", "PaceSchedule", "Pacer", "Priority", "Ticket"]

@@ -75,11 +75,12 @@ class _Bucket:
 
     def wait(self, now: float) -> float:
         self.refill(now)
-        return 0.0 if self.tokens >= 1.0 else (1.0 - self.tokens) / self.rate
+        # Tolerate float dust: a token 1e-12 short would otherwise ask for a 1e-13 s wait.
+        return 0.0 if self.tokens >= 1.0 - 1e-9 else (1.0 - self.tokens) / self.rate
 
     def take(self, now: float) -> None:
         self.refill(now)
-        self.tokens -= 1.0
+        self.tokens = max(0.0, self.tokens - 1.0)
 
 
 @dataclass(slots=True)
@@ -119,7 +120,9 @@ class PaceSchedule:
     def __len__(self) -> int:
         return sum(len(q) for by_chat in self._pending.values() for q in by_chat.values())
 
-    def add(self, chat: str, *, group: bool = False, priority: Priority = Priority.INTERACTIVE) -> Ticket:
+    def add(
+        self, chat: str, *, group: bool = False, priority: Priority = Priority.INTERACTIVE
+    ) -> Ticket:
         ticket = Ticket(next(self._seq), chat, group, priority)
         self._pending[priority].setdefault(chat, deque()).append(ticket)
         return ticket

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from enum import StrEnum
 
@@ -182,12 +182,52 @@ def parse_reminder(text: str, vocabulary: Vocabulary) -> ReminderParse:
 
     Days, run time and lead may come in any order; the lead is optional.
     """
+    scan = _scan(text, vocabulary)
+    if isinstance(scan, BadTime | BadLead):
+        return scan
+    problem = _day_problem(scan)
+    if problem is not None:
+        return problem
+    if len(scan.times) > 1:
+        return TooMany(" ".join(f"{at.hour:02d}:{at.minute:02d}" for at in scan.times))
+    if len(scan.leads) > 1:
+        return TooMany(" ".join(str(lead) for lead in scan.leads))
+    if not scan.times:
+        return NoTime()
+    day = next(iter(scan.relative)) if scan.relative else None
+    lead = scan.leads[0] if scan.leads else None
+    return ReminderRequest(frozenset(scan.days), day, scan.times[0], lead)
+
+
+def parse_days(text: str, vocabulary: Vocabulary) -> frozenset[int] | RelativeDay | ParseError:
+    """Just the days: ``mon wed fri``, ``weekdays``, ``tomorrow``."""
+    scan = _scan(text, vocabulary)
+    if isinstance(scan, BadTime | BadLead):
+        return scan
+    extra = [f"{at.hour:02d}:{at.minute:02d}" for at in scan.times] + [
+        str(lead) for lead in scan.leads
+    ]
+    if extra:
+        return UnknownWords((*scan.unknown, *extra))
+    problem = _day_problem(scan)
+    if problem is not None:
+        return problem
+    return next(iter(scan.relative)) if scan.relative else frozenset(scan.days)
+
+
+@dataclass(slots=True)
+class _Scan:
+    days: set[int] = field(default_factory=set)
+    relative: set[RelativeDay] = field(default_factory=set)
+    times: list[time] = field(default_factory=list)
+    leads: list[int] = field(default_factory=list)
+    unknown: list[str] = field(default_factory=list)
+
+
+def _scan(text: str, vocabulary: Vocabulary) -> _Scan | BadTime | BadLead:
+    """Sort every word into days, times, leads or unknown; stop at an impossible time."""
     tokens = _tokens(text, vocabulary)
-    days: set[int] = set()
-    relative: set[RelativeDay] = set()
-    times: list[time] = []
-    leads: list[int] = []
-    unknown: list[str] = []
+    scan = _Scan()
     day_words = _day_words(vocabulary)
     index = 0
     while index < len(tokens):
@@ -200,54 +240,37 @@ def parse_reminder(text: str, vocabulary: Vocabulary) -> ReminderParse:
         index += 1
         if token in vocabulary.filler or token in vocabulary.minutes:
             continue
-        if token in day_words:
-            found = day_words[token]
-            if isinstance(found, RelativeDay):
-                relative.add(found)
-            else:
-                days |= found
+        found = day_words.get(token) or _day_range(token, vocabulary)
+        if isinstance(found, RelativeDay):
+            scan.relative.add(found)
             continue
-        span = _day_range(token, vocabulary)
-        if span is not None:
-            days |= span
+        if found is not None:
+            scan.days |= found
             continue
         clock = parse_clock(token, vocabulary, bare_hour=False)
         if isinstance(clock, BadTime):
             return clock
         if clock is not None:
-            times.append(clock)
+            scan.times.append(clock)
             continue
         lead = parse_lead(token, vocabulary)
         if isinstance(lead, BadLead):
             return lead
         if lead is not None:
-            leads.append(lead)
+            scan.leads.append(lead)
             continue
-        unknown.append(token)
-    return _assemble(days, relative, times, leads, unknown)
+        scan.unknown.append(token)
+    return scan
 
 
-def _assemble(
-    days: set[int],
-    relative: set[RelativeDay],
-    times: list[time],
-    leads: list[int],
-    unknown: list[str],
-) -> ReminderParse:
-    if unknown:
-        return UnknownWords(tuple(unknown))
-    if len(times) > 1:
-        return TooMany(" ".join(f"{at.hour:02d}:{at.minute:02d}" for at in times))
-    if len(leads) > 1:
-        return TooMany(" ".join(str(lead) for lead in leads))
-    if relative and days or len(relative) > 1:
+def _day_problem(scan: _Scan) -> UnknownWords | MixedDays | NoDays | None:
+    if scan.unknown:
+        return UnknownWords(tuple(scan.unknown))
+    if (scan.relative and scan.days) or len(scan.relative) > 1:
         return MixedDays()
-    if not days and not relative:
+    if not scan.days and not scan.relative:
         return NoDays()
-    if not times:
-        return NoTime()
-    day = next(iter(relative)) if relative else None
-    return ReminderRequest(frozenset(days), day, times[0], leads[0] if leads else None)
+    return None
 
 
 def _tokens(text: str, vocabulary: Vocabulary) -> list[str]:

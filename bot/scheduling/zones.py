@@ -35,8 +35,13 @@ _REGIONS = frozenset(
     }
 )
 _NOT_ZONES = frozenset({"localtime", "posixrules", "Factory"})
-_FIXED_OFFSET = re.compile(r"^(etc/)?(gmt|utc)?[+-]\d", re.IGNORECASE)
-_OFFSET_TEXT = re.compile(r"^(?:utc|gmt)?\s*([+-])\s*(\d{1,2})(?::?(\d{2}))?$", re.IGNORECASE)
+# Fixed offsets and their spellings; UTC itself stays, for runners who want it.
+_FIXED_OFFSET = re.compile(
+    r"^(etc/)?((gmt|utc)[+-]?\d*|greenwich|uct|universal|zulu)$|^etc/utc$", re.IGNORECASE
+)
+_OFFSET_TEXT = re.compile(
+    r"^(?:utc|gmt)(?:([+-])(\d{1,2})(?::?(\d{2}))?)?$|^([+-])(\d{1,2})(?::?(\d{2}))?$"
+)
 _WIDEST_OFFSETS = (timedelta(hours=-12), timedelta(hours=14))
 _SUGGESTIONS = 5
 
@@ -62,7 +67,7 @@ def known_zones() -> frozenset[str]:
     return frozenset(
         name
         for name in zoneinfo.available_timezones()
-        if name not in _NOT_ZONES and not _FIXED_OFFSET.match(name)
+        if name not in _NOT_ZONES and (name == "UTC" or not _FIXED_OFFSET.match(name))
     )
 
 
@@ -85,10 +90,11 @@ def _by_city() -> dict[str, tuple[str, ...]]:
     return {city: tuple(names) for city, names in cities.items()}
 
 
-def resolve_zone(text: str, now: datetime) -> ZoneLookup:
+def resolve_zone(text: str, now: datetime, preferred: Sequence[str] = ()) -> ZoneLookup:
     """An exact zone for the text, or suggestions (an empty tuple means no idea).
 
-    ``now`` lets an offset such as ``UTC+5:30`` suggest the zones on that offset today.
+    ``now`` lets an offset such as ``UTC+5:30`` suggest the zones on that offset today,
+    ``preferred`` ones first.
     """
     typed = "_".join(text.strip().split()).lower()
     if not typed:
@@ -98,7 +104,7 @@ def resolve_zone(text: str, now: datetime) -> ZoneLookup:
         return ZoneFound(exact)
     offset = _typed_offset(typed)
     if offset is not None:
-        return ZoneSuggestions(zones_with_offset((offset,), now, ())[:_SUGGESTIONS])
+        return ZoneSuggestions(zones_with_offset((offset,), now, preferred)[:_SUGGESTIONS])
     by_city = _by_city().get(typed.rsplit("/", 1)[-1])
     if by_city is not None and len(by_city) == 1:
         return ZoneFound(by_city[0])
@@ -121,7 +127,9 @@ def _typed_offset(typed: str) -> timedelta | None:
     match = _OFFSET_TEXT.match(typed)
     if match is None:
         return None
-    sign, hours, minutes = match.groups()
+    sign, hours, minutes = match.group(1, 2, 3) if match.group(4) is None else match.group(4, 5, 6)
+    if sign is None:
+        return timedelta(0)
     offset = timedelta(hours=int(hours), minutes=int(minutes or 0))
     return -offset if sign == "-" else offset
 
@@ -154,7 +162,7 @@ def zones_with_offset(
 ) -> tuple[str, ...]:
     wanted = set(offsets)
     matching = [
-        name for name in (*preferred, *geographic_zones()) if _offset_at(name, now) in wanted
+        name for name in (*preferred, *geographic_zones(), "UTC") if _offset_at(name, now) in wanted
     ]
     return _unique(matching)
 

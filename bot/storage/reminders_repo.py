@@ -10,10 +10,12 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Protocol, cast
 
-from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy import Table, and_, bindparam, delete, func, insert, or_, select, update
 
 from bot.scheduling.rules import Rule, decode_weekdays, next_occurrence, parse_hhmm
+from bot.storage.base import UTCDateTime
 from bot.storage.models import User
 from bot.storage.reminder_models import Reminder, ReminderDelivery
 from bot.storage.repository import Repository
@@ -24,9 +26,22 @@ DONE = "done"
 BY_USER = "user"
 UNREACHABLE = "unreachable"
 FINAL_STATUSES = ("sent", "failed", "unreachable", "lost", "skipped", "dismissed")
+_DUE_COLUMNS = (
+    Reminder.id,
+    Reminder.user_id,
+    Reminder.platform,
+    Reminder.chat_id,
+    Reminder.weekdays,
+    Reminder.once_on,
+    Reminder.run_time,
+    Reminder.lead_minutes,
+    Reminder.time_zone,
+    Reminder.next_fire_at,
+    Reminder.snooze_until,
+)
 
 
-def rule_of(reminder: Reminder) -> Rule:
+def rule_of(reminder: RuleColumns) -> Rule:
     """The scheduling rule a stored reminder describes."""
     return Rule(
         weekdays=decode_weekdays(reminder.weekdays),
@@ -42,12 +57,56 @@ def next_fire(rule: Rule, after: datetime) -> datetime | None:
     return None if occurrence is None else occurrence.fire_at
 
 
+class RuleColumns(Protocol):
+    """The rule's columns, on a stored reminder or on a row the dispatcher read."""
+
+    @property
+    def weekdays(self) -> str: ...
+    @property
+    def once_on(self) -> date | None: ...
+    @property
+    def run_time(self) -> str: ...
+    @property
+    def lead_minutes(self) -> int: ...
+    @property
+    def time_zone(self) -> str: ...
+
+
 @dataclass(frozen=True, slots=True)
 class DueReminder:
-    """A reminder locked for this transaction, with who and where to send it."""
+    """A due reminder's row, locked for this transaction, with who to send it to."""
 
-    reminder: Reminder
+    id: int
+    user_id: int
+    platform: str
+    chat_id: str
+    weekdays: str
+    once_on: date | None
+    run_time: str
+    lead_minutes: int
+    time_zone: str
+    next_fire_at: datetime | None
+    snooze_until: datetime | None
     platform_user_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Advance:
+    """Where a claimed reminder stands after its pass."""
+
+    reminder_id: int
+    next_fire_at: datetime | None
+    snooze_until: datetime | None
+    status: str
+    paused_reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class NewDelivery:
+    reminder_id: int
+    occurrence_at: datetime
+    kind: str
+    status: str
 
 
 class ReminderRepository(Repository):
@@ -71,11 +130,12 @@ class ReminderRepository(Repository):
 
     async def get_for_user(self, user_id: int, reminder_id: int) -> Reminder | None:
         """The reminder if it exists and belongs to this user, locked for update."""
-        return await self.session.scalar(
+        found: Reminder | None = await self.session.scalar(
             select(Reminder)
             .where(Reminder.id == reminder_id, Reminder.user_id == user_id)
             .with_for_update()
         )
+        return found
 
     async def find_same(
         self,
@@ -96,7 +156,8 @@ class ReminderRepository(Repository):
         )
         if excluding is not None:
             query = query.where(Reminder.id != excluding)
-        return await self.session.scalar(query.limit(1))
+        found: Reminder | None = await self.session.scalar(query.limit(1))
+        return found
 
     async def add(self, reminder: Reminder) -> Reminder:
         self.session.add(reminder)
@@ -108,12 +169,13 @@ class ReminderRepository(Repository):
         self.session.expunge(reminder)
 
     async def latest_delivery(self, reminder_id: int) -> ReminderDelivery | None:
-        return await self.session.scalar(
+        found: ReminderDelivery | None = await self.session.scalar(
             select(ReminderDelivery)
             .where(ReminderDelivery.reminder_id == reminder_id)
             .order_by(ReminderDelivery.occurrence_at.desc(), ReminderDelivery.id.desc())
             .limit(1)
         )
+        return found
 
     async def set_delivery_status(self, delivery_id: int, status: str) -> None:
         await self.session.execute(
@@ -192,7 +254,7 @@ class ReminderRepository(Repository):
         if not ids:
             return []
         rows = await self.session.execute(
-            select(Reminder, User.platform_user_id)
+            select(*_DUE_COLUMNS, User.platform_user_id)
             .join(User, User.id == Reminder.user_id)
             .where(
                 Reminder.id.in_(sorted(ids)),
@@ -201,7 +263,7 @@ class ReminderRepository(Repository):
             )
             .with_for_update(of=Reminder, skip_locked=True)
         )
-        return [DueReminder(reminder, platform_user_id) for reminder, platform_user_id in rows]
+        return [DueReminder(*row) for row in rows]
 
     async def claimed_already(
         self, reminder_ids: Sequence[int], since: datetime
@@ -217,9 +279,55 @@ class ReminderRepository(Repository):
         )
         return {(reminder_id, occurrence) for reminder_id, occurrence in rows}
 
-    async def record(self, deliveries: Sequence[ReminderDelivery]) -> None:
-        self.session.add_all(deliveries)
-        await self.session.flush()
+    async def record(self, deliveries: Sequence[NewDelivery], now: datetime) -> dict[int, int]:
+        """Insert delivery rows in one statement; returns reminder id → new delivery id.
+
+        A reminder gets at most one delivery per pass, so the mapping is unambiguous.
+        """
+        if not deliveries:
+            return {}
+        rows = await self.session.execute(
+            insert(ReminderDelivery).returning(ReminderDelivery.reminder_id, ReminderDelivery.id),
+            [
+                {
+                    "reminder_id": item.reminder_id,
+                    "occurrence_at": item.occurrence_at,
+                    "kind": item.kind,
+                    "claimed_at": now,
+                    "sent_at": None,
+                    "status": item.status,
+                }
+                for item in deliveries
+            ],
+        )
+        return {reminder_id: delivery_id for reminder_id, delivery_id in rows}
+
+    async def advance(self, changes: Sequence[Advance], now: datetime) -> None:
+        """Write each claimed reminder's new fire time, snooze and status (one executemany)."""
+        if not changes:
+            return
+        # Core, not the ORM: one executemany instead of a unit-of-work flush per row.
+        table = cast(Table, Reminder.__table__)
+        await self.session.execute(
+            update(table)
+            .where(table.c.id == bindparam("b_id"))
+            .values(
+                next_fire_at=bindparam("b_next", type_=UTCDateTime()),
+                snooze_until=bindparam("b_snooze", type_=UTCDateTime()),
+                status=bindparam("b_status"),
+                paused_reason=bindparam("b_reason"),
+            ),
+            [
+                {
+                    "b_id": change.reminder_id,
+                    "b_next": change.next_fire_at,
+                    "b_snooze": change.snooze_until,
+                    "b_status": change.status,
+                    "b_reason": change.paused_reason,
+                }
+                for change in changes
+            ],
+        )
 
     async def finish_deliveries(
         self, outcomes: Sequence[tuple[int, str]], sent_at: datetime

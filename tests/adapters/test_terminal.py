@@ -195,3 +195,36 @@ def test_check_content_reports_a_broken_file(tmp_path: Path) -> None:
     )
     assert result.returncode == 2
     assert "drills.yaml: placement.text: Field required" in result.stderr
+
+
+def test_the_readme_scripted_session_completes_a_warmup(tmp_path: Path) -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    line = next(x for x in readme.splitlines() if x.startswith("printf '/start"))
+    script = line.split("'")[1].encode().decode("unicode_escape")
+    process = _console(tmp_path)
+    out, err = process.communicate(script, timeout=60)
+    assert process.returncode == 0, err
+    assert "You finished the warm-up: 3 of 3 drills done." in out
+
+
+def test_run_without_tokens_opens_the_terminal_chat(tmp_path: Path) -> None:
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'coach.sqlite3'}",
+        "CONTENT_DIR": str(ROOT / "content"),
+    }
+    for name in ("TELEGRAM_TOKEN", "DISCORD_TOKEN"):
+        env.pop(name, None)
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "run"],
+        input="/start\n1\n/help\n",
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Hip Coach in your terminal" in result.stdout
+    assert "/warmup - " in result.stdout

@@ -3,22 +3,21 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import random
 import time
 from collections import defaultdict
 
 import pytest
 
-from bot.delivery.pacer import Pacer, PaceLimits, PaceSchedule, Priority, Ticket
-
-TELEGRAM_LIKE = PaceLimits(
-    overall_per_second=30, per_chat_per_second=1.0, per_chat_burst=3, per_group_per_minute=20
-)
+from bot.delivery import limits
+from bot.delivery.pacer import PaceLimits, Pacer, PaceSchedule, Priority, Ticket
 
 
 def drain(schedule: PaceSchedule, start: float = 0.0) -> list[tuple[float, Ticket]]:
     """Run the schedule on simulated time until empty: (grant time, ticket) in order."""
-    now, grants = start, []
+    now = start
+    grants: list[tuple[float, Ticket]] = []
     while True:
         result = schedule.take(now)
         if result is None:
@@ -40,7 +39,9 @@ def test_overall_rate_spaces_messages_evenly() -> None:
 
 def test_one_chat_gets_its_burst_then_one_a_second() -> None:
     schedule = PaceSchedule(
-        PaceLimits(overall_per_second=100, overall_burst=100, per_chat_per_second=1, per_chat_burst=3)
+        PaceLimits(
+            overall_per_second=100, overall_burst=100, per_chat_per_second=1, per_chat_burst=3
+        )
     )
     for _ in range(5):
         schedule.add("a")
@@ -119,13 +120,15 @@ def test_cancelled_ticket_is_never_granted() -> None:
 
 
 def test_empty_schedule_says_nothing_to_wait_for() -> None:
-    assert PaceSchedule(TELEGRAM_LIKE).take(0.0) is None
+    assert PaceSchedule(limits.TELEGRAM).take(0.0) is None
 
 
 def test_random_load_never_breaks_telegram_limits() -> None:
-    """A mixed load checked by an independent count of what went out when."""
+    """A mixed load under the Telegram preset, checked by an independent count of what went
+    out when against Telegram's published limits (30/s, 1/s per chat after a burst of 3,
+    20/min per group)."""
     rng = random.Random(7)
-    schedule = PaceSchedule(TELEGRAM_LIKE)
+    schedule = PaceSchedule(limits.TELEGRAM)
     chats = [(f"u{n}", False) for n in range(40)] + [(f"-g{n}", True) for n in range(5)]
     for _ in range(600):
         chat, group = rng.choice(chats)
@@ -178,7 +181,7 @@ async def test_pacer_spaces_sends_at_the_overall_rate() -> None:
 
     await asyncio.gather(*(send(n) for n in range(12)))
     await pacer.close()
-    gaps = [b - a for a, b in zip(stamps, stamps[1:], strict=False)]
+    gaps = [b - a for a, b in itertools.pairwise(stamps)]
     assert min(gaps) >= 1 / rate - 0.002  # timer granularity
 
 

@@ -19,6 +19,7 @@ from bot.scheduling.parsing import (
     UnknownWords,
     Vocabulary,
     parse_clock,
+    parse_days,
     parse_lead,
     parse_reminder,
     to_rule,
@@ -31,7 +32,10 @@ MON, TUE, WED, THU, FRI, SAT, SUN = range(7)
 @pytest.mark.parametrize(
     ("typed", "expected"),
     [
-        ("mon wed fri 06:30 30", ReminderRequest(frozenset({MON, WED, FRI}), None, time(6, 30), 30)),
+        (
+            "mon wed fri 06:30 30",
+            ReminderRequest(frozenset({MON, WED, FRI}), None, time(6, 30), 30),
+        ),
         ("today 18:00", ReminderRequest(frozenset(), RelativeDay.TODAY, time(18, 0), None)),
         ("tomorrow 7:15 20", ReminderRequest(frozenset(), RelativeDay.TOMORROW, time(7, 15), 20)),
         ("weekdays 6:30am", ReminderRequest(frozenset(range(5)), None, time(6, 30), None)),
@@ -44,10 +48,15 @@ MON, TUE, WED, THU, FRI, SAT, SUN = range(7)
         ("weekends 12am 0", ReminderRequest(frozenset({SAT, SUN}), None, time(0, 0), 0)),
         ("sun 12:30pm 30mins", ReminderRequest(frozenset({SUN}), None, time(12, 30), 30)),
         ("30 06:30 thu", ReminderRequest(frozenset({THU}), None, time(6, 30), 30)),
-        ("tomorrow morning 6.45", ReminderRequest(frozenset(), RelativeDay.TOMORROW, time(6, 45), None)),
+        (
+            "tomorrow morning 6.45",
+            ReminderRequest(frozenset(), RelativeDay.TOMORROW, time(6, 45), None),
+        ),
     ],
 )
-def test_good_one_line_reminders(typed: str, expected: ReminderRequest, vocabulary: Vocabulary) -> None:
+def test_good_one_line_reminders(
+    typed: str, expected: ReminderRequest, vocabulary: Vocabulary
+) -> None:
     assert parse_reminder(typed, vocabulary) == expected
 
 
@@ -144,3 +153,19 @@ def test_weekly_requests_keep_their_days() -> None:
     assert to_rule(request, zone_name="Europe/London", now=NOW, default_lead=30) == Rule(
         frozenset({MON, FRI}), None, time(6, 0), 15, "Europe/London"
     )
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("mon wed fri", frozenset({MON, WED, FRI})),
+        ("weekdays", frozenset(range(5))),
+        ("Tomorrow", RelativeDay.TOMORROW),
+        ("every blue moon", UnknownWords(("blue", "moon"))),
+        ("mon 06:30", UnknownWords(("06:30",))),
+        ("", NoDays()),
+        ("today sat", MixedDays()),
+    ],
+)
+def test_days_alone(typed: str, expected: object, vocabulary: Vocabulary) -> None:
+    assert parse_days(typed, vocabulary) == expected

@@ -63,7 +63,8 @@ def transitions(zone_name: str, year: int) -> list[tuple[datetime, timedelta, ti
                     low = middle
                 else:
                     high = middle
-            assert previous is not None and offset is not None
+            assert previous is not None
+            assert offset is not None
             found.append((high, previous, offset))
             previous = offset
         instant = later
@@ -130,7 +131,8 @@ def test_a_run_time_shown_twice_by_the_clocks_fires_once_at_the_first(zone_name:
 
     assert first.run_at == (repeated - before).replace(tzinfo=UTC)
     assert first.run_at < change
-    assert second is not None and second.run_on == repeated.date() + timedelta(days=7)
+    assert second is not None
+    assert second.run_on == repeated.date() + timedelta(days=7)
 
 
 def test_new_york_spring_forward_0230_fires_lead_before_0300_edt() -> None:
@@ -231,7 +233,8 @@ def test_random_rules_walk_forward_without_repeats_or_gaps() -> None:
         assert len(set(run_days)) == len(run_days)
         assert all(day.weekday() in weekdays for day in run_days)
         fires = [occurrence.fire_at for occurrence in runs]
-        assert fires == sorted(fires) and len(set(fires)) == len(fires)
+        assert fires == sorted(fires)
+        assert len(set(fires)) == len(fires)
         first, last = run_days[0], run_days[-1]
         expected = [
             first + timedelta(days=n)

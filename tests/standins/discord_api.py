@@ -30,7 +30,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from aiohttp import WSMsgType, web
+from aiohttp import BodyPartReader, WSMsgType, web
 
 from tests.standins.discord_objects import (
     ALL_PERMISSIONS,
@@ -46,7 +46,6 @@ from tests.standins.discord_objects import (
     application_json,
     guild_json,
     member_json,
-    now_iso,
 )
 from tests.standins.discord_rules import (
     SpecChecker,
@@ -67,6 +66,9 @@ CHANNEL_MESSAGE = 4
 DEFERRED_CHANNEL_MESSAGE = 5
 DEFERRED_UPDATE_MESSAGE = 6
 UPDATE_MESSAGE = 7
+
+_BODY: web.RequestKey[Any] = web.RequestKey("body", object)
+_FILES: web.RequestKey[list[Attachment]] = web.RequestKey("files", list)
 
 # Routes answered without the bot token: they carry an interaction token instead.
 _TOKEN_IN_URL = ("/interactions/", "/webhooks/")
@@ -123,6 +125,16 @@ class _RateLimitRule:
 
 
 @dataclass(slots=True)
+class _FailureRule:
+    method: str
+    route: str
+    times: int
+    status: int
+    code: int
+    message: str
+
+
+@dataclass(slots=True)
 class _Session:
     ws: web.WebSocketResponse
     session_id: str = ""
@@ -144,10 +156,14 @@ class DiscordStandIn:
         self,
         *,
         token: str = DEFAULT_TOKEN,
-        spec: SpecChecker | None | bool = True,
+        spec: SpecChecker | bool | None = True,
         heartbeat_interval_ms: int = HEARTBEAT_INTERVAL_MS,
     ) -> None:
         self.token = token
+        # How long wait_until waits before failing the test.
+        self.patience = 5.0
+        # Discord's limit for an interaction's first response.
+        self.deadline = INTERACTION_DEADLINE
         self._spec = spec_checker() if spec is True else (spec or None)
         self._heartbeat_ms = heartbeat_interval_ms
         self._ids = Snowflakes()
@@ -172,6 +188,7 @@ class DiscordStandIn:
         self.gateway_frames: list[dict[str, Any]] = []  # everything the bot sent on the gateway
         self._command_ids: dict[tuple[int | None, str], int] = {}
         self._rate_limits: list[_RateLimitRule] = []
+        self._failures: list[_FailureRule] = []
         self._sessions: dict[str, _Session] = {}
         self._active: _Session | None = None
         self._changed = asyncio.Condition()
@@ -185,7 +202,7 @@ class DiscordStandIn:
         app.router.add_get("/gateway", self._gateway)
         app.router.add_get("/resume", self._gateway)
         self._add_rest_routes(app)
-        self._runner = web.AppRunner(app, handle_signals=False)
+        self._runner = web.AppRunner(app, handle_signals=False, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", port)
         await site.start()
@@ -299,6 +316,19 @@ class DiscordStandIn:
         """Answer the next ``times`` requests to ``route`` (a spec template) with 429."""
         self._rate_limits.append(_RateLimitRule(method, route, times, retry_after, is_global))
 
+    def fail_next(
+        self,
+        method: str,
+        route: str,
+        *,
+        status: int = 403,
+        code: int = 50001,
+        message: str = "Missing Access",
+        times: int = 1,
+    ) -> None:
+        """Answer the next ``times`` requests to ``route`` with a Discord error."""
+        self._failures.append(_FailureRule(method, route, times, status, code, message))
+
     async def drop_gateway(self, code: int = 4000) -> None:
         """Close the bot's gateway connection, as Discord does now and then."""
         session = self._active
@@ -341,19 +371,18 @@ class DiscordStandIn:
         ]
 
     def late_interactions(self) -> list[InteractionRecord]:
-        return [
-            i for i in self.interactions if i.latency is None or i.latency >= INTERACTION_DEADLINE
-        ]
+        return [i for i in self.interactions if i.latency is None or i.latency >= self.deadline]
 
-    async def wait_until(self, condition: Callable[[], bool], timeout: float = 5.0) -> None:
-        async with asyncio.timeout(timeout), self._changed:
+    async def wait_until(self, condition: Callable[[], bool]) -> None:
+        """Wait until ``condition()`` holds, checked at every change; fail after ``patience``."""
+        async with asyncio.timeout(self.patience), self._changed:
             await self._changed.wait_for(condition)
 
-    async def wait_connected(self, timeout: float = 5.0) -> None:
-        await self.wait_until(lambda: self._active is not None, timeout)
+    async def wait_connected(self) -> None:
+        await self.wait_until(lambda: self._active is not None)
 
-    async def wait_answered(self, record: InteractionRecord, timeout: float = 5.0) -> None:
-        await self.wait_until(lambda: record.answered, timeout)
+    async def wait_answered(self, record: InteractionRecord) -> None:
+        await self.wait_until(lambda: record.answered)
 
     @property
     def connected(self) -> bool:
@@ -391,7 +420,7 @@ class DiscordStandIn:
     async def _on_gateway_frame(self, session: _Session, payload: dict[str, Any]) -> None:
         self.gateway_frames.append(payload)
         op = payload.get("op")
-        data = payload.get("d")
+        data = payload.get("d") or {}
         if op == 1:
             await session.ws.send_str(json.dumps({"op": 11}))
         elif op == 2:
@@ -549,13 +578,14 @@ class DiscordStandIn:
             if limited is not None:
                 recorded.status = 429
                 return limited
+            self._take_failure(request.method, route)
             problems = self._check_body(request.method, route, body, files)
             if problems:
                 for problem in problems:
                     self._violation(f"{request.method} {route}: {problem}")
                 raise ApiError(400, 50035, "Invalid Form Body: " + "; ".join(problems))
-            request["body"] = body
-            request["files"] = files
+            request[_BODY] = body
+            request[_FILES] = files
             response = await handler(request)
         except ApiError as exc:
             response = _json({"message": exc.message, "code": exc.code}, exc.status)
@@ -569,9 +599,11 @@ class DiscordStandIn:
         template = template.removeprefix(API_PREFIX)
         if template.startswith("/users/{user_id}") and request.match_info.get("user_id") == "@me":
             template = "/users/@me"
-        if template.endswith("/messages/{message_id}") and template.startswith("/webhooks/"):
-            if request.match_info.get("message_id") == "@original":
-                template = template.replace("{message_id}", "@original")
+        if (
+            template.startswith("/webhooks/")
+            and request.match_info.get("message_id") == "@original"
+        ):
+            template = template.replace("{message_id}", "@original")
         return template
 
     def _check_auth(self, request: web.Request) -> None:
@@ -580,6 +612,12 @@ class DiscordStandIn:
             return
         if request.headers.get("Authorization") != f"Bot {self.token}":
             raise ApiError(401, 0, "401: Unauthorized")
+
+    def _take_failure(self, method: str, route: str) -> None:
+        for rule in self._failures:
+            if rule.method == method and rule.route == route and rule.times > 0:
+                rule.times -= 1
+                raise ApiError(rule.status, rule.code, rule.message)
 
     def _take_rate_limit(self, method: str, route: str) -> web.Response | None:
         for rule in self._rate_limits:
@@ -615,10 +653,11 @@ class DiscordStandIn:
             files: list[Attachment] = []
             reader = await request.multipart()
             async for part in reader:
-                if not hasattr(part, "name"):
+                if not isinstance(part, BodyPartReader):
+                    self._violation("nested multipart body")
                     continue
                 if part.name == "payload_json":
-                    body = json.loads(await part.text())  # type: ignore[union-attr]
+                    body = json.loads(await part.text())
                 else:
                     index = re.fullmatch(r"files\[(\d+)\]", part.name or "")
                     if index is None:
@@ -627,8 +666,8 @@ class DiscordStandIn:
                     files.append(
                         Attachment(
                             id=int(index.group(1)),
-                            filename=part.filename or "file",  # type: ignore[union-attr]
-                            data=bytes(await part.read()),  # type: ignore[union-attr]
+                            filename=part.filename or "file",
+                            data=bytes(await part.read()),
                             content_type=part.headers.get("Content-Type"),
                         )
                     )
@@ -703,7 +742,7 @@ class DiscordStandIn:
         return _json(application_json(self.app_id, self.owner))
 
     async def _create_dm(self, request: web.Request) -> web.Response:
-        body = request["body"] or {}
+        body = request[_BODY] or {}
         recipient = str(body.get("recipient_id", ""))
         user = self.users.get(int(recipient)) if recipient.isdigit() else None
         if user is None:
@@ -726,7 +765,7 @@ class DiscordStandIn:
     async def _put_commands(self, request: web.Request) -> web.Response:
         scope = self._scope(request)
         stored = []
-        for command in request["body"] or []:
+        for command in request[_BODY] or []:
             key = (scope, command["name"])
             if key not in self._command_ids:
                 self._command_ids[key] = self._ids.next()
@@ -757,13 +796,13 @@ class DiscordStandIn:
         now = time.monotonic()
         if record.answered:
             raise ApiError(400, 40060, "Interaction has already been acknowledged.")
-        if now - record.dispatched_at >= INTERACTION_DEADLINE:
+        if now - record.dispatched_at >= self.deadline:
             record.first_response_at = now
             self._violation(
                 f"interaction {record.name!r} answered after {now - record.dispatched_at:.2f} s"
             )
             raise ApiError(404, 10062, "Unknown interaction")
-        body = request["body"]
+        body = request[_BODY]
         kind = body.get("type")
         data = body.get("data") or {}
         if kind in (DEFERRED_UPDATE_MESSAGE, UPDATE_MESSAGE) and record.type != MESSAGE_COMPONENT:
@@ -791,7 +830,7 @@ class DiscordStandIn:
                 flags=flags,
                 content=data.get("content") or "",
                 components=data.get("components") or [],
-                attachments=self._attachments(data, request["files"]),
+                attachments=self._attachments(data, request[_FILES]),
             )
             record.original_message_id = message.id
         else:
@@ -799,7 +838,7 @@ class DiscordStandIn:
             message = self.messages[record.pressed_message_id]
             record.original_message_id = message.id
             if kind == UPDATE_MESSAGE:
-                self._edit(message, data, request["files"])
+                self._edit(message, data, request[_FILES])
                 record.message_ids.append(message.id)
         if request.query.get("with_response") not in ("1", "true", "True"):
             return web.Response(status=204)
@@ -820,8 +859,8 @@ class DiscordStandIn:
         if not record.answered:
             self._violation(f"follow-up before the interaction {record.name!r} was answered")
             raise ApiError(404, 10015, "Unknown Webhook")
-        body = request["body"] or {}
-        files: list[Attachment] = request["files"]
+        body = request[_BODY] or {}
+        files: list[Attachment] = request[_FILES]
         original = (
             self.messages.get(record.original_message_id) if record.original_message_id else None
         )
@@ -869,7 +908,7 @@ class DiscordStandIn:
     async def _edit_webhook_message(self, request: web.Request) -> web.Response:
         record, message = self._webhook_message(request)
         message.flags &= ~LOADING
-        self._edit(message, request["body"] or {}, request["files"])
+        self._edit(message, request[_BODY] or {}, request[_FILES])
         record.message_ids.append(message.id)
         return _json(self._message_json(message))
 
@@ -898,7 +937,7 @@ class DiscordStandIn:
             and channel.recipient.id in self.unreachable
         ):
             raise ApiError(403, 50007, "Cannot send messages to this user")
-        body = request["body"] or {}
+        body = request[_BODY] or {}
         if int(body.get("flags") or 0) & EPHEMERAL:
             self._violation("ephemeral flag on a channel message")
         message = self._store(
@@ -906,7 +945,7 @@ class DiscordStandIn:
             self.bot,
             content=body.get("content") or "",
             components=body.get("components") or [],
-            attachments=self._attachments(body, request["files"]),
+            attachments=self._attachments(body, request[_FILES]),
         )
         return _json(self._message_json(message))
 
@@ -917,7 +956,7 @@ class DiscordStandIn:
             raise ApiError(404, 10008, "Unknown Message")
         if message.author.id != self.bot.id:
             raise ApiError(403, 50005, "Cannot edit a message authored by another user")
-        self._edit(message, request["body"] or {}, request["files"])
+        self._edit(message, request[_BODY] or {}, request[_FILES])
         return _json(self._message_json(message))
 
     # ----- storage -----

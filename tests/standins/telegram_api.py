@@ -269,6 +269,7 @@ class TelegramStandIn:
         self._failures: list[_Failure] = []
         self._blocked: set[int] = set()
         self._chats: dict[int, TgChat] = {}
+        self._users: set[int] = set()
         self._messages: dict[int, dict[int, StoredMessage]] = {}
         self._message_ids: dict[int, Iterator[int]] = {}
         self._updates: list[dict[str, Any]] = []
@@ -288,6 +289,7 @@ class TelegramStandIn:
         self._webhook_task: asyncio.Task[None] | None = None
         self._webhook_wakeup = asyncio.Event()
         self._session: aiohttp.ClientSession | None = None
+        self._observers: list[Callable[[Call], None]] = []
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -328,7 +330,9 @@ class TelegramStandIn:
     # ------------------------------------------------------------------ playing users
 
     def user(self, first_name: str = "Runner", username: str | None = None) -> TgUser:
-        return TgUser(next(self._user_ids), first_name, username)
+        user = TgUser(next(self._user_ids), first_name, username)
+        self._users.add(user.id)
+        return user
 
     def private_chat(self, user: TgUser) -> TgChat:
         return self._register(TgChat(user.id, "private", first_name=user.first_name))
@@ -382,15 +386,22 @@ class TelegramStandIn:
         self, chat: TgChat, user: TgUser, label: str, message_id: int | None = None
     ) -> tuple[int, str]:
         """Press the button labelled ``label`` on the newest bot message that has one."""
+        message = self.find_button(chat, label, message_id)
+        data = next(b["callback_data"] for b in message.buttons if b["text"] == label)
+        return self.press(chat, user, message.message_id, data)
+
+    def find_button(
+        self, chat: TgChat, label: str, message_id: int | None = None
+    ) -> StoredMessage:
+        """The newest bot message in ``chat`` with a button labelled ``label``."""
         candidates = (
             [self._messages[chat.id][message_id]]
             if message_id is not None
             else reversed(self.bot_messages(chat))
         )
         for message in candidates:
-            for button in message.buttons:
-                if button["text"] == label:
-                    return self.press(chat, user, message.message_id, button["callback_data"])
+            if any(button["text"] == label for button in message.buttons):
+                return message
         raise LookupError(f"no button {label!r} in chat {chat.id}")
 
     def remove_bot(self, chat: TgChat, by: TgUser, status: str = "kicked") -> int:
@@ -465,6 +476,14 @@ class TelegramStandIn:
 
     def unanswered_queries(self) -> list[str]:
         return [q for q in self._callbacks if q not in self._answers]
+
+    def observe(self, observer: Callable[[Call], None]) -> None:
+        """Call ``observer`` with every request once answered (cheaper than polling
+        ``calls`` when hundreds of simulated users wait at once)."""
+        self._observers.append(observer)
+
+    def unobserve_all(self) -> None:
+        self._observers.clear()
 
     def mark(self) -> int:
         """A position in the call log, for ``calls_since`` and ``wait_for``."""
@@ -568,10 +587,13 @@ class TelegramStandIn:
         chat = _chat_of(params)
         call = Call(method, params, uploads, time.monotonic(), chat, request=request)
         self.calls.append(call)
+        self._notify()
         try:
             response = await self._dispatch(call)
         finally:
             self._notify()
+            for observer in self._observers:
+                observer(call)
         return response
 
     async def _dispatch(self, call: Call) -> web.Response:
@@ -586,6 +608,8 @@ class TelegramStandIn:
             if self.spec is not None:
                 self.spec.check_request(method, call.params, call.uploads)
             chat = self._target_chat(call)
+        except _Refused as refused:
+            return self._fail(call, 403, refused.description, None)
         except Rejected as rejected:
             return self._refuse(call, 400, rejected.description)
         if chat is not None and chat.id in self._blocked:
@@ -612,6 +636,9 @@ class TelegramStandIn:
                 raise Rejected("Bad Request: chat not found")
             return None
         chat = self._chats.get(call.chat_id)
+        if chat is None and call.chat_id in self._users:
+            # A user the bot knows from a group, who never opened a private chat with it.
+            raise _Refused("Forbidden: bot can't initiate conversation with a user")
         if chat is None:
             raise Rejected("Bad Request: chat not found")
         return chat
@@ -900,6 +927,10 @@ class TelegramStandIn:
             else:
                 self._notify()
                 await asyncio.sleep(0.2)  # Telegram backs off before retrying a failing webhook
+
+
+class _Refused(Rejected):
+    """Telegram says no (403) to a well-formed request: not the bot's mistake."""
 
 
 def _connected(request: web.Request) -> bool:

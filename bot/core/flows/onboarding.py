@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import ClassVar
 
 from bot.core.flows.base import Flow
 from bot.core.turn import Turn
 
 ACCEPT = "start.accept"
+StartHook = Callable[[Turn], Awaitable[None]]
 
 
 def send_menu(turn: Turn, text: str | None = None) -> None:
@@ -33,11 +35,17 @@ class Onboarding(Flow):
     global_prefixes = ("menu.",)
     menu_commands: ClassVar[tuple[str, ...]] = ()
 
+    def __init__(self, on_start: StartHook | None = None) -> None:
+        # Run on every /start, e.g. to resume reminders paused while unreachable.
+        self.on_start = on_start
+
     async def command(self, turn: Turn, name: str, args: str) -> None:
         if name == "help":
             self._help(turn)
             return
         turn.user.unreachable_since = None
+        if self.on_start is not None:
+            await self.on_start(turn)
         if turn.user.disclaimer_accepted_at is None:
             turn.say(turn.texts.start.welcome)
             send_disclaimer(turn, then=None)

@@ -6,6 +6,7 @@ import re
 
 from bot.content.drills import Drill
 from bot.core.flows.base import Flow
+from bot.core.flows.tight import tailored_prelude
 from bot.core.turn import Turn
 from bot.storage.models import WarmupSession
 from bot.storage.repository import WarmupRepository
@@ -134,6 +135,9 @@ class Warmup(Flow):
             return
         routine = turn.content.routine
         gentle = soreness >= routine.gentle_from_soreness
+        # Recent tight-spot reports add rolling first and may call for gentler drills.
+        prelude = await tailored_prelude(turn, soreness, gentle)
+        gentle = prelude.gentle if prelude else gentle
         session = await repo.start_session(
             turn.user, "gentle" if gentle else "standard", checkin, turn.now
         )
@@ -141,9 +145,13 @@ class Warmup(Flow):
         reason = (texts.gentle_reason if gentle else texts.standard_reason).format(
             soreness=soreness
         )
+        if prelude:
+            reason = prelude.reason
         if soreness >= 8:
             reason += " " + turn.content.safety.very_sore.text
         turn.say(reason + "\n\n" + turn.content.drills.placement.text)
+        if prelude:
+            turn.say(prelude.rolling)
         turn.goto(
             NAME,
             "drill",

@@ -1,10 +1,10 @@
-"""Models for content/reminders.yaml: reminder and time-zone words, and the input vocabulary."""
+"""Models for content/texts/reminders.yaml: reminder and time-zone words, input vocabulary."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import AfterValidator, Field, field_validator
+from pydantic import AfterValidator, Field
 
 from bot.content.base import ButtonLabel, Frozen, NonEmpty, Template
 from bot.scheduling.parsing import Vocabulary
@@ -48,22 +48,23 @@ class VocabularyTexts(Frozen):
         )
 
 
-class CommonZone(Frozen):
-    zone: NonEmpty
-    label: ButtonLabel
+def _known_zone(value: str) -> str:
+    try:
+        zone(value)
+    except UnknownZone:
+        raise ValueError(f"not an IANA time zone: {value!r}") from None
+    return value
 
-    @field_validator("zone")
-    @classmethod
-    def _known(cls, value: str) -> str:
-        try:
-            zone(value)
-        except UnknownZone:
-            raise ValueError(f"not an IANA time zone: {value!r}") from None
-        return value
+
+ZoneName = Annotated[NonEmpty, AfterValidator(_known_zone)]
+
+
+class CommonZone(Frozen):
+    zone: ZoneName
+    label: ButtonLabel
 
 
 class RemindTexts(Frozen):
-    usage: Template
     bad_time: Template
     unknown_words: Template
     no_days: Template
@@ -163,7 +164,13 @@ class ReminderTexts(Frozen):
     day_names: tuple[ButtonLabel, ...] = Field(min_length=7, max_length=7)
     month_names: tuple[NonEmpty, ...] = Field(min_length=12, max_length=12)
     common_zones: tuple[CommonZone, ...] = Field(min_length=1, max_length=12)
+    well_known_zones: tuple[ZoneName, ...] = ()
     remind: RemindTexts
     reminders: ReminderListTexts
     fire: FireTexts
     timezone: TimezoneTexts
+
+    def zone_ranking(self) -> tuple[str, ...]:
+        """Zones to suggest first: the buttons' zones, then the well-known ones."""
+        common = [choice.zone for choice in self.common_zones]
+        return tuple(dict.fromkeys([*common, *self.well_known_zones]))

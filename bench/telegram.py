@@ -1,0 +1,275 @@
+"""Telegram latency: many chats doing warm-ups at once, against a minimal echo bot.
+
+Both bots run on the real python-telegram-bot against the local Bot API stand-in, one
+after the other in the same run, each in a process of its own (the stand-in and the
+simulated users in this one), with the same users (same number, same think time
+between taps). For each user action the time runs from the update being
+made available by the stand-in to the reply arriving back at it:
+
+- echo bot: the echo of a text message;
+- coach: the message the runner needs next (the next question, drill or summary);
+  the first write (often the edit of the pressed message) is reported too.
+
+Telegram's flood limits are off in the stand-in and the coach's pacer is set far above
+the load, so both bots are measured on the same footing: what the software adds, not
+what Telegram's 30 messages a second would impose on any bot. The coach keeps its real
+SQLite file, update de-duplication, pacer and rendering.
+
+Run: `python bench/telegram.py` (options: --chats, --think, --database).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import signal
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+# Run as a script, this file's folder comes first on the path and its name would hide
+# the python-telegram-bot package: look in the project root instead.
+HERE = Path(__file__).resolve().parent
+sys.path[:] = [str(ROOT)] + [p for p in sys.path if Path(p or ".").resolve() != HERE]
+
+from telegram import Update  # noqa: E402
+from telegram.ext import Application, ContextTypes, MessageHandler, filters  # noqa: E402
+
+from bot.adapters.telegram_adapter import TelegramAdapter, TelegramConfig  # noqa: E402
+from bot.content import load_content  # noqa: E402
+from bot.core.engine import Coach  # noqa: E402
+from bot.delivery.pacer import PaceLimits  # noqa: E402
+from bot.storage.database import create_engine, session_factory  # noqa: E402
+from bot.storage.key_values import KeyValueStore  # noqa: E402
+from bot.storage.migrations import upgrade_to_head  # noqa: E402
+from bot.storage.processed_updates import ProcessedUpdates  # noqa: E402
+from tests.standins.telegram_api import Call, TelegramStandIn, TgChat, TgUser  # noqa: E402
+
+WRITES = {"sendMessage", "editMessageText", "editMessageReplyMarkup", "sendDocument", "sendPhoto"}
+UNTHROTTLED = PaceLimits(overall_per_second=100_000, overall_burst=10_000)
+# What a runner does, and the reply they wait for before the next tap (words in its text,
+# or a button label it carries).
+WARMUP: list[tuple[str, str, str]] = [
+    ("command", "start", "I understand"),
+    ("press", "I understand", "Thanks!"),
+    ("command", "warmup", "how do your hips feel"),
+    ("press", "A bit stiff", "anything sharp"),
+    ("press", "No, just stiff or fine", "Drill 1 of 3"),
+    ("press", "Done", "Drill 2 of 3"),
+    ("press", "Done", "Drill 3 of 3"),
+    ("press", "Done", "Nice work"),
+]
+
+
+@dataclass
+class Waiting:
+    expect: str
+    since: float
+    first: float | None = None
+    done: asyncio.Future[float] = field(default_factory=lambda: asyncio.get_running_loop().create_future())
+
+
+@dataclass
+class Latencies:
+    reply: list[float] = field(default_factory=list)
+    first: list[float] = field(default_factory=list)
+
+
+class Users:
+    """Simulated users: inject an update, wait for the reply it should bring."""
+
+    def __init__(self, api: TelegramStandIn, think: float) -> None:
+        self.api = api
+        self.think = think
+        self.waiting: dict[int, Waiting] = {}
+        self.latencies = Latencies()
+        api.observe(self._seen)
+
+    def _seen(self, call: Call) -> None:
+        if call.chat_id is None or not call.ok or call.method not in WRITES:
+            return
+        waiting = self.waiting.get(call.chat_id)
+        if waiting is None or waiting.done.done():
+            return
+        if waiting.first is None:
+            waiting.first = call.at - waiting.since
+        shown = call.params.get("text") or call.params.get("caption") or ""
+        if waiting.expect in shown or waiting.expect in call.params.get("reply_markup", ""):
+            waiting.done.set_result(call.at - waiting.since)
+
+    async def act(self, chat: TgChat, inject: Callable[[], object], expect: str) -> None:
+        waiting = self.waiting[chat.id] = Waiting(expect, time.monotonic())
+        inject()
+        async with asyncio.timeout(60):
+            self.latencies.reply.append(await waiting.done)
+        self.latencies.first.append(waiting.first or 0.0)
+
+    async def pause(self) -> None:
+        await asyncio.sleep(random.uniform(0.5, 1.5) * self.think)
+
+    async def echo_session(self, user: TgUser, chat: TgChat, rounds: int) -> None:
+        for n in range(rounds):
+            await self.pause()
+            text = f"echo {user.id} {n}"
+            await self.act(chat, lambda text=text: self.api.send_text(chat, user, text), text)
+
+    async def warm_up(self, user: TgUser, chat: TgChat) -> None:
+        for kind, what, expect in WARMUP:
+            await self.pause()
+            if kind == "command":
+                inject: Callable[[], object] = lambda what=what: self.api.send_command(  # noqa: E731
+                    chat, user, what
+                )
+            else:
+                inject = lambda what=what: self.api.press_button(chat, user, what)  # noqa: E731
+            await self.act(chat, inject, expect)
+
+
+async def echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    message = update.effective_message
+    if message is not None and message.text:
+        await context.bot.send_message(message.chat_id, message.text)
+
+
+async def until_terminated() -> None:
+    stop = asyncio.Event()
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
+    await stop.wait()
+
+
+async def serve_echo(api_url: str, token: str) -> None:
+    """The minimal python-telegram-bot echo bot (handling updates concurrently too)."""
+    app = (
+        Application.builder()
+        .token(token)
+        .base_url(api_url)
+        .job_queue(None)
+        .concurrent_updates(256)
+        .build()
+    )
+    app.add_handler(MessageHandler(filters.TEXT, echo))
+    await app.initialize()
+    await app.start()
+    assert app.updater is not None
+    await app.updater.start_polling(timeout=10)
+    await until_terminated()
+    await app.updater.stop()
+    await app.stop()
+    await app.shutdown()
+
+
+async def serve_coach(api_url: str, token: str, database: str) -> None:
+    """The coach as the app wires it, with the pacer set far above the load."""
+    engine = create_engine(database)
+    await upgrade_to_head(engine)
+    sessions = session_factory(engine)
+    coach = Coach(sessions, load_content(ROOT / "content"))
+    adapter = TelegramAdapter(
+        coach.handle,
+        TelegramConfig(token=token, api_url=api_url, pace=UNTHROTTLED),
+        content=coach.content,
+        commands=coach.commands(),
+        claims=ProcessedUpdates(sessions, coach.clock),
+        unreachable=coach.mark_unreachable,
+        store=KeyValueStore(sessions),
+    )
+    await adapter.start()
+    await until_terminated()
+    await adapter.stop()
+    await engine.dispose()
+
+
+async def drive(
+    api: TelegramStandIn, chats: int, think: float, bot: list[str], coach: bool
+) -> tuple[Latencies, float]:
+    """Start the bot in a process of its own, run the users against it, stop it."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, __file__, *bot, "--api-url", api.base_url, "--token", api.token
+    )
+    try:
+        mark = api.mark()
+        await api.wait_for(lambda c: c.method == "getUpdates", since=mark)
+        users = Users(api, think)
+        started = time.monotonic()
+        if coach:
+            people = [api.user(f"Runner {n}") for n in range(chats)]
+            sessions = (users.warm_up(p, api.private_chat(p)) for p in people)
+        else:
+            people = [api.user(f"Echo {n}") for n in range(chats)]
+            sessions = (users.echo_session(p, api.private_chat(p), len(WARMUP)) for p in people)
+        await asyncio.gather(*sessions)
+        took = time.monotonic() - started
+    finally:
+        if process.returncode is None:
+            process.send_signal(signal.SIGTERM)
+        await process.wait()
+    api.unobserve_all()
+    return users.latencies, took
+
+
+def describe(name: str, values: list[float]) -> str:
+    ms = sorted(v * 1000 for v in values)
+    cuts = statistics.quantiles(ms, n=100)
+    return f"{name:<34} n={len(ms):5d}  p50={cuts[49]:7.1f} ms  p99={cuts[98]:7.1f} ms"
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--chats", type=int, default=200, help="chats at once (default 200)")
+    parser.add_argument(
+        "--think", type=float, default=1.0, help="mean seconds between a user's taps (default 1)"
+    )
+    parser.add_argument("--database", help="database URL (default: a new SQLite file)")
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args()
+    random.seed(args.seed)
+    with tempfile.TemporaryDirectory() as tmp:
+        database = args.database or f"sqlite+aiosqlite:///{tmp}/bench.sqlite3"
+        async with TelegramStandIn(rate_limits=None, use_spec=False) as api:
+            api.wait_seconds = 60
+            echo_latency, echo_took = await drive(
+                api, args.chats, args.think, ["serve-echo"], coach=False
+            )
+            coach_latency, coach_took = await drive(
+                api, args.chats, args.think, ["serve-coach", "--database", database], coach=True
+            )
+            problems = len(api.violations), len(api.throttled), len(api.unanswered_queries())
+
+    kind = database.split(":")[0]
+    print(f"{args.chats} chats at once, ~{args.think:.1f} s between taps, database {kind}")
+    print(describe("echo bot: update -> echo", echo_latency.reply), f"({echo_took:.1f} s)")
+    print(describe("coach: update -> next prompt", coach_latency.reply), f"({coach_took:.1f} s)")
+    print(describe("coach: update -> first write", coach_latency.first))
+    echo_p99 = statistics.quantiles(echo_latency.reply, n=100)[98]
+    coach_p99 = statistics.quantiles(coach_latency.reply, n=100)[98]
+    ratio = coach_p99 / echo_p99
+    verdict = "within" if ratio <= 1.5 else "OVER"
+    print(f"p99 coach / echo = {ratio:.2f} ({verdict} the 1.5x target)")
+    print(f"stand-in: violations={problems[0]} throttled={problems[1]} unanswered={problems[2]}")
+
+
+def serve(argv: list[str]) -> None:
+    """The bot side, in its own process: ``serve-echo|serve-coach --api-url U --token T``."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("role", choices=["serve-echo", "serve-coach"])
+    parser.add_argument("--api-url", required=True)
+    parser.add_argument("--token", required=True)
+    parser.add_argument("--database")
+    args = parser.parse_args(argv)
+    if args.role == "serve-echo":
+        asyncio.run(serve_echo(args.api_url, args.token))
+    else:
+        asyncio.run(serve_coach(args.api_url, args.token, args.database))
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 1 and sys.argv[1].startswith("serve-"):
+        serve(sys.argv[1:])
+    else:
+        asyncio.run(main())

@@ -1,0 +1,530 @@
+"""The coach on Discord: slash commands and buttons, in DMs and in a server's channels.
+
+Translation only: an interaction becomes an :class:`Inbound` for the core, and the
+core's :class:`Outcome` becomes interaction responses.
+
+- Slash commands come from the core's command list (``Coach.commands()``), synced to
+  Discord only when that list changes (see :mod:`bot.adapters.discord_commands`).
+- A button's custom_id is the core's payload. Presses are routed in ``on_interaction``
+  by custom_id alone, so buttons keep working after a restart and no view is kept in
+  memory per message.
+- Discord wants a first response to every interaction within 3 s. The core gets
+  ``answer_within`` seconds; if it needs longer the interaction is deferred first.
+- In a server channel, personal replies (``Reply.private``) and notices are ephemeral.
+  Messages the bot starts itself (reminders) go by DM; Discord's 50007 ("cannot send
+  messages to this user") raises :class:`Unreachable` after telling the core.
+- In a DM, typed text reaches the core as :class:`Text`.
+
+Lifecycle: ``start()`` returns at once; the connection runs under a
+:class:`~bot.adapters.supervise.Supervisor`, which logs in again with back-off when it
+fails. ``stop()`` finishes the interactions in hand (up to ``drain_within`` seconds),
+then closes the connection.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import logging
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import discord
+import yarl
+from discord import app_commands
+from discord.utils import MISSING
+
+from bot.adapters.discord_commands import KeyValues, build_commands, sync_if_changed
+from bot.adapters.discord_render import Piece, pieces_of, with_choice_shown
+from bot.adapters.supervise import Backoff, Supervisor
+from bot.content import Content
+from bot.core.messages import (
+    ChoiceMade,
+    Command,
+    ConversationKey,
+    Event,
+    Inbound,
+    Outcome,
+    Platform,
+    Reply,
+    Text,
+)
+from bot.core.ports import Capabilities, CommandSpec, Handler, Unreachable
+from bot.delivery.pacer import PaceLimits, Pacer
+from bot.logging_setup import REDACTOR
+
+log = logging.getLogger(__name__)
+
+DEFAULT_API_URL = "https://discord.com/api/v10"
+DEFAULT_GATEWAY_URL = "wss://gateway.discord.gg/"
+# Discord allows 50 requests/s per bot; stay under it with room for a short burst.
+DISCORD_PACE = PaceLimits(overall_per_second=40.0, overall_burst=5)
+# Seconds the core gets before the interaction is deferred: Discord's limit is 3 s from
+# its side, and the event and the answer each spend some time on the way.
+ANSWER_WITHIN = 1.5
+DRAIN_WITHIN = 10.0
+# Discord error codes meaning "this user can't be reached by DM".
+CANNOT_MESSAGE_USER = 50007
+UNKNOWN_USER = 10013
+_UNREACHABLE_CODES = {CANNOT_MESSAGE_USER, UNKNOWN_USER}
+_DM_CACHE_SIZE = 10_000
+
+Interaction = discord.Interaction[discord.Client]
+OnUnreachable = Callable[[ConversationKey], Awaitable[None]]
+
+
+@dataclass(frozen=True, slots=True)
+class DiscordConfig:
+    token: str
+    api_url: str = DEFAULT_API_URL
+    gateway_url: str = DEFAULT_GATEWAY_URL
+    guild_id: int | None = None
+
+
+class NotConnected(ConnectionError):
+    """The bot is not logged in to Discord right now (it is retrying)."""
+
+
+def point_discord_at(api_url: str, gateway_url: str) -> None:
+    """Aim discord.py at a REST base and gateway (a proxy, or a local stand-in).
+
+    discord.py has no setting for either; these class attributes are the one place.
+    """
+    discord.http.Route.BASE = api_url.rstrip("/")
+    discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway_url)
+
+
+class DiscordAdapter:
+    name = Platform.DISCORD.value
+    capabilities = Capabilities(
+        buttons=True, edits=True, images=True, ephemeral=True, documents=True
+    )
+
+    def __init__(
+        self,
+        handler: Handler,
+        *,
+        config: DiscordConfig,
+        commands: Sequence[CommandSpec],
+        content: Content,
+        store: KeyValues,
+        on_unreachable: OnUnreachable | None = None,
+        pace: PaceLimits = DISCORD_PACE,
+        answer_within: float = ANSWER_WITHIN,
+        drain_within: float = DRAIN_WITHIN,
+        backoff: Backoff | None = None,
+    ) -> None:
+        self._handler = handler
+        self._config = config
+        self._specs = list(commands)
+        self._content = content
+        self._texts = content.discord_texts
+        self._store = store
+        self._on_unreachable = on_unreachable
+        self._pace = pace
+        self._answer_within = answer_within
+        self._drain_within = drain_within
+        # Fails now, not at login, if the command list or the wording is unusable.
+        build_commands(self._specs, self._texts.text_option, self._on_command)
+        self._supervisor = Supervisor(self.name, self._connect, backoff)
+        self._client: _CoachClient | None = None
+        self._pacer: Pacer | None = None
+        self._connected = asyncio.Event()
+        self._stopping = False
+        self._in_hand: set[asyncio.Task[object]] = set()
+        self._dm_channels: OrderedDict[int, int] = OrderedDict()
+
+    # ----- lifecycle -----
+
+    async def start(self) -> None:
+        REDACTOR.add(self._config.token)
+        point_discord_at(self._config.api_url, self._config.gateway_url)
+        self._stopping = False
+        self._pacer = Pacer(self._pace)
+        self._supervisor.start()
+
+    async def stop(self) -> None:
+        self._stopping = True
+        in_hand = {t for t in self._in_hand if t is not asyncio.current_task()}
+        if in_hand:
+            await asyncio.wait(in_hand, timeout=self._drain_within)
+        await self._supervisor.stop()
+        if self._pacer is not None:
+            await self._pacer.close()
+            self._pacer = None
+
+    async def wait_connected(self) -> None:
+        """Return once the gateway session is up (tests and start-up checks)."""
+        await self._connected.wait()
+
+    @property
+    def connected(self) -> bool:
+        return self._connected.is_set()
+
+    async def _connect(self) -> None:
+        client = _CoachClient(self)
+        self._client = client
+        try:
+            async with client:
+                await client.start(self._config.token)
+        finally:
+            self._connected.clear()
+            if self._client is client:
+                self._client = None
+
+    async def _setup(self, client: _CoachClient) -> None:
+        """After login, before the gateway: register the commands, sync if they changed."""
+        for command in build_commands(self._specs, self._texts.text_option, self._on_command):
+            client.tree.add_command(command)
+        client.tree.error(self._on_tree_error)
+        app_id = client.application_id
+        if app_id is None:
+            raise RuntimeError("Discord did not say which application this bot belongs to")
+        try:
+            await sync_if_changed(
+                client.tree, self._store, app_id=app_id, guild_id=self._config.guild_id
+            )
+        except discord.HTTPException as exc:
+            # The commands Discord already has still work; the next start tries again.
+            log.error(
+                "commands_sync_failed platform=discord status=%s code=%s", exc.status, exc.code
+            )
+
+    # ----- inbound -----
+
+    async def _on_command(self, interaction: Interaction, name: str, text: str) -> None:
+        await self._serve(interaction, Command(name, text))
+
+    async def _on_tree_error(
+        self, interaction: Interaction, error: app_commands.AppCommandError
+    ) -> None:
+        if isinstance(error, app_commands.CommandNotFound):
+            # A command Discord still shows but this version no longer has: the core
+            # answers it like any unknown command.
+            await self._serve(interaction, Command(error.name, ""))
+            return
+        log.error("command_failed platform=discord error=%s", type(error).__name__)
+
+    async def _on_interaction(self, interaction: Interaction) -> None:
+        if interaction.type is not discord.InteractionType.component:
+            return
+        await self._serve(interaction, ChoiceMade(_custom_id(interaction) or ""))
+
+    async def _on_message(self, message: discord.Message) -> None:
+        if message.author.bot or not isinstance(message.channel, discord.DMChannel):
+            return
+        if message.type not in (discord.MessageType.default, discord.MessageType.reply):
+            return
+        key = ConversationKey(self.name, str(message.channel.id), str(message.author.id))
+        task = asyncio.current_task()
+        if task is not None:
+            self._in_hand.add(task)
+        try:
+            if self._stopping:
+                return
+            outcome = await self._handler(Inbound(key, Text(message.content), is_private=True))
+            channel = message.channel
+            for reply in outcome.replies:
+                for piece in pieces_of(reply):
+                    await self._paced(f"dm:{message.author.id}", bulk=False)
+                    rendered = await self._render(piece)
+                    await channel.send(rendered.content, view=rendered.view, files=rendered.files)
+        except discord.HTTPException as exc:
+            log.warning("dm_reply_failed platform=discord status=%s code=%s", exc.status, exc.code)
+        finally:
+            if task is not None:
+                self._in_hand.discard(task)
+
+    async def _serve(self, interaction: Interaction, event: Event) -> None:
+        task = asyncio.current_task()
+        if task is not None:
+            self._in_hand.add(task)
+        answer = _Answer(self, interaction, pressed=isinstance(event, ChoiceMade))
+        try:
+            if self._stopping:
+                await answer.send(Piece(self._texts.restarting), ephemeral=True)
+                return
+            inbound = Inbound(_key_of(interaction), event, is_private=not answer.in_server)
+            outcome = await self._core_in_time(inbound, answer)
+            await answer.deliver(outcome)
+        except discord.HTTPException as exc:
+            log.warning(
+                "interaction_answer_failed platform=discord status=%s code=%s",
+                exc.status,
+                exc.code,
+            )
+        finally:
+            if task is not None:
+                self._in_hand.discard(task)
+
+    async def _core_in_time(self, inbound: Inbound, answer: _Answer) -> Outcome:
+        work = asyncio.ensure_future(self._handler(inbound))
+        done, _ = await asyncio.wait({work}, timeout=self._answer_within)
+        if not done:
+            await answer.defer()
+        try:
+            return await work
+        except Exception:
+            log.exception("handler_failed platform=discord")
+            error = self._content.texts.common.error
+            return Outcome(replies=(Reply(error),), notice=None, accepted=False)
+
+    # ----- outbound -----
+
+    async def send(self, key: ConversationKey, reply: Reply, *, bulk: bool = False) -> None:
+        """Send a message the bot starts itself; always a DM to ``key.user_id``."""
+        client = self._client
+        if client is None or client.user is None or client.is_closed():
+            raise NotConnected("not logged in to Discord")
+        user_id = int(key.user_id)
+        chat = f"dm:{user_id}"
+        try:
+            channel = await self._dm_channel(client, user_id, chat, bulk=bulk)
+            for piece in pieces_of(reply):
+                await self._paced(chat, bulk=bulk)
+                rendered = await self._render(piece)
+                await channel.send(rendered.content, view=rendered.view, files=rendered.files)
+        except (discord.Forbidden, discord.NotFound) as exc:
+            if exc.code not in _UNREACHABLE_CODES:
+                raise
+            self._dm_channels.pop(user_id, None)
+            log.info("user_unreachable platform=discord code=%s", exc.code)
+            await self._tell_unreachable(key)
+            raise Unreachable(f"discord refused the DM (code {exc.code})") from exc
+
+    async def _dm_channel(
+        self, client: discord.Client, user_id: int, chat: str, *, bulk: bool
+    ) -> discord.PartialMessageable:
+        channel_id = self._dm_channels.get(user_id)
+        if channel_id is None:
+            await self._paced(chat, bulk=bulk)
+            channel_id = (await client.create_dm(discord.Object(id=user_id))).id
+            self._dm_channels[user_id] = channel_id
+            while len(self._dm_channels) > _DM_CACHE_SIZE:
+                self._dm_channels.popitem(last=False)
+        self._dm_channels.move_to_end(user_id)
+        return client.get_partial_messageable(channel_id, type=discord.ChannelType.private)
+
+    async def _tell_unreachable(self, key: ConversationKey) -> None:
+        if self._on_unreachable is None:
+            return
+        try:
+            await self._on_unreachable(key)
+        except Exception:
+            log.exception("mark_unreachable_failed platform=discord")
+
+    async def _paced(self, chat: str, *, bulk: bool) -> None:
+        if self._pacer is not None:
+            await self._pacer.acquire(chat, bulk=bulk)
+
+    async def _render(self, piece: Piece) -> _Rendered:
+        view = _view_of(piece)
+        files = await self._files_of(piece)
+        return _Rendered(
+            content=piece.content or None,
+            view=view if view is not None else MISSING,
+            files=files or MISSING,
+        )
+
+    async def _files_of(self, piece: Piece) -> list[discord.File]:
+        files = []
+        root = self._content.directory.resolve()
+        for attachment in piece.attachments:
+            data = attachment.data
+            if data is None and attachment.path is not None:
+                path = (root / attachment.path).resolve()
+                if not path.is_relative_to(root) or not path.is_file():
+                    log.warning("image_missing platform=discord path=%s", attachment.path)
+                    continue
+                data = await asyncio.to_thread(Path.read_bytes, path)
+            if data is not None:
+                files.append(
+                    discord.File(
+                        io.BytesIO(data),
+                        filename=attachment.filename,
+                        description=attachment.description,
+                    )
+                )
+        return files
+
+
+class _Answer:
+    """The responses to one interaction, in the order Discord requires.
+
+    The first response is the interaction callback (a message, an update of the pressed
+    message, or a deferral); everything after it is a follow-up.
+    """
+
+    def __init__(self, adapter: DiscordAdapter, interaction: Interaction, *, pressed: bool) -> None:
+        self._adapter = adapter
+        self._interaction = interaction
+        self._pressed = pressed
+        self._loading = False  # a deferred command shows "thinking" until the first follow-up
+        self.in_server = not _is_dm(interaction)
+
+    @property
+    def acknowledged(self) -> bool:
+        return self._interaction.response.is_done()
+
+    async def defer(self) -> None:
+        if self.acknowledged:
+            return
+        if self._pressed:
+            await self._interaction.response.defer()
+        else:
+            # Ephemeral in a server: the reply may be personal, and a deferral fixes the
+            # visibility of the first follow-up before the core has said what it is.
+            await self._interaction.response.defer(ephemeral=self.in_server, thinking=True)
+            self._loading = True
+
+    async def deliver(self, outcome: Outcome) -> None:
+        texts = self._adapter._texts
+        if self._pressed and outcome.accepted:
+            await self._mark_pressed()
+        if outcome.notice:
+            await self.send(Piece(outcome.notice), ephemeral=True)
+        for reply in outcome.replies:
+            for piece in pieces_of(reply):
+                await self.send(piece, ephemeral=reply.private and self.in_server)
+        if not self.acknowledged:
+            if self._pressed:
+                await self._interaction.response.defer()
+            else:
+                await self.send(Piece(texts.nothing_to_say), ephemeral=True)
+        elif self._loading:
+            await self.send(Piece(texts.nothing_to_say), ephemeral=True)
+
+    async def send(self, piece: Piece, *, ephemeral: bool) -> None:
+        rendered = await self._adapter._render(piece)
+        if not self.acknowledged:
+            await self._interaction.response.send_message(
+                rendered.content, view=rendered.view, files=rendered.files, ephemeral=ephemeral
+            )
+        else:
+            await self._interaction.followup.send(
+                rendered.content if rendered.content is not None else MISSING,
+                view=rendered.view,
+                files=rendered.files,
+                ephemeral=ephemeral,
+                wait=True,
+            )
+            self._loading = False
+
+    async def _mark_pressed(self) -> None:
+        """Take the buttons off the pressed message, so it can't be pressed twice."""
+        message = self._interaction.message
+        if message is None:
+            return
+        label = _pressed_label(self._interaction)
+        content = message.content
+        if label:
+            marker = self._adapter._texts.pressed.format(label=label)
+            content = with_choice_shown(content, marker)
+        if not self.acknowledged:
+            await self._interaction.response.edit_message(content=content, view=None)
+        else:
+            await self._interaction.edit_original_response(content=content, view=None)
+
+
+@dataclass(frozen=True, slots=True)
+class _Rendered:
+    """One piece as discord.py's send methods take it (``MISSING`` where there is none)."""
+
+    content: str | None
+    view: discord.ui.View
+    files: list[discord.File]
+
+
+class _StaticView(discord.ui.View):
+    """Buttons to show, not to listen to: presses are routed by custom_id in
+    ``on_interaction``, so discord.py need not keep this view in memory."""
+
+    def is_dispatchable(self) -> bool:
+        return False
+
+
+def _view_of(piece: Piece) -> discord.ui.View | None:
+    if not piece.buttons:
+        return None
+    view = _StaticView(timeout=None)
+    for button in piece.buttons:
+        view.add_item(
+            discord.ui.Button(
+                label=button.label,
+                custom_id=button.custom_id,
+                row=button.row,
+                style=discord.ButtonStyle.secondary,
+            )
+        )
+    return view
+
+
+def _is_dm(interaction: Interaction) -> bool:
+    channel = interaction.channel
+    return interaction.guild_id is None and (
+        channel is None or channel.type is discord.ChannelType.private
+    )
+
+
+def _key_of(interaction: Interaction) -> ConversationKey:
+    channel_id = interaction.channel_id or interaction.user.id
+    return ConversationKey(Platform.DISCORD.value, str(channel_id), str(interaction.user.id))
+
+
+def _custom_id(interaction: Interaction) -> str | None:
+    data: Mapping[str, object] = interaction.data or {}
+    custom_id = data.get("custom_id")
+    return custom_id if isinstance(custom_id, str) else None
+
+
+def _pressed_label(interaction: Interaction) -> str | None:
+    message = interaction.message
+    custom_id = _custom_id(interaction)
+    if message is None or custom_id is None:
+        return None
+    for row in message.components:
+        for child in getattr(row, "children", ()):
+            if getattr(child, "custom_id", None) == custom_id:
+                label = getattr(child, "label", None)
+                return str(label) if label else None
+    return None
+
+
+class _CoachClient(discord.Client):
+    """discord.py's hooks, handed to the adapter."""
+
+    def __init__(self, adapter: DiscordAdapter) -> None:
+        # The coach has no voice; discord.py's warnings about voice libraries are noise.
+        discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
+        intents = discord.Intents.none()
+        intents.guilds = True  # server and channel data that interactions refer to
+        intents.dm_messages = True  # typed text in DMs
+        super().__init__(
+            intents=intents,
+            allowed_mentions=discord.AllowedMentions.none(),
+            max_messages=None,
+            chunk_guilds_at_startup=False,
+            member_cache_flags=discord.MemberCacheFlags.none(),
+        )
+        self.adapter = adapter
+        self.tree: app_commands.CommandTree[discord.Client] = app_commands.CommandTree(self)
+
+    async def setup_hook(self) -> None:
+        await self.adapter._setup(self)
+
+    async def on_connect(self) -> None:
+        self.adapter._connected.set()
+
+    async def on_resumed(self) -> None:
+        self.adapter._connected.set()
+
+    async def on_disconnect(self) -> None:
+        self.adapter._connected.clear()
+
+    async def on_interaction(self, interaction: Interaction) -> None:
+        await self.adapter._on_interaction(interaction)
+
+    async def on_message(self, message: discord.Message) -> None:
+        await self.adapter._on_message(message)

@@ -1,0 +1,131 @@
+"""Slash commands made from the core's command list, and syncing them only when they change.
+
+Discord keeps an application's commands on its side; overwriting them on every start
+is slow to propagate and rate limited. The command set that was last synced is
+remembered as a hash (with the application and the scope in it), so a restart with
+the same commands syncs nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, Protocol
+
+import discord
+from discord import app_commands
+
+from bot.adapters.discord_render import ELLIPSIS
+from bot.content.discord_texts import TextOption
+from bot.core.ports import CommandSpec
+
+log = logging.getLogger(__name__)
+
+MAX_DESCRIPTION = 100
+TEXT_PARAMETER = "text"
+
+RunCommand = Callable[[discord.Interaction[discord.Client], str, str], Awaitable[None]]
+"""Called for every slash command: (interaction, command name, free text or "")."""
+
+
+class KeyValues(Protocol):
+    async def get(self, key: str) -> str | None: ...
+
+    async def put(self, key: str, value: str) -> None: ...
+
+
+def build_commands(
+    specs: Sequence[CommandSpec], option: TextOption, run: RunCommand
+) -> list[app_commands.Command[Any, ..., None]]:
+    """One slash command per core command; commands that take text get one optional option."""
+    names = [spec.name for spec in specs]
+    twice = sorted({name for name in names if names.count(name) > 1})
+    if twice:
+        raise ValueError(f"commands listed twice: {', '.join(twice)}")
+    unknown = sorted(set(option.per_command) - {s.name for s in specs if s.takes_text})
+    if unknown:
+        raise ValueError(
+            "texts/discord.yaml: text_option.per_command: no command that takes text: "
+            + ", ".join(unknown)
+        )
+    return [_command(spec, option, run) for spec in specs]
+
+
+def _command(
+    spec: CommandSpec, option: TextOption, run: RunCommand
+) -> app_commands.Command[Any, ..., None]:
+    name = spec.name
+    callback: Callable[..., Awaitable[None]]
+    if spec.takes_text:
+
+        async def with_text(
+            interaction: discord.Interaction[discord.Client], text: str | None = None
+        ) -> None:
+            await run(interaction, name, text or "")
+
+        described = app_commands.describe(text=option.per_command.get(name, option.description))(
+            with_text
+        )
+        callback = app_commands.rename(text=option.name)(described)
+    else:
+
+        async def plain(interaction: discord.Interaction[discord.Client]) -> None:
+            await run(interaction, name, "")
+
+        callback = plain
+    return app_commands.Command(name=name, description=_fit(spec.description), callback=callback)
+
+
+def _fit(description: str) -> str:
+    description = " ".join(description.split())
+    if len(description) <= MAX_DESCRIPTION:
+        return description
+    return description[: MAX_DESCRIPTION - 1] + ELLIPSIS
+
+
+def command_set_hash(
+    tree: app_commands.CommandTree[discord.Client], *, app_id: int, guild_id: int | None
+) -> str:
+    guild = discord.Object(id=guild_id) if guild_id is not None else None
+    payload = [command.to_dict(tree) for command in tree.get_commands(guild=guild)]
+    canonical = json.dumps(
+        {"application": app_id, "guild": guild_id, "commands": payload},
+        sort_keys=True,
+        separators=(",", ":"),
+    )
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def sync_key(guild_id: int | None) -> str:
+    return f"discord:commands:{'global' if guild_id is None else f'guild:{guild_id}'}"
+
+
+async def sync_if_changed(
+    tree: app_commands.CommandTree[discord.Client],
+    store: KeyValues,
+    *,
+    app_id: int,
+    guild_id: int | None,
+) -> bool:
+    """Overwrite the commands on Discord if they differ from the last sync; True if synced.
+
+    With ``guild_id`` the commands go to that guild only (they show up at once there,
+    which suits development); otherwise they are global.
+    """
+    if guild_id is not None:
+        tree.copy_global_to(guild=discord.Object(id=guild_id))
+    digest = command_set_hash(tree, app_id=app_id, guild_id=guild_id)
+    key = sync_key(guild_id)
+    if await store.get(key) == digest:
+        log.info("commands_unchanged platform=discord scope=%s", _scope(guild_id))
+        return False
+    synced = await tree.sync(guild=discord.Object(id=guild_id) if guild_id is not None else None)
+    await store.put(key, digest)
+    log.info("commands_synced platform=discord scope=%s count=%d", _scope(guild_id), len(synced))
+    return True
+
+
+def _scope(guild_id: int | None) -> str:
+    return "global" if guild_id is None else "guild"

@@ -1,0 +1,115 @@
+"""How core replies look on Telegram: message splitting, keyboard rows, the pressed mark.
+
+Pure functions, no network. Telegram measures lengths in UTF-16 code units, so an emoji
+counts twice; everything here measures the same way.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+MAX_TEXT = 4096
+MAX_CAPTION = 1024
+MAX_CALLBACK_ANSWER = 200
+MAX_PER_ROW = 8
+MAX_BUTTONS = 100
+# A phone shows about this many characters across one row of buttons.
+ROW_WIDTH = 36
+# A label longer than this gets a row of its own.
+SHORT_LABEL = 14
+ELLIPSIS = "…"
+
+
+def utf16_len(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+def split_text(text: str, limit: int = MAX_TEXT) -> list[str]:
+    """Cut ``text`` into parts of at most ``limit`` UTF-16 units each.
+
+    Cuts fall on paragraph breaks where possible, then line breaks, then spaces; a single
+    unbroken run longer than the limit is cut hard. Parts are stripped; none is blank.
+    """
+    parts: list[str] = []
+    rest = text.strip()
+    while rest:
+        if utf16_len(rest) <= limit:
+            parts.append(rest)
+            break
+        head = _prefix_within(rest, limit)
+        cut = _best_cut(head)
+        part, rest = rest[:cut].rstrip(), rest[cut:].lstrip()
+        if part:
+            parts.append(part)
+    return parts
+
+
+def _prefix_within(text: str, limit: int) -> str:
+    """The longest prefix of ``text`` within ``limit`` UTF-16 units."""
+    units = 0
+    for index, char in enumerate(text):
+        units += 2 if ord(char) > 0xFFFF else 1
+        if units > limit:
+            return text[:index]
+    return text
+
+
+def _best_cut(head: str) -> int:
+    # Only accept a break in the second half, so parts don't come out tiny.
+    floor = len(head) // 2
+    for separator in ("\n\n", "\n", " "):
+        at = head.rfind(separator)
+        if at > floor:
+            return at + len(separator)
+    return len(head)
+
+
+def fit(text: str, limit: int) -> str:
+    """``text`` shortened with an ellipsis to at most ``limit`` UTF-16 units."""
+    if utf16_len(text) <= limit:
+        return text
+    return _prefix_within(text, limit - 1).rstrip() + ELLIPSIS
+
+
+def keyboard_rows(labels: Sequence[str]) -> list[list[int]]:
+    """Indexes of ``labels`` grouped into keyboard rows, in order.
+
+    Short labels sit side by side (at most eight to a row, within a phone's width, rows
+    balanced so eleven buttons become 6 + 5 rather than 8 + 3); a long label gets a row of
+    its own.
+    """
+    if len(labels) > MAX_BUTTONS:
+        raise ValueError(f"Telegram shows at most {MAX_BUTTONS} buttons")
+    rows: list[list[int]] = []
+    run: list[int] = []
+    for index, label in enumerate(labels):
+        if utf16_len(label) > SHORT_LABEL:
+            rows += _balanced(run, labels)
+            run = []
+            rows.append([index])
+        else:
+            run.append(index)
+    rows += _balanced(run, labels)
+    return rows
+
+
+def _balanced(run: list[int], labels: Sequence[str]) -> list[list[int]]:
+    if not run:
+        return []
+    # Each button also needs some padding around its label.
+    width = sum(utf16_len(labels[i]) + 4 for i in run)
+    count = max(math.ceil(len(run) / MAX_PER_ROW), math.ceil(width / ROW_WIDTH))
+    size, extra = divmod(len(run), count)
+    rows, start = [], 0
+    for row in range(count):
+        end = start + size + (1 if row < extra else 0)
+        rows.append(run[start:end])
+        start = end
+    return [row for row in rows if row]
+
+
+def with_pressed_mark(text: str, mark: str) -> str | None:
+    """The message text with the pressed choice added below, or ``None`` if it won't fit."""
+    marked = f"{text}\n\n{mark}" if text else mark
+    return marked if utf16_len(marked) <= MAX_TEXT else None

@@ -1,0 +1,237 @@
+"""What the buttons of /reminders and of a reminder message do, and /start's restore.
+
+Every button here is valid at any time (it may be pressed days later), so each one
+re-reads the reminder, checks that it belongs to the presser and still makes sense,
+and otherwise says why not without changing anything.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from bot.content.reminder_texts import ReminderTexts
+from bot.core.flows.timezone import known_zone
+from bot.core.turn import Turn
+from bot.scheduling.describe import clock_text, summary, when
+from bot.scheduling.options import ReminderOptions
+from bot.storage.reminder_models import Reminder
+from bot.storage.reminders_repo import (
+    ACTIVE,
+    BY_USER,
+    DONE,
+    PAUSED,
+    UNREACHABLE,
+    ReminderRepository,
+    next_fire,
+    rule_of,
+)
+
+# Snooze and Skip act on the newest message of a reminder, for a few hours.
+STALE_AFTER = timedelta(hours=3)
+
+
+def texts(turn: Turn) -> ReminderTexts:
+    return turn.content.reminder_texts
+
+
+def wake(turn: Turn, options: ReminderOptions, fire_at: datetime | None) -> None:
+    """Once this turn is committed, tell the scheduler a reminder fires at ``fire_at``."""
+    if fire_at is None:
+        return
+
+    async def announce() -> None:
+        options.wakeup.changed(fire_at)
+
+    turn.after_commit.append(announce)
+
+
+def refuse(turn: Turn, text: str) -> None:
+    """A press that cannot be acted on: say why, and leave the message's buttons alone."""
+    turn.say(text)
+    turn.notice = text
+
+
+async def show_list(turn: Turn, options: ReminderOptions) -> None:
+    """/reminders: a header, then each open reminder with its own buttons."""
+    words = texts(turn)
+    reminders = await turn.repo(ReminderRepository).open_for_user(turn.user.id)
+    if not reminders:
+        turn.say(words.reminders.empty)
+        return
+    zone_name = known_zone(turn.user.time_zone) or reminders[0].time_zone
+    turn.say(
+        words.reminders.header.format(
+            count=len(reminders), limit=options.max_per_user, zone=zone_name
+        )
+    )
+    for reminder in reminders:
+        show_one(turn, reminder)
+
+
+def show_one(turn: Turn, reminder: Reminder) -> None:
+    words = texts(turn)
+    listing = words.reminders
+    described = sentence(summary(rule_of(reminder), words))
+    if reminder.status == PAUSED:
+        paused = (
+            listing.paused_unreachable
+            if reminder.paused_reason == UNREACHABLE
+            else (listing.paused)
+        )
+        line = paused.format(summary=described)
+        toggle = turn.global_choice(listing.resume_button, f"rem.resume.{reminder.id}")
+    else:
+        line = listing.active.format(summary=described, next=next_text(reminder, words))
+        toggle = turn.global_choice(listing.pause_button, f"rem.pause.{reminder.id}")
+    turn.say(
+        line,
+        choices=[
+            toggle,
+            turn.global_choice(listing.edit_button, f"rem.edit.{reminder.id}"),
+            turn.global_choice(listing.delete_button, f"rem.del.{reminder.id}"),
+        ],
+    )
+
+
+async def owned(turn: Turn, reminder_id: int) -> Reminder | None:
+    """The runner's own open reminder, or ``None`` after saying why not."""
+    reminder = await turn.repo(ReminderRepository).get_for_user(turn.user.id, reminder_id)
+    if reminder is None:
+        refuse(turn, texts(turn).reminders.gone)
+        return None
+    if reminder.status == DONE:
+        refuse(turn, texts(turn).reminders.finished)
+        return None
+    return reminder
+
+
+async def pause(turn: Turn, reminder_id: int) -> None:
+    words = texts(turn).reminders
+    reminder = await owned(turn, reminder_id)
+    if reminder is None:
+        return
+    if reminder.status == PAUSED:
+        refuse(turn, words.already_paused)
+        return
+    reminder.status, reminder.paused_reason = PAUSED, BY_USER
+    reminder.snooze_until = None
+    reminder.updated_at = turn.now
+    turn.say(words.now_paused.format(summary=summary(rule_of(reminder), texts(turn))))
+
+
+async def resume(turn: Turn, options: ReminderOptions, reminder_id: int) -> None:
+    words = texts(turn)
+    reminder = await owned(turn, reminder_id)
+    if reminder is None:
+        return
+    if reminder.status == ACTIVE:
+        refuse(turn, words.reminders.already_active.format(next=next_text(reminder, words)))
+        return
+    fire_at = next_fire(rule_of(reminder), turn.now)
+    reminder.paused_reason = None
+    reminder.next_fire_at = fire_at
+    reminder.updated_at = turn.now
+    if fire_at is None:  # a one-off whose run went by while it was paused
+        reminder.status = DONE
+        turn.say(words.reminders.finished)
+        return
+    reminder.status = ACTIVE
+    described = summary(rule_of(reminder), words)
+    turn.say(words.reminders.now_active.format(summary=described, next=next_text(reminder, words)))
+    wake(turn, options, fire_at)
+
+
+async def delete(turn: Turn, reminder_id: int) -> None:
+    words = texts(turn)
+    repo = turn.repo(ReminderRepository)
+    reminder = await repo.get_for_user(turn.user.id, reminder_id)
+    if reminder is None:
+        refuse(turn, words.reminders.gone)
+        return
+    described = summary(rule_of(reminder), words)
+    await repo.remove(reminder)
+    turn.say(words.reminders.removed.format(summary=described))
+
+
+# --- the reminder message's Snooze and Skip ---
+
+
+async def current_delivery(turn: Turn, reminder_id: int, delivery_id: int) -> Reminder | None:
+    """The reminder, if this message is its newest and recent; otherwise say why not."""
+    words = texts(turn).fire
+    repo = turn.repo(ReminderRepository)
+    reminder = await repo.get_for_user(turn.user.id, reminder_id)
+    if reminder is None:
+        refuse(turn, words.gone)
+        return None
+    latest = await repo.latest_delivery(reminder_id)
+    if latest is None or latest.id != delivery_id or turn.now - latest.occurrence_at > STALE_AFTER:
+        refuse(turn, words.old)
+        return None
+    return reminder
+
+
+async def snooze(turn: Turn, options: ReminderOptions, reminder_id: int, delivery_id: int) -> None:
+    words = texts(turn).fire
+    reminder = await current_delivery(turn, reminder_id, delivery_id)
+    if reminder is None:
+        return
+    if reminder.status == PAUSED:
+        refuse(turn, words.paused)
+        return
+    if reminder.snooze_until is not None and reminder.snooze_until > turn.now:
+        at = clock_text(reminder.snooze_until, reminder.time_zone)
+        refuse(turn, words.already_snoozed.format(time=at))
+        return
+    until = turn.now + timedelta(minutes=options.snooze_minutes)
+    reminder.snooze_until = until
+    reminder.status = ACTIVE  # a fired one-off is "done" until snoozed
+    reminder.updated_at = turn.now
+    turn.say(words.snoozed.format(time=clock_text(until, reminder.time_zone)))
+    wake(turn, options, until)
+
+
+async def skip(turn: Turn, reminder_id: int, delivery_id: int) -> None:
+    words = texts(turn)
+    reminder = await current_delivery(turn, reminder_id, delivery_id)
+    if reminder is None:
+        return
+    reminder.snooze_until = None
+    reminder.updated_at = turn.now
+    await turn.repo(ReminderRepository).set_delivery_status(delivery_id, "dismissed")
+    if reminder.next_fire_at is None:
+        if reminder.status == ACTIVE:
+            reminder.status = DONE
+        turn.say(words.fire.skipped_last)
+    elif reminder.status == PAUSED:
+        turn.say(words.reminders.now_paused.format(summary=summary(rule_of(reminder), words)))
+    else:
+        turn.say(words.fire.skipped.format(next=next_text(reminder, words)))
+
+
+# --- reachability ---
+
+
+async def restore_unreachable(turn: Turn, options: ReminderOptions) -> None:
+    """Reminders paused because the runner could not be reached resume, from now on."""
+    soonest: datetime | None = None
+    for reminder in await turn.repo(ReminderRepository).paused_as_unreachable(turn.user.id):
+        fire_at = next_fire(rule_of(reminder), turn.now)
+        reminder.paused_reason = None
+        reminder.next_fire_at = fire_at
+        reminder.updated_at = turn.now
+        reminder.status = ACTIVE if fire_at is not None else DONE
+        if fire_at is not None and (soonest is None or fire_at < soonest):
+            soonest = fire_at
+    wake(turn, options, soonest)
+
+
+def sentence(text: str) -> str:
+    """A summary standing at the start of a line ("weekdays, ..." → "Weekdays, ...")."""
+    return text[:1].upper() + text[1:]
+
+
+def next_text(reminder: Reminder, words: ReminderTexts) -> str:
+    """When the reminder next goes off (its fire time or a pending snooze), in words."""
+    times = [at for at in (reminder.next_fire_at, reminder.snooze_until) if at is not None]
+    return when(min(times), reminder.time_zone, words) if times else ""

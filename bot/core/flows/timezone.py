@@ -1,0 +1,173 @@
+"""/timezone: which IANA zone the runner lives in, asked once when reminders need it.
+
+The answer can be a button (common zones), a zone or city name in any case (typos
+get suggestions), or the local time where the runner is, which narrows the zones down
+to those whose clocks show it now. The zone is stored as its IANA name, never as an
+offset, and the runner's reminders move with it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bot.content.reminder_texts import ReminderTexts
+from bot.core.flows.base import Flow
+from bot.core.turn import Turn
+from bot.scheduling.describe import clock_text
+from bot.scheduling.options import ReminderOptions
+from bot.scheduling.parsing import BadTime, parse_clock
+from bot.scheduling.rules import UnknownZone, zone
+from bot.scheduling.zones import ZoneFound, resolve_zone, zones_at_local_time
+from bot.storage.reminders_repo import ACTIVE, DONE, ReminderRepository, next_fire, rule_of
+
+NAME = "timezone"
+PICK = "tz.pick."
+OTHER = "tz.other"
+MAX_CHOICES = 8
+
+
+def known_zone(name: str | None) -> str | None:
+    """The stored zone if it is still one this system knows."""
+    if name is None:
+        return None
+    try:
+        zone(name)
+    except UnknownZone:
+        return None
+    return name
+
+
+def ask_zone(turn: Turn, *, then: str | None = None, args: str = "") -> None:
+    """Ask for the zone; after it is saved, run command ``then`` with ``args``."""
+    texts = turn.content.reminder_texts
+    options = [choice.zone for choice in texts.common_zones]
+    labels = [choice.label for choice in texts.common_zones]
+    turn.goto(NAME, "ask", {"options": options, "then": then, "args": args})
+    prompt = texts.timezone.ask_first if then else texts.timezone.ask
+    _offer(turn, prompt, labels, other=True)
+
+
+def _offer(turn: Turn, prompt: str, labels: list[str], *, other: bool = False) -> None:
+    choices = [turn.choice(label, f"{PICK}{index}") for index, label in enumerate(labels)]
+    if other:
+        choices.append(turn.choice(turn.content.reminder_texts.timezone.other_button, OTHER))
+    turn.say(prompt, choices=choices)
+
+
+class TimeZones(Flow):
+    name = NAME
+    commands = ("timezone",)
+    text_commands = ("timezone",)
+
+    def __init__(self, options: ReminderOptions | None = None) -> None:
+        self.options = options or ReminderOptions()
+
+    async def command(self, turn: Turn, name: str, args: str) -> None:
+        texts = turn.content.reminder_texts.timezone
+        if args:
+            turn.goto(NAME, "ask", {"options": [], "then": None, "args": ""})
+            await self.text(turn, args)
+            return
+        current = known_zone(turn.user.time_zone)
+        if current is not None:
+            turn.say(texts.current.format(zone=current, time=clock_text(turn.now, current)))
+        ask_zone(turn)
+
+    async def choice(self, turn: Turn, action: str) -> None:
+        options = [str(option) for option in turn.state.data.get("options", [])]
+        if action == OTHER:
+            turn.say(turn.content.reminder_texts.timezone.other_prompt)
+            return
+        index = action.removeprefix(PICK)
+        if action.startswith(PICK) and index.isdigit() and int(index) < len(options):
+            await self._save(turn, options[int(index)])
+            return
+        await super().choice(turn, action)
+
+    async def text(self, turn: Turn, text: str) -> None:
+        texts = turn.content.reminder_texts
+        local = parse_clock(text, texts.vocabulary.build(), bare_hour=False)
+        if isinstance(local, BadTime):
+            turn.say(texts.timezone.bad_time.format(text=local.text))
+            return
+        if local is not None:
+            candidates = zones_at_local_time(local, turn.now, texts.zone_ranking(), MAX_CHOICES)
+            shown = f"{local.hour:02d}:{local.minute:02d}"
+            if not candidates:
+                turn.say(texts.timezone.no_zone_for_time.format(time=shown))
+            elif len(candidates) == 1:
+                await self._save(turn, candidates[0])
+            else:
+                self._suggest(turn, texts.timezone.pick_for_time.format(time=shown), candidates)
+            return
+        found = resolve_zone(text, turn.now, texts.zone_ranking())
+        if isinstance(found, ZoneFound):
+            await self._save(turn, found.name)
+        elif found.names:
+            self._suggest(turn, texts.timezone.suggest.format(typed=text), found.names)
+        else:
+            turn.say(texts.timezone.unknown.format(typed=text))
+
+    async def reprompt(self, turn: Turn) -> None:
+        data = turn.state.data
+        options = [str(option) for option in data.get("options", [])]
+        if options:
+            texts = turn.content.reminder_texts.timezone
+            labels = self._labels(turn.content.reminder_texts, options)
+            prompt = texts.ask_first if data.get("then") else texts.ask
+            _offer(turn, prompt, labels, other=True)
+        else:
+            turn.say(turn.content.reminder_texts.timezone.other_prompt)
+
+    def _suggest(self, turn: Turn, prompt: str, names: tuple[str, ...]) -> None:
+        data = dict(turn.state.data)
+        data["options"] = list(names)
+        turn.goto(NAME, "choose", data)
+        _offer(turn, prompt, list(names), other=True)
+
+    @staticmethod
+    def _labels(texts: ReminderTexts, options: list[str]) -> list[str]:
+        common = {choice.zone: choice.label for choice in texts.common_zones}
+        return [common.get(option, option) for option in options]
+
+    async def _save(self, turn: Turn, zone_name: str) -> None:
+        texts = turn.content.reminder_texts
+        then = turn.state.data.get("then")
+        args = str(turn.state.data.get("args", ""))
+        turn.user.time_zone = zone_name
+        moved = await move_reminders(turn, zone_name, self.options)
+        turn.say(texts.timezone.saved.format(zone=zone_name, time=clock_text(turn.now, zone_name)))
+        if moved:
+            turn.say(texts.reminders.zone_moved.format(count=moved, zone=zone_name))
+        turn.finish()
+        if isinstance(then, str):
+            turn.redirect(then, args)
+
+
+async def move_reminders(turn: Turn, zone_name: str, options: ReminderOptions) -> int:
+    """Put every open reminder of the runner on ``zone_name`` and recompute when it fires."""
+    reminders = await turn.repo(ReminderRepository).open_for_user(turn.user.id)
+    soonest: datetime | None = None
+    moved = 0
+    for reminder in reminders:
+        if reminder.time_zone == zone_name:
+            continue
+        reminder.time_zone = zone_name
+        reminder.updated_at = turn.now
+        moved += 1
+        if reminder.status != ACTIVE:
+            continue
+        reminder.next_fire_at = next_fire(rule_of(reminder), turn.now)
+        if reminder.next_fire_at is None:
+            if reminder.snooze_until is None:
+                reminder.status = DONE  # a one-off whose time has passed in the new zone
+        elif soonest is None or reminder.next_fire_at < soonest:
+            soonest = reminder.next_fire_at
+    if soonest is not None:
+        fire_at = soonest
+
+        async def wake() -> None:
+            options.wakeup.changed(fire_at)
+
+        turn.after_commit.append(wake)
+    return moved

@@ -1,0 +1,136 @@
+"""Buttons outlive the process, forged ones change nothing, and the token never reaches a log."""
+
+from __future__ import annotations
+
+import io
+import logging
+from collections.abc import AsyncIterator
+
+import pytest
+
+from bot.core.engine import Coach
+from bot.logging_setup import REDACTOR
+from tests.adapters.discord_harness import (
+    Recorder,
+    make_adapter,
+    newest_with,
+    press_through,
+    running,
+)
+from tests.standins.discord_api import DiscordStandIn
+from tests.standins.discord_objects import DcUser, StoredMessage
+
+
+@pytest.fixture
+async def api() -> AsyncIterator[DiscordStandIn]:
+    async with DiscordStandIn() as api:
+        yield api
+    assert api.violations == []
+    assert api.late_interactions() == []
+
+
+async def _to_first_drill(
+    api: DiscordStandIn, coach: Coach, user: DcUser, *, in_guild: bool = False
+) -> StoredMessage:
+    texts = coach.content.texts
+    sore = coach.content.routine.soreness_choices[0].label
+    record = await api.command(user, "warmup", in_guild=in_guild)
+    disclaimer = await newest_with(api, record, texts.start.accept)
+    soreness = await press_through(api, user, disclaimer, texts.start.accept, sore)
+    sharp = await press_through(api, user, soreness, sore, texts.warmup.sharp_no)
+    return await press_through(api, user, sharp, texts.warmup.sharp_no, texts.warmup.done)
+
+
+@pytest.mark.parametrize("in_guild", [False, True], ids=["dm", "server"])
+async def test_a_press_after_a_restart_carries_on(
+    api: DiscordStandIn, coach: Coach, in_guild: bool
+) -> None:
+    done = coach.content.texts.warmup.done
+    user = api.user("ann")
+    async with running(make_adapter(api, coach), api):
+        drill_one = await _to_first_drill(api, coach, user, in_guild=in_guild)
+
+    # A new process, same database: the old message's button still works.
+    async with running(make_adapter(api, coach), api):
+        drill_two = await press_through(api, user, drill_one, done, done)
+    assert drill_two.content.startswith("Drill 2 of 3")
+    assert drill_one.components == []
+    assert api.identifies == 2
+
+
+async def test_forged_buttons_are_answered_and_change_nothing(
+    api: DiscordStandIn, coach: Coach
+) -> None:
+    texts = coach.content.texts
+    recorder = Recorder(coach)
+    user = api.user("ann")
+    async with running(make_adapter(api, coach, recorder), api):
+        drill_one = await _to_first_drill(api, coach, user)
+        done_id = drill_one.custom_id(texts.warmup.done)
+        forgeries = [
+            "x" * 100,  # Discord's longest custom_id, nothing the coach would make
+            "v1:zzzz:abcdef:wu.done",  # right shape, nobody's
+            "'; DROP TABLE users; --",
+            done_id.replace(done_id.split(":")[2], "aaaaaa"),  # this user's, a stale step
+        ]
+        for custom_id in forgeries:
+            record = await api.press(user, drill_one, custom_id=custom_id, forge=True)
+            await api.wait_until(lambda r=record: bool(api.replies(r)))  # type: ignore[misc]
+            first = api.replies(record)[0]
+            assert first.ephemeral
+            assert first.content in {
+                texts.common.unknown_button,
+                texts.common.foreign_button,
+                texts.common.expired_button,
+            }
+        assert drill_one.labels() == [texts.warmup.done, texts.warmup.skip, texts.warmup.stop]
+        # Still on drill one: the stale press showed it again, and its fresh Done moves on.
+        again = await newest_with(api, record, texts.warmup.done)
+        assert again.content.startswith("Drill 1 of 3")
+        drill_two = await press_through(api, user, again, texts.warmup.done, texts.warmup.done)
+    assert drill_two.content.startswith("Drill 2 of 3")
+
+
+async def test_the_token_is_in_no_log_line(api: DiscordStandIn, coach: Coach) -> None:
+    raw = _Capture()
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.addFilter(REDACTOR)
+    root = logging.getLogger()
+    old_level = root.level
+    root.addHandler(raw)
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG)
+    try:
+        user = api.user("ann")
+        async with running(make_adapter(api, coach), api):
+            await _to_first_drill(api, coach, user, in_guild=True)
+            await api.drop_gateway(code=4000)  # reconnect: RESUME carries the token too
+            await api.wait_connected()
+    finally:
+        root.removeHandler(raw)
+        root.removeHandler(handler)
+        root.setLevel(old_level)
+
+    assert any(r.name.startswith("discord.") for r in raw.records), "discord.py logged nothing"
+    # Not logged at all, at any level, by discord.py or the adapter ...
+    assert not [r for r in raw.records if api.token in _render(r)]
+    # ... and the token is registered, so the log pipeline would scrub it anyway.
+    assert api.token not in stream.getvalue()
+    assert api.token not in REDACTOR.scrub(f"token={api.token}")
+
+
+class _Capture(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+def _render(record: logging.LogRecord) -> str:
+    text = record.getMessage()
+    if record.exc_info:
+        text += logging.Formatter().formatException(record.exc_info)
+    return text

@@ -1,0 +1,201 @@
+"""Helpers for reminder tests: a recording adapter, clocks, and a coach wired for reminders."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import os
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.content import Content
+from bot.core.engine import Coach
+from bot.core.flows import all_flows
+from bot.core.messages import ConversationKey, Reply
+from bot.core.ports import Adapter, Capabilities, Clock, Unreachable
+from bot.scheduling.dispatcher import Dispatcher, DispatchSettings
+from bot.scheduling.options import ReminderOptions
+from bot.storage.reminder_models import Reminder, ReminderDelivery
+from tests.chat import Chat
+
+
+@dataclass
+class Sent:
+    key: ConversationKey
+    reply: Reply
+    bulk: bool
+    at: datetime
+
+
+@dataclass
+class RecordingAdapter:
+    """Collects what the dispatcher sends; can refuse chats or fail like a platform."""
+
+    clock: Clock
+    name: str = "terminal"
+    capabilities: Capabilities = field(
+        default_factory=lambda: Capabilities(
+            buttons=True, edits=False, images=False, ephemeral=False, documents=False
+        )
+    )
+    sent: list[Sent] = field(default_factory=list)
+    unreachable_chats: set[str] = field(default_factory=set)
+    failing_chats: set[str] = field(default_factory=set)
+    arrived: asyncio.Event = field(default_factory=asyncio.Event)
+
+    async def start(self) -> None:
+        pass
+
+    async def stop(self) -> None:
+        pass
+
+    async def send(self, key: ConversationKey, reply: Reply, *, bulk: bool = False) -> None:
+        if key.chat_id in self.unreachable_chats:
+            raise Unreachable("blocked")
+        if key.chat_id in self.failing_chats:
+            raise ConnectionError("platform down")
+        self.sent.append(Sent(key, reply, bulk, self.clock.now()))
+        self.arrived.set()
+
+    def texts(self) -> list[str]:
+        return [item.reply.text for item in self.sent]
+
+
+class RunningClock:
+    """Real time, shifted to a chosen moment: APScheduler's timers and the coach agree."""
+
+    def __init__(self, start: datetime) -> None:
+        self._start = start
+        self._origin = time.monotonic()
+
+    def now(self) -> datetime:
+        return self._start + timedelta(seconds=time.monotonic() - self._origin)
+
+
+def reminder_coach(
+    sessions: async_sessionmaker[AsyncSession],
+    content: Content,
+    clock: Clock,
+    options: ReminderOptions | None = None,
+) -> Coach:
+    return Coach(sessions, content, clock=clock, flows=all_flows(options or ReminderOptions()))
+
+
+def dispatcher_for(
+    sessions: async_sessionmaker[AsyncSession],
+    content: Content,
+    adapter: RecordingAdapter,
+    clock: Clock,
+    *,
+    grace_minutes: int = 15,
+    coach: Coach | None = None,
+) -> Dispatcher:
+    async def unreachable(key: ConversationKey) -> None:
+        assert coach is not None
+        await coach.mark_unreachable(key.platform, user_id=key.user_id, chat_id=key.chat_id)
+
+    return Dispatcher(
+        sessions,
+        content,
+        {adapter.name: adapter},
+        clock,
+        DispatchSettings(grace=timedelta(minutes=grace_minutes), batch_size=50),
+        on_unreachable=unreachable if coach is not None else None,
+    )
+
+
+async def ready_chat(chat: Chat, zone: str = "Europe/London") -> None:
+    """Past the safety note and with a time zone, as most reminder tests start."""
+    await chat.command("start")
+    await chat.press("I understand")
+    await chat.command("timezone", zone)
+
+
+async def reminders(sessions: async_sessionmaker[AsyncSession]) -> list[Reminder]:
+    async with sessions() as session:
+        return list(await session.scalars(select(Reminder).order_by(Reminder.id)))
+
+
+async def deliveries(sessions: async_sessionmaker[AsyncSession]) -> list[ReminderDelivery]:
+    async with sessions() as session:
+        return list(await session.scalars(select(ReminderDelivery).order_by(ReminderDelivery.id)))
+
+
+def at(text: str) -> datetime:
+    """A UTC instant from ``YYYY-MM-DD HH:MM``."""
+    return datetime.strptime(text, "%Y-%m-%d %H:%M").replace(tzinfo=UTC)
+
+
+class WatchedOutput(io.StringIO):
+    """A terminal's stdout that lets a test await a line instead of sleeping."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._changed = asyncio.Event()
+
+    def write(self, text: str) -> int:
+        written = super().write(text)
+        self._changed.set()
+        return written
+
+    async def wait_for(self, text: str, seconds: float = 10.0) -> None:
+        async with asyncio.timeout(seconds):
+            while text not in self.getvalue():
+                self._changed.clear()
+                await self._changed.wait()
+
+
+class Arrivals:
+    """Wraps an adapter: notes when (by the test clock) each proactive message arrived."""
+
+    def __init__(self, inner: Adapter, clock: Clock) -> None:
+        self.inner = inner
+        self.clock = clock
+        self.name = inner.name
+        self.capabilities = inner.capabilities
+        self.times: list[datetime] = []
+        self.arrived = asyncio.Event()
+
+    async def start(self) -> None:
+        await self.inner.start()
+
+    async def stop(self) -> None:
+        await self.inner.stop()
+
+    async def send(self, key: ConversationKey, reply: Reply, *, bulk: bool = False) -> None:
+        await self.inner.send(key, reply, bulk=bulk)
+        self.times.append(self.clock.now())
+        self.arrived.set()
+
+
+class PipeInput:
+    """The read end of a pipe as a terminal's stdin, typed into while the chat runs.
+
+    The event loop closes a pipe it has finished reading; this one stays open until
+    the test closes it, so the chat can end without touching a closed descriptor.
+    """
+
+    def __init__(self) -> None:
+        self._read, self._write = os.pipe()
+
+    def fileno(self) -> int:
+        return self._read
+
+    def isatty(self) -> bool:
+        return False
+
+    def close(self) -> None:
+        """Left to ``shut``."""
+
+    def type(self, text: str) -> None:
+        os.write(self._write, text.encode())
+
+    def end(self) -> None:
+        os.close(self._write)
+
+    def shut(self) -> None:
+        os.close(self._read)

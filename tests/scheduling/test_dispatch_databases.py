@@ -1,0 +1,97 @@
+"""Several bot processes on one PostgreSQL database send each occurrence once.
+
+(SQLite is one process by design: its connection runs inline on the event loop, see
+bot/storage/sqlite_inline.py; two dispatchers sharing it are covered in
+tests/flows/test_reminders_delivery.py.)
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.content import Content
+from bot.scheduling.dispatcher import Dispatcher, DispatchSettings
+from bot.storage.database import create_engine, session_factory
+from bot.storage.migrations import upgrade_to_head
+from tests.chat import FakeClock
+from tests.scheduling.harness import RecordingAdapter, deliveries, reminders
+from tests.storage.conftest import pg_url  # noqa: F401  (fixture)
+
+DUE = datetime(2026, 11, 23, 6, 30, tzinfo=UTC)
+RUNNERS = 60
+
+
+async def seed(engine: AsyncEngine) -> None:
+    from sqlalchemy import insert
+
+    from bot.storage.models import User
+    from bot.storage.reminder_models import Reminder
+
+    async with engine.begin() as connection:
+        await connection.execute(
+            insert(User),
+            [
+                {"platform": "terminal", "platform_user_id": f"u{n}", "created_at": DUE}
+                for n in range(RUNNERS)
+            ],
+        )
+        await connection.execute(
+            insert(Reminder),
+            [
+                {
+                    "user_id": n + 1,
+                    "platform": "terminal",
+                    "chat_id": f"c{n}",
+                    "weekdays": "0123456",
+                    "run_time": "07:00",
+                    "lead_minutes": 30,
+                    "time_zone": "Europe/London",
+                    "status": "active",
+                    "next_fire_at": DUE,
+                    "created_at": DUE,
+                    "updated_at": DUE,
+                }
+                for n in range(RUNNERS)
+            ],
+        )
+
+
+async def three_dispatchers_at_once(url: str, content: Content) -> None:
+    """Three engines on one database stand in for three processes."""
+    engines = [create_engine(url) for _ in range(3)]
+    try:
+        await upgrade_to_head(engines[0])
+        await seed(engines[0])
+        clock = FakeClock(DUE + timedelta(seconds=1))
+        adapters = [RecordingAdapter(clock) for _ in engines]
+        dispatchers = [
+            Dispatcher(
+                session_factory(engine),
+                content,
+                {adapter.name: adapter},
+                clock,
+                DispatchSettings(batch_size=7, concurrency=3),
+            )
+            for engine, adapter in zip(engines, adapters, strict=True)
+        ]
+
+        await asyncio.gather(*(d.run_once() for d in dispatchers))
+        await asyncio.gather(*(d.run_once() for d in dispatchers))
+
+        chats = sorted(sent.key.chat_id for adapter in adapters for sent in adapter.sent)
+        assert chats == sorted(f"c{n}" for n in range(RUNNERS))
+        sessions = session_factory(engines[0])
+        assert {r.next_fire_at for r in await reminders(sessions)} == {DUE + timedelta(days=1)}
+        assert [row.status for row in await deliveries(sessions)] == ["sent"] * RUNNERS
+    finally:
+        for engine in engines:
+            await engine.dispose()
+
+
+@pytest.mark.postgres
+async def test_three_processes_on_postgresql(pg_url: str, content: Content) -> None:  # noqa: F811
+    await three_dispatchers_at_once(pg_url, content)

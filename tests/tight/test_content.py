@@ -1,0 +1,78 @@
+"""Tight-spot content is checked at load: bad files fail with file, field and reason."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from bot.content import ContentError
+from bot.content.tight_models import NoRollPlan, RollPlan, TightContent, load_tight_content
+from tests.tight.conftest import CONTENT_DIR
+
+
+@pytest.fixture
+def editable(tmp_path: Path) -> Path:
+    shutil.copytree(CONTENT_DIR / "tight", tmp_path / "tight")
+    return tmp_path
+
+
+def edit(root: Path, name: str, old: str, new: str) -> None:
+    path = root / "tight" / name
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} not in {name}"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def test_every_area_has_a_plan_and_every_plan_a_source(tight_content: TightContent) -> None:
+    smr = tight_content.smr
+    assert set(smr.areas) == set(tight_content.area_ids())
+    for area_id, plan in smr.areas.items():
+        cited = [smr.sources[s] for s in plan.sources]
+        if area_id not in smr.seed_covers:
+            assert any(
+                s.url and s.url.startswith("https://")
+                for s in cited
+                if s is not smr.sources["seed"]
+            )
+    for area_id in ("knees", "lower_back"):
+        assert isinstance(smr.areas[area_id], NoRollPlan)
+    assert isinstance(smr.areas["glutes"], RollPlan)
+    assert "ball" in smr.areas["glutes"].tool.lower()
+
+
+def test_every_triage_rule_cites_a_source_with_a_url(tight_content: TightContent) -> None:
+    triage = tight_content.triage
+    assert {rule.level for rule in triage.rules} == {"urgent", "see_clinician"}
+    for rule in triage.rules:
+        assert all(triage.sources[s].url for s in rule.sources), rule.id
+
+
+def test_an_uncited_area_beyond_the_seed_is_refused(editable: Path) -> None:
+    edit(
+        editable,
+        "smr.yaml",
+        "sources: [ptfitness_calves, cheatham_2015, nhs_dvt]",
+        "sources: [seed]",
+    )
+    with pytest.raises(ContentError, match=r"smr\.yaml: .*areas\.calves: .*cite a public source"):
+        load_tight_content(editable)
+
+
+def test_a_broken_pattern_names_file_and_field(editable: Path) -> None:
+    edit(editable, "triage.yaml", r"'\bstopped me running\b'", r"'(unclosed'")
+    with pytest.raises(ContentError, match=r"triage\.yaml: rules\.\d+\.all_of.*regular expression"):
+        load_tight_content(editable)
+
+
+def test_a_term_shared_by_two_areas_is_refused(editable: Path) -> None:
+    edit(editable, "vocabulary.yaml", "      - calfs\n", "      - calfs\n      - hammies\n")
+    with pytest.raises(ContentError, match=r"vocabulary\.yaml: areas\.\d+\.terms: 'hammies'"):
+        load_tight_content(editable)
+
+
+def test_a_missing_word_names_the_field(editable: Path) -> None:
+    edit(editable, "words.yaml", "  saved: ", "  saaved: ")
+    with pytest.raises(ContentError, match=r"words\.yaml: tight\.saved"):
+        load_tight_content(editable)
