@@ -8,20 +8,25 @@ made available by the stand-in to the reply arriving back at it:
 
 - echo bot: the echo of a text message;
 - coach: the message the runner needs next (the next question, drill or summary);
-  the first write (often the edit of the pressed message) is reported too.
+  the first write the coach makes for the update is reported too;
+- the coach's Telegram adapter with an echo in place of the coach: the same echo
+  sessions, so what the adapter adds (de-duplication, per-chat order, pacer, rendering)
+  shows apart from what the coach's own step (and its extra Bot API calls) costs.
 
 Telegram's flood limits are off in the stand-in and the coach's pacer is set far above
 the load, so both bots are measured on the same footing: what the software adds, not
 what Telegram's 30 messages a second would impose on any bot. The coach keeps its real
 SQLite file, update de-duplication, pacer and rendering.
 
-Run: `python bench/telegram.py` (options: --chats, --think, --database).
+Run: `python bench/telegram.py` (options: --chats, --think, --database). Takes ~2 minutes.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
+import gc
 import random
 import signal
 import statistics
@@ -44,6 +49,7 @@ from telegram.ext import Application, ContextTypes, MessageHandler, filters  # n
 from bot.adapters.telegram_adapter import TelegramAdapter, TelegramConfig  # noqa: E402
 from bot.content import load_content  # noqa: E402
 from bot.core.engine import Coach  # noqa: E402
+from bot.core.messages import Inbound, Outcome, Reply, Text  # noqa: E402
 from bot.delivery.pacer import PaceLimits  # noqa: E402
 from bot.storage.database import create_engine, session_factory  # noqa: E402
 from bot.storage.key_values import KeyValueStore  # noqa: E402
@@ -52,6 +58,7 @@ from bot.storage.processed_updates import ProcessedUpdates  # noqa: E402
 from tests.standins.telegram_api import Call, TelegramStandIn, TgChat, TgUser  # noqa: E402
 
 WRITES = {"sendMessage", "editMessageText", "editMessageReplyMarkup", "sendDocument", "sendPhoto"}
+WARMING_CHATS = 10
 UNTHROTTLED = PaceLimits(overall_per_second=100_000, overall_burst=10_000)
 # What a runner does, and the reply they wait for before the next tap (words in its text,
 # or a button label it carries).
@@ -72,7 +79,9 @@ class Waiting:
     expect: str
     since: float
     first: float | None = None
-    done: asyncio.Future[float] = field(default_factory=lambda: asyncio.get_running_loop().create_future())
+    done: asyncio.Future[float] = field(
+        default_factory=lambda: asyncio.get_running_loop().create_future()
+    )
 
 
 @dataclass
@@ -117,17 +126,16 @@ class Users:
         for n in range(rounds):
             await self.pause()
             text = f"echo {user.id} {n}"
-            await self.act(chat, lambda text=text: self.api.send_text(chat, user, text), text)
+            await self.act(chat, functools.partial(self.api.send_text, chat, user, text), text)
 
     async def warm_up(self, user: TgUser, chat: TgChat) -> None:
         for kind, what, expect in WARMUP:
             await self.pause()
+            inject: Callable[[], object]
             if kind == "command":
-                inject: Callable[[], object] = lambda what=what: self.api.send_command(  # noqa: E731
-                    chat, user, what
-                )
+                inject = functools.partial(self.api.send_command, chat, user, what)
             else:
-                inject = lambda what=what: self.api.press_button(chat, user, what)  # noqa: E731
+                inject = functools.partial(self.api.press_button, chat, user, what)
             await self.act(chat, inject, expect)
 
 
@@ -164,14 +172,24 @@ async def serve_echo(api_url: str, token: str) -> None:
     await app.shutdown()
 
 
-async def serve_coach(api_url: str, token: str, database: str) -> None:
-    """The coach as the app wires it, with the pacer set far above the load."""
+async def serve_coach(api_url: str, token: str, database: str, *, echo_only: bool) -> None:
+    """The coach as the app wires it, with the pacer set far above the load.
+
+    ``echo_only`` keeps the whole adapter (de-duplication, per-chat order, pacer,
+    rendering) but puts an echo in place of the coach: what the adapter alone adds.
+    """
     engine = create_engine(database)
     await upgrade_to_head(engine)
     sessions = session_factory(engine)
     coach = Coach(sessions, load_content(ROOT / "content"))
+
+    async def echo_handler(inbound: Inbound) -> Outcome:
+        if isinstance(inbound.event, Text):
+            return Outcome(replies=(Reply(inbound.event.text),))
+        return Outcome()
+
     adapter = TelegramAdapter(
-        coach.handle,
+        echo_handler if echo_only else coach.handle,
         TelegramConfig(token=token, api_url=api_url, pace=UNTHROTTLED),
         content=coach.content,
         commands=coach.commands(),
@@ -180,9 +198,21 @@ async def serve_coach(api_url: str, token: str, database: str) -> None:
         store=KeyValueStore(sessions),
     )
     await adapter.start()
+    gc.freeze()  # as bot/app.py does once everything is started
     await until_terminated()
     await adapter.stop()
     await engine.dispose()
+
+
+async def run_users(users: Users, chats: int, coach: bool) -> None:
+    api = users.api
+    if coach:
+        people = [api.user(f"Runner {n}") for n in range(chats)]
+        sessions = [users.warm_up(p, api.private_chat(p)) for p in people]
+    else:
+        people = [api.user(f"Echo {n}") for n in range(chats)]
+        sessions = [users.echo_session(p, api.private_chat(p), len(WARMUP)) for p in people]
+    await asyncio.gather(*sessions)
 
 
 async def drive(
@@ -195,15 +225,13 @@ async def drive(
     try:
         mark = api.mark()
         await api.wait_for(lambda c: c.method == "getUpdates", since=mark)
+        # A few users first, not counted: first-use costs (imports, caches, connections)
+        # are not what a busy bot feels.
+        await run_users(Users(api, 0.05), WARMING_CHATS, coach)
+        api.unobserve_all()
         users = Users(api, think)
         started = time.monotonic()
-        if coach:
-            people = [api.user(f"Runner {n}") for n in range(chats)]
-            sessions = (users.warm_up(p, api.private_chat(p)) for p in people)
-        else:
-            people = [api.user(f"Echo {n}") for n in range(chats)]
-            sessions = (users.echo_session(p, api.private_chat(p), len(WARMUP)) for p in people)
-        await asyncio.gather(*sessions)
+        await run_users(users, chats, coach)
         took = time.monotonic() - started
     finally:
         if process.returncode is None:
@@ -223,7 +251,7 @@ async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--chats", type=int, default=200, help="chats at once (default 200)")
     parser.add_argument(
-        "--think", type=float, default=1.0, help="mean seconds between a user's taps (default 1)"
+        "--think", type=float, default=3.0, help="mean seconds between a user's taps (default 3)"
     )
     parser.add_argument("--database", help="database URL (default: a new SQLite file)")
     parser.add_argument("--seed", type=int, default=1)
@@ -239,6 +267,13 @@ async def main() -> None:
             coach_latency, coach_took = await drive(
                 api, args.chats, args.think, ["serve-coach", "--database", database], coach=True
             )
+            adapter_latency, adapter_took = await drive(
+                api,
+                args.chats,
+                args.think,
+                ["serve-adapter-echo", "--database", database],
+                coach=False,
+            )
             problems = len(api.violations), len(api.throttled), len(api.unanswered_queries())
 
     kind = database.split(":")[0]
@@ -246,18 +281,23 @@ async def main() -> None:
     print(describe("echo bot: update -> echo", echo_latency.reply), f"({echo_took:.1f} s)")
     print(describe("coach: update -> next prompt", coach_latency.reply), f"({coach_took:.1f} s)")
     print(describe("coach: update -> first write", coach_latency.first))
+    print(
+        describe("adapter + echo handler -> echo", adapter_latency.reply), f"({adapter_took:.1f} s)"
+    )
     echo_p99 = statistics.quantiles(echo_latency.reply, n=100)[98]
     coach_p99 = statistics.quantiles(coach_latency.reply, n=100)[98]
     ratio = coach_p99 / echo_p99
     verdict = "within" if ratio <= 1.5 else "OVER"
     print(f"p99 coach / echo = {ratio:.2f} ({verdict} the 1.5x target)")
+    adapter_p99 = statistics.quantiles(adapter_latency.reply, n=100)[98]
+    print(f"p99 adapter + echo handler / echo = {adapter_p99 / echo_p99:.2f}")
     print(f"stand-in: violations={problems[0]} throttled={problems[1]} unanswered={problems[2]}")
 
 
 def serve(argv: list[str]) -> None:
     """The bot side, in its own process: ``serve-echo|serve-coach --api-url U --token T``."""
     parser = argparse.ArgumentParser()
-    parser.add_argument("role", choices=["serve-echo", "serve-coach"])
+    parser.add_argument("role", choices=["serve-echo", "serve-coach", "serve-adapter-echo"])
     parser.add_argument("--api-url", required=True)
     parser.add_argument("--token", required=True)
     parser.add_argument("--database")
@@ -265,7 +305,8 @@ def serve(argv: list[str]) -> None:
     if args.role == "serve-echo":
         asyncio.run(serve_echo(args.api_url, args.token))
     else:
-        asyncio.run(serve_coach(args.api_url, args.token, args.database))
+        echo_only = args.role == "serve-adapter-echo"
+        asyncio.run(serve_coach(args.api_url, args.token, args.database, echo_only=echo_only))
 
 
 if __name__ == "__main__":

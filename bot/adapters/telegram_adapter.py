@@ -25,6 +25,7 @@ import json
 import logging
 import time
 import warnings
+from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
@@ -81,6 +82,7 @@ MAX_SHORT_DESCRIPTION = 120
 MAX_COMMAND_DESCRIPTION = 256
 PROFILE_KEY = "telegram.profile"
 ANIMATION_SUFFIXES = (".gif", ".mp4")
+URGENT_METHODS = {"sendMessage", "sendPhoto", "sendAnimation", "sendDocument"}
 
 
 class Claims(Protocol):
@@ -123,21 +125,59 @@ class TelegramConfig:
     retry_start_after: float = 5.0
 
 
+class _Slots:
+    """A semaphore whose urgent waiters go first."""
+
+    def __init__(self, size: int) -> None:
+        self._free = size
+        self._waiting: tuple[deque[asyncio.Future[None]], ...] = (deque(), deque())
+
+    async def acquire(self, urgent: bool) -> None:
+        if self._free > 0 and not any(self._waiting):
+            self._free -= 1
+            return
+        handed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        queue = self._waiting[0 if urgent else 1]
+        queue.append(handed)
+        try:
+            await handed
+        except asyncio.CancelledError:
+            if handed.done() and not handed.cancelled():
+                self.release()  # handed a slot just as we gave up: pass it on
+            else:
+                queue.remove(handed)
+            raise
+
+    def release(self) -> None:
+        for queue in self._waiting:
+            while queue:
+                handed = queue.popleft()
+                if not handed.done():
+                    handed.set_result(None)
+                    return
+        self._free += 1
+
+
 class BoundedRequest(HTTPXRequest):
     """python-telegram-bot's HTTP client with requests queued on our side of the pool.
 
     httpx scans every pooled connection and every queued request on each request, so a
-    burst beyond the pool's size costs time quadratic in the burst; waiting on a
-    semaphore first keeps httpx's own queue empty.
+    burst beyond the pool's size costs time quadratic in the burst; waiting for a slot
+    first keeps httpx's own queue empty. Messages the user waits for take free slots
+    before callback answers and edits of pressed messages.
     """
 
     def __init__(self, connections: int) -> None:
         super().__init__(connection_pool_size=connections, pool_timeout=None)
-        self._slots = asyncio.Semaphore(connections)
+        self._slots = _Slots(connections)
 
     async def do_request(self, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
-        async with self._slots:
+        url = str(kwargs.get("url", args[0] if args else ""))
+        await self._slots.acquire(urgent=url.rsplit("/", 1)[-1] in URGENT_METHODS)
+        try:
             return await super().do_request(*args, **kwargs)
+        finally:
+            self._slots.release()
 
 
 class _ChatLocks:
@@ -207,11 +247,10 @@ class TelegramAdapter:
     async def start(self) -> None:
         try:
             await self._bring_up()
-        except InvalidToken:
+        except Exception as exc:
             await self._tear_down()
-            raise
-        except (NetworkError, OSError) as exc:
-            await self._tear_down()
+            if not _worth_retrying(exc):
+                raise  # a bad token or setting: retrying won't help
             log.warning("telegram_unreachable_at_start error=%s; retrying", type(exc).__name__)
             self._retry = asyncio.create_task(self._keep_trying(), name="telegram-start")
 
@@ -233,12 +272,11 @@ class TelegramAdapter:
             try:
                 await self._bring_up()
                 return
-            except InvalidToken:
+            except Exception as exc:
                 await self._tear_down()
-                log.error("telegram_token_rejected; not retrying")
-                return
-            except (NetworkError, OSError) as exc:
-                await self._tear_down()
+                if not _worth_retrying(exc):
+                    log.error("telegram_start_failed error=%s; not retrying", type(exc).__name__)
+                    return
                 log.warning("telegram_start_failed error=%s", type(exc).__name__)
                 delay = min(delay * 2, 300.0)
 
@@ -412,13 +450,16 @@ class TelegramAdapter:
                 await self._render(inbound.key, reply, bulk=False)
         except Forbidden as exc:
             refused = exc
-        for result in await asyncio.gather(*beside, return_exceptions=True):
-            if isinstance(result, Forbidden):
-                refused = refused or result
-            elif isinstance(result, Exception):
-                log.error(
-                    "telegram_press_followup_failed chat=%s error=%r", inbound.key.chat_id, result
-                )
+        finally:
+            for result in await asyncio.gather(*beside, return_exceptions=True):
+                if isinstance(result, Forbidden):
+                    refused = refused or result
+                elif isinstance(result, Exception):
+                    log.error(
+                        "telegram_press_followup_failed chat=%s error=%r",
+                        inbound.key.chat_id,
+                        result,
+                    )
         if refused is not None:
             await self._refused(inbound.key, refused)
 
@@ -494,6 +535,8 @@ class TelegramAdapter:
     ) -> None:
         parts = split_text(text)
         if not parts:
+            # Telegram refuses an empty message; buttons can't travel alone.
+            log.warning("telegram_empty_reply_dropped chat=%s buttons=%d", chat_id, len(choices))
             return
         for number, part in enumerate(parts, start=1):
             markup = _keyboard(choices) if number == len(parts) else None
@@ -505,10 +548,16 @@ class TelegramAdapter:
         caption = reply.text if caption_fits and reply.text.strip() else None
         markup = _keyboard(reply.choices) if caption_fits else None
         path = self._content.directory / image.path
-        cached = self._file_ids.get(image.path)
-        media: str | InputFile = cached or InputFile(
-            await asyncio.to_thread(path.read_bytes), filename=path.name
-        )
+        media: str | InputFile
+        if image.path in self._file_ids:
+            media = self._file_ids[image.path]
+        else:
+            try:
+                media = InputFile(await asyncio.to_thread(path.read_bytes), filename=path.name)
+            except OSError:
+                log.error("telegram_image_missing path=%s", image.path)
+                await self._send_text(chat_id, reply.text, reply.choices, bulk=bulk)
+                return
         animated = path.suffix.lower() in ANIMATION_SUFFIXES
         method = self._bot.send_animation if animated else self._bot.send_photo
         send = functools.partial(method, chat_id, media, caption=caption, reply_markup=markup)
@@ -581,6 +630,13 @@ class TelegramAdapter:
             raise NetworkError("Telegram is not connected")
         bot: Bot = app.bot
         return bot
+
+
+def _worth_retrying(exc: Exception) -> bool:
+    """Telegram out of reach (network, timeouts, its own hiccups), not a refusal."""
+    if isinstance(exc, InvalidToken | BadRequest | Forbidden):
+        return False
+    return isinstance(exc, NetworkError | OSError)
 
 
 def _keyboard(choices: Sequence[Choice]) -> InlineKeyboardMarkup | None:

@@ -77,17 +77,19 @@ def parse_line(line: str, choices: tuple[Choice, ...]) -> Event:
         return Command(name=name.lower(), args=args.strip())
     if stripped.isdigit() and 1 <= int(stripped) <= len(choices):
         return ChoiceMade(choices[int(stripped) - 1].payload)
-    for choice in choices:
+    # A label shown more than once (Pause on each listed reminder) means the newest one.
+    for choice in reversed(choices):
         if stripped.casefold() == choice.label.casefold():
             return ChoiceMade(choice.payload)
     return Text(line)
 
 
-def render(reply: Reply) -> str:
+def render(reply: Reply, first: int = 1) -> str:
+    """The reply's text and its buttons, numbered from ``first``."""
     lines = [reply.text]
     if reply.image is not None:
         lines.append(f"[image: {reply.image.alt}]")
-    lines += [f"  [{n}] {choice.label}" for n, choice in enumerate(reply.choices, start=1)]
+    lines += [f"  [{n}] {choice.label}" for n, choice in enumerate(reply.choices, start=first)]
     return "\n".join(lines)
 
 
@@ -143,17 +145,23 @@ class TerminalAdapter:
         # A button answer the replies don't already say (e.g. "that button has expired").
         if outcome.notice and outcome.notice not in (r.text for r in outcome.replies):
             self._print(f"({outcome.notice})")
+        # Buttons are numbered on through one answer, so that in a list of reminders
+        # each one's Pause, Edit and Delete can be picked.
+        shown: list[Choice] = []
         for reply in outcome.replies:
-            self._show(reply)
+            self._show(reply, first=len(shown) + 1)
+            shown += reply.choices
+        if shown:
+            self.choices = tuple(shown)
 
-    def _show(self, reply: Reply) -> None:
+    def _show(self, reply: Reply, first: int = 1) -> None:
         if reply.document is not None:
             self.export_dir.mkdir(parents=True, exist_ok=True)
             path = self.export_dir / reply.document.filename
             path.write_bytes(reply.document.data)
             self._print(f"{reply.text}\n[saved to {path}]")
         else:
-            self._print(render(reply))
+            self._print(render(reply, first))
         if reply.choices:
             self.choices = reply.choices
 

@@ -127,6 +127,7 @@ class ReminderListTexts(Frozen):
     finished: Template
     edit_intro: Template
     zone_moved: Template
+    zone_moved_one: Template
 
 
 class FireTexts(Frozen):

@@ -309,12 +309,14 @@ class ProgressWords(Frozen):
     title: NonEmpty
     warmups: Template
     streak: Template
+    streak_one: Template
     no_streak: NonEmpty
     soreness: Template
     no_soreness: NonEmpty
     areas: Template
     no_areas: Template
     area_count: Template
+    area_count_one: Template
     look_at_it: Template
     nothing_yet: NonEmpty
 

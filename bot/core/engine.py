@@ -188,14 +188,18 @@ class Coach:
         if flow is None:
             turn.say(common.unknown_command.format(command=name))
             return
+        args = _clean(args)
+        if len(args) > MAX_TEXT:
+            turn.say(common.too_long.format(limit=MAX_TEXT))
+            return
         if turn.user.disclaimer_accepted_at is None and name not in flow.open_commands:
             await self._leave(turn, "switched")
             turn.say(self.content.texts.start.must_accept)
-            send_disclaimer(turn, then=name, args=_clean(args)[:MAX_TEXT])
+            send_disclaimer(turn, then=name, args=args)
             return
         if turn.state.flow not in (None, flow.name):
             await self._leave(turn, "switched")
-        await flow.command(turn, name, _clean(args)[:MAX_TEXT])
+        await flow.command(turn, name, args)
 
     async def _choice(self, turn: Turn, token: str) -> bool:
         common = self.content.texts.common

@@ -246,7 +246,12 @@ class Pacer:
 
     async def acquire(self, chat: str, *, group: bool = False, bulk: bool = False) -> None:
         priority = Priority.BULK if bulk else Priority.INTERACTIVE
+        alone = not len(self._schedule)
         ticket = self._schedule.add(chat, group=group, priority=priority)
+        # Nobody waiting and the limits allow it: go now, without a round trip through
+        # the scheduler task (two turns of a busy event loop).
+        if alone and self._schedule.take(self._clock()) is ticket:
+            return
         granted: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._waiters[ticket] = granted
         self._ensure_running()

@@ -34,7 +34,9 @@ _REGIONS = frozenset(
         "Pacific",
     }
 )
-_NOT_ZONES = frozenset({"localtime", "posixrules", "Factory"})
+# Not places: system files, and the legacy names EST, MST and HST, which are fixed
+# offsets with no summer time (a New Yorker typing "EST" would be an hour off all summer).
+_NOT_ZONES = frozenset({"localtime", "posixrules", "Factory", "EST", "MST", "HST"})
 # Fixed offsets and their spellings; UTC itself stays, for runners who want it.
 _FIXED_OFFSET = re.compile(
     r"^(etc/)?((gmt|utc)[+-]?\d*|greenwich|uct|universal|zulu)$|^etc/utc$", re.IGNORECASE
@@ -42,6 +44,25 @@ _FIXED_OFFSET = re.compile(
 _OFFSET_TEXT = re.compile(
     r"^(?:utc|gmt)(?:([+-])(\d{1,2})(?::?(\d{2}))?)?$|^([+-])(\d{1,2})(?::?(\d{2}))?$"
 )
+# Everyday abbreviations point to the places that use them (suggested, never assumed:
+# "MST" is Denver in winter but Phoenix all year).
+_ABBREVIATIONS = {
+    "est": ("America/New_York", "America/Toronto"),
+    "edt": ("America/New_York", "America/Toronto"),
+    "cst": ("America/Chicago", "America/Mexico_City"),
+    "cdt": ("America/Chicago",),
+    "mst": ("America/Denver", "America/Phoenix"),
+    "mdt": ("America/Denver",),
+    "pst": ("America/Los_Angeles", "America/Vancouver"),
+    "pdt": ("America/Los_Angeles", "America/Vancouver"),
+    "hst": ("Pacific/Honolulu",),
+    "bst": ("Europe/London",),
+    "cet": ("Europe/Berlin", "Europe/Paris"),
+    "cest": ("Europe/Berlin", "Europe/Paris"),
+    "ist": ("Asia/Kolkata", "Europe/Dublin"),
+    "aest": ("Australia/Sydney", "Australia/Brisbane"),
+    "aedt": ("Australia/Sydney", "Australia/Melbourne"),
+}
 _WIDEST_OFFSETS = (timedelta(hours=-12), timedelta(hours=14))
 _SUGGESTIONS = 5
 
@@ -102,6 +123,8 @@ def resolve_zone(text: str, now: datetime, preferred: Sequence[str] = ()) -> Zon
     exact = _by_lower_name().get(typed)
     if exact is not None:
         return ZoneFound(exact)
+    if typed in _ABBREVIATIONS:
+        return ZoneSuggestions(_ABBREVIATIONS[typed])
     offset = _typed_offset(typed)
     if offset is not None:
         return ZoneSuggestions(zones_with_offset((offset,), now, preferred)[:_SUGGESTIONS])

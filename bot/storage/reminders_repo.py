@@ -229,7 +229,8 @@ class ReminderRepository(Repository):
     async def lock_due(
         self, now: datetime, platforms: Collection[str], limit: int
     ) -> list[DueReminder]:
-        """Active reminders due by ``now`` (rule or snooze), locked, earliest first.
+        """Active reminders due by ``now`` (rule or snooze), locked; the ``limit`` earliest
+        of each kind, so at most twice ``limit`` rows.
 
         PostgreSQL skips rows another process has locked, so two dispatchers never
         claim the same reminder; SQLite's BEGIN IMMEDIATE makes the whole transaction

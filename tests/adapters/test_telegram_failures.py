@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import socket
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from telegram.error import InvalidToken
 
+from bot.adapters.telegram_adapter import TelegramAdapter, TelegramConfig
 from bot.core.engine import Coach
 from bot.core.messages import ConversationKey, Inbound, Outcome, Reply, Text
 from bot.core.ports import Unreachable
+from bot.storage.processed_updates import ProcessedUpdates
 from tests.adapters.telegram_harness import (
     FAST_FLOOD,
     assert_clean,
@@ -20,7 +24,7 @@ from tests.adapters.telegram_harness import (
     sent_message,
     user_row,
 )
-from tests.standins.telegram_api import TelegramStandIn
+from tests.standins.telegram_api import DEFAULT_TOKEN, TelegramStandIn
 
 
 @pytest.fixture
@@ -168,3 +172,51 @@ async def test_a_repeated_update_is_handled_once(
     assert sum("/warmup" in t for t in texts) == 1
     assert len(texts) == 2
     assert_clean(api)
+
+
+async def test_a_rejected_token_fails_the_start(
+    api: TelegramStandIn, coach: Coach, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    adapter = TelegramAdapter(
+        coach.handle,
+        TelegramConfig(token="1:not-the-token", api_url=api.base_url),
+        content=coach.content,
+        commands=coach.commands(),
+        claims=ProcessedUpdates(sessions),
+        unreachable=coach.mark_unreachable,
+    )
+    with pytest.raises(InvalidToken):
+        await adapter.start()
+    await adapter.stop()
+
+
+async def test_telegram_down_at_start_is_retried_until_it_answers(
+    coach: Coach, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    config = TelegramConfig(
+        token=DEFAULT_TOKEN,
+        api_url=f"http://127.0.0.1:{port}/bot",
+        poll_timeout=1,
+        retry_start_after=0.1,
+    )
+    adapter = TelegramAdapter(
+        coach.handle,
+        config,
+        content=coach.content,
+        commands=coach.commands(),
+        claims=ProcessedUpdates(sessions),
+        unreachable=coach.mark_unreachable,
+    )
+    await adapter.start()  # returns: the app carries on with its other platforms
+    try:
+        async with TelegramStandIn(port=port) as api:
+            runner = api.user()
+            chat = api.private_chat(runner)
+            api.send_command(chat, runner, "help")
+            reply = await api.wait_for(sent_message(chat))
+    finally:
+        await adapter.stop()
+    assert "/warmup" in reply.params["text"]

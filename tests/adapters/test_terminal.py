@@ -60,6 +60,21 @@ async def test_proactive_messages_are_printed(coach: Coach) -> None:
     assert adapter.choices[0].label == "Start"
 
 
+async def test_each_listed_reminder_can_be_picked_by_number(coach: Coach, tmp_path: Path) -> None:
+    script = (
+        "/start\n1\n/timezone Europe/London\n/remind tue 07:00\n/remind thu 08:00\n/reminders\n1\n"
+    )
+    out = io.StringIO()
+    adapter = TerminalAdapter(coach.handle, stdin=io.StringIO(script), stdout=out)
+    await adapter.run()
+    listing = out.getvalue().split("> /reminders")[1].split("> 1")[0]
+    assert "Tue, 30 minutes before your 07:00 run." in listing
+    assert "  [1] Pause\n  [2] Edit\n  [3] Delete" in listing
+    assert "  [4] Pause\n  [5] Edit\n  [6] Delete" in listing
+    # "1" is the first reminder's Pause, not the last one's.
+    assert "Paused: Tue, 30 minutes before your 07:00 run." in out.getvalue()
+
+
 def _console(tmp_path: Path) -> subprocess.Popen[str]:
     env = {
         **os.environ,

@@ -182,3 +182,10 @@ async def test_a_failing_flow_apologises_instead_of_crashing(
     monkeypatch.undo()
     await chat.command("warmup")
     assert "how do your hips feel" in chat.last_text()
+
+
+async def test_huge_command_text_is_refused_not_cut(chat: Chat) -> None:
+    await chat.command("start")
+    await chat.press("I understand")
+    await chat.command("tight", "left glute " * 1000)
+    assert "under 2000 characters" in chat.last_text()

@@ -53,6 +53,27 @@ async def test_progress_counts_warmups_streak_soreness_and_areas(
     assert words.look_at_it.format(area="glute", days=3, window=window) in text
 
 
+async def test_counts_read_naturally_for_one_day_and_for_several(
+    chat: Chat, content: Content, clock: FakeClock
+) -> None:
+    await accept_safety_note(chat, content)
+    await finish_warmup(chat, content)
+    await report(chat, content, "left glute tight 3/10")
+    await chat.command("progress")
+    text = chat.last_text()
+    assert "Current streak: 1 day." in text
+    assert "glute (1 day)." in text
+    assert "(s)" not in text
+
+    clock.advance(days=1)
+    await finish_warmup(chat, content)
+    await report(chat, content, "left glute tight 3/10")
+    await chat.command("progress")
+    text = chat.last_text()
+    assert "Current streak: 2 days in a row." in text
+    assert "glute (2 days)." in text
+
+
 async def test_two_days_is_not_yet_a_pattern_and_a_gap_breaks_the_streak(
     chat: Chat, content: Content, clock: FakeClock
 ) -> None:
@@ -66,7 +87,7 @@ async def test_two_days_is_not_yet_a_pattern_and_a_gap_breaks_the_streak(
     await chat.command("progress")
     text = chat.last_text()
     assert words.no_streak in text
-    assert "calf (2 day(s))" in text
+    assert "calf (2 days)" in text
     assert "physio" not in text
 
 
@@ -87,7 +108,7 @@ async def test_days_follow_the_runners_time_zone(
     clock.advance(hours=20)  # Monday lunchtime in Los Angeles: a new week
     await chat.command("progress")
     assert words.warmups.format(week=0, month=1) in chat.last_text()
-    assert words.streak.format(days=1) in chat.last_text()
+    assert "Current streak: 1 day." in chat.last_text()
 
 
 def test_streak_counts_back_from_today_or_yesterday() -> None:

@@ -292,7 +292,7 @@ async def test_changing_zone_moves_the_reminders(
 
     await rchat.command("timezone", "Australia/Sydney")
 
-    assert "Your 1 reminders now follow Australia/Sydney time." in rchat.last_text()
+    assert "Your reminder now follows Australia/Sydney time." in rchat.last_text()
     [moved] = await reminders(sessions)
     assert moved.time_zone == "Australia/Sydney"
     # 06:30 on Tuesday in Sydney (+11:00 in summer) is 19:30 UTC on Monday.

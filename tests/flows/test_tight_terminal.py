@@ -95,8 +95,7 @@ async def test_the_whole_journey_in_the_terminal(
     # /progress reflects the warm-up check-in and the report.
     progress = first["/progress"]
     assert words.progress.soreness.format(values="0") in progress
-    assert "glute (1 day(s))" in progress
-    assert "outer thigh (1 day(s))" in progress
+    assert "glute (1 day) and outer thigh (1 day)." in progress
 
     # /export includes the report (and never the red flag, which nobody confirmed).
     [row] = exported(first["/export"])["tight_reports"]

@@ -36,6 +36,14 @@ async def test_a_recent_report_adds_rolling_before_the_drills(chat: Chat, conten
     assert content.texts.warmup.standard_reason.format(soreness=0) not in text
 
 
+async def test_each_rolling_line_reads_as_sentences(chat: Chat, content: Content) -> None:
+    await accept_safety_note(chat, content)
+    await report(chat, content, "left outer thigh tight 3/10")
+    text = await start_warmup(chat, content, soreness(content, 0))
+    assert "• Outer thigh (IT band, TFL): Foam roller (go easy). About 30-45 seconds a leg." in text
+    assert "), About" not in text
+
+
 async def test_a_sore_day_with_a_report_says_both_in_one_line(chat: Chat, content: Content) -> None:
     prelude = content.tight.words.warmup_prelude
     await accept_safety_note(chat, content)

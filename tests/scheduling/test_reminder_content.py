@@ -42,6 +42,7 @@ FILLED = {
     "reminders.removed": {"summary"},
     "reminders.edit_intro": {"summary"},
     "reminders.zone_moved": {"count", "zone"},
+    "reminders.zone_moved_one": {"zone"},
     "fire.message": {"time"},
     "fire.late": {"minutes"},
     "fire.focus": {"areas"},

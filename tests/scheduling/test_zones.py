@@ -125,3 +125,14 @@ def test_gmt_is_taken_as_an_offset_not_as_london() -> None:
 
     assert isinstance(found, ZoneSuggestions)
     assert "Europe/London" not in found.names  # London is on +01:00 in July
+
+
+@pytest.mark.parametrize(
+    ("typed", "first"),
+    [("EST", "America/New_York"), ("pst", "America/Los_Angeles"), ("MST", "America/Denver")],
+)
+def test_abbreviations_suggest_places_not_fixed_offsets(typed: str, first: str) -> None:
+    found = resolve_zone(typed, JULY)
+    assert isinstance(found, ZoneSuggestions)
+    assert found.names[0] == first
+    assert typed.upper() not in known_zones()  # never stored as a summer-less offset

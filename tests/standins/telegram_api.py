@@ -250,6 +250,7 @@ class TelegramStandIn:
         rate_limits: RateLimits | None = None,
         spec: Spec | None = None,
         use_spec: bool = True,
+        port: int = 0,
     ) -> None:
         self.token = token
         self.me = TgUser(BOT_ID, "Hip Coach", username, is_bot=True)
@@ -285,7 +286,7 @@ class TelegramStandIn:
         self._delivered_ids: set[int] = set()
         self._changed = asyncio.Event()
         self._runner: web.AppRunner | None = None
-        self._port = 0
+        self._port = port
         self._webhook_task: asyncio.Task[None] | None = None
         self._webhook_wakeup = asyncio.Event()
         self._session: aiohttp.ClientSession | None = None
@@ -299,7 +300,7 @@ class TelegramStandIn:
         # Cancel a handler when its client goes away, as a long poll's client does on stop.
         self._runner = web.AppRunner(app, handler_cancellation=True, access_log=None)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        site = web.TCPSite(self._runner, "127.0.0.1", self._port)
         await site.start()
         server = site._server
         assert isinstance(server, asyncio.base_events.Server)
@@ -390,9 +391,7 @@ class TelegramStandIn:
         data = next(b["callback_data"] for b in message.buttons if b["text"] == label)
         return self.press(chat, user, message.message_id, data)
 
-    def find_button(
-        self, chat: TgChat, label: str, message_id: int | None = None
-    ) -> StoredMessage:
+    def find_button(self, chat: TgChat, label: str, message_id: int | None = None) -> StoredMessage:
         """The newest bot message in ``chat`` with a button labelled ``label``."""
         candidates = (
             [self._messages[chat.id][message_id]]

@@ -51,7 +51,10 @@ class Progress(Flow):
         month = sum(1 for started in warmups if started >= when.month_start)
         days = streak({local_day(started, tz) for started in warmups}, when.today)
         lines = [words.title, words.warmups.format(week=week, month=month)]
-        lines.append(words.streak.format(days=days) if days else words.no_streak)
+        if days:
+            lines.append((words.streak_one if days == 1 else words.streak).format(days=days))
+        else:
+            lines.append(words.no_streak)
         if checkins:
             values = ", ".join(str(checkin.soreness) for checkin in checkins)
             lines.append(words.soreness.format(values=values))
@@ -69,7 +72,9 @@ class Progress(Flow):
         ]
         if ranked:
             shown = [
-                words.area_count.format(area=area_name(content, area), days=count)
+                (words.area_count_one if count == 1 else words.area_count).format(
+                    area=area_name(content, area), days=count
+                )
                 for area, count in ranked[:TOP_AREAS]
             ]
             lines.append(words.areas.format(areas=join_words(shown), window=window))

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 
 from bot.content.reminder_texts import ReminderTexts
 from bot.core.flows.timezone import known_zone
+from bot.core.messages import Choice
 from bot.core.turn import Turn
 from bot.scheduling.describe import clock_text, summary, when
 from bot.scheduling.options import ReminderOptions
@@ -79,18 +80,24 @@ def show_one(turn: Turn, reminder: Reminder) -> None:
             else (listing.paused)
         )
         line = paused.format(summary=described)
-        toggle = turn.global_choice(listing.resume_button, f"rem.resume.{reminder.id}")
     else:
         line = listing.active.format(summary=described, next=next_text(reminder, words))
-        toggle = turn.global_choice(listing.pause_button, f"rem.pause.{reminder.id}")
-    turn.say(
-        line,
-        choices=[
-            toggle,
-            turn.global_choice(listing.edit_button, f"rem.edit.{reminder.id}"),
-            turn.global_choice(listing.delete_button, f"rem.del.{reminder.id}"),
-        ],
+    turn.say(line, choices=buttons(turn, reminder))
+
+
+def buttons(turn: Turn, reminder: Reminder) -> list[Choice]:
+    """Pause or Resume, Edit and Delete for one reminder."""
+    listing = texts(turn).reminders
+    toggle = (
+        turn.global_choice(listing.resume_button, f"rem.resume.{reminder.id}")
+        if reminder.status == PAUSED
+        else turn.global_choice(listing.pause_button, f"rem.pause.{reminder.id}")
     )
+    return [
+        toggle,
+        turn.global_choice(listing.edit_button, f"rem.edit.{reminder.id}"),
+        turn.global_choice(listing.delete_button, f"rem.del.{reminder.id}"),
+    ]
 
 
 async def owned(turn: Turn, reminder_id: int) -> Reminder | None:
@@ -116,7 +123,11 @@ async def pause(turn: Turn, reminder_id: int) -> None:
     reminder.status, reminder.paused_reason = PAUSED, BY_USER
     reminder.snooze_until = None
     reminder.updated_at = turn.now
-    turn.say(words.now_paused.format(summary=summary(rule_of(reminder), texts(turn))))
+    # The pressed message loses its buttons; these let the runner undo it right here.
+    turn.say(
+        words.now_paused.format(summary=summary(rule_of(reminder), texts(turn))),
+        choices=buttons(turn, reminder),
+    )
 
 
 async def resume(turn: Turn, options: ReminderOptions, reminder_id: int) -> None:
@@ -137,7 +148,10 @@ async def resume(turn: Turn, options: ReminderOptions, reminder_id: int) -> None
         return
     reminder.status = ACTIVE
     described = summary(rule_of(reminder), words)
-    turn.say(words.reminders.now_active.format(summary=described, next=next_text(reminder, words)))
+    turn.say(
+        words.reminders.now_active.format(summary=described, next=next_text(reminder, words)),
+        choices=buttons(turn, reminder),
+    )
     wake(turn, options, fire_at)
 
 
@@ -204,7 +218,10 @@ async def skip(turn: Turn, reminder_id: int, delivery_id: int) -> None:
             reminder.status = DONE
         turn.say(words.fire.skipped_last)
     elif reminder.status == PAUSED:
-        turn.say(words.reminders.now_paused.format(summary=summary(rule_of(reminder), words)))
+        turn.say(
+            words.reminders.now_paused.format(summary=summary(rule_of(reminder), words)),
+            choices=buttons(turn, reminder),
+        )
     else:
         turn.say(words.fire.skipped.format(next=next_text(reminder, words)))
 

@@ -172,6 +172,8 @@ class Reminders(Flow):
             turn.finish()
             await self._one_line(turn, args, zone_name)
             return
+        if await self._at_limit(turn):
+            return
         self._goto(turn, "days", _Draft(frozenset(), None, None, None, None))
         self._ask_days(turn)
 
@@ -396,8 +398,7 @@ class Reminders(Flow):
             turn.say(texts.remind.already_passed)
             return Saved.PASSED
         if edit is None:
-            if await repo.count_open(turn.user.id) >= self.options.max_per_user:
-                turn.say(texts.remind.limit_reached.format(limit=self.options.max_per_user))
+            if await self._at_limit(turn):
                 return Saved.REFUSED
             reminder = await repo.add(self._new(turn, rule, fire_at))
             turn.say(
@@ -423,6 +424,15 @@ class Reminders(Flow):
         if reminder.status == ACTIVE:
             actions.wake(turn, self.options, fire_at)
         return Saved.SAVED
+
+    async def _at_limit(self, turn: Turn) -> bool:
+        """Say so when the runner already has as many reminders as one person may keep."""
+        limit = self.options.max_per_user
+        if await turn.repo(ReminderRepository).count_open(turn.user.id) < limit:
+            return False
+        turn.finish()
+        turn.say(actions.texts(turn).remind.limit_reached.format(limit=limit))
+        return True
 
     def _new(self, turn: Turn, rule: Rule, fire_at: datetime) -> Reminder:
         return Reminder(

@@ -54,6 +54,14 @@ def _offer(turn: Turn, prompt: str, labels: list[str], *, other: bool = False) -
     turn.say(prompt, choices=choices)
 
 
+def _pending(turn: Turn) -> tuple[str | None, str]:
+    """The command waiting for the zone, if the runner is being asked for it now."""
+    if turn.state.flow != NAME:
+        return None, ""
+    then = turn.state.data.get("then")
+    return (then if isinstance(then, str) else None), str(turn.state.data.get("args", ""))
+
+
 class TimeZones(Flow):
     name = NAME
     commands = ("timezone",)
@@ -64,14 +72,16 @@ class TimeZones(Flow):
 
     async def command(self, turn: Turn, name: str, args: str) -> None:
         texts = turn.content.reminder_texts.timezone
+        # Answering "which zone?" with /timezone still carries on with what asked for it.
+        then, then_args = _pending(turn)
         if args:
-            turn.goto(NAME, "ask", {"options": [], "then": None, "args": ""})
+            turn.goto(NAME, "ask", {"options": [], "then": then, "args": then_args})
             await self.text(turn, args)
             return
         current = known_zone(turn.user.time_zone)
         if current is not None:
             turn.say(texts.current.format(zone=current, time=clock_text(turn.now, current)))
-        ask_zone(turn)
+        ask_zone(turn, then=then, args=then_args)
 
     async def choice(self, turn: Turn, action: str) -> None:
         options = [str(option) for option in turn.state.data.get("options", [])]
@@ -138,7 +148,10 @@ class TimeZones(Flow):
         moved = await move_reminders(turn, zone_name, self.options)
         turn.say(texts.timezone.saved.format(zone=zone_name, time=clock_text(turn.now, zone_name)))
         if moved:
-            turn.say(texts.reminders.zone_moved.format(count=moved, zone=zone_name))
+            moved_text = (
+                texts.reminders.zone_moved_one if moved == 1 else texts.reminders.zone_moved
+            )
+            turn.say(moved_text.format(count=moved, zone=zone_name))
         turn.finish()
         if isinstance(then, str):
             turn.redirect(then, args)

@@ -1,0 +1,1 @@
+"""Measurement scripts (run them as scripts; they are not tests)."""
