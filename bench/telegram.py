@@ -230,8 +230,17 @@ async def drive(
         await run_users(Users(api, 0.05), WARMING_CHATS, coach)
         api.unobserve_all()
         users = Users(api, think)
+        # This process (stand-in and simulated users) is the measuring instrument: its
+        # recorded-request heap grows through the run, and its full collections would
+        # stall whichever bot is measured later. Every bot gets the same quiet instrument.
+        gc.collect()
+        gc.freeze()
+        gc.disable()
         started = time.monotonic()
-        await run_users(users, chats, coach)
+        try:
+            await run_users(users, chats, coach)
+        finally:
+            gc.enable()
         took = time.monotonic() - started
     finally:
         if process.returncode is None:
