@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -131,83 +132,52 @@ def test_ctrl_c_leaves_cleanly(tmp_path: Path) -> None:
     assert "Hip Coach" in out
 
 
-@pytest.mark.parametrize("command", ["console", "run", "migrate", "check-content"])
-def test_every_command_has_help(command: str) -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "bot", command, "--help"],
+def _cli(*args: str, stdin: str | None = None, **env: str) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m bot ARGS`` from the repository with extra environment settings."""
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        input=stdin,
         capture_output=True,
         text=True,
         cwd=ROOT,
+        env={**os.environ, **env},
         timeout=60,
         check=False,
     )
+
+
+@pytest.mark.parametrize("command", ["console", "run", "migrate", "check-content"])
+def test_every_command_has_help(command: str) -> None:
+    result = _cli(command, "--help")
     assert result.returncode == 0
     assert "usage: hipcoach" in result.stdout
 
 
-def test_bad_setting_prints_one_line_and_exits_2(tmp_path: Path) -> None:
-    env = {**os.environ, "LOG_LEVEL": "LOUD"}
-    result = subprocess.run(
-        [sys.executable, "-m", "bot", "check-content"],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env=env,
-        timeout=60,
-        check=False,
-    )
+def test_bad_setting_prints_one_line_and_exits_2() -> None:
+    result = _cli("check-content", LOG_LEVEL="LOUD")
     assert result.returncode == 2
     assert result.stderr.strip().count("\n") == 0
     assert "LOG_LEVEL" in result.stderr
 
 
-def test_bad_database_url_names_it(tmp_path: Path) -> None:
-    env = {**os.environ, "DATABASE_URL": "mysql://nope"}
-    result = subprocess.run(
-        [sys.executable, "-m", "bot", "migrate"],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env=env,
-        timeout=60,
-        check=False,
-    )
+def test_bad_database_url_names_it() -> None:
+    result = _cli("migrate", DATABASE_URL="mysql://nope")
     assert result.returncode == 2
     assert "DATABASE_URL" in result.stderr
 
 
 def test_migrate_is_idempotent(tmp_path: Path) -> None:
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'm.sqlite3'}"}
     for _ in range(2):
-        result = subprocess.run(
-            [sys.executable, "-m", "bot", "migrate"],
-            capture_output=True,
-            text=True,
-            cwd=ROOT,
-            env=env,
-            timeout=60,
-            check=False,
-        )
+        result = _cli("migrate", DATABASE_URL=f"sqlite:///{tmp_path / 'm.sqlite3'}")
         assert result.returncode == 0, result.stderr
         assert "database at migration" in result.stdout
 
 
 def test_check_content_reports_a_broken_file(tmp_path: Path) -> None:
-    import shutil
-
     broken = tmp_path / "content"
     shutil.copytree(ROOT / "content", broken)
     (broken / "drills.yaml").write_text("placement: {}\n", encoding="utf-8")
-    env = {**os.environ, "CONTENT_DIR": str(broken)}
-    result = subprocess.run(
-        [sys.executable, "-m", "bot", "check-content"],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env=env,
-        timeout=60,
-        check=False,
-    )
+    result = _cli("check-content", CONTENT_DIR=str(broken))
     assert result.returncode == 2
     assert "drills.yaml: placement.text: Field required" in result.stderr
 
