@@ -13,7 +13,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.storage.models import CheckIn, User, WarmupSession
+from bot.storage.models import User
 from bot.storage.report_models import TightReport
 from bot.storage.repository import Repository
 
@@ -49,30 +49,6 @@ class TightReportRepository(Repository):
             select(TightReport)
             .where(TightReport.user_id == user.id, TightReport.created_at >= since)
             .order_by(TightReport.created_at, TightReport.id)
-        )
-        return list(result)
-
-
-class HistoryRepository(Repository):
-    """What /progress needs from the warm-up side."""
-
-    async def completed_warmups(self, user: User, since: datetime) -> list[datetime]:
-        result = await self.session.scalars(
-            select(WarmupSession.started_at)
-            .where(
-                WarmupSession.user_id == user.id,
-                WarmupSession.status == "completed",
-                WarmupSession.started_at >= since,
-            )
-            .order_by(WarmupSession.started_at)
-        )
-        return list(result)
-
-    async def checkins(self, user: User, since: datetime) -> list[CheckIn]:
-        result = await self.session.scalars(
-            select(CheckIn)
-            .where(CheckIn.user_id == user.id, CheckIn.created_at >= since)
-            .order_by(CheckIn.created_at, CheckIn.id)
         )
         return list(result)
 

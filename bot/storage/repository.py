@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, delete, func, insert, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.messages import ConversationKey
@@ -136,15 +136,6 @@ class WarmupRepository(Repository):
         await self.session.flush()
         return checkin
 
-    async def latest_checkin(self, user: User, since: datetime) -> CheckIn | None:
-        found: CheckIn | None = await self.session.scalar(
-            select(CheckIn)
-            .where(CheckIn.user_id == user.id, CheckIn.created_at >= since)
-            .order_by(CheckIn.created_at.desc(), CheckIn.id.desc())
-            .limit(1)
-        )
-        return found
-
     async def start_session(
         self, user: User, routine: str, checkin: CheckIn, now: datetime
     ) -> WarmupSession:
@@ -176,14 +167,24 @@ class WarmupRepository(Repository):
         session.status = status
         session.finished_at = now
 
-    async def count_completed(self, user: User, since: datetime) -> int:
-        count = await self.session.scalar(
-            select(func.count())
-            .select_from(WarmupSession)
+    async def completed_warmups(self, user: User, since: datetime) -> list[datetime]:
+        """Start times of the user's completed warm-ups from ``since`` on, oldest first."""
+        result = await self.session.scalars(
+            select(WarmupSession.started_at)
             .where(
                 WarmupSession.user_id == user.id,
                 WarmupSession.status == "completed",
                 WarmupSession.started_at >= since,
             )
+            .order_by(WarmupSession.started_at)
         )
-        return int(count or 0)
+        return list(result)
+
+    async def checkins(self, user: User, since: datetime) -> list[CheckIn]:
+        """The user's check-ins from ``since`` on, oldest first."""
+        result = await self.session.scalars(
+            select(CheckIn)
+            .where(CheckIn.user_id == user.id, CheckIn.created_at >= since)
+            .order_by(CheckIn.created_at, CheckIn.id)
+        )
+        return list(result)

@@ -16,7 +16,8 @@ from bot.core.tight.progress import (
 )
 from bot.core.tight.render import area_name, join_words
 from bot.core.turn import Turn
-from bot.storage.reports_repo import HistoryRepository, TightReportRepository
+from bot.storage.reports_repo import TightReportRepository
+from bot.storage.repository import WarmupRepository
 
 NAME = "progress"
 STREAK_LOOKBACK = timedelta(days=400)
@@ -34,7 +35,7 @@ class Progress(Flow):
         settings = content.words
         tz = zone(turn.user.time_zone)
         when = periods(turn.now, tz)
-        history = turn.repo(HistoryRepository)
+        history = turn.repo(WarmupRepository)
 
         warmups = await history.completed_warmups(turn.user, turn.now - STREAK_LOOKBACK)
         checkins = await history.checkins(
