@@ -53,7 +53,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(exc, file=sys.stderr)
         return EXIT_CONFIG
     level = settings.log_level
-    if args.command == "console" and "log_level" not in settings.model_fields_set:
+    no_platform = settings.telegram_token is None and settings.discord_token is None
+    opens_terminal = args.command == "console" or (args.command == "run" and no_platform)
+    if opens_terminal and "log_level" not in settings.model_fields_set:
         level = "WARNING"  # keep the chat readable unless asked otherwise
     setup_logging(level, secrets=settings_secrets(settings))
     from bot import app
