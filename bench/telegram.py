@@ -88,6 +88,8 @@ class Waiting:
 class Latencies:
     reply: list[float] = field(default_factory=list)
     first: list[float] = field(default_factory=list)
+    # By what the runner waited for: steps answered with two messages show apart.
+    by_step: dict[str, list[float]] = field(default_factory=dict)
 
 
 class Users:
@@ -116,7 +118,9 @@ class Users:
         waiting = self.waiting[chat.id] = Waiting(expect, time.monotonic())
         inject()
         async with asyncio.timeout(60):
-            self.latencies.reply.append(await waiting.done)
+            took = await waiting.done
+        self.latencies.reply.append(took)
+        self.latencies.by_step.setdefault(expect, []).append(took)
         self.latencies.first.append(waiting.first or 0.0)
 
     async def pause(self) -> None:
@@ -293,6 +297,10 @@ async def main() -> None:
     print(
         describe("adapter + echo handler -> echo", adapter_latency.reply), f"({adapter_took:.1f} s)"
     )
+    print("coach, by the reply waited for:")
+    for kind, what, expect in WARMUP:
+        label = f"{kind} {what} -> {expect}"[:32]
+        print("  " + describe(label, coach_latency.by_step[expect]))
     echo_p99 = statistics.quantiles(echo_latency.reply, n=100)[98]
     coach_p99 = statistics.quantiles(coach_latency.reply, n=100)[98]
     ratio = coach_p99 / echo_p99

@@ -1,7 +1,8 @@
 """Logging: one key=value line per event, with every secret scrubbed from every record.
 
 The redaction runs as a filter on the root handler, so it also covers records from
-libraries (httpx logs request URLs, and Telegram's URLs contain the bot token).
+libraries (python-telegram-bot logs its Bot API URL at DEBUG, and that URL contains the
+bot token).
 """
 
 from __future__ import annotations

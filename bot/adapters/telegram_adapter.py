@@ -9,9 +9,10 @@ bad token; if Telegram can't be reached it keeps trying in the background instea
 Every update: claimed once (a repeat is dropped), translated to an :class:`Inbound`,
 handled by the core, then rendered. A button press is always answered (with the core's
 notice, if any), and an accepted press edits the pressed message to show the choice and
-drop its buttons. Replies go out through a :class:`Pacer` below Telegram's flood limits,
-interactive ones ahead of reminders; a 429 waits ``retry_after`` and tries again; a 403
-marks the chat unreachable.
+drop its buttons; both wait for the first reply, which is what the runner waits for.
+Replies go out through a :class:`Pacer` below Telegram's flood limits, interactive ones
+ahead of reminders; a 429 waits ``retry_after`` and tries again; a 403 marks the chat
+unreachable.
 """
 
 from __future__ import annotations
@@ -25,7 +26,6 @@ import json
 import logging
 import time
 import warnings
-from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
@@ -50,8 +50,8 @@ from telegram.error import (
     TimedOut,
 )
 from telegram.ext import Application, ContextTypes, TypeHandler
-from telegram.request import HTTPXRequest
 
+from bot.adapters.telegram_http import AiohttpRequest
 from bot.adapters.telegram_inbound import PLATFORM, Removal, is_group, to_inbound, to_removal
 from bot.adapters.telegram_render import (
     MAX_CALLBACK_ANSWER,
@@ -82,7 +82,6 @@ MAX_SHORT_DESCRIPTION = 120
 MAX_COMMAND_DESCRIPTION = 256
 PROFILE_KEY = "telegram.profile"
 ANIMATION_SUFFIXES = (".gif", ".mp4")
-URGENT_METHODS = {"sendMessage", "sendPhoto", "sendAnimation", "sendDocument"}
 
 
 class Claims(Protocol):
@@ -120,64 +119,9 @@ class TelegramConfig:
     pace: PaceLimits = limits.TELEGRAM
     # Updates handled at once (different chats; one chat is always one at a time).
     concurrent_updates: int = 256
-    # HTTP connections to the Bot API (see BoundedRequest).
+    # HTTP connections to the Bot API for sending (see AiohttpRequest).
     connection_pool: int = 8
     retry_start_after: float = 5.0
-
-
-class _Slots:
-    """A semaphore whose urgent waiters go first."""
-
-    def __init__(self, size: int) -> None:
-        self._free = size
-        self._waiting: tuple[deque[asyncio.Future[None]], ...] = (deque(), deque())
-
-    async def acquire(self, urgent: bool) -> None:
-        if self._free > 0 and not any(self._waiting):
-            self._free -= 1
-            return
-        handed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        queue = self._waiting[0 if urgent else 1]
-        queue.append(handed)
-        try:
-            await handed
-        except asyncio.CancelledError:
-            if handed.done() and not handed.cancelled():
-                self.release()  # handed a slot just as we gave up: pass it on
-            else:
-                queue.remove(handed)
-            raise
-
-    def release(self) -> None:
-        for queue in self._waiting:
-            while queue:
-                handed = queue.popleft()
-                if not handed.done():
-                    handed.set_result(None)
-                    return
-        self._free += 1
-
-
-class BoundedRequest(HTTPXRequest):
-    """python-telegram-bot's HTTP client with requests queued on our side of the pool.
-
-    httpx scans every pooled connection and every queued request on each request, so a
-    burst beyond the pool's size costs time quadratic in the burst; waiting for a slot
-    first keeps httpx's own queue empty. Messages the user waits for take free slots
-    before callback answers and edits of pressed messages.
-    """
-
-    def __init__(self, connections: int) -> None:
-        super().__init__(connection_pool_size=connections, pool_timeout=None)
-        self._slots = _Slots(connections)
-
-    async def do_request(self, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
-        url = str(kwargs.get("url", args[0] if args else ""))
-        await self._slots.acquire(urgent=url.rsplit("/", 1)[-1] in URGENT_METHODS)
-        try:
-            return await super().do_request(*args, **kwargs)
-        finally:
-            self._slots.release()
 
 
 class _ChatLocks:
@@ -289,7 +233,8 @@ class TelegramAdapter:
             .base_file_url(_file_url(cfg.api_url))
             .job_queue(None)  # timing belongs to our scheduler
             .concurrent_updates(cfg.concurrent_updates)
-            .request(BoundedRequest(cfg.connection_pool))
+            .request(AiohttpRequest(cfg.connection_pool))
+            .get_updates_request(AiohttpRequest(1))
         )
         if cfg.webhook_url:
             builder = builder.updater(None)
@@ -438,20 +383,26 @@ class TelegramAdapter:
             (time.monotonic() - started) * 1000,
         )
         # The answer to a press is no chat message, and the edit only tidies the old
-        # message: both go out beside the replies instead of holding them up.
-        beside: list[asyncio.Task[None]] = []
-        if query is not None:
-            beside.append(asyncio.create_task(self._answer(query, outcome.notice)))
+        # message: both wait until the first reply is out, and don't hold up the rest.
+        followups: list[asyncio.Task[None]] = []
+
+        def follow_up() -> None:
+            if query is None or followups:
+                return
+            followups.append(asyncio.create_task(self._answer(query, outcome.notice)))
             if outcome.accepted:
-                beside.append(asyncio.create_task(self._mark_pressed(query)))
+                followups.append(asyncio.create_task(self._mark_pressed(query)))
+
         refused: Forbidden | None = None
         try:
             for reply in outcome.replies:
                 await self._render(inbound.key, reply, bulk=False)
+                follow_up()
         except Forbidden as exc:
             refused = exc
         finally:
-            for result in await asyncio.gather(*beside, return_exceptions=True):
+            follow_up()
+            for result in await asyncio.gather(*followups, return_exceptions=True):
                 if isinstance(result, Forbidden):
                     refused = refused or result
                 elif isinstance(result, Exception):

@@ -27,6 +27,7 @@ from bot.core.messages import ChoiceMade, Command, ConversationKey, Inbound, Out
 from bot.core.ports import Clock, CommandSpec, SystemClock
 from bot.core.state import FlowState
 from bot.core.turn import Turn
+from bot.storage.database import transaction
 from bot.storage.reminders_repo import ReminderRepository
 from bot.storage.repository import ConversationRepository, UserRepository
 
@@ -132,7 +133,7 @@ class Coach:
     async def _handle(self, inbound: Inbound) -> Outcome:
         key = inbound.key
         now = self.clock.now()
-        async with self.sessions() as session, session.begin():
+        async with transaction(self.sessions) as session:
             user = await UserRepository(session).get_or_create(key.platform, key.user_id, now)
             conversations = ConversationRepository(session)
             row = await conversations.load(key)

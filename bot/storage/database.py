@@ -8,6 +8,9 @@ process, steps share one connection and queue for it (see ``sqlite_inline``).
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +59,9 @@ def create_engine(url: str) -> AsyncEngine:
         async_creator=connect,
         pool_size=1,
         max_overflow=0,
+        # Every session ends its transaction itself; rolling back again on return to
+        # the pool is a wasted call on each step.
+        pool_reset_on_return=None,
         pool_timeout=SQLITE_BUSY_TIMEOUT_MS / 1000,
     )
     _configure_sqlite(engine)
@@ -81,3 +87,29 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)
+
+
+@asynccontextmanager
+async def transaction(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
+    """A session in one transaction: committed if the block succeeds, closed either way.
+
+    ``async with sessions() as session`` closes the session in a new task shielded from
+    cancellation, so every step paused once after its commit and the steps of other
+    chats ran in between: a reply ready to go waited behind them (``bench/telegram.py``
+    p99). Closing the inline SQLite connection never waits, so it is closed in place;
+    a server's connection may wait on the network, and keeps the shield.
+    """
+    session = sessions()
+    try:
+        async with session.begin():
+            yield session
+    finally:
+        if _is_inline(session):
+            await session.close()
+        else:
+            await asyncio.shield(session.close())
+
+
+def _is_inline(session: AsyncSession) -> bool:
+    bind = session.bind
+    return bind is not None and bind.dialect.name == "sqlite"

@@ -127,6 +127,18 @@ class ConversationRepository(Repository):
             )
 
 
+_SESSIONS = Base.metadata.tables["warmup_sessions"]
+_THIS_SESSION = (_SESSIONS.c.id == bindparam("session_id")) & (
+    _SESSIONS.c.user_id == bindparam("owner")
+)
+_RECORD_DRILLS = update(_SESSIONS).where(_THIS_SESSION).values(drills=bindparam("drills"))
+_FINISH_SESSION = (
+    update(_SESSIONS)
+    .where(_THIS_SESSION)
+    .values(status=bindparam("status"), finished_at=bindparam("finished_at"))
+)
+
+
 class WarmupRepository(Repository):
     async def add_checkin(
         self, user: User, soreness: int, sharp_pain: bool, now: datetime
@@ -151,21 +163,31 @@ class WarmupRepository(Repository):
         await self.session.flush()
         return session
 
-    async def get_session(self, user: User, session_id: int) -> WarmupSession | None:
-        found: WarmupSession | None = await self.session.scalar(
-            select(WarmupSession).where(
+    async def drills_done(self, user: User, session_id: int) -> list[dict[str, str]]:
+        """The drills recorded so far in one of the user's sessions (none if it's gone)."""
+        found = await self.session.scalar(
+            select(WarmupSession.drills).where(
                 WarmupSession.id == session_id, WarmupSession.user_id == user.id
             )
         )
-        return found
+        return list(found or [])
 
-    async def record_drill(self, session: WarmupSession, drill_id: str, outcome: str) -> None:
-        # Assign a new list: JSON columns don't see in-place mutation.
-        session.drills = [*session.drills, {"drill": drill_id, "outcome": outcome}]
+    async def record_drills(
+        self, user: User, session_id: int, drills: list[dict[str, str]]
+    ) -> None:
+        """Store the session's drills so far: one statement, no read first (a press of
+        Done runs this, and it is on the runner's wait for the next drill)."""
+        connection = await self.session.connection()
+        await connection.execute(
+            _RECORD_DRILLS, {"session_id": session_id, "owner": user.id, "drills": drills}
+        )
 
-    async def finish_session(self, session: WarmupSession, status: str, now: datetime) -> None:
-        session.status = status
-        session.finished_at = now
+    async def finish_session(self, user: User, session_id: int, status: str, now: datetime) -> None:
+        connection = await self.session.connection()
+        await connection.execute(
+            _FINISH_SESSION,
+            {"session_id": session_id, "owner": user.id, "status": status, "finished_at": now},
+        )
 
     async def completed_warmups(self, user: User, since: datetime) -> list[datetime]:
         """Start times of the user's completed warm-ups from ``since`` on, oldest first."""

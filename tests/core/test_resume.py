@@ -11,7 +11,7 @@ from bot.content import Content
 from bot.core.engine import Coach
 from bot.core.messages import ConversationKey
 from bot.storage.database import create_engine, session_factory
-from bot.storage.models import WarmupSession
+from bot.storage.models import Conversation, WarmupSession
 from tests.chat import Chat, FakeClock
 
 
@@ -96,3 +96,29 @@ async def test_one_conversations_updates_are_handled_in_order(chat: Chat) -> Non
     first, second = await asyncio.gather(chat.press_payload(done), chat.press_payload(done))
     assert sorted([first.accepted, second.accepted]) == [False, True]
     assert "Drill 2 of 3" in chat.last_text()
+
+
+async def test_a_warmup_saved_before_progress_lived_in_the_state_keeps_its_drills(
+    chat: Chat, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    """Conversations saved mid-warm-up by an earlier version hold no list of drills done;
+    the drills already recorded on the session are read back, not overwritten."""
+    await chat.command("start")
+    await chat.press("I understand")
+    await chat.command("warmup")
+    await chat.press("Loose 😊")
+    await chat.press("No, just stiff or fine")
+    await chat.press("Skip")
+    async with sessions() as session, session.begin():
+        conversation = await session.scalar(select(Conversation))
+        assert conversation is not None
+        state = dict(conversation.state)
+        state["data"] = {k: v for k, v in state["data"].items() if k != "done"}
+        conversation.state = state
+    await chat.press("Done")
+    await chat.press("Done")
+    assert "2 of 3 drills done" in chat.last_text()
+    async with sessions() as session:
+        [saved] = (await session.scalars(select(WarmupSession))).all()
+    assert [d["outcome"] for d in saved.drills] == ["skipped", "done", "done"]
+    assert saved.status == "completed"

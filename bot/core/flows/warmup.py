@@ -8,7 +8,6 @@ from bot.content.drills import Drill
 from bot.core.flows.base import Flow
 from bot.core.flows.tight import tailored_prelude
 from bot.core.turn import Turn
-from bot.storage.models import WarmupSession
 from bot.storage.repository import WarmupRepository
 
 NAME = "warmup"
@@ -16,6 +15,7 @@ _NUMBER = re.compile(r"^\s*(\d{1,2})\s*(?:/\s*10)?\s*$")
 _YES = {"yes", "y", "yeah", "yep", "sharp"}
 _NO = {"no", "n", "nope", "nah", "fine"}
 _DRILL_WORDS = {"done": "done", "next": "done", "skip": "skip", "stop": "stop"}
+_OUTCOMES = {"done": "done", "skip": "skipped"}
 
 
 def parse_soreness(text: str) -> int | None:
@@ -155,56 +155,75 @@ class Warmup(Flow):
         turn.goto(
             NAME,
             "drill",
-            {"session": session.id, "index": 0, "gentle": gentle, "soreness": soreness},
+            {
+                "session": session.id,
+                "index": 0,
+                "gentle": gentle,
+                "soreness": soreness,
+                "done": [],
+            },
         )
         self._show_drill(turn)
 
     async def _drill_answer(self, turn: Turn, answer: str) -> None:
-        session = await self._session(turn)
+        session_id = self._session_id(turn)
         drills = self._drills(turn)
         index = int(turn.state.data["index"])
-        repo = turn.repo(WarmupRepository)
+        done = await self._done_so_far(turn, session_id)
         if answer == "stop":
-            await self._close(turn, session, "stopped")
+            await self._close(turn, session_id, done, "stopped")
             return
-        if session is not None:
-            outcome = "done" if answer == "done" else "skipped"
-            await repo.record_drill(session, drills[index].id, outcome)
+        done = [*done, {"drill": drills[index].id, "outcome": _OUTCOMES[answer]}]
+        if session_id is not None:
+            await turn.repo(WarmupRepository).record_drills(turn.user, session_id, done)
         if index + 1 < len(drills):
-            turn.state.data = {**turn.state.data, "index": index + 1}
+            turn.state.data = {**turn.state.data, "index": index + 1, "done": done}
             turn.goto(NAME, "drill")
             self._show_drill(turn)
         else:
-            await self._close(turn, session, "completed")
+            await self._close(turn, session_id, done, "completed")
 
-    async def _close(self, turn: Turn, session: WarmupSession | None, status: str) -> None:
+    async def _close(
+        self, turn: Turn, session_id: int | None, done: list[dict[str, str]], status: str
+    ) -> None:
         texts = turn.texts.warmup
         total = len(self._drills(turn))
-        outcomes = [d["outcome"] for d in session.drills] if session else []
-        done, skipped = outcomes.count("done"), outcomes.count("skipped")
-        if session is not None:
-            await turn.repo(WarmupRepository).finish_session(session, status, turn.now)
+        outcomes = [d["outcome"] for d in done]
+        completed, skipped = outcomes.count("done"), outcomes.count("skipped")
+        if session_id is not None:
+            await turn.repo(WarmupRepository).finish_session(
+                turn.user, session_id, status, turn.now
+            )
         if status == "completed":
             note = texts.skipped_note.format(skipped=skipped) if skipped else ""
-            turn.say(texts.summary_complete.format(done=done, total=total, skipped_note=note))
+            turn.say(texts.summary_complete.format(done=completed, total=total, skipped_note=note))
         else:
-            turn.say(texts.summary_stopped.format(done=done, total=total))
+            turn.say(texts.summary_stopped.format(done=completed, total=total))
         turn.finish()
 
     async def leave(self, turn: Turn, reason: str) -> None:
-        if turn.state.step == "drill":
-            session = await self._session(turn)
-            if session is not None:
-                status = "expired" if reason == "expired" else "stopped"
-                await turn.repo(WarmupRepository).finish_session(session, status, turn.now)
+        session_id = self._session_id(turn)
+        if turn.state.step == "drill" and session_id is not None:
+            status = "expired" if reason == "expired" else "stopped"
+            await turn.repo(WarmupRepository).finish_session(
+                turn.user, session_id, status, turn.now
+            )
 
     # --- helpers ---
     def _drills(self, turn: Turn) -> list[Drill]:
         book = turn.content.drills
         return [book.by_id(drill_id) for drill_id in turn.content.routine.drills]
 
-    async def _session(self, turn: Turn) -> WarmupSession | None:
+    def _session_id(self, turn: Turn) -> int | None:
         session_id = turn.state.data.get("session")
-        if not isinstance(session_id, int):
-            return None
-        return await turn.repo(WarmupRepository).get_session(turn.user, session_id)
+        return session_id if isinstance(session_id, int) else None
+
+    async def _done_so_far(self, turn: Turn, session_id: int | None) -> list[dict[str, str]]:
+        """The drills answered so far, kept in the conversation state; a conversation
+        saved before the state kept them reads them from the session instead."""
+        done = turn.state.data.get("done")
+        if isinstance(done, list):
+            return done
+        if session_id is None:
+            return []
+        return await turn.repo(WarmupRepository).drills_done(turn.user, session_id)
