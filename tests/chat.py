@@ -58,6 +58,14 @@ class Chat:
         """Press the button labelled ``label`` on the newest message that has buttons."""
         return await self.send(ChoiceMade(self.button(label).payload))
 
+    async def to_first_drill(self, feeling: str = "Loose 😊") -> Outcome:
+        """A new runner: accept the safety note, /warmup, answer the check; drill 1 shows."""
+        await self.command("start")
+        await self.press("I understand")
+        await self.command("warmup")
+        await self.press(feeling)
+        return await self.press("No, just stiff or fine")
+
     async def press_payload(self, payload: str) -> Outcome:
         return await self.send(ChoiceMade(payload))
 

@@ -13,11 +13,7 @@ from tests.chat import Chat
 
 
 async def warm_up(chat: Chat) -> None:
-    await chat.command("start")
-    await chat.press("I understand")
-    await chat.command("warmup")
-    await chat.press("Sore")
-    await chat.press("No, just stiff or fine")
+    await chat.to_first_drill("Sore")
     await chat.press("Done")
 
 

@@ -18,11 +18,7 @@ from tests.chat import Chat, FakeClock
 async def test_a_new_process_on_the_same_file_resumes_mid_warmup(
     db_url: str, content: Content, chat: Chat, clock: FakeClock
 ) -> None:
-    await chat.command("start")
-    await chat.press("I understand")
-    await chat.command("warmup")
-    await chat.press("Loose 😊")
-    await chat.press("No, just stiff or fine")
+    await chat.to_first_drill()
     await chat.press("Done")
     old_button = chat.button("Done")  # on "Drill 2 of 3"
 
@@ -43,11 +39,7 @@ async def test_a_new_process_on_the_same_file_resumes_mid_warmup(
 async def test_idle_conversation_resets_with_a_friendly_note(
     chat: Chat, clock: FakeClock, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
-    await chat.command("start")
-    await chat.press("I understand")
-    await chat.command("warmup")
-    await chat.press("Loose 😊")
-    await chat.press("No, just stiff or fine")
+    await chat.to_first_drill()
     button = chat.button("Done")
     clock.advance(hours=3)
     outcome = await chat.press_payload(button.payload)
@@ -72,11 +64,7 @@ async def test_idle_reset_on_typed_text(chat: Chat, clock: FakeClock) -> None:
 async def test_many_users_at_once_all_finish(coach: Coach) -> None:
     async def one(n: int) -> str:
         chat = Chat(coach, ConversationKey("terminal", f"chat-{n}", f"user-{n}"))
-        await chat.command("start")
-        await chat.press("I understand")
-        await chat.command("warmup")
-        await chat.press("A bit stiff")
-        await chat.press("No, just stiff or fine")
+        await chat.to_first_drill("A bit stiff")
         for _ in range(3):
             await chat.press("Done")
         return chat.last_text()
@@ -86,11 +74,7 @@ async def test_many_users_at_once_all_finish(coach: Coach) -> None:
 
 
 async def test_one_conversations_updates_are_handled_in_order(chat: Chat) -> None:
-    await chat.command("start")
-    await chat.press("I understand")
-    await chat.command("warmup")
-    await chat.press("Loose 😊")
-    await chat.press("No, just stiff or fine")
+    await chat.to_first_drill()
     done = chat.button("Done").payload
     # Two presses of the same button arrive together (a double tap): exactly one counts.
     first, second = await asyncio.gather(chat.press_payload(done), chat.press_payload(done))
@@ -103,18 +87,16 @@ async def test_a_warmup_saved_before_progress_lived_in_the_state_keeps_its_drill
 ) -> None:
     """Conversations saved mid-warm-up by an earlier version hold no list of drills done;
     the drills already recorded on the session are read back, not overwritten."""
-    await chat.command("start")
-    await chat.press("I understand")
-    await chat.command("warmup")
-    await chat.press("Loose 😊")
-    await chat.press("No, just stiff or fine")
+    await chat.to_first_drill()
     await chat.press("Skip")
     async with sessions() as session, session.begin():
         conversation = await session.scalar(select(Conversation))
         assert conversation is not None
-        state = dict(conversation.state)
-        state["data"] = {k: v for k, v in state["data"].items() if k != "done"}
-        conversation.state = state
+        data = conversation.state["data"]
+        assert isinstance(data, dict)
+        assert "done" in data
+        earlier = {k: v for k, v in data.items() if k != "done"}
+        conversation.state = {**conversation.state, "data": earlier}
     await chat.press("Done")
     await chat.press("Done")
     assert "2 of 3 drills done" in chat.last_text()
