@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.core.engine import Coach
 from tests.adapters.telegram_harness import (
-    FAST_FLOOD,
     assert_clean,
     button_labels,
     running_bot,
@@ -17,12 +14,6 @@ from tests.adapters.telegram_harness import (
     step,
 )
 from tests.standins.telegram_api import Call, TelegramStandIn, TgChat, TgUser
-
-
-@pytest.fixture
-async def api() -> AsyncIterator[TelegramStandIn]:
-    async with TelegramStandIn(rate_limits=FAST_FLOOD) as api:
-        yield api
 
 
 async def to_first_drill(api: TelegramStandIn, chat: TgChat, user: TgUser) -> Call:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import socket
-from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
 import pytest
@@ -18,19 +17,12 @@ from bot.core.messages import ConversationKey, Inbound, Outcome, Reply, Text
 from bot.core.ports import Unreachable
 from bot.storage.processed_updates import ProcessedUpdates
 from tests.adapters.telegram_harness import (
-    FAST_FLOOD,
     assert_clean,
     running_bot,
     sent_message,
     user_row,
 )
 from tests.standins.telegram_api import DEFAULT_TOKEN, TelegramStandIn
-
-
-@pytest.fixture
-async def api() -> AsyncIterator[TelegramStandIn]:
-    async with TelegramStandIn(rate_limits=FAST_FLOOD) as api:
-        yield api
 
 
 @dataclass

@@ -3,26 +3,17 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 
-import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.core.engine import Coach
 from tests.adapters.telegram_harness import (
-    FAST_FLOOD,
     assert_clean,
     running_bot,
     sent_message,
     step,
 )
 from tests.standins.telegram_api import Call, TelegramStandIn, TgChat, TgUser
-
-
-@pytest.fixture
-async def api() -> AsyncIterator[TelegramStandIn]:
-    async with TelegramStandIn(rate_limits=FAST_FLOOD) as api:
-        yield api
 
 
 async def accept_and_warm_up(api: TelegramStandIn, group: TgChat, user: TgUser) -> Call:

@@ -4,17 +4,14 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import AsyncIterator
 from pathlib import Path
 
-import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.adapters.telegram_render import utf16_len
 from bot.core.engine import Coach
 from bot.core.messages import Choice, ImageRef, Inbound, Outcome, Reply
 from tests.adapters.telegram_harness import (
-    FAST_FLOOD,
     assert_clean,
     button_labels,
     running_bot,
@@ -27,12 +24,6 @@ PIXEL = bytes.fromhex(
     "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
     "1f15c4890000000d49444154789c6360000002000001e221bc330000000049454e44ae426082"
 )
-
-
-@pytest.fixture
-async def api() -> AsyncIterator[TelegramStandIn]:
-    async with TelegramStandIn(rate_limits=FAST_FLOOD) as api:
-        yield api
 
 
 async def test_a_long_reply_is_split_on_paragraphs_with_buttons_on_the_last_part(

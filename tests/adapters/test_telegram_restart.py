@@ -2,26 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
-import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.core.engine import Coach
 from tests.adapters.telegram_harness import (
-    FAST_FLOOD,
     assert_clean,
     running_bot,
     sent_message,
     step,
 )
 from tests.standins.telegram_api import TelegramStandIn
-
-
-@pytest.fixture
-async def api() -> AsyncIterator[TelegramStandIn]:
-    async with TelegramStandIn(rate_limits=FAST_FLOOD) as api:
-        yield api
 
 
 async def test_pressing_the_old_message_after_a_restart_resumes_the_warmup(

@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
-import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.core.engine import Coach
 from tests.adapters.telegram_harness import (
-    FAST_FLOOD,
     assert_clean,
     button_labels,
     running_bot,
@@ -17,12 +13,6 @@ from tests.adapters.telegram_harness import (
     step,
 )
 from tests.standins.telegram_api import TelegramStandIn
-
-
-@pytest.fixture
-async def api() -> AsyncIterator[TelegramStandIn]:
-    async with TelegramStandIn(rate_limits=FAST_FLOOD) as api:
-        yield api
 
 
 async def test_start_accept_warmup_every_drill_to_the_summary(

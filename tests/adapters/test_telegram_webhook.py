@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import socket
-from collections.abc import AsyncIterator
 
 import aiohttp
 import pytest
@@ -13,7 +12,6 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.adapters.telegram_webhook import MAX_BODY_BYTES, SECRET_HEADER
 from bot.core.engine import Coach
 from tests.adapters.telegram_harness import (
-    FAST_FLOOD,
     Webhook,
     assert_clean,
     running_bot,
@@ -22,12 +20,6 @@ from tests.adapters.telegram_harness import (
 from tests.standins.telegram_api import TelegramStandIn
 
 SECRET = "s3cret_webhook-token"
-
-
-@pytest.fixture
-async def api() -> AsyncIterator[TelegramStandIn]:
-    async with TelegramStandIn(rate_limits=FAST_FLOOD) as api:
-        yield api
 
 
 @pytest.fixture
