@@ -96,7 +96,7 @@ class Coach:
         clears the mark and resumes them.
         """
         now = self.clock.now()
-        async with self.sessions() as session, session.begin():
+        async with transaction(self.sessions) as session:
             if user_id is not None:
                 await UserRepository(session).mark_unreachable(platform, user_id, now)
             reminders = ReminderRepository(session)

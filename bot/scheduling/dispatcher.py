@@ -34,6 +34,7 @@ from bot.core.ports import Adapter, Clock, Unreachable
 from bot.core.tight.render import area_names
 from bot.scheduling.catchup import Action, Plan, plan
 from bot.scheduling.rules import InvalidRule, UnknownZone, next_occurrence
+from bot.storage.database import transaction
 from bot.storage.reminders_repo import (
     ACTIVE,
     DONE,
@@ -117,14 +118,14 @@ class Dispatcher:
     # --- bookkeeping ---
     async def recover(self) -> int:
         """Mark claims a dead process never sent as lost (they stay unsent)."""
-        async with self.sessions() as session, session.begin():
+        async with transaction(self.sessions) as session:
             lost = await ReminderRepository(session).mark_lost(self.clock.now() - LOST_AFTER)
         if lost:
             log.warning("reminders_lost_in_crash count=%d", lost)
         return lost
 
     async def prune(self) -> int:
-        async with self.sessions() as session, session.begin():
+        async with transaction(self.sessions) as session:
             return await ReminderRepository(session).prune_deliveries(
                 self.clock.now() - DELIVERY_HISTORY
             )
@@ -164,7 +165,7 @@ class Dispatcher:
             return report
 
     async def _claim(self, now: datetime, report: PassReport) -> tuple[list[Outgoing], int]:
-        async with self.sessions() as session, session.begin():
+        async with transaction(self.sessions) as session:
             repo = ReminderRepository(session)
             due = await repo.lock_due(now, list(self.adapters), self.settings.batch_size)
             decided = [(row, self._plan(row, now, report)) for row in due]
@@ -312,7 +313,7 @@ class Dispatcher:
             if self.on_unreachable is not None:
                 await self.on_unreachable(key)
                 return
-            async with self.sessions() as session, session.begin():
+            async with transaction(self.sessions) as session:
                 await ReminderRepository(session).pause_unreachable(
                     key.platform, self.clock.now(), chat_id=key.chat_id
                 )
@@ -324,5 +325,5 @@ class Dispatcher:
             return
         batch = list(finished)
         finished.clear()
-        async with self.sessions() as session, session.begin():
+        async with transaction(self.sessions) as session:
             await ReminderRepository(session).finish_deliveries(batch, self.clock.now())

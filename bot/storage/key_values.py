@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.storage.database import transaction
 from bot.storage.models import KeyValue
 
 MAX_KEY = 64
@@ -26,7 +27,7 @@ class KeyValueStore:
     async def put(self, key: str, value: str) -> None:
         if not 1 <= len(key) <= MAX_KEY:
             raise ValueError(f"keys are 1-{MAX_KEY} characters: {key!r}")
-        async with self._sessions() as session, session.begin():
+        async with transaction(self._sessions) as session:
             row = await session.get(KeyValue, key)
             if row is None:
                 session.add(KeyValue(key=key, value=value))

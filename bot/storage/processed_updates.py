@@ -24,6 +24,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.core.ports import Clock, SystemClock
+from bot.storage.database import transaction
 from bot.storage.models import ProcessedUpdate
 
 log = logging.getLogger(__name__)
@@ -76,7 +77,7 @@ class ProcessedUpdates:
         if not batch:
             return
         now = self._clock.now()
-        async with self._sessions() as session, session.begin():
+        async with transaction(self._sessions) as session:
             if self._pruned_at is None or now - self._pruned_at >= PRUNE_EVERY:
                 self._pruned_at = now
                 await session.execute(
