@@ -71,7 +71,7 @@ async def main(users: int, concurrency: int) -> None:
 
 async def measure(users: int, concurrency: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        engine = create_engine(f"sqlite+aiosqlite:///{tmp}/bench.sqlite3")
+        engine = create_engine(f"sqlite:///{tmp}/bench.sqlite3")
         await upgrade_to_head(engine)
         runner = Runner(Coach(session_factory(engine), load_content(ROOT / "content")))
         gate = asyncio.Semaphore(concurrency)

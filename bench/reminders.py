@@ -304,7 +304,7 @@ async def burst(
     people = (await stand_in.post("/setup", {"count": users + interactive}))["people"]
     runners = people[:users]
     with tempfile.TemporaryDirectory() as tmp:
-        engine = create_engine(f"sqlite+aiosqlite:///{tmp}/bench.sqlite3")
+        engine = create_engine(f"sqlite:///{tmp}/bench.sqlite3")
         await upgrade_to_head(engine)
         await store(
             engine,
@@ -479,7 +479,7 @@ async def fill(url: str, stored: int) -> None:
 def startup(stored: int) -> dict[str, Any]:
     """Fill a database in a child process, then time this process starting on it."""
     with tempfile.TemporaryDirectory() as tmp:
-        url = f"sqlite+aiosqlite:///{tmp}/bench.sqlite3"
+        url = f"sqlite:///{tmp}/bench.sqlite3"
         filling = time.perf_counter()
         subprocess.run(
             [sys.executable, __file__, "--phase", "fill", "--db", url, "--stored", str(stored)],

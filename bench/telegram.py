@@ -271,7 +271,7 @@ async def main() -> None:
     args = parser.parse_args()
     random.seed(args.seed)
     with tempfile.TemporaryDirectory() as tmp:
-        database = args.database or f"sqlite+aiosqlite:///{tmp}/bench.sqlite3"
+        database = args.database or f"sqlite:///{tmp}/bench.sqlite3"
         async with TelegramStandIn(rate_limits=None, use_spec=False) as api:
             api.wait_seconds = 60
             echo_latency, echo_took = await drive(

@@ -8,7 +8,7 @@ from pathlib import Path
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/hipcoach.sqlite3"
+DEFAULT_DATABASE_URL = "sqlite:///data/hipcoach.sqlite3"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
@@ -114,7 +114,7 @@ class Settings(BaseSettings):
     @classmethod
     def _known_database(cls, value: str) -> str:
         value = normalise_database_url(value)
-        if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+        if not value.startswith(("sqlite://", "postgresql+asyncpg://")):
             raise ValueError("use a sqlite:// or postgresql:// URL")
         return value
 
@@ -139,8 +139,8 @@ def normalise_database_url(url: str) -> str:
     for prefix in ("postgres://", "postgresql://", "postgresql+psycopg://"):
         if url.startswith(prefix):
             return "postgresql+asyncpg://" + url[len(prefix) :]
-    if url.startswith("sqlite:///"):
-        return "sqlite+aiosqlite:///" + url[len("sqlite:///") :]
+    if url.startswith("sqlite+aiosqlite:///"):  # SQLite runs inline; see storage.sqlite_inline
+        return "sqlite:///" + url[len("sqlite+aiosqlite:///") :]
     return url
 
 

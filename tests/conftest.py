@@ -25,7 +25,7 @@ def content() -> Content:
 
 @pytest.fixture
 def db_url(tmp_path: Path) -> str:
-    return f"sqlite+aiosqlite:///{tmp_path / 'hipcoach.sqlite3'}"
+    return f"sqlite:///{tmp_path / 'hipcoach.sqlite3'}"
 
 
 @pytest.fixture

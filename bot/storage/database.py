@@ -24,7 +24,6 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from bot.storage import sqlite_inline
-from bot.storage.sqlite_inline import InlineConnection
 
 SQLITE_BUSY_TIMEOUT_MS = 5_000
 
@@ -43,20 +42,11 @@ def create_engine(url: str) -> AsyncEngine:
     if not is_sqlite(url):
         return create_async_engine(url, pool_pre_ping=True)
     ensure_sqlite_directory(url)
-    path = make_url(url).database or ":memory:"
-
-    async def connect() -> InlineConnection:
-        connection = sqlite_inline.connect(
-            path, timeout=SQLITE_BUSY_TIMEOUT_MS / 1000, isolation_level=None
-        )
-        await connection
-        return connection
-
     # One connection: SQLite has one writer anyway, and steps queue for it on the
     # loop instead of spinning in SQLite's busy handler.
     engine = create_async_engine(
-        url,
-        async_creator=connect,
+        make_url(url).set(drivername=f"sqlite+{sqlite_inline.DRIVER}"),
+        connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000, "isolation_level": None},
         pool_size=1,
         max_overflow=0,
         # Every session ends its transaction itself; rolling back again on return to

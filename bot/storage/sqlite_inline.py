@@ -1,51 +1,88 @@
-"""aiosqlite without its worker thread, for SQLite used from one event loop.
+"""SQLite for asyncio without a worker thread: the standard sqlite3 driver, run inline.
 
-aiosqlite hands every cursor call to a thread and back: four hand-offs per statement,
-which measured at about 3.4 ms per conversation step (``bench/core.py``), most of it
-waiting on the hand-off rather than on SQLite. SQLite on a local file answers these
-small statements in microseconds, so running them inline on the loop is faster and
-keeps each step's transaction from interleaving with others.
+SQLAlchemy's asyncio support needs a dialect that says it is async. Its aiosqlite
+dialect hands every cursor call to a thread and back, and bridges each of those awaits
+into the synchronous ORM through a greenlet switch. Measured with ``bench/core.py``,
+the hand-offs cost about 3.4 ms per conversation step, and the bridging alone, once the
+thread was gone, still took over half of each step's time. SQLite on a local file
+answers these small statements in microseconds, so this dialect runs them directly on
+the event loop: the plain ``sqlite3`` driver, declared async so that ``AsyncEngine`` and
+``AsyncSession`` accept it, with nothing to wait for inside a statement.
 
-The cost: a statement that must wait for another *process's* write lock blocks the
-loop for up to the busy timeout. Within one process that cannot happen, because the
-engine uses a single connection (see ``database.create_engine``) and writers queue for
-it without blocking. Deployments that need several processes use PostgreSQL.
+The pool is the asyncio one, so when the single connection (see
+``database.create_engine``) is busy, a step waits for it on the loop without blocking.
+
+The cost: a statement that must wait for another *process's* write lock blocks the loop
+for up to the busy timeout. Within one process that cannot happen, because steps queue
+for the one connection. Deployments that need several processes use PostgreSQL.
 """
 
 from __future__ import annotations
 
-import asyncio
 import sqlite3
-from collections.abc import Callable, Generator
+from collections.abc import Generator
 from typing import Any
 
-import aiosqlite
+from sqlalchemy import pool
+from sqlalchemy.dialects import registry
+from sqlalchemy.dialects.sqlite.pysqlite import SQLiteDialect_pysqlite
+from sqlalchemy.engine import URL
+from sqlalchemy.util import await_only
+
+DRIVER = "inline"
 
 
-class _RunNow:
-    """Stands in for aiosqlite's queue to its thread: runs each call immediately."""
+class _Nothing:
+    """An awaitable that finishes at once."""
 
-    def put_nowait(self, item: tuple[asyncio.Future[Any] | None, Callable[[], Any]]) -> None:
-        future, function = item
-        try:
-            result = function()
-        except BaseException as exc:  # handed to the awaiting caller, as aiosqlite does
-            if future is not None and not future.done():
-                future.set_exception(exc)
-        else:
-            if future is not None and not future.done():
-                future.set_result(result)
+    def __await__(self) -> Generator[Any, None, None]:
+        return
+        yield
 
 
-class InlineConnection(aiosqlite.Connection):
-    def __init__(self, connector: Callable[[], sqlite3.Connection]) -> None:
-        super().__init__(connector, iter_chunk_size=64)
-        self._tx = _RunNow()  # type: ignore[assignment]
-
-    def __await__(self) -> Generator[Any, None, aiosqlite.Connection]:
-        # The base class starts its worker thread here; there is none to start.
-        return self._connect().__await__()
+_NOTHING = _Nothing()
 
 
-def connect(path: str, **kwargs: Any) -> InlineConnection:
-    return InlineConnection(lambda: sqlite3.connect(path, **kwargs))
+class InlineCursor(sqlite3.Cursor):
+    # AsyncConnection.execute insists that a statement awaited something, as an async
+    # driver's always do. One await of nothing per statement satisfies it; it measured
+    # no slower in bench/core.py.
+    def execute(self, sql: str, parameters: Any = (), /) -> InlineCursor:
+        super().execute(sql, parameters)
+        await_only(_NOTHING)
+        return self
+
+    def executemany(self, sql: str, parameters: Any, /) -> InlineCursor:
+        super().executemany(sql, parameters)
+        await_only(_NOTHING)
+        return self
+
+    async def _async_soft_close(self) -> None:
+        """Called by SQLAlchemy's asyncio results before they are read synchronously.
+        An async driver's cursor must be drained first; a sqlite3 cursor can be read
+        later as it is."""
+
+
+class InlineConnection(sqlite3.Connection):
+    def cursor(self, factory: Any = InlineCursor) -> Any:
+        return super().cursor(factory)
+
+
+class InlineSQLiteDialect(SQLiteDialect_pysqlite):
+    driver = DRIVER
+    supports_statement_cache = True
+    # Declared async so that AsyncEngine wraps it; its pool then makes a step wait for
+    # the connection on the loop.
+    is_async = True
+
+    def create_connect_args(self, url: URL) -> Any:
+        args, kwargs = super().create_connect_args(url)
+        kwargs["factory"] = InlineConnection
+        return args, kwargs
+
+    @classmethod
+    def get_pool_class(cls, url: URL) -> type[pool.Pool]:
+        return pool.AsyncAdaptedQueuePool
+
+
+registry.register(f"sqlite.{DRIVER}", __name__, "InlineSQLiteDialect")
