@@ -134,9 +134,8 @@ class Coach:
         key = inbound.key
         now = self.clock.now()
         async with transaction(self.sessions) as session:
-            user = await UserRepository(session).get_or_create(key.platform, key.user_id, now)
             conversations = ConversationRepository(session)
-            row = await conversations.load(key)
+            user, row = await conversations.load(key, now)
             state = FlowState.from_json(row.state if row else None)
             turn = Turn(
                 key=key,
@@ -152,7 +151,7 @@ class Coach:
             await self._follow_redirects(turn)
             turn.settle_nonce()
             if not turn.forgotten:
-                await conversations.save(key, row, user, turn.state.to_json(), now)
+                await conversations.save(key, row, turn.user, turn.state.to_json(), now)
         for callback in turn.after_commit:
             await callback()
         return Outcome(replies=tuple(turn.replies), notice=turn.notice, accepted=accepted)

@@ -14,8 +14,7 @@ from bot.content.texts import CoreTexts
 from bot.core import payloads
 from bot.core.messages import Choice, ConversationKey, Document, ImageRef, Reply
 from bot.core.state import FlowState, JsonDict
-from bot.storage.models import User
-from bot.storage.repository import Repository
+from bot.storage.repository import Repository, Runner
 
 R = TypeVar("R", bound=Repository)
 AfterCommit = Callable[[], Awaitable[None]]
@@ -35,7 +34,7 @@ class Turn:
     is_private: bool
     now: datetime
     content: Content
-    user: User
+    user: Runner
     state: FlowState
     _session: AsyncSession
     replies: list[Reply] = field(default_factory=list)

@@ -14,7 +14,6 @@ from sqlalchemy import Table, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.all_models import Base
-from bot.storage.models import User
 from bot.storage.repository import Repository
 
 USERS = Base.metadata.tables["users"]
@@ -43,10 +42,10 @@ async def _rows(session: AsyncSession, table: Table, column: str, values: list[A
     return list(result.mappings())
 
 
-async def export_user(session: AsyncSession, user: User) -> dict[str, Any]:
-    """A JSON-ready dict of every row that belongs to ``user``, grouped by table."""
+async def export_user(session: AsyncSession, user_id: int) -> dict[str, Any]:
+    """A JSON-ready dict of every row that belongs to the user, grouped by table."""
     export: dict[str, Any] = {}
-    user_rows = await _rows(session, USERS, "id", [user.id])
+    user_rows = await _rows(session, USERS, "id", [user_id])
     export["users"] = [{k: _plain(v) for k, v in row.items()} for row in user_rows]
     # A table can hang off the user by two paths (a warm-up references both the user and
     # its check-in): remember primary keys so each row is exported once.
@@ -74,5 +73,5 @@ async def export_user(session: AsyncSession, user: User) -> dict[str, Any]:
 
 
 class PrivacyRepository(Repository):
-    async def export(self, user: User) -> dict[str, Any]:
-        return await export_user(self.session, user)
+    async def export(self, user_id: int) -> dict[str, Any]:
+        return await export_user(self.session, user_id)

@@ -13,7 +13,6 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.storage.models import User
 from bot.storage.report_models import TightReport
 from bot.storage.repository import Repository
 
@@ -24,7 +23,7 @@ MAX_TEXT = 500
 class TightReportRepository(Repository):
     async def add(
         self,
-        user: User,
+        user_id: int,
         areas: Sequence[tuple[str, str | None]],
         kind: str,
         intensity: int | None,
@@ -32,7 +31,7 @@ class TightReportRepository(Repository):
         now: datetime,
     ) -> TightReport:
         report = TightReport(
-            user_id=user.id,
+            user_id=user_id,
             created_at=now,
             areas=[{"area": area, "side": side} for area, side in areas],
             kind=kind,
@@ -43,11 +42,11 @@ class TightReportRepository(Repository):
         await self.session.flush()
         return report
 
-    async def since(self, user: User, since: datetime) -> list[TightReport]:
+    async def since(self, user_id: int, since: datetime) -> list[TightReport]:
         """The user's reports from ``since`` on, oldest first."""
         result = await self.session.scalars(
             select(TightReport)
-            .where(TightReport.user_id == user.id, TightReport.created_at >= since)
+            .where(TightReport.user_id == user_id, TightReport.created_at >= since)
             .order_by(TightReport.created_at, TightReport.id)
         )
         return list(result)

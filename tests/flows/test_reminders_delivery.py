@@ -436,9 +436,9 @@ async def test_the_reminder_names_recent_tight_spots(
         assert user is not None
         reports = TightReportRepository(session)
         old = clock.now() - timedelta(days=20)
-        await reports.add(user, [("calves", None)], "tightness", None, "calves", old)
+        await reports.add(user.id, [("calves", None)], "tightness", None, "calves", old)
         for area in ("glutes", "quads", "glutes"):
-            await reports.add(user, [(area, "left")], "tightness", None, area, clock.now())
+            await reports.add(user.id, [(area, "left")], "tightness", None, area, clock.now())
 
     clock.current = FIRE
     await dispatcher.run_once()

@@ -30,18 +30,20 @@ async def test_recent_focus_ranks_by_reports_then_recency(
     async with sessions() as session, session.begin():
         ana, ben = await make_user(session, "ana"), await make_user(session, "ben")
         repo = TightReportRepository(session)
-        await repo.add(ana, [("calves", "left")], "tightness", 3, "old", NOW - timedelta(days=20))
-        await repo.add(ana, [("glutes", "left")], "tightness", 3, "a", NOW - timedelta(days=3))
-        await repo.add(ana, [("quads", None)], "tightness", 3, "b", NOW - timedelta(days=2))
         await repo.add(
-            ana,
+            ana.id, [("calves", "left")], "tightness", 3, "old", NOW - timedelta(days=20)
+        )
+        await repo.add(ana.id, [("glutes", "left")], "tightness", 3, "a", NOW - timedelta(days=3))
+        await repo.add(ana.id, [("quads", None)], "tightness", 3, "b", NOW - timedelta(days=2))
+        await repo.add(
+            ana.id,
             [("glutes", "right"), ("hamstrings", None)],
             "pain",
             4,
             "c",
             NOW - timedelta(days=1),
         )
-        await repo.add(ben, [("knees", "right")], "tightness", 2, "d", NOW - timedelta(hours=1))
+        await repo.add(ben.id, [("knees", "right")], "tightness", 2, "d", NOW - timedelta(hours=1))
         since = NOW - timedelta(days=14)
         assert await recent_focus_areas(session, ana.id, since) == ["glutes", "hamstrings", "quads"]
         assert await recent_focus_areas(session, ana.id, since, limit=1) == ["glutes"]
@@ -56,7 +58,7 @@ async def test_a_report_keeps_only_so_much_of_the_runners_words(
     async with sessions() as session, session.begin():
         user = await make_user(session, "cat")
         report = await TightReportRepository(session).add(
-            user, [("quads", "both")], "tightness", None, "x" * 5000, NOW
+            user.id, [("quads", "both")], "tightness", None, "x" * 5000, NOW
         )
         assert len(report.text) == MAX_TEXT
-        assert (await TightReportRepository(session).since(user, NOW)) == [report]
+        assert (await TightReportRepository(session).since(user.id, NOW)) == [report]

@@ -21,7 +21,7 @@ class Privacy(Flow):
     async def command(self, turn: Turn, name: str, args: str) -> None:
         texts = turn.texts.privacy
         if name == "export":
-            data = await turn.repo(PrivacyRepository).export(turn.user)
+            data = await turn.repo(PrivacyRepository).export(turn.user.id)
             body = json.dumps(
                 {"exported_at": turn.now.isoformat(), "data": data}, indent=2, ensure_ascii=False
             )
@@ -45,7 +45,7 @@ class Privacy(Flow):
     async def choice(self, turn: Turn, action: str) -> None:
         texts = turn.texts.privacy
         if action == "forget.yes":
-            await turn.repo(UserRepository).erase(turn.user)
+            await turn.repo(UserRepository).erase(turn.user.id)
             turn.forgotten = True
             turn.finish()
             turn.say(texts.forgotten, private=True)

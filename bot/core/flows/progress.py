@@ -37,13 +37,13 @@ class Progress(Flow):
         when = periods(turn.now, tz)
         history = turn.repo(WarmupRepository)
 
-        warmups = await history.completed_warmups(turn.user, turn.now - STREAK_LOOKBACK)
+        warmups = await history.completed_warmups(turn.user.id, turn.now - STREAK_LOOKBACK)
         checkins = await history.checkins(
-            turn.user, start_of_day(when.today - timedelta(days=SORENESS_DAYS - 1), tz)
+            turn.user.id, start_of_day(when.today - timedelta(days=SORENESS_DAYS - 1), tz)
         )
         window = settings.repeat_window_days
         window_start = start_of_day(when.today - timedelta(days=window - 1), tz)
-        reports = await turn.repo(TightReportRepository).since(turn.user, window_start)
+        reports = await turn.repo(TightReportRepository).since(turn.user.id, window_start)
         if not (warmups or checkins or reports):
             turn.say(words.nothing_yet, private=True)
             return

@@ -228,7 +228,7 @@ class Tight(Flow):
         areas = _areas(data)
         kind = cast(Kind, data["kind"])
         await turn.repo(TightReportRepository).add(
-            turn.user,
+            turn.user.id,
             [(a.area, a.side) for a in areas],
             kind,
             int(data["intensity"]),
@@ -371,7 +371,7 @@ async def tailored_prelude(turn: Turn, soreness: int, gentle: bool) -> Prelude |
     content = turn.content.tight
     words = content.words.warmup_prelude
     since = turn.now - timedelta(days=content.words.prelude_window_days)
-    reports = await turn.repo(TightReportRepository).since(turn.user, since)
+    reports = await turn.repo(TightReportRepository).since(turn.user.id, since)
     if not reports:
         return None
     recent: dict[str, AreaReading] = {}

@@ -128,7 +128,7 @@ class Warmup(Flow):
     async def _got_sharp(self, turn: Turn, sharp: bool) -> None:
         repo = turn.repo(WarmupRepository)
         soreness = int(turn.state.data["soreness"])
-        checkin = await repo.add_checkin(turn.user, soreness, sharp, turn.now)
+        checkin = await repo.add_checkin(turn.user.id, soreness, sharp, turn.now)
         if sharp:
             turn.say(turn.content.safety.sharp_pain.text, private=True)
             turn.finish()
@@ -139,7 +139,7 @@ class Warmup(Flow):
         prelude = await tailored_prelude(turn, soreness, gentle)
         gentle = prelude.gentle if prelude else gentle
         session = await repo.start_session(
-            turn.user, "gentle" if gentle else "standard", checkin, turn.now
+            turn.user.id, "gentle" if gentle else "standard", checkin, turn.now
         )
         texts = turn.texts.warmup
         reason = (texts.gentle_reason if gentle else texts.standard_reason).format(
@@ -174,9 +174,9 @@ class Warmup(Flow):
             await self._close(turn, session_id, done, "stopped")
             return
         done = [*done, {"drill": drills[index].id, "outcome": _OUTCOMES[answer]}]
-        if session_id is not None:
-            await turn.repo(WarmupRepository).record_drills(turn.user, session_id, done)
         if index + 1 < len(drills):
+            if session_id is not None:
+                await turn.repo(WarmupRepository).record_drills(turn.user.id, session_id, done)
             turn.state.data = {**turn.state.data, "index": index + 1, "done": done}
             turn.goto(NAME, "drill")
             self._show_drill(turn)
@@ -192,7 +192,7 @@ class Warmup(Flow):
         completed, skipped = outcomes.count("done"), outcomes.count("skipped")
         if session_id is not None:
             await turn.repo(WarmupRepository).finish_session(
-                turn.user, session_id, status, turn.now
+                turn.user.id, session_id, status, turn.now, drills=done
             )
         if status == "completed":
             note = texts.skipped_note.format(skipped=skipped) if skipped else ""
@@ -206,7 +206,7 @@ class Warmup(Flow):
         if turn.state.step == "drill" and session_id is not None:
             status = "expired" if reason == "expired" else "stopped"
             await turn.repo(WarmupRepository).finish_session(
-                turn.user, session_id, status, turn.now
+                turn.user.id, session_id, status, turn.now
             )
 
     # --- helpers ---
@@ -226,4 +226,4 @@ class Warmup(Flow):
             return done
         if session_id is None:
             return []
-        return await turn.repo(WarmupRepository).drills_done(turn.user, session_id)
+        return await turn.repo(WarmupRepository).drills_done(turn.user.id, session_id)
