@@ -31,7 +31,6 @@ from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
 from telegram import (
-    Bot,
     BotCommand,
     CallbackQuery,
     InlineKeyboardButton,
@@ -51,6 +50,7 @@ from telegram.error import (
 )
 from telegram.ext import Application, ContextTypes, TypeHandler
 
+from bot.adapters.telegram_bot import CoachBot
 from bot.adapters.telegram_http import AiohttpRequest
 from bot.adapters.telegram_inbound import PLATFORM, Removal, is_group, to_inbound, to_removal
 from bot.adapters.telegram_render import (
@@ -226,15 +226,18 @@ class TelegramAdapter:
 
     def _build(self) -> Application[Any, Any, Any, Any, Any, Any]:
         cfg = self._config
+        bot = CoachBot(
+            cfg.token,
+            base_url=cfg.api_url,
+            base_file_url=_file_url(cfg.api_url),
+            request=AiohttpRequest(cfg.connection_pool),
+            get_updates_request=AiohttpRequest(1),
+        )
         builder = (
             Application.builder()
-            .token(cfg.token)
-            .base_url(cfg.api_url)
-            .base_file_url(_file_url(cfg.api_url))
+            .bot(bot)
             .job_queue(None)  # timing belongs to our scheduler
             .concurrent_updates(cfg.concurrent_updates)
-            .request(AiohttpRequest(cfg.connection_pool))
-            .get_updates_request(AiohttpRequest(1))
         )
         if cfg.webhook_url:
             builder = builder.updater(None)
@@ -447,11 +450,13 @@ class TelegramAdapter:
                 message.text, self._content.telegram_texts.pressed.format(label=label)
             )
         try:
+            # Leaving out reply_markup takes the buttons away.
+            where = {"chat_id": chat_id, "message_id": message.message_id}
             if marked is not None:
-                edit = functools.partial(message.edit_text, marked, reply_markup=None)
+                edit = functools.partial(self._bot.write, "editMessageText", **where, text=marked)
                 await self._paced(chat_id, edit, bulk=False)
             elif message.reply_markup is not None:
-                strip = functools.partial(message.edit_reply_markup, reply_markup=None)
+                strip = functools.partial(self._bot.write, "editMessageReplyMarkup", **where)
                 await self._paced(chat_id, strip, bulk=False)
         except BadRequest as exc:
             # Already edited (a double press racing), or too old to edit: nothing to fix.
@@ -491,7 +496,9 @@ class TelegramAdapter:
             return
         for number, part in enumerate(parts, start=1):
             markup = _keyboard(choices) if number == len(parts) else None
-            send = functools.partial(self._bot.send_message, chat_id, part, reply_markup=markup)
+            send = functools.partial(
+                self._bot.write, "sendMessage", chat_id=chat_id, text=part, reply_markup=markup
+            )
             await self._paced(chat_id, send, bulk=bulk)
 
     async def _send_image(self, chat_id: int, reply: Reply, image: ImageRef, *, bulk: bool) -> None:
@@ -575,11 +582,11 @@ class TelegramAdapter:
         raise NetworkError(f"gave up after {MAX_ATTEMPTS} attempts")
 
     @property
-    def _bot(self) -> Bot:
+    def _bot(self) -> CoachBot:
         app = self._app
         if app is None:
             raise NetworkError("Telegram is not connected")
-        bot: Bot = app.bot
+        bot: CoachBot = app.bot
         return bot
 
 

@@ -167,7 +167,10 @@ class ConversationRepository(Repository):
             )
 
 
+_CHECKINS = Base.metadata.tables["checkins"]
+_INSERT_CHECKIN = insert(_CHECKINS).returning(_CHECKINS.c.id)
 _SESSIONS = Base.metadata.tables["warmup_sessions"]
+_INSERT_SESSION = insert(_SESSIONS).returning(_SESSIONS.c.id)
 _THIS_SESSION = (_SESSIONS.c.id == bindparam("session_id")) & (
     _SESSIONS.c.user_id == bindparam("owner")
 )
@@ -183,26 +186,32 @@ _FINISH_SESSION_WITH_DRILLS = _FINISH_SESSION.values(drills=bindparam("drills"))
 class WarmupRepository(Repository):
     async def add_checkin(
         self, user_id: int, soreness: int, sharp_pain: bool, now: datetime
-    ) -> CheckIn:
-        checkin = CheckIn(user_id=user_id, soreness=soreness, sharp_pain=sharp_pain, created_at=now)
-        self.session.add(checkin)
-        await self.session.flush()
-        return checkin
+    ) -> int:
+        """Record how the hips feel; returns the check-in's id."""
+        connection = await self.session.connection()
+        result = await connection.execute(
+            _INSERT_CHECKIN,
+            {"user_id": user_id, "soreness": soreness, "sharp_pain": sharp_pain, "created_at": now},
+        )
+        return int(result.scalar_one())
 
     async def start_session(
-        self, user_id: int, routine: str, checkin: CheckIn, now: datetime
-    ) -> WarmupSession:
-        session = WarmupSession(
-            user_id=user_id,
-            checkin_id=checkin.id,
-            routine=routine,
-            started_at=now,
-            status="in_progress",
-            drills=[],
+        self, user_id: int, routine: str, checkin_id: int, now: datetime
+    ) -> int:
+        """Open a warm-up; returns the session's id."""
+        connection = await self.session.connection()
+        result = await connection.execute(
+            _INSERT_SESSION,
+            {
+                "user_id": user_id,
+                "checkin_id": checkin_id,
+                "routine": routine,
+                "started_at": now,
+                "status": "in_progress",
+                "drills": [],
+            },
         )
-        self.session.add(session)
-        await self.session.flush()
-        return session
+        return int(result.scalar_one())
 
     async def drills_done(self, user_id: int, session_id: int) -> list[dict[str, str]]:
         """The drills recorded so far in one of the user's sessions (none if it's gone)."""

@@ -128,7 +128,7 @@ class Warmup(Flow):
     async def _got_sharp(self, turn: Turn, sharp: bool) -> None:
         repo = turn.repo(WarmupRepository)
         soreness = int(turn.state.data["soreness"])
-        checkin = await repo.add_checkin(turn.user.id, soreness, sharp, turn.now)
+        checkin_id = await repo.add_checkin(turn.user.id, soreness, sharp, turn.now)
         if sharp:
             turn.say(turn.content.safety.sharp_pain.text, private=True)
             turn.finish()
@@ -138,8 +138,8 @@ class Warmup(Flow):
         # Recent tight-spot reports add rolling first and may call for gentler drills.
         prelude = await tailored_prelude(turn, soreness, gentle)
         gentle = prelude.gentle if prelude else gentle
-        session = await repo.start_session(
-            turn.user.id, "gentle" if gentle else "standard", checkin, turn.now
+        session_id = await repo.start_session(
+            turn.user.id, "gentle" if gentle else "standard", checkin_id, turn.now
         )
         texts = turn.texts.warmup
         reason = (texts.gentle_reason if gentle else texts.standard_reason).format(
@@ -156,7 +156,7 @@ class Warmup(Flow):
             NAME,
             "drill",
             {
-                "session": session.id,
+                "session": session_id,
                 "index": 0,
                 "gentle": gentle,
                 "soreness": soreness,
