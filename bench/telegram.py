@@ -1,10 +1,10 @@
 """Telegram latency: many chats doing warm-ups at once, against a minimal echo bot.
 
-Both bots run on the real python-telegram-bot against the local Bot API stand-in, one
-after the other in the same run, each in a process of its own (the stand-in and the
-simulated users in this one), with the same users (same number, same think time
-between taps). For each user action the time runs from the update being
-made available by the stand-in to the reply arriving back at it:
+The bots run on the real python-telegram-bot, each in a process of its own against a
+Bot API stand-in of its own, all at the same time; the stand-ins and the simulated users
+live in this process. Each bot gets the same users (same number, same think time between
+taps). For each user action the time runs from the update being made available by the
+stand-in to the reply arriving back at it:
 
 - echo bot: the echo of a text message;
 - coach: the message the runner needs next (the next question, drill or summary);
@@ -13,24 +13,27 @@ made available by the stand-in to the reply arriving back at it:
   sessions, so what the adapter adds (de-duplication, per-chat order, pacer, rendering)
   shows apart from what the coach's own step (and its extra Bot API calls) costs.
 
-The bots take turns, one round after another (three by default), and each figure pools
-all rounds: on a shared machine a slow spell then falls on every bot alike. Besides the
-latencies, each bot's CPU time per update is printed (read from ``/proc``), a figure that
-a busy neighbour disturbs far less than a p99.
+Why at the same time: on a shared machine, slow spells (another tenant, a descheduled
+vCPU) come and go over seconds, and a p99 is made of them. Bots measured one after the
+other drew different luck: the coach/echo ratio of single runs ranged from 0.3 to 3 with
+the same code. Run side by side, every slow spell falls on all the bots alike. The figures
+pool three rounds, and each bot's CPU time per update is printed too (read from
+``/proc``), which the machine's luck disturbs far less.
 
-Telegram's flood limits are off in the stand-in and the coach's pacer is set far above
-the load, so both bots are measured on the same footing: what the software adds, not
+Telegram's flood limits are off in the stand-ins and the coach's pacer is set far above
+the load, so the bots are measured on the same footing: what the software adds, not
 what Telegram's 30 messages a second would impose on any bot. The coach keeps its real
 SQLite file, update de-duplication, pacer and rendering.
 
 Run: `python bench/telegram.py` (options: --chats, --think, --rounds, --database). Takes
-about 100 seconds a round.
+about 40 seconds a round.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import functools
 import gc
 import os
@@ -249,42 +252,61 @@ def process_cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-async def drive(
-    api: TelegramStandIn, chats: int, think: float, bot: list[str], coach: bool
-) -> tuple[Latencies, float]:
-    """Start the bot in a process of its own, run the users against it, stop it.
+BOTS = ("echo", "coach", "adapter")
+ROLES = {"echo": "serve-echo", "coach": "serve-coach", "adapter": "serve-adapter-echo"}
 
-    Returns the latencies and the CPU seconds the bot's process spent on the measured
-    users."""
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, __file__, *bot, "--api-url", api.base_url, "--token", api.token
-    )
+
+async def start_bot(
+    api: TelegramStandIn, name: str, databases: dict[str, str]
+) -> asyncio.subprocess.Process:
+    """The bot in a process of its own, polling ``api``; returns once it is fetching."""
+    argv = [ROLES[name], "--api-url", api.base_url, "--token", api.token]
+    if name in databases:
+        argv += ["--database", databases[name]]
+    mark = api.mark()
+    process = await asyncio.create_subprocess_exec(sys.executable, __file__, *argv)
+    await api.wait_for(lambda c: c.method == "getUpdates", since=mark)
+    return process
+
+
+async def run_round(
+    apis: dict[str, TelegramStandIn], chats: int, think: float, databases: dict[str, str]
+) -> dict[str, tuple[Latencies, float]]:
+    """The three bots at once, each with its own users: latencies and the CPU seconds
+    each bot's process spent on them."""
+    processes: dict[str, asyncio.subprocess.Process] = {}
     try:
-        mark = api.mark()
-        await api.wait_for(lambda c: c.method == "getUpdates", since=mark)
+        for name in BOTS:
+            processes[name] = await start_bot(apis[name], name, databases)
         # A few users first, not counted: first-use costs (imports, caches, connections)
         # are not what a busy bot feels.
-        await run_users(Users(api, 0.05), WARMING_CHATS, coach)
-        api.unobserve_all()
-        users = Users(api, think)
-        # This process (stand-in and simulated users) is the measuring instrument: its
+        await asyncio.gather(
+            *(run_users(Users(apis[n], 0.05), WARMING_CHATS, n == "coach") for n in BOTS)
+        )
+        for api in apis.values():
+            api.unobserve_all()
+        users = {name: Users(apis[name], think) for name in BOTS}
+        # This process (stand-ins and simulated users) is the measuring instrument: its
         # recorded-request heap grows through the run, and its full collections would
-        # stall whichever bot is measured later. Every bot gets the same quiet instrument.
+        # stall the replies it is timing. Every bot gets the same quiet instrument.
         gc.collect()
         gc.freeze()
         gc.disable()
-        cpu_before = process_cpu_seconds(process.pid)
+        cpu_before = {name: process_cpu_seconds(p.pid) for name, p in processes.items()}
         try:
-            await run_users(users, chats, coach)
+            await asyncio.gather(*(run_users(users[n], chats, n == "coach") for n in BOTS))
         finally:
             gc.enable()
-        cpu = process_cpu_seconds(process.pid) - cpu_before
+        cpu = {n: process_cpu_seconds(p.pid) - cpu_before[n] for n, p in processes.items()}
     finally:
-        if process.returncode is None:
-            process.send_signal(signal.SIGTERM)
-        await process.wait()
-    api.unobserve_all()
-    return users.latencies, cpu
+        for process in processes.values():
+            if process.returncode is None:
+                process.send_signal(signal.SIGTERM)
+        for process in processes.values():
+            await process.wait()
+        for api in apis.values():
+            api.unobserve_all()
+    return {name: (users[name].latencies, cpu[name]) for name in BOTS}
 
 
 def describe(name: str, values: list[float]) -> str:
@@ -299,45 +321,41 @@ def p99(values: list[float]) -> float:
 
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--chats", type=int, default=200, help="chats at once (default 200)")
+    parser.add_argument("--chats", type=int, default=200, help="chats per bot (default 200)")
     parser.add_argument(
         "--think", type=float, default=3.0, help="mean seconds between a user's taps (default 3)"
     )
-    parser.add_argument(
-        "--rounds", type=int, default=3, help="rounds of the three bots, in turn (default 3)"
-    )
-    parser.add_argument("--database", help="database URL (default: a new SQLite file)")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds (default 3)")
+    parser.add_argument("--database", help="the coach's database URL (default: a new SQLite file)")
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
     random.seed(args.seed)
-    bots = {
-        "echo": (["serve-echo"], False),
-        "coach": (["serve-coach"], True),
-        "adapter": (["serve-adapter-echo"], False),
-    }
-    phases = {name: Phase() for name in bots}
+    phases = {name: Phase() for name in BOTS}
     ratios: list[float] = []
     with tempfile.TemporaryDirectory() as tmp:
-        database = args.database or f"sqlite:///{tmp}/bench.sqlite3"
-        async with TelegramStandIn(rate_limits=None, use_spec=False) as api:
-            api.wait_seconds = 60
-            # The bots take turns, round after round: a slow spell of a shared machine
-            # then falls on all of them rather than on whichever ran at the time.
+        # Each bot its own database: a SQLite file has one process writing to it.
+        database = args.database or f"sqlite:///{tmp}/coach.sqlite3"
+        databases = {"coach": database, "adapter": f"sqlite:///{tmp}/adapter.sqlite3"}
+        async with contextlib.AsyncExitStack() as stack:
+            apis: dict[str, TelegramStandIn] = {}
+            for name in BOTS:
+                api = TelegramStandIn(rate_limits=None, use_spec=False)
+                apis[name] = await stack.enter_async_context(api)
+                api.wait_seconds = 60
             for round_number in range(1, args.rounds + 1):
-                this_round: dict[str, Latencies] = {}
-                for name, (argv, coach) in bots.items():
-                    if name != "echo":
-                        argv = [*argv, "--database", database]
-                    latencies, cpu = await drive(api, args.chats, args.think, argv, coach)
+                measured = await run_round(apis, args.chats, args.think, databases)
+                for name, (latencies, cpu) in measured.items():
                     phases[name].add(latencies, cpu)
-                    this_round[name] = latencies
-                ratios.append(p99(this_round["coach"].reply) / p99(this_round["echo"].reply))
+                ratios.append(p99(measured["coach"][0].reply) / p99(measured["echo"][0].reply))
                 print(f"round {round_number}: p99 coach / echo = {ratios[-1]:.2f}", flush=True)
-            problems = len(api.violations), len(api.throttled), len(api.unanswered_queries())
+            problems = [
+                (len(a.violations), len(a.throttled), len(a.unanswered_queries()))
+                for a in apis.values()
+            ]
 
     kind = database.split(":")[0]
     print(
-        f"{args.chats} chats at once, ~{args.think:.1f} s between taps, database {kind}, "
+        f"{args.chats} chats per bot, ~{args.think:.1f} s between taps, database {kind}, "
         f"{args.rounds} rounds"
     )
     labels = {
@@ -361,7 +379,8 @@ async def main() -> None:
     print(f"p99 coach / echo = {ratio:.2f} ({verdict} the 1.5x target); by round: {rounds}")
     adapter_ratio = p99(phases["adapter"].latencies.reply) / echo_p99
     print(f"p99 adapter + echo handler / echo = {adapter_ratio:.2f}")
-    print(f"stand-in: violations={problems[0]} throttled={problems[1]} unanswered={problems[2]}")
+    violations, throttled, unanswered = (sum(p[i] for p in problems) for i in range(3))
+    print(f"stand-ins: violations={violations} throttled={throttled} unanswered={unanswered}")
 
 
 def serve(argv: list[str]) -> None:
