@@ -1,13 +1,13 @@
 """SQLite for asyncio without a worker thread: the standard sqlite3 driver, run inline.
 
 SQLAlchemy's asyncio support needs a dialect that says it is async. Its aiosqlite
-dialect hands every cursor call to a thread and back, and bridges each of those awaits
-into the synchronous ORM through a greenlet switch. Measured with ``bench/core.py``,
-the hand-offs cost about 3.4 ms per conversation step, and the bridging alone, once the
-thread was gone, still took over half of each step's time. SQLite on a local file
-answers these small statements in microseconds, so this dialect runs them directly on
-the event loop: the plain ``sqlite3`` driver, declared async so that ``AsyncEngine`` and
-``AsyncSession`` accept it, with nothing to wait for inside a statement.
+dialect hands every cursor call to a thread and back, about 3.4 ms per conversation step
+in ``bench/core.py``. Run inline instead, each statement still crossed four awaits, each
+a greenlet switch out of the synchronous ORM and back; dropping aiosqlite's wrapper and
+those switches made a step about a fifth faster again. SQLite on a local file answers
+these small statements in microseconds, so this dialect runs them directly on the event
+loop: the plain ``sqlite3`` driver, declared async so that ``AsyncEngine`` and
+``AsyncSession`` accept it.
 
 The pool is the asyncio one, so when the single connection (see
 ``database.create_engine``) is busy, a step waits for it on the loop without blocking.
