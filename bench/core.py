@@ -27,6 +27,7 @@ from bot.core.messages import (
     Inbound,
     Outcome,
 )
+from bot.core.ports import SystemClock
 from bot.storage.database import create_engine, session_factory
 from bot.storage.migrations import upgrade_to_head
 
@@ -73,7 +74,9 @@ async def measure(users: int, concurrency: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         engine = create_engine(f"sqlite:///{tmp}/bench.sqlite3")
         await upgrade_to_head(engine)
-        runner = Runner(Coach(session_factory(engine), load_content(ROOT / "content")))
+        runner = Runner(
+            Coach(session_factory(engine), load_content(ROOT / "content"), clock=SystemClock())
+        )
         gate = asyncio.Semaphore(concurrency)
 
         async def one(n: int) -> None:

@@ -60,6 +60,7 @@ from bot.adapters.telegram_adapter import TelegramAdapter, TelegramConfig  # noq
 from bot.content import load_content  # noqa: E402
 from bot.core.engine import Coach  # noqa: E402
 from bot.core.messages import Inbound, Outcome, Reply, Text  # noqa: E402
+from bot.core.ports import SystemClock  # noqa: E402
 from bot.delivery.pacer import PaceLimits  # noqa: E402
 from bot.storage.database import create_engine, session_factory  # noqa: E402
 from bot.storage.key_values import KeyValueStore  # noqa: E402
@@ -195,7 +196,7 @@ async def serve_coach(api_url: str, token: str, database: str, *, echo_only: boo
     engine = create_engine(database)
     await upgrade_to_head(engine)
     sessions = session_factory(engine)
-    coach = Coach(sessions, load_content(ROOT / "content"))
+    coach = Coach(sessions, load_content(ROOT / "content"), clock=SystemClock())
 
     async def echo_handler(inbound: Inbound) -> Outcome:
         if isinstance(inbound.event, Text):

@@ -26,7 +26,7 @@ from bot.content import Content, load_content
 from bot.core.engine import Coach
 from bot.core.flows import all_flows
 from bot.core.messages import ConversationKey
-from bot.core.ports import Adapter
+from bot.core.ports import Adapter, SystemClock
 from bot.scheduling.dispatcher import Dispatcher, DispatchSettings
 from bot.scheduling.options import ReminderOptions
 from bot.scheduling.scheduler import ReminderScheduler
@@ -79,6 +79,7 @@ async def open_services(settings: Settings) -> Services:
     coach = Coach(
         sessions,
         content,
+        clock=SystemClock(),
         idle_after=timedelta(minutes=settings.conversation_idle_minutes),
         flows=all_flows(reminder_options),
     )

@@ -24,7 +24,7 @@ from bot.core.flows import all_flows
 from bot.core.flows.base import Flow
 from bot.core.flows.onboarding import send_disclaimer, send_menu
 from bot.core.messages import ChoiceMade, Command, ConversationKey, Inbound, Outcome, Reply, Text
-from bot.core.ports import Clock, CommandSpec, SystemClock
+from bot.core.ports import Clock, CommandSpec
 from bot.core.state import FlowState
 from bot.core.turn import Turn
 from bot.storage.database import transaction
@@ -52,13 +52,13 @@ class Coach:
         sessions: async_sessionmaker[AsyncSession],
         content: Content,
         *,
-        clock: Clock | None = None,
+        clock: Clock,
         idle_after: timedelta = timedelta(hours=2),
         flows: Sequence[Flow] | None = None,
     ) -> None:
         self.sessions = sessions
         self.content = content
-        self.clock = clock or SystemClock()
+        self.clock = clock
         self.idle_after = idle_after
         self.flows = list(flows if flows is not None else all_flows())
         self._by_command = {c: flow for flow in self.flows for c in flow.commands}

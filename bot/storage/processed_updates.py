@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.core.ports import Clock, SystemClock
+from bot.core.ports import Clock
 from bot.storage.database import transaction
 from bot.storage.models import ProcessedUpdate
 
@@ -38,11 +38,9 @@ FLUSH_EVERY = 0.1  # seconds
 class ProcessedUpdates:
     """``claim`` an update id once per platform; ``close`` writes what is pending."""
 
-    def __init__(
-        self, sessions: async_sessionmaker[AsyncSession], clock: Clock | None = None
-    ) -> None:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], clock: Clock) -> None:
         self._sessions = sessions
-        self._clock = clock or SystemClock()
+        self._clock = clock
         # Per platform: update id -> when it was first seen (insertion-ordered).
         self._seen: dict[str, dict[str, datetime]] = {}
         self._pending: list[ProcessedUpdate] = []

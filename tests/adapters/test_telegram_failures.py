@@ -174,7 +174,7 @@ async def test_a_rejected_token_fails_the_start(
         TelegramConfig(token="1:not-the-token", api_url=api.base_url),
         content=coach.content,
         commands=coach.commands(),
-        claims=ProcessedUpdates(sessions),
+        claims=ProcessedUpdates(sessions, coach.clock),
         unreachable=coach.mark_unreachable,
     )
     with pytest.raises(InvalidToken):
@@ -199,7 +199,7 @@ async def test_telegram_down_at_start_is_retried_until_it_answers(
         config,
         content=coach.content,
         commands=coach.commands(),
-        claims=ProcessedUpdates(sessions),
+        claims=ProcessedUpdates(sessions, coach.clock),
         unreachable=coach.mark_unreachable,
     )
     await adapter.start()  # returns: the app carries on with its other platforms

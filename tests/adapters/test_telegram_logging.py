@@ -62,7 +62,7 @@ async def test_token_absent_from_every_log_line_at_debug(
             TelegramConfig(token=TOKEN, api_url=f"http://127.0.0.1:{closed}/bot"),
             content=coach.content,
             commands=coach.commands(),
-            claims=ProcessedUpdates(sessions),
+            claims=ProcessedUpdates(sessions, coach.clock),
             unreachable=coach.mark_unreachable,
         )
         await adapter.start()

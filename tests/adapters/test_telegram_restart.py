@@ -60,7 +60,7 @@ async def test_an_update_fetched_before_a_restart_is_not_handled_again_after_it(
         await api.wait_for(sent_message(chat, containing="/warmup"))
     # Telegram never saw the offset confirmed and sends the update to the new process.
     api.repeat_update(update_id)
-    async with running_bot(api, Coach(sessions, coach.content), sessions):
+    async with running_bot(api, Coach(sessions, coach.content, clock=coach.clock), sessions):
         await api.wait_delivered(update_id)
         mark = api.mark()
         api.send_command(chat, runner, "cancel")

@@ -16,7 +16,7 @@ async def stored(sessions: async_sessionmaker[AsyncSession]) -> int:
 
 
 async def test_an_update_is_claimed_once(sessions: async_sessionmaker[AsyncSession]) -> None:
-    claims = ProcessedUpdates(sessions)
+    claims = ProcessedUpdates(sessions, FakeClock())
     assert await claims.claim("telegram", "1001")
     assert not await claims.claim("telegram", "1001")
     assert await claims.claim("discord", "1001")  # ids are per platform
@@ -25,10 +25,10 @@ async def test_an_update_is_claimed_once(sessions: async_sessionmaker[AsyncSessi
 
 
 async def test_claims_survive_a_restart(sessions: async_sessionmaker[AsyncSession]) -> None:
-    before = ProcessedUpdates(sessions)
+    before = ProcessedUpdates(sessions, FakeClock())
     assert await before.claim("telegram", "7")
     await before.close()
-    after = ProcessedUpdates(sessions)
+    after = ProcessedUpdates(sessions, FakeClock())
     assert not await after.claim("telegram", "7")
     assert await after.claim("telegram", "8")
     await after.close()
@@ -37,7 +37,7 @@ async def test_claims_survive_a_restart(sessions: async_sessionmaker[AsyncSessio
 async def test_claims_are_written_soon_without_closing(
     sessions: async_sessionmaker[AsyncSession],
 ) -> None:
-    claims = ProcessedUpdates(sessions)
+    claims = ProcessedUpdates(sessions, FakeClock())
     for n in range(50):
         await claims.claim("telegram", str(n))
     assert claims._flusher is not None

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.content import Content, ContentError, load_content
 from bot.core.engine import Coach
+from tests.chat import FakeClock
 from tests.conftest import CONTENT_DIR
 
 SEED = Path(__file__).resolve().parents[3] / "shared" / "seed" / "loosen-up-your-hips.txt"
@@ -152,4 +153,4 @@ def test_a_command_without_a_description_stops_the_coach(
     edit_yaml(content_copy / "texts" / "core.yaml", lambda d: d["commands"].pop("warmup"))  # type: ignore[attr-defined]
     content = load_content(content_copy)
     with pytest.raises(ContentError, match="no description for /warmup"):
-        Coach(sessions, content)
+        Coach(sessions, content, clock=FakeClock())
