@@ -52,8 +52,8 @@ from bot.core.messages import (
     Text,
 )
 from bot.core.ports import Capabilities, CommandSpec, Handler, Unreachable
+from bot.core.redaction import REDACTOR
 from bot.delivery.pacer import PaceLimits, Pacer
-from bot.logging_setup import REDACTOR
 
 log = logging.getLogger(__name__)
 

@@ -66,9 +66,9 @@ from bot.adapters.telegram_webhook import WebhookListener, webhook_path
 from bot.content import Content
 from bot.core.messages import Choice, ConversationKey, Document, ImageRef, Outcome, Reply
 from bot.core.ports import Capabilities, CommandSpec, Handler, Unreachable
+from bot.core.redaction import REDACTOR
 from bot.delivery import limits
 from bot.delivery.pacer import PaceLimits, Pacer
-from bot.logging_setup import REDACTOR
 
 log = logging.getLogger(__name__)
 

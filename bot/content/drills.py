@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pydantic import Field, model_validator
 
-from bot.content.base import Frozen, Identifier, NonEmpty, Source, Template
+from bot.core.content import Frozen, Identifier, NonEmpty, Safety, Sources
 
-Sources = dict[Identifier, Source]
+__all__ = ["Safety", "Sources"]
 
 
 class Step(Frozen):
@@ -64,14 +64,3 @@ class Routine(Frozen):
     gentle_from_soreness: int = Field(ge=1, le=10)
     drills: tuple[Identifier, ...] = Field(min_length=1)
     soreness_choices: tuple[SorenessChoice, ...] = Field(min_length=2, max_length=8)
-
-
-class SafetyNote(Frozen):
-    text: Template
-    sources: tuple[Identifier, ...] = Field(min_length=1)
-
-
-class Safety(Frozen):
-    disclaimer: SafetyNote
-    sharp_pain: SafetyNote
-    very_sore: SafetyNote

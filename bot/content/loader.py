@@ -3,47 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TypeVar
-
-import yaml
-from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from bot.content.models import Content
+from bot.core.content import ContentError, load_file
 
-T = TypeVar("T")
-
-
-class ContentError(Exception):
-    """A content file is missing, unreadable or invalid; the message says where and why."""
-
-
-def read_yaml(path: Path) -> object:
-    try:
-        with path.open(encoding="utf-8") as handle:
-            return yaml.safe_load(handle)
-    except FileNotFoundError:
-        raise ContentError(f"{path}: file is missing") from None
-    except yaml.YAMLError as exc:
-        raise ContentError(f"{path}: not valid YAML: {exc}") from None
-
-
-def load_file(path: Path, model: type[T]) -> T:
-    """Validate one YAML file against ``model`` (a pydantic model or any type)."""
-    data = read_yaml(path)
-    try:
-        if isinstance(model, type) and issubclass(model, BaseModel):
-            return model.model_validate(data)
-        return TypeAdapter(model).validate_python(data)
-    except ValidationError as exc:
-        raise ContentError(_describe(path, exc)) from None
-
-
-def _describe(path: Path, exc: ValidationError) -> str:
-    lines = []
-    for error in exc.errors():
-        field = ".".join(str(part) for part in error["loc"]) or "(top level)"
-        lines.append(f"{path}: {field}: {error['msg']}")
-    return "\n".join(lines)
+__all__ = ["ContentError", "load_content", "load_file"]
 
 
 def load_content(directory: Path) -> Content:

@@ -2,29 +2,10 @@
 
 from __future__ import annotations
 
-from bot.content.base import ButtonLabel, Frozen, NonEmpty, Template
+from bot.content.base import ButtonLabel, Frozen, Template
+from bot.core.texts import BotTexts, CommonTexts, CoreWords
 
-
-class BotTexts(Frozen):
-    name: NonEmpty
-    description: Template
-    short_description: Template
-
-
-class CommonTexts(Frozen):
-    menu_prompt: Template
-    cancelled: Template
-    nothing_to_cancel: Template
-    unknown_command: Template
-    free_text: Template
-    empty_text: Template
-    too_long: Template
-    expired_button: Template
-    foreign_button: Template
-    unknown_button: Template
-    idle_reset: Template
-    use_buttons: Template
-    error: Template
+__all__ = ["BotTexts", "CommonTexts", "CoreTexts"]
 
 
 class StartTexts(Frozen):
@@ -72,11 +53,7 @@ class PrivacyTexts(Frozen):
     forget_kept: Template
 
 
-class CoreTexts(Frozen):
-    bot: BotTexts
-    commands: dict[str, NonEmpty]
-    menu: dict[str, ButtonLabel]
-    common: CommonTexts
+class CoreTexts(CoreWords):
     start: StartTexts
     help: HelpTexts
     warmup: WarmupTexts

@@ -46,6 +46,35 @@ class Unreachable(Exception):
     """The platform refuses to deliver to this chat (blocked, kicked, DMs closed)."""
 
 
+class OnUnreachable(Protocol):
+    """Told once when a platform refuses a conversation's chat for good.
+
+    ``private`` says the chat was the user's own (a private chat or DM): the user is
+    marked unreachable and all their reminders pause. Otherwise only that chat's
+    reminders pause. A later /start from the user clears the mark.
+    """
+
+    async def __call__(self, key: ConversationKey, *, private: bool) -> None: ...
+
+
+class UpdateClaims(Protocol):
+    """Remembers which platform updates were handled, so a repeat is dropped."""
+
+    async def claim(self, platform: str, update_id: str) -> bool:
+        """True the first time this update id is seen; False for a repeat."""
+        ...
+
+    async def close(self) -> None: ...
+
+
+class KeyValues(Protocol):
+    """Small settings an adapter keeps between runs (such as the synced command menu)."""
+
+    async def get(self, key: str) -> str | None: ...
+
+    async def put(self, key: str, value: str) -> None: ...
+
+
 class Adapter(Protocol):
     """A platform connection.
 

@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from bot.core.engine import Coach
-from bot.logging_setup import REDACTOR
+from bot.core.redaction import REDACTOR
 from tests.adapters.discord_harness import (
     Recorder,
     make_adapter,

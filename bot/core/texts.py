@@ -1,0 +1,37 @@
+"""The core's own words (content/texts/core.yaml): the bot, its commands, the menu, and
+what any step may need to say."""
+
+from __future__ import annotations
+
+from bot.core.content import ButtonLabel, Frozen, NonEmpty, Template
+
+
+class BotTexts(Frozen):
+    name: NonEmpty
+    description: Template
+    short_description: Template
+
+
+class CommonTexts(Frozen):
+    menu_prompt: Template
+    cancelled: Template
+    nothing_to_cancel: Template
+    unknown_command: Template
+    free_text: Template
+    empty_text: Template
+    too_long: Template
+    expired_button: Template
+    foreign_button: Template
+    unknown_button: Template
+    idle_reset: Template
+    use_buttons: Template
+    error: Template
+
+
+class CoreWords(Frozen):
+    """The sections of core.yaml the core reads; features add their own sections."""
+
+    bot: BotTexts
+    commands: dict[str, NonEmpty]
+    menu: dict[str, ButtonLabel]
+    common: CommonTexts
