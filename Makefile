@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run console test lint typecheck check-content migrate bench clean
+.PHONY: run console test lint typecheck imports check-content migrate bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,8 +29,8 @@ migrate: $(STAMP)
 check-content: $(STAMP)
 	$(BIN)/python -m bot check-content
 
-## test: lint, type-check and run the whole suite
-test: lint typecheck
+## test: lint, type-check, check the import contracts and run the whole suite
+test: lint typecheck imports
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP)
@@ -39,6 +39,10 @@ lint: $(STAMP)
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
+
+## imports: the import contracts in pyproject.toml ([tool.importlinter])
+imports: $(STAMP)
+	$(BIN)/lint-imports
 
 ## bench: the measurement scripts (not part of the test suite)
 bench: $(STAMP)

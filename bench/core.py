@@ -17,6 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bot.app import build_coach
 from bot.content import load_content
 from bot.core.engine import Coach
 from bot.core.messages import (
@@ -75,7 +76,9 @@ async def measure(users: int, concurrency: int) -> None:
         engine = create_engine(f"sqlite:///{tmp}/bench.sqlite3")
         await upgrade_to_head(engine)
         runner = Runner(
-            Coach(session_factory(engine), load_content(ROOT / "content"), clock=SystemClock())
+            build_coach(
+                session_factory(engine), load_content(ROOT / "content"), clock=SystemClock()
+            )
         )
         gate = asyncio.Semaphore(concurrency)
 

@@ -54,22 +54,20 @@ from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.adapters.telegram_adapter import TelegramAdapter, TelegramConfig
+from bot.app import build_coach, build_dispatcher
 from bot.config import Settings
 from bot.content import load_content
-from bot.core.engine import Coach
-from bot.core.flows import all_flows
 from bot.core.messages import ConversationKey, Reply
 from bot.core.ports import Capabilities
 from bot.delivery.pacer import PaceLimits
-from bot.scheduling.dispatcher import Dispatcher
-from bot.scheduling.options import ReminderOptions
-from bot.scheduling.scheduler import ReminderScheduler
+from bot.features.reminders.models import Reminder
+from bot.features.reminders.options import ReminderOptions
+from bot.features.reminders.scheduler import ReminderScheduler
 from bot.storage.database import create_engine, session_factory
 from bot.storage.key_values import KeyValueStore
 from bot.storage.migrations import upgrade_to_head
 from bot.storage.models import User
 from bot.storage.processed_updates import ProcessedUpdates
-from bot.storage.reminder_models import Reminder
 from tests.scheduling.harness import RunningClock
 from tests.standins.telegram_api import RateLimits, TelegramStandIn, TgChat, TgUser
 
@@ -319,7 +317,7 @@ async def burst(
         due_at = time.monotonic() + LEAD_IN.total_seconds()
         options = ReminderOptions()
         content = load_content(ROOT / "content")
-        coach = Coach(sessions, content, clock=clock, flows=all_flows(options))
+        coach = build_coach(sessions, content, clock=clock, options=options)
         adapter = TelegramAdapter(
             coach.handle,
             TelegramConfig(
@@ -342,7 +340,7 @@ async def burst(
             store=KeyValueStore(sessions),
         )
         await adapter.start()
-        dispatcher = Dispatcher(sessions, content, {adapter.name: adapter}, clock)
+        dispatcher = build_dispatcher(sessions, content, [adapter], clock)
         scheduler = ReminderScheduler(dispatcher, clock, options.wakeup)
         probe = LoopProbe()
         probe.start()

@@ -57,8 +57,8 @@ from telegram import Update  # noqa: E402
 from telegram.ext import Application, ContextTypes, MessageHandler, filters  # noqa: E402
 
 from bot.adapters.telegram_adapter import TelegramAdapter, TelegramConfig  # noqa: E402
+from bot.app import build_coach
 from bot.content import load_content  # noqa: E402
-from bot.core.engine import Coach  # noqa: E402
 from bot.core.messages import Inbound, Outcome, Reply, Text  # noqa: E402
 from bot.core.ports import SystemClock  # noqa: E402
 from bot.delivery.pacer import PaceLimits  # noqa: E402
@@ -196,7 +196,7 @@ async def serve_coach(api_url: str, token: str, database: str, *, echo_only: boo
     engine = create_engine(database)
     await upgrade_to_head(engine)
     sessions = session_factory(engine)
-    coach = Coach(sessions, load_content(ROOT / "content"), clock=SystemClock())
+    coach = build_coach(sessions, load_content(ROOT / "content"), clock=SystemClock())
 
     async def echo_handler(inbound: Inbound) -> Outcome:
         if isinstance(inbound.event, Text):

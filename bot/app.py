@@ -21,19 +21,102 @@ from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+import bot.schema  # noqa: F401  (registers every table, for export and erasure)
 from bot.config import Settings
 from bot.content import Content, load_content
 from bot.core.engine import Coach
-from bot.core.flows import all_flows
+from bot.core.flow import Flow
 from bot.core.messages import ConversationKey
-from bot.core.ports import Adapter, SystemClock
-from bot.scheduling.dispatcher import Dispatcher, DispatchSettings
-from bot.scheduling.options import ReminderOptions
-from bot.scheduling.scheduler import ReminderScheduler
-from bot.storage.database import create_engine, is_sqlite, session_factory
+from bot.core.ports import Adapter, Clock, SystemClock
+from bot.features.onboarding.flow import Onboarding
+from bot.features.privacy.flow import Privacy
+from bot.features.progress.flow import Progress
+from bot.features.reminders.dispatcher import Dispatcher, DispatchSettings
+from bot.features.reminders.dispatcher import OnUnreachable as OnUnreachableChat
+from bot.features.reminders.flow import Reminders
+from bot.features.reminders.options import ReminderOptions
+from bot.features.reminders.scheduler import ReminderScheduler
+from bot.features.reminders.store import ReminderRepository
+from bot.features.reminders.timezone_flow import TimeZones
+from bot.features.tight.flow import Tight
+from bot.features.tight.ports import ReminderFocusLines, ReportedAreaHistory, TailoredPrelude
+from bot.features.warmup.flow import Warmup
+from bot.features.warmup.store import WarmupRepository
+from bot.storage.conversations import ConversationRepository, UserRepository
+from bot.storage.database import (
+    SqlDatabase,
+    create_engine,
+    is_sqlite,
+    session_factory,
+    transaction,
+)
 from bot.storage.migrations import DatabaseBehind, current_revision, head_revision, upgrade_to_head
 
 log = logging.getLogger(__name__)
+
+
+def build_flows(content: Content, options: ReminderOptions) -> list[Flow]:
+    """Every flow the coach offers, in the order the engine consults them for free text."""
+    tight = content.tight
+    reminders = Reminders(content.reminder_texts, options)
+    return [
+        Onboarding(content.texts.help, on_start=reminders.restore_after_start),
+        Warmup(
+            content.drills, content.routine, content.texts.warmup, prelude=TailoredPrelude(tight)
+        ),
+        Privacy(content.texts.privacy),
+        reminders,
+        TimeZones(content.reminder_texts, options),
+        # Last: plain words about tight spots are the widest free-text net.
+        Tight(tight),
+        Progress(content.progress, warmups=WarmupRepository, areas=ReportedAreaHistory(tight)),
+    ]
+
+
+def build_coach(
+    sessions: async_sessionmaker[AsyncSession],
+    content: Content,
+    *,
+    clock: Clock,
+    options: ReminderOptions | None = None,
+    idle_after: timedelta = timedelta(hours=2),
+) -> Coach:
+    """The core with every feature's flow, on this database."""
+    return Coach(
+        SqlDatabase(sessions),
+        ConversationRepository,
+        content.texts,
+        content.safety,
+        build_flows(content, options or ReminderOptions()),
+        clock=clock,
+        idle_after=idle_after,
+    )
+
+
+class UnreachableMarker:
+    """The platform refused delivery to a user or chat: stop sending there.
+
+    Their reminders are paused (reason "unreachable"); a later /start from the user
+    clears the mark and resumes them.
+    """
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], clock: Clock) -> None:
+        self.sessions = sessions
+        self.clock = clock
+
+    async def __call__(
+        self, platform: str, *, user_id: str | None = None, chat_id: str | None = None
+    ) -> None:
+        now = self.clock.now()
+        async with transaction(self.sessions) as session:
+            if user_id is not None:
+                await UserRepository(session).mark_unreachable(platform, user_id, now)
+            reminders = ReminderRepository(session)
+            owners = await reminders.user_ids(platform, user_id) if user_id is not None else []
+            paused = await reminders.pause_unreachable(
+                platform, now, chat_id=chat_id, owner_ids=owners
+            )
+        log.info("marked_unreachable platform=%s reminders_paused=%d", platform, paused)
 
 
 @dataclass
@@ -43,6 +126,7 @@ class Services:
     sessions: async_sessionmaker[AsyncSession]
     content: Content
     coach: Coach
+    mark_unreachable: UnreachableMarker
     reminder_options: ReminderOptions = field(default_factory=ReminderOptions)
 
     async def close(self) -> None:
@@ -76,14 +160,37 @@ async def open_services(settings: Settings) -> Services:
         default_lead_minutes=settings.reminder_default_lead_minutes,
         snooze_minutes=settings.reminder_snooze_minutes,
     )
-    coach = Coach(
+    clock = SystemClock()
+    coach = build_coach(
         sessions,
         content,
-        clock=SystemClock(),
+        clock=clock,
+        options=reminder_options,
         idle_after=timedelta(minutes=settings.conversation_idle_minutes),
-        flows=all_flows(reminder_options),
     )
-    return Services(settings, engine, sessions, content, coach, reminder_options)
+    unreachable = UnreachableMarker(sessions, clock)
+    return Services(settings, engine, sessions, content, coach, unreachable, reminder_options)
+
+
+def build_dispatcher(
+    sessions: async_sessionmaker[AsyncSession],
+    content: Content,
+    adapters: Sequence[Adapter],
+    clock: Clock,
+    settings: DispatchSettings | None = None,
+    *,
+    on_unreachable: OnUnreachableChat | None = None,
+) -> Dispatcher:
+    """The reminder dispatcher, naming each runner's recent tight spots in their reminder."""
+    return Dispatcher(
+        sessions,
+        content.reminder_texts,
+        {adapter.name: adapter for adapter in adapters},
+        clock,
+        settings,
+        on_unreachable=on_unreachable,
+        focus=ReminderFocusLines(SqlDatabase(sessions), content.tight),
+    )
 
 
 def build_reminder_scheduler(services: Services, adapters: Sequence[Adapter]) -> ReminderScheduler:
@@ -94,12 +201,12 @@ def build_reminder_scheduler(services: Services, adapters: Sequence[Adapter]) ->
     async def unreachable(key: ConversationKey) -> None:
         # A private chat's id is the user's own on Telegram; elsewhere pause the chat only.
         user_id = key.user_id if key.chat_id == key.user_id else None
-        await coach.mark_unreachable(key.platform, user_id=user_id, chat_id=key.chat_id)
+        await services.mark_unreachable(key.platform, user_id=user_id, chat_id=key.chat_id)
 
-    dispatcher = Dispatcher(
+    dispatcher = build_dispatcher(
         services.sessions,
         services.content,
-        {adapter.name: adapter for adapter in adapters},
+        adapters,
         coach.clock,
         DispatchSettings(
             grace=timedelta(minutes=settings.reminder_grace_minutes),
@@ -154,7 +261,7 @@ def build_telegram_adapter(services: Services) -> Adapter | None:
         content=services.content,
         commands=coach.commands(),
         claims=ProcessedUpdates(services.sessions, coach.clock),
-        unreachable=coach.mark_unreachable,
+        unreachable=services.mark_unreachable,
         store=KeyValueStore(services.sessions),
     )
 
@@ -171,7 +278,7 @@ def build_discord_adapter(services: Services) -> Adapter | None:
     coach = services.coach
 
     async def unreachable(key: ConversationKey) -> None:
-        await coach.mark_unreachable(key.platform, user_id=key.user_id)
+        await services.mark_unreachable(key.platform, user_id=key.user_id)
 
     return DiscordAdapter(
         coach.handle,

@@ -7,7 +7,7 @@ import asyncio
 from alembic import context
 from sqlalchemy.engine import Connection
 
-from bot.storage.all_models import Base
+from bot.schema import Base
 from bot.storage.database import create_engine
 
 target_metadata = Base.metadata

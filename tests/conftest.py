@@ -8,11 +8,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from bot.app import build_coach
 from bot.content import Content, load_content
 from bot.core.engine import Coach
 from bot.storage.database import create_engine, session_factory
 from bot.storage.migrations import upgrade_to_head
-from tests.chat import Chat, FakeClock
+from bot.testing import Chat, FakeClock
 
 ROOT = Path(__file__).resolve().parents[1]
 CONTENT_DIR = ROOT / "content"
@@ -48,7 +49,7 @@ def clock() -> FakeClock:
 
 @pytest.fixture
 def coach(sessions: async_sessionmaker[AsyncSession], content: Content, clock: FakeClock) -> Coach:
-    return Coach(sessions, content, clock=clock)
+    return build_coach(sessions, content, clock=clock)
 
 
 @pytest.fixture

@@ -4,21 +4,21 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from bot.content.discord_texts import DiscordTexts
 from bot.content.models import Content
-from bot.core.content import ContentError, load_file
+from bot.content.telegram_texts import TelegramTexts
+from bot.content.texts import CoreTexts
+from bot.core.content import ContentError, Safety, Sources, load_file
+from bot.features.progress.texts import ProgressTexts
+from bot.features.reminders.texts import ReminderTexts
+from bot.features.tight.content import load_tight_content
+from bot.features.warmup.content import DrillBook, Routine
 
 __all__ = ["ContentError", "load_content", "load_file"]
 
 
 def load_content(directory: Path) -> Content:
     """Load and cross-check every content file under ``directory``."""
-    from bot.content.discord_texts import DiscordTexts
-    from bot.content.drills import DrillBook, Routine, Safety, Sources
-    from bot.content.reminder_texts import ReminderTexts
-    from bot.content.telegram_texts import TelegramTexts
-    from bot.content.texts import CoreTexts
-    from bot.content.tight_models import load_tight_content
-
     content = Content(
         directory=directory,
         sources=load_file(directory / "sources.yaml", Sources),
@@ -30,6 +30,7 @@ def load_content(directory: Path) -> Content:
         reminder_texts=load_file(directory / "texts" / "reminders.yaml", ReminderTexts),
         telegram_texts=load_file(directory / "texts" / "telegram.yaml", TelegramTexts),
         tight=load_tight_content(directory),
+        progress=load_file(directory / "texts" / "progress.yaml", ProgressTexts),
     )
     problems = content.cross_check()
     if problems:

@@ -1,4 +1,8 @@
-"""The root content model: everything the coach knows and says, loaded once."""
+"""The root content model: everything the coach knows and says, loaded once.
+
+Each part is the model its feature (or adapter) declares; this puts them together and
+checks the references between them.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +10,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.content.discord_texts import DiscordTexts
-from bot.content.drills import DrillBook, Routine, Safety, Sources
-from bot.content.reminder_texts import ReminderTexts
 from bot.content.telegram_texts import TelegramTexts
 from bot.content.texts import CoreTexts
-from bot.content.tight_models import TightContent
+from bot.core.content import Safety, Sources
+from bot.features.progress.texts import ProgressTexts
+from bot.features.reminders.texts import ReminderTexts
+from bot.features.tight.content import TightContent
+from bot.features.warmup.content import DrillBook, Routine
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +31,7 @@ class Content:
     reminder_texts: ReminderTexts
     tight: TightContent
     telegram_texts: TelegramTexts
+    progress: ProgressTexts
 
     def cross_check(self) -> list[str]:
         """References between files; each problem names file and field."""

@@ -15,21 +15,16 @@ import weakref
 from collections.abc import Sequence
 from datetime import timedelta
 
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-
-from bot.content import Content, ContentError
 from bot.core import payloads
-from bot.core.flows import all_flows
-from bot.core.flows.base import Flow
-from bot.core.flows.onboarding import send_disclaimer, send_menu
+from bot.core.content import ContentError, Safety
+from bot.core.flow import CommandDef, Flow
 from bot.core.messages import ChoiceMade, Command, ConversationKey, Inbound, Outcome, Reply, Text
 from bot.core.ports import Clock, CommandSpec
+from bot.core.prompts import ask_consent, send_menu
 from bot.core.state import FlowState
+from bot.core.stores import ConversationStore, Database, StepConflict, StoreFactory
+from bot.core.texts import CoreWords
 from bot.core.turn import Turn
-from bot.storage.database import transaction
-from bot.storage.reminders_repo import ReminderRepository
-from bot.storage.repository import ConversationRepository, UserRepository
 
 log = logging.getLogger(__name__)
 
@@ -49,31 +44,39 @@ class Coach:
 
     def __init__(
         self,
-        sessions: async_sessionmaker[AsyncSession],
-        content: Content,
+        database: Database,
+        conversations: StoreFactory[ConversationStore],
+        words: CoreWords,
+        safety: Safety,
+        flows: Sequence[Flow],
         *,
         clock: Clock,
         idle_after: timedelta = timedelta(hours=2),
-        flows: Sequence[Flow] | None = None,
     ) -> None:
-        self.sessions = sessions
-        self.content = content
+        self.database = database
+        self.conversations = conversations
+        self.words = words
+        self.safety = safety
         self.clock = clock
         self.idle_after = idle_after
-        self.flows = list(flows if flows is not None else all_flows())
-        self._by_command = {c: flow for flow in self.flows for c in flow.commands}
+        self.flows = [*flows, _Cancel(self)]
+        self._commands: dict[str, tuple[CommandDef, Flow]] = {}
+        for flow in self.flows:
+            for spec in flow.commands:
+                if spec.name in self._commands:
+                    raise ValueError(f"/{spec.name} is declared twice")
+                self._commands[spec.name] = (spec, flow)
         self._by_name = {flow.name: flow for flow in self.flows}
-        self._text_commands = {c for flow in self.flows for c in flow.text_commands}
         self._locks: weakref.WeakValueDictionary[ConversationKey, asyncio.Lock] = (
             weakref.WeakValueDictionary()
         )
         self._check_content()
 
     def _check_content(self) -> None:
-        described = self.content.texts.commands
-        missing = [c for c in [*self._by_command, "cancel"] if c not in described]
-        unknown = [c for c in described if c not in self._by_command and c != "cancel"]
-        menu = [c for c in self.content.texts.menu if c not in self._by_command]
+        described = self.words.commands
+        missing = [c for c in self._commands if c not in described]
+        unknown = [c for c in described if c not in self._commands]
+        menu = [c for c in self.words.menu if c not in self._commands]
         problems = [f"texts/core.yaml: commands: no description for /{c}" for c in missing]
         problems += [f"texts/core.yaml: commands.{c}: no such command" for c in unknown]
         problems += [f"texts/core.yaml: menu.{c}: no such command" for c in menu]
@@ -83,28 +86,9 @@ class Coach:
     def commands(self) -> list[CommandSpec]:
         """Every command with its description, for platform command menus."""
         return [
-            CommandSpec(name, description, takes_text=name in self._text_commands)
-            for name, description in self.content.texts.commands.items()
+            CommandSpec(name, description, takes_text=self._commands[name][0].takes_text)
+            for name, description in self.words.commands.items()
         ]
-
-    async def mark_unreachable(
-        self, platform: str, *, user_id: str | None = None, chat_id: str | None = None
-    ) -> None:
-        """The platform refused delivery to a user or chat: stop sending there.
-
-        Their reminders are paused (reason "unreachable"); a later /start from the user
-        clears the mark and resumes them.
-        """
-        now = self.clock.now()
-        async with transaction(self.sessions) as session:
-            if user_id is not None:
-                await UserRepository(session).mark_unreachable(platform, user_id, now)
-            reminders = ReminderRepository(session)
-            owners = await reminders.user_ids(platform, user_id) if user_id is not None else []
-            paused = await reminders.pause_unreachable(
-                platform, now, chat_id=chat_id, owner_ids=owners
-            )
-        log.info("marked_unreachable platform=%s reminders_paused=%d", platform, paused)
 
     async def handle(self, inbound: Inbound) -> Outcome:
         lock = self._locks.get(inbound.key)
@@ -119,32 +103,33 @@ class Coach:
                     inbound.key.platform,
                     type(inbound.event).__name__,
                 )
-                error = self.content.texts.common.error
+                error = self.words.common.error
                 return Outcome(replies=(Reply(error),), notice=error, accepted=False)
 
     async def _handle_once_or_retry(self, inbound: Inbound) -> Outcome:
         # Two first messages from one user in two chats can race to create the user row.
         try:
             return await self._handle(inbound)
-        except IntegrityError:
+        except StepConflict:
             log.info("retrying_after_conflict platform=%s", inbound.key.platform)
             return await self._handle(inbound)
 
     async def _handle(self, inbound: Inbound) -> Outcome:
         key = inbound.key
         now = self.clock.now()
-        async with transaction(self.sessions) as session:
-            conversations = ConversationRepository(session)
+        async with self.database.transaction() as tx:
+            conversations = self.conversations(tx)
             user, row = await conversations.load(key, now)
             state = FlowState.from_json(row.state if row else None)
             turn = Turn(
                 key=key,
                 is_private=inbound.is_private,
                 now=now,
-                content=self.content,
+                texts=self.words,
+                safety=self.safety,
                 user=user,
                 state=state,
-                _session=session,
+                tx=tx,
             )
             expired = row is not None and not state.idle and now - row.updated_at > self.idle_after
             accepted = await self._dispatch(turn, inbound, expired)
@@ -160,9 +145,9 @@ class Coach:
     async def _dispatch(self, turn: Turn, inbound: Inbound, expired: bool) -> bool:
         event = inbound.event
         if expired:
-            await self._leave(turn, "expired")
+            await self.leave(turn, "expired")
             if not isinstance(event, Command):
-                send_menu(turn, self.content.texts.common.idle_reset)
+                send_menu(turn, self.words.common.idle_reset)
                 return not isinstance(event, ChoiceMade)
         if isinstance(event, Command):
             await self._command(turn, event.name.lower(), event.args)
@@ -173,36 +158,30 @@ class Coach:
         return True
 
     async def _command(self, turn: Turn, name: str, args: str) -> None:
-        common = self.content.texts.common
+        common = self.words.common
         if not _COMMAND_NAME.match(name):
             turn.say(common.unknown_command.format(command=_printable(name)[:32]))
             return
-        if name == "cancel":
-            if turn.state.idle:
-                turn.say(common.nothing_to_cancel)
-            else:
-                await self._leave(turn, "cancelled")
-                turn.say(common.cancelled)
-            return
-        flow = self._by_command.get(name)
-        if flow is None:
+        found = self._commands.get(name)
+        if found is None:
             turn.say(common.unknown_command.format(command=name))
             return
+        spec, flow = found
         args = _clean(args)
         if len(args) > MAX_TEXT:
             turn.say(common.too_long.format(limit=MAX_TEXT))
             return
-        if turn.user.disclaimer_accepted_at is None and name not in flow.open_commands:
-            await self._leave(turn, "switched")
-            turn.say(self.content.texts.start.must_accept)
-            send_disclaimer(turn, then=name, args=args)
+        if turn.user.disclaimer_accepted_at is None and not spec.open:
+            await self.leave(turn, "switched")
+            turn.say(self.words.start.must_accept)
+            ask_consent(turn, then=name, args=args)
             return
-        if turn.state.flow not in (None, flow.name):
-            await self._leave(turn, "switched")
+        if spec.switches and turn.state.flow not in (None, flow.name):
+            await self.leave(turn, "switched")
         await flow.command(turn, name, args)
 
     async def _choice(self, turn: Turn, token: str) -> bool:
-        common = self.content.texts.common
+        common = self.words.common
         payload = payloads.decode(token)
         if payload is None:
             turn.notice = common.unknown_button
@@ -233,7 +212,7 @@ class Coach:
         return True
 
     async def _text(self, turn: Turn, event: Text) -> None:
-        common = self.content.texts.common
+        common = self.words.common
         text = _clean(event.text)
         if len(text) > MAX_TEXT:
             turn.say(common.too_long.format(limit=MAX_TEXT))
@@ -258,11 +237,30 @@ class Coach:
             turn.redirected_to = None
             await self._command(turn, name, args)
 
-    async def _leave(self, turn: Turn, reason: str) -> None:
+    async def leave(self, turn: Turn, reason: str) -> None:
+        """End whatever flow the conversation is in, letting it close what it opened."""
         current = self._by_name.get(turn.state.flow or "")
         if current is not None:
             await current.leave(turn, reason)
         turn.finish()
+
+
+class _Cancel(Flow):
+    """/cancel: leave whatever flow the conversation is in."""
+
+    name = "cancel"
+    commands = (CommandDef("cancel", open=True, switches=False),)
+
+    def __init__(self, coach: Coach) -> None:
+        self._coach = coach
+
+    async def command(self, turn: Turn, name: str, args: str) -> None:
+        common = turn.texts.common
+        if turn.state.idle:
+            turn.say(common.nothing_to_cancel)
+        else:
+            await self._coach.leave(turn, "cancelled")
+            turn.say(common.cancelled)
 
 
 def _clean(text: str) -> str:

@@ -1,13 +1,18 @@
-"""Protocols the core needs from the outside world, and the one it offers adapters."""
+"""Protocols between the core and the outside world, and between features.
+
+Adapters call the :data:`Handler` and implement :class:`Adapter`; the ports at the end
+let one feature use another without importing it.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from typing import Protocol
 
 from bot.core.messages import ConversationKey, Inbound, Outcome, Reply
+from bot.core.turn import Turn
 
 Handler = Callable[[Inbound], Awaitable[Outcome]]
 """What an adapter calls for every inbound event; the core's single entry point."""
@@ -91,3 +96,74 @@ class Adapter(Protocol):
     async def stop(self) -> None: ...
 
     async def send(self, key: ConversationKey, reply: Reply, *, bulk: bool = False) -> None: ...
+
+
+# --- ports between features: each is provided by one feature and wired in bot.app ---
+
+
+@dataclass(frozen=True, slots=True)
+class Prelude:
+    """What a warm-up does differently because of recent tight-spot reports."""
+
+    reason: str
+    """One line saying why, shown in place of the warm-up's usual reason."""
+    rolling: str
+    """Release work for the recently reported areas, before the first drill."""
+    gentle: bool
+
+
+class WarmupPrelude(Protocol):
+    """Rolling before the drills for areas reported lately (provided by tight spots).
+
+    ``None`` when nothing was reported recently: the warm-up then runs as usual.
+    ``gentle_from`` is the soreness from which the routine goes gentle.
+    """
+
+    async def __call__(
+        self, turn: Turn, soreness: int, gentle: bool, gentle_from: int
+    ) -> Prelude | None: ...
+
+
+class WarmupHistory(Protocol):
+    """A runner's warm-ups and check-ins (provided by the warm-up's store)."""
+
+    async def completed_warmups(self, user_id: int, since: datetime) -> list[datetime]:
+        """Start times of completed warm-ups from ``since`` on, oldest first."""
+        ...
+
+    async def soreness_since(self, user_id: int, since: datetime) -> list[int]:
+        """Soreness of each check-in from ``since`` on, oldest first."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class AreaTally:
+    """An area in words ("left glute") and on how many local days it was reported."""
+
+    name: str
+    days: int
+
+
+@dataclass(frozen=True, slots=True)
+class ReportedAreas:
+    reported: bool
+    """Anything was reported in the window (even if no area in it could be named)."""
+    ranked: tuple[AreaTally, ...]
+    """Most days first."""
+
+
+class AreaHistory(Protocol):
+    """The tight-spot areas a runner reported since a moment (provided by tight spots)."""
+
+    async def __call__(self, turn: Turn, since: datetime, tz: tzinfo) -> ReportedAreas: ...
+
+
+class ReminderFocus(Protocol):
+    """Each runner's recent tight-spot areas in words, for the lines of their reminders
+    (provided by tight spots). Runners with nothing recent are left out."""
+
+    async def __call__(self, owner_ids: Sequence[int], since: datetime) -> Mapping[int, str]: ...
+
+
+StartHook = Callable[[Turn], Awaitable[None]]
+"""Run on every /start (reminders resume what was paused while the runner was away)."""

@@ -1,5 +1,5 @@
-"""The core's own words (content/texts/core.yaml): the bot, its commands, the menu, and
-what any step may need to say."""
+"""The core's own words (content/texts/core.yaml): the bot, its commands, the menu, the
+safety note's acceptance, and what any step may need to say."""
 
 from __future__ import annotations
 
@@ -28,6 +28,14 @@ class CommonTexts(Frozen):
     error: Template
 
 
+class StartTexts(Frozen):
+    welcome: Template
+    accept: ButtonLabel
+    accepted: Template
+    already_accepted: Template
+    must_accept: Template
+
+
 class CoreWords(Frozen):
     """The sections of core.yaml the core reads; features add their own sections."""
 
@@ -35,3 +43,4 @@ class CoreWords(Frozen):
     commands: dict[str, NonEmpty]
     menu: dict[str, ButtonLabel]
     common: CommonTexts
+    start: StartTexts

@@ -5,18 +5,17 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from bot.content import Content
-from bot.content.texts import CoreTexts
 from bot.core import payloads
+from bot.core.content import Safety
 from bot.core.messages import Choice, ConversationKey, Document, ImageRef, Reply
+from bot.core.runner import Runner
 from bot.core.state import FlowState, JsonDict
-from bot.storage.repository import Repository, Runner
+from bot.core.stores import StoreFactory, Transaction
+from bot.core.texts import CoreWords
 
-R = TypeVar("R", bound=Repository)
+S = TypeVar("S")
 AfterCommit = Callable[[], Awaitable[None]]
 
 
@@ -24,37 +23,34 @@ AfterCommit = Callable[[], Awaitable[None]]
 class Turn:
     """Handed to a flow for one inbound event.
 
-    Flows read and write through ``repo(...)`` (inside this turn's transaction),
-    change ``state`` with ``goto``/``finish``, and queue replies with ``say``. Work
-    that must wait until the transaction is committed (waking the scheduler) goes in
-    ``after_commit``.
+    Flows read and write through their stores (``store(factory)``, bound to this turn's
+    transaction), change ``state`` with ``goto``/``finish``, and queue replies with
+    ``say``. Work that must wait until the transaction is committed (waking the
+    scheduler) goes in ``after_commit``.
     """
 
     key: ConversationKey
     is_private: bool
     now: datetime
-    content: Content
+    texts: CoreWords
+    safety: Safety
     user: Runner
     state: FlowState
-    _session: AsyncSession
+    tx: Transaction
     replies: list[Reply] = field(default_factory=list)
     after_commit: list[AfterCommit] = field(default_factory=list)
     notice: str | None = None
     forgotten: bool = False
     # Another command to run after this flow returns (a menu button, "start warm-up").
     redirected_to: tuple[str, str] | None = None
-    _repos: dict[type[Repository], Repository] = field(default_factory=dict)
+    _stores: dict[Callable[..., Any], Any] = field(default_factory=dict)
     _next_nonce: str | None = None
 
-    @property
-    def texts(self) -> CoreTexts:
-        return self.content.texts
-
-    def repo(self, kind: type[R]) -> R:
-        if kind not in self._repos:
-            self._repos[kind] = kind(self._session)
-        found = self._repos[kind]
-        assert isinstance(found, kind)
+    def store(self, factory: StoreFactory[S]) -> S:
+        """The store ``factory`` makes, bound to this turn's transaction (made once)."""
+        found = self._stores.get(factory)
+        if found is None:
+            found = self._stores[factory] = factory(self.tx)
         return found
 
     # --- replies ---

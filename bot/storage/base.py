@@ -6,8 +6,11 @@ from datetime import UTC, datetime
 
 from sqlalchemy import DateTime, MetaData
 from sqlalchemy.engine import Dialect
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
+
+from bot.core.stores import Transaction
 
 # Stable constraint names so Alembic migrations look the same on SQLite and PostgreSQL.
 NAMING = {
@@ -47,3 +50,28 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
+
+
+class SqlTransaction:
+    """The core's :class:`~bot.core.stores.Transaction`: one session in one transaction."""
+
+    __slots__ = ("session",)
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+
+class Repository:
+    """Base for SQL stores: each wraps the session of one transaction, and never commits.
+
+    Flows bind it with ``turn.store(StoreClass)``; code outside a step (the reminder
+    dispatcher, tests) may hand it a session directly.
+    """
+
+    def __init__(self, tx: Transaction | AsyncSession) -> None:
+        if isinstance(tx, AsyncSession):
+            self.session = tx
+        elif isinstance(tx, SqlTransaction):
+            self.session = tx.session
+        else:
+            raise TypeError(f"not a SQL transaction: {tx!r}")

@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -23,7 +24,9 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from bot.core.stores import StepConflict, Transaction
 from bot.storage import sqlite_inline
+from bot.storage.base import SqlTransaction
 
 SQLITE_BUSY_TIMEOUT_MS = 5_000
 
@@ -103,3 +106,19 @@ async def transaction(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterat
 def _is_inline(session: AsyncSession) -> bool:
     bind = session.bind
     return bind is not None and bind.dialect.name == "sqlite"
+
+
+class SqlDatabase:
+    """The core's :class:`~bot.core.stores.Database` on a SQLAlchemy session factory."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self.sessions = sessions
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Transaction]:
+        """One step's transaction; a unique-key race surfaces as ``StepConflict``."""
+        try:
+            async with transaction(self.sessions) as session:
+                yield SqlTransaction(session)
+        except IntegrityError as exc:
+            raise StepConflict(str(exc.orig)) from exc

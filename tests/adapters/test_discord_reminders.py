@@ -14,9 +14,9 @@ from bot.adapters.discord_adapter import DiscordAdapter
 from bot.content import Content
 from bot.core.engine import Coach
 from bot.core.messages import ConversationKey
-from bot.scheduling.dispatcher import Dispatcher
-from bot.scheduling.options import ReminderOptions
-from bot.scheduling.scheduler import ReminderScheduler
+from bot.features.reminders.dispatcher import Dispatcher
+from bot.features.reminders.options import ReminderOptions
+from bot.features.reminders.scheduler import ReminderScheduler
 from tests.adapters.discord_harness import (
     Recorder,
     make_adapter,

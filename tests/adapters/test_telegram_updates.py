@@ -7,7 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.storage.models import ProcessedUpdate
 from bot.storage.processed_updates import KEEP_FOR, ProcessedUpdates
-from tests.chat import FakeClock
+from bot.testing import FakeClock
 
 
 async def stored(sessions: async_sessionmaker[AsyncSession]) -> int:

@@ -10,9 +10,9 @@ import pytest
 import yaml
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.app import build_coach
 from bot.content import Content, ContentError, load_content
-from bot.core.engine import Coach
-from tests.chat import FakeClock
+from bot.testing import FakeClock
 from tests.conftest import CONTENT_DIR
 
 SEED = Path(__file__).resolve().parents[3] / "shared" / "seed" / "loosen-up-your-hips.txt"
@@ -153,4 +153,4 @@ def test_a_command_without_a_description_stops_the_coach(
     edit_yaml(content_copy / "texts" / "core.yaml", lambda d: d["commands"].pop("warmup"))  # type: ignore[attr-defined]
     content = load_content(content_copy)
     with pytest.raises(ContentError, match="no description for /warmup"):
-        Coach(sessions, content, clock=FakeClock())
+        build_coach(sessions, content, clock=FakeClock())

@@ -10,8 +10,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.core import payloads
 from bot.core.messages import ConversationKey
-from bot.storage.models import CheckIn, Conversation, WarmupSession
-from tests.chat import Chat
+from bot.features.warmup.models import CheckIn, WarmupSession
+from bot.storage.models import Conversation
+from bot.testing import Chat
 
 
 async def snapshot(sessions: async_sessionmaker[AsyncSession]) -> dict[str, Any]:
@@ -165,7 +166,7 @@ async def test_unknown_global_action_is_refused(chat: Chat) -> None:
 async def test_a_failing_flow_apologises_instead_of_crashing(
     chat: Chat, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from bot.core.flows.warmup import Warmup
+    from bot.features.warmup.flow import Warmup
 
     async def explode(*_: object) -> None:
         raise RuntimeError("disk on fire")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.content import Content
 from bot.core.messages import ConversationKey
-from tests.chat import Chat
+from bot.testing import Chat
 
 
 async def test_start_shows_welcome_and_safety_note_once(chat: Chat, content: Content) -> None:

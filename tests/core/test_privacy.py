@@ -8,8 +8,8 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.core.messages import ConversationKey
-from bot.storage.all_models import Base
-from tests.chat import Chat
+from bot.schema import Base
+from bot.testing import Chat
 
 
 async def warm_up(chat: Chat) -> None:

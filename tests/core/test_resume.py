@@ -7,12 +7,14 @@ import asyncio
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.app import build_coach
 from bot.content import Content
 from bot.core.engine import Coach
 from bot.core.messages import ConversationKey
+from bot.features.warmup.models import WarmupSession
 from bot.storage.database import create_engine, session_factory
-from bot.storage.models import Conversation, WarmupSession
-from tests.chat import Chat, FakeClock
+from bot.storage.models import Conversation
+from bot.testing import Chat, FakeClock
 
 
 async def test_a_new_process_on_the_same_file_resumes_mid_warmup(
@@ -25,7 +27,7 @@ async def test_a_new_process_on_the_same_file_resumes_mid_warmup(
     # A second engine and coach: nothing shared with the first but the SQLite file.
     engine = create_engine(db_url)
     try:
-        restarted = Coach(session_factory(engine), content, clock=clock)
+        restarted = build_coach(session_factory(engine), content, clock=clock)
         again = Chat(restarted, chat.key)
         outcome = await again.press_payload(old_button.payload)
         assert outcome.accepted

@@ -6,8 +6,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.content import Content
-from bot.storage.models import CheckIn, WarmupSession
-from tests.chat import Chat
+from bot.features.warmup.models import CheckIn, WarmupSession
+from bot.testing import Chat
 
 
 async def accept(chat: Chat) -> None:
@@ -50,7 +50,7 @@ async def test_fresh_day_walks_every_drill_and_saves_the_session(
     assert "finished the warm-up: 3 of 3 drills done" in chat.last_text()
     assert not chat.outcomes[-1].replies[-1].choices  # no drill buttons on the summary
 
-    [saved] = await sessions_of(chat.coach.sessions)
+    [saved] = await sessions_of(sessions)
     assert saved.status == "completed"
     assert saved.routine == "standard"
     assert [d["drill"] for d in saved.drills] == list(content.routine.drills)

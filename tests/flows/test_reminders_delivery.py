@@ -13,13 +13,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.content import Content
 from bot.core.engine import Coach
 from bot.core.messages import ChoiceMade, ConversationKey, Reply
-from bot.scheduling.dispatcher import LOST_AFTER, Dispatcher
-from bot.scheduling.options import ReminderOptions
+from bot.features.reminders.dispatcher import LOST_AFTER, Dispatcher
+from bot.features.reminders.options import ReminderOptions
+from bot.features.tight.store import TightReportRepository
 from bot.storage.models import User
-from bot.storage.reports_repo import TightReportRepository
-from tests.chat import Chat, FakeClock
+from bot.testing import Chat, FakeClock, RecordingAdapter
 from tests.scheduling.harness import (
-    RecordingAdapter,
     deliveries,
     dispatcher_for,
     ready_chat,
@@ -54,7 +53,7 @@ def dispatcher(
     clock: FakeClock,
     rcoach: Coach,
 ) -> Dispatcher:
-    return dispatcher_for(sessions, content, adapter, clock, coach=rcoach)
+    return dispatcher_for(sessions, content, adapter, clock, mark_unreachable=True)
 
 
 async def deliver_to(chat: Chat, reply: Reply) -> None:
@@ -108,7 +107,7 @@ async def test_restart_inside_the_grace_window_sends_late_with_a_note(
     await rchat.command("remind", "daily 08:00")
 
     clock.current = FIRE + timedelta(minutes=12)  # the bot was down over the fire time
-    restarted = dispatcher_for(sessions, content, adapter, clock, coach=rcoach)
+    restarted = dispatcher_for(sessions, content, adapter, clock, mark_unreachable=True)
     await restarted.recover()
     report = await restarted.run_once()
 
@@ -133,8 +132,8 @@ async def test_restart_outside_the_grace_window_skips_and_logs_without_a_burst(
     await rchat.command("remind", "daily 09:00")
 
     clock.current = FIRE + timedelta(days=3, minutes=70)  # down for three days
-    restarted = dispatcher_for(sessions, content, adapter, clock, coach=rcoach)
-    with caplog.at_level(logging.INFO, logger="bot.scheduling.dispatcher"):
+    restarted = dispatcher_for(sessions, content, adapter, clock, mark_unreachable=True)
+    with caplog.at_level(logging.INFO, logger="bot.features.reminders.dispatcher"):
         report = await restarted.run_once()
 
     # 09:00's reminder (08:30) is 10 minutes old on the fourth day: sent late; 08:00's is not.
@@ -178,8 +177,8 @@ async def test_a_crash_between_claim_and_send_never_sends_twice(
 
     clock.advance(minutes=3)  # the restart, inside the grace window
     adapter = RecordingAdapter(clock)
-    restarted = dispatcher_for(sessions, content, adapter, clock, coach=rcoach)
-    with caplog.at_level(logging.WARNING, logger="bot.scheduling.dispatcher"):
+    restarted = dispatcher_for(sessions, content, adapter, clock, mark_unreachable=True)
+    with caplog.at_level(logging.WARNING, logger="bot.features.reminders.dispatcher"):
         lost = await restarted.recover()
     report = await restarted.run_once()
 

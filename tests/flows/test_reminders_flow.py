@@ -10,10 +10,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.content import Content
 from bot.core.engine import Coach
-from bot.scheduling.options import ReminderOptions
+from bot.features.reminders.models import Reminder
+from bot.features.reminders.options import ReminderOptions
 from bot.storage.models import User
-from bot.storage.reminder_models import Reminder
-from tests.chat import Chat, FakeClock
+from bot.testing import Chat, FakeClock
 from tests.scheduling.harness import ready_chat, reminder_coach, reminders
 
 # FakeClock starts on Monday 23 November 2026, 06:00 UTC (06:00 in London).

@@ -10,8 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.content import Content
 from bot.core.engine import Coach
-from bot.scheduling.options import ReminderOptions
-from tests.chat import Chat, FakeClock
+from bot.features.reminders.options import ReminderOptions
+from bot.testing import Chat, FakeClock
 from tests.scheduling.harness import ready_chat, reminder_coach, reminders
 
 # FakeClock starts on Monday 23 November 2026, 06:00 UTC (06:00 in London).

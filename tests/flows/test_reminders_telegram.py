@@ -7,10 +7,10 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.app import build_dispatcher
 from bot.content import Content
-from bot.scheduling.dispatcher import Dispatcher
-from bot.scheduling.options import ReminderOptions
-from bot.scheduling.scheduler import ReminderScheduler
+from bot.features.reminders.options import ReminderOptions
+from bot.features.reminders.scheduler import ReminderScheduler
 from tests.adapters.telegram_harness import (
     FAST_FLOOD,
     assert_clean,
@@ -36,7 +36,7 @@ async def test_one_off_reminder_arrives_on_time_and_starts_the_warm_up(
         async with running_bot(api, coach, sessions) as adapter:
             delivery = Arrivals(adapter, clock)
             scheduler = ReminderScheduler(
-                Dispatcher(sessions, content, {adapter.name: delivery}, clock),
+                build_dispatcher(sessions, content, [delivery], clock),
                 clock,
                 options.wakeup,
             )

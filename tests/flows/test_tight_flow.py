@@ -6,9 +6,9 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.content import Content
-from bot.content.tight_models import NoRollPlan, RollPlan
-from bot.storage.report_models import TightReport
-from tests.chat import Chat
+from bot.features.tight.content import NoRollPlan, RollPlan
+from bot.features.tight.models import TightReport
+from bot.testing import Chat
 
 
 async def accept_safety_note(chat: Chat, content: Content) -> None:

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.adapters.terminal import TerminalAdapter
 from bot.content import Content
 from bot.core.engine import Coach
-from bot.storage.report_models import TightReport
+from bot.features.tight.models import TightReport
 
 
 async def run_script(coach: Coach, lines: list[str], export_dir: Path) -> dict[str, str]:
@@ -94,7 +94,7 @@ async def test_the_whole_journey_in_the_terminal(
 
     # /progress reflects the warm-up check-in and the report.
     progress = first["/progress"]
-    assert words.progress.soreness.format(values="0") in progress
+    assert content.progress.soreness.format(values="0") in progress
     assert "glute (1 day) and outer thigh (1 day)." in progress
 
     # /export includes the report (and never the red flag, which nobody confirmed).

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.content import Content
-from tests.chat import Chat, FakeClock
+from bot.testing import Chat, FakeClock
 from tests.flows.test_tight_flow import accept_safety_note
 
 

@@ -3,8 +3,8 @@ from __future__ import annotations
 import pytest
 
 from bot.content import Content
-from bot.content.reminder_texts import ReminderTexts
-from bot.scheduling.parsing import Vocabulary
+from bot.features.reminders.parsing import Vocabulary
+from bot.features.reminders.texts import ReminderTexts
 
 
 @pytest.fixture(scope="session")

@@ -6,63 +6,20 @@ import asyncio
 import io
 import os
 import time
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.app import UnreachableMarker, build_coach, build_dispatcher
 from bot.content import Content
 from bot.core.engine import Coach
-from bot.core.flows import all_flows
 from bot.core.messages import ConversationKey, Reply
-from bot.core.ports import Adapter, Capabilities, Clock, Unreachable
-from bot.scheduling.dispatcher import Dispatcher, DispatchSettings
-from bot.scheduling.options import ReminderOptions
-from bot.storage.reminder_models import Reminder, ReminderDelivery
-from tests.chat import Chat
-
-
-@dataclass
-class Sent:
-    key: ConversationKey
-    reply: Reply
-    bulk: bool
-    at: datetime
-
-
-@dataclass
-class RecordingAdapter:
-    """Collects what the dispatcher sends; can refuse chats or fail like a platform."""
-
-    clock: Clock
-    name: str = "terminal"
-    capabilities: Capabilities = field(
-        default_factory=lambda: Capabilities(
-            buttons=True, edits=False, images=False, ephemeral=False, documents=False
-        )
-    )
-    sent: list[Sent] = field(default_factory=list)
-    unreachable_chats: set[str] = field(default_factory=set)
-    failing_chats: set[str] = field(default_factory=set)
-    arrived: asyncio.Event = field(default_factory=asyncio.Event)
-
-    async def start(self) -> None:
-        pass
-
-    async def stop(self) -> None:
-        pass
-
-    async def send(self, key: ConversationKey, reply: Reply, *, bulk: bool = False) -> None:
-        if key.chat_id in self.unreachable_chats:
-            raise Unreachable("blocked")
-        if key.chat_id in self.failing_chats:
-            raise ConnectionError("platform down")
-        self.sent.append(Sent(key, reply, bulk, self.clock.now()))
-        self.arrived.set()
-
-    def texts(self) -> list[str]:
-        return [item.reply.text for item in self.sent]
+from bot.core.ports import Adapter, Clock
+from bot.features.reminders.dispatcher import Dispatcher, DispatchSettings
+from bot.features.reminders.models import Reminder, ReminderDelivery
+from bot.features.reminders.options import ReminderOptions
+from bot.testing import Chat, RecordingAdapter
 
 
 class RunningClock:
@@ -82,7 +39,7 @@ def reminder_coach(
     clock: Clock,
     options: ReminderOptions | None = None,
 ) -> Coach:
-    return Coach(sessions, content, clock=clock, flows=all_flows(options or ReminderOptions()))
+    return build_coach(sessions, content, clock=clock, options=options)
 
 
 def dispatcher_for(
@@ -92,19 +49,20 @@ def dispatcher_for(
     clock: Clock,
     *,
     grace_minutes: int = 15,
-    coach: Coach | None = None,
+    mark_unreachable: bool = False,
 ) -> Dispatcher:
-    async def unreachable(key: ConversationKey) -> None:
-        assert coach is not None
-        await coach.mark_unreachable(key.platform, user_id=key.user_id, chat_id=key.chat_id)
+    marker = UnreachableMarker(sessions, clock)
 
-    return Dispatcher(
+    async def unreachable(key: ConversationKey) -> None:
+        await marker(key.platform, user_id=key.user_id, chat_id=key.chat_id)
+
+    return build_dispatcher(
         sessions,
         content,
-        {adapter.name: adapter},
+        [adapter],
         clock,
         DispatchSettings(grace=timedelta(minutes=grace_minutes), batch_size=50),
-        on_unreachable=unreachable if coach is not None else None,
+        on_unreachable=unreachable if mark_unreachable else None,
     )
 
 

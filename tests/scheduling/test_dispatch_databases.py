@@ -13,12 +13,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.app import build_dispatcher
 from bot.content import Content
-from bot.scheduling.dispatcher import Dispatcher, DispatchSettings
+from bot.features.reminders.dispatcher import DispatchSettings
 from bot.storage.database import create_engine, session_factory
 from bot.storage.migrations import upgrade_to_head
-from tests.chat import FakeClock
-from tests.scheduling.harness import RecordingAdapter, deliveries, reminders
+from bot.testing import FakeClock, RecordingAdapter
+from tests.scheduling.harness import deliveries, reminders
 from tests.storage.conftest import pg_url  # noqa: F401  (fixture)
 
 DUE = datetime(2026, 11, 23, 6, 30, tzinfo=UTC)
@@ -28,8 +29,8 @@ RUNNERS = 60
 async def seed(engine: AsyncEngine) -> None:
     from sqlalchemy import insert
 
+    from bot.features.reminders.models import Reminder
     from bot.storage.models import User
-    from bot.storage.reminder_models import Reminder
 
     async with engine.begin() as connection:
         await connection.execute(
@@ -69,10 +70,10 @@ async def three_dispatchers_at_once(url: str, content: Content) -> None:
         clock = FakeClock(DUE + timedelta(seconds=1))
         adapters = [RecordingAdapter(clock) for _ in engines]
         dispatchers = [
-            Dispatcher(
+            build_dispatcher(
                 session_factory(engine),
                 content,
-                {adapter.name: adapter},
+                [adapter],
                 clock,
                 DispatchSettings(batch_size=7, concurrency=3),
             )

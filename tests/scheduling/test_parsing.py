@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, time
 
 import pytest
 
-from bot.scheduling.parsing import (
+from bot.features.reminders.parsing import (
     AlreadyPassed,
     BadLead,
     BadTime,
@@ -24,7 +24,7 @@ from bot.scheduling.parsing import (
     parse_reminder,
     to_rule,
 )
-from bot.scheduling.rules import Rule
+from bot.features.reminders.rules import Rule
 
 MON, TUE, WED, THU, FRI, SAT, SUN = range(7)
 

@@ -6,7 +6,7 @@ import string
 
 from pydantic import BaseModel
 
-from bot.content.reminder_texts import ReminderTexts
+from bot.features.reminders.texts import ReminderTexts
 
 # What the code passes to each template (anything else would fail in front of a runner).
 FILLED = {

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.scheduling.rules import (
+from bot.features.reminders.rules import (
     InvalidRule,
     Occurrence,
     Rule,

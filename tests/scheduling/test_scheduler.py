@@ -9,15 +9,14 @@ from typing import TextIO, cast
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.adapters.terminal import TerminalAdapter
+from bot.app import build_dispatcher
 from bot.content import Content
-from bot.scheduling.dispatcher import Dispatcher
-from bot.scheduling.options import ReminderOptions
-from bot.scheduling.scheduler import ReminderScheduler
-from tests.chat import Chat
+from bot.features.reminders.options import ReminderOptions
+from bot.features.reminders.scheduler import ReminderScheduler
+from bot.testing import Chat, RecordingAdapter
 from tests.scheduling.harness import (
     Arrivals,
     PipeInput,
-    RecordingAdapter,
     RunningClock,
     WatchedOutput,
     ready_chat,
@@ -38,7 +37,7 @@ async def test_terminal_one_off_arrives_on_time_and_starts_the_warm_up(
     terminal = TerminalAdapter(coach.handle, stdin=cast(TextIO, keyboard), stdout=out)
     delivery = Arrivals(terminal, clock)
     scheduler = ReminderScheduler(
-        Dispatcher(sessions, content, {terminal.name: delivery}, clock), clock, options.wakeup
+        build_dispatcher(sessions, content, [delivery], clock), clock, options.wakeup
     )
     await scheduler.start()
     chat = asyncio.create_task(terminal.run())
@@ -75,7 +74,7 @@ async def test_start_catches_up_what_came_due_while_down(
     down_for = RunningClock(datetime(2026, 11, 23, 6, 25, tzinfo=UTC))
     adapter = RecordingAdapter(down_for)
     scheduler = ReminderScheduler(
-        Dispatcher(sessions, content, {adapter.name: adapter}, down_for),
+        build_dispatcher(sessions, content, [adapter], down_for),
         down_for,
         options.wakeup,
     )
@@ -102,7 +101,7 @@ async def test_a_sooner_reminder_re_arms_the_timer_and_a_later_one_does_not(
     chat = Chat(reminder_coach(sessions, content, clock, options))
     adapter = RecordingAdapter(clock)
     scheduler = ReminderScheduler(
-        Dispatcher(sessions, content, {adapter.name: adapter}, clock), clock, options.wakeup
+        build_dispatcher(sessions, content, [adapter], clock), clock, options.wakeup
     )
     await scheduler.start()
     async with asyncio.timeout(5):

@@ -7,8 +7,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.content.reminder_texts import ReminderTexts
-from bot.scheduling.zones import (
+from bot.features.reminders.texts import ReminderTexts
+from bot.features.reminders.zones import (
     ZoneFound,
     ZoneSuggestions,
     known_zones,

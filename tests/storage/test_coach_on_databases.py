@@ -7,13 +7,14 @@ import asyncio
 import pytest
 from sqlalchemy import func, select
 
+from bot.app import build_coach
 from bot.content import Content
 from bot.core.engine import Coach
 from bot.core.messages import ConversationKey
+from bot.features.warmup.models import WarmupSession
 from bot.storage.database import create_engine, session_factory
 from bot.storage.migrations import upgrade_to_head
-from bot.storage.models import WarmupSession
-from tests.chat import Chat, FakeClock
+from bot.testing import Chat, FakeClock
 
 
 async def _warm_up(coach: Coach, n: int) -> str:
@@ -34,7 +35,7 @@ async def _many_processes_at_once(url: str, content: Content) -> None:
     engines = [create_engine(url) for _ in range(3)]
     try:
         await upgrade_to_head(engines[0])
-        coaches = [Coach(session_factory(e), content, clock=FakeClock()) for e in engines]
+        coaches = [build_coach(session_factory(e), content, clock=FakeClock()) for e in engines]
         texts = await asyncio.gather(*(_warm_up(coaches[n % 3], n) for n in range(30)))
         assert all("3 of 3 drills done" in t for t in texts)
         async with session_factory(engines[0])() as session:

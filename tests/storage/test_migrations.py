@@ -12,7 +12,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.app import prepare_database
-from bot.storage.all_models import Base
+from bot.schema import Base
 from bot.storage.database import create_engine
 from bot.storage.migrations import (
     DatabaseBehind,

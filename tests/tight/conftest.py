@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.content.tight_models import TightContent, load_tight_content
-from bot.core.tight import Reader
+from bot.features.tight import Reader
+from bot.features.tight.content import TightContent, load_tight_content
 
 CONTENT_DIR = Path(__file__).resolve().parents[2] / "content"
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.content import ContentError
-from bot.content.tight_models import NoRollPlan, RollPlan, TightContent, load_tight_content
+from bot.features.tight.content import NoRollPlan, RollPlan, TightContent, load_tight_content
 from tests.tight.conftest import CONTENT_DIR
 
 

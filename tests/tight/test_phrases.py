@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.content.tight_models import TightContent
-from bot.core.tight import Reader, Reading
+from bot.features.tight import Reader, Reading
+from bot.features.tight.content import TightContent
 
 TABLE = Path(__file__).with_name("phrases.yaml")
 REQUIRED_ACCURACY = 0.95

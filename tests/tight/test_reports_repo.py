@@ -6,13 +6,13 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.storage.models import User
-from bot.storage.reports_repo import (
+from bot.features.tight.store import (
     MAX_TEXT,
     TightReportRepository,
     recent_focus_areas,
     recent_focus_by_user,
 )
+from bot.storage.models import User
 
 NOW = datetime(2026, 5, 4, 7, 0, tzinfo=UTC)
 

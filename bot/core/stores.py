@@ -1,0 +1,57 @@
+"""What the core needs from a database, as protocols; ``bot.storage`` implements them.
+
+A step runs in one :class:`Transaction`. The engine loads and saves the conversation
+through a :class:`ConversationStore`; each feature's flow binds its own store to the
+same transaction with ``turn.store(factory)``, so everything a step writes commits or
+rolls back together.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
+from datetime import datetime
+from typing import Any, Protocol, TypeVar
+
+from bot.core.messages import ConversationKey
+from bot.core.runner import Runner, SavedConversation
+
+S = TypeVar("S")
+
+
+class StepConflict(Exception):
+    """Two steps raced to write the same unique row (a user's first messages in two
+    chats). The database raises it from its transaction; the engine runs the step again."""
+
+
+class Transaction(Protocol):
+    """One database transaction. Opaque to the core: only stores look inside."""
+
+
+StoreFactory = Callable[[Transaction], S]
+"""Binds a feature's store to a step's transaction (usually the store's class)."""
+
+
+class Database(Protocol):
+    def transaction(self) -> AbstractAsyncContextManager[Transaction]:
+        """A transaction, committed when the block succeeds and rolled back otherwise."""
+        ...
+
+
+class ConversationStore(Protocol):
+    async def load(
+        self, key: ConversationKey, now: datetime
+    ) -> tuple[Runner, SavedConversation | None]:
+        """The user (created on first contact) and their saved conversation, if any."""
+        ...
+
+    async def save(
+        self,
+        key: ConversationKey,
+        saved: SavedConversation | None,
+        runner: Runner,
+        state: dict[str, Any],
+        now: datetime,
+    ) -> None:
+        """Store the conversation's new state and the runner's changed settings."""
+        ...

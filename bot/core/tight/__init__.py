@@ -1,6 +1,0 @@
-"""Tight spots: reading plain-words reports, red-flag triage and release plans."""
-
-from bot.core.tight.reader import Reader, reader_for
-from bot.core.tight.reading import AreaReading, Reading, Triage
-
-__all__ = ["AreaReading", "Reader", "Reading", "Triage", "reader_for"]

@@ -1,0 +1,1 @@
+"""/start, the safety note, /help and the main menu."""

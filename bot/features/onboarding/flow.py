@@ -1,0 +1,70 @@
+"""/start, the one-time safety note, /help and the main menu's buttons."""
+
+from __future__ import annotations
+
+from bot.core.flow import CommandDef, Flow
+from bot.core.ports import StartHook
+from bot.core.prompts import ACCEPT, CONSENT_FLOW, MENU_PREFIX, ask_consent, send_menu
+from bot.core.turn import Turn
+from bot.features.onboarding.texts import HelpTexts
+
+
+class Onboarding(Flow):
+    name = CONSENT_FLOW
+    commands = (CommandDef("start", open=True), CommandDef("help", open=True))
+    global_prefixes = (MENU_PREFIX,)
+
+    def __init__(self, help_texts: HelpTexts, on_start: StartHook | None = None) -> None:
+        self.help_texts = help_texts
+        # Run on every /start, e.g. to resume reminders paused while unreachable.
+        self.on_start = on_start
+
+    async def command(self, turn: Turn, name: str, args: str) -> None:
+        if name == "help":
+            self._help(turn)
+            return
+        turn.user.unreachable_since = None
+        if self.on_start is not None:
+            await self.on_start(turn)
+        if turn.user.disclaimer_accepted_at is None:
+            turn.say(turn.texts.start.welcome)
+            ask_consent(turn, then=None)
+        else:
+            send_menu(turn, turn.texts.start.already_accepted)
+
+    async def choice(self, turn: Turn, action: str) -> None:
+        if action != ACCEPT:
+            await super().choice(turn, action)
+            return
+        turn.user.disclaimer_accepted_at = turn.now
+        then = turn.state.data.get("then")
+        args = str(turn.state.data.get("args", ""))
+        turn.finish()
+        if isinstance(then, str):
+            turn.redirect(then, args)
+        else:
+            send_menu(turn, turn.texts.start.accepted)
+
+    async def global_choice(self, turn: Turn, action: str) -> None:
+        command = action.removeprefix(MENU_PREFIX)
+        if command in turn.texts.menu:
+            turn.redirect(command, "")
+        else:
+            await super().global_choice(turn, action)
+
+    async def reprompt(self, turn: Turn) -> None:
+        then = turn.state.data.get("then")
+        ask_consent(
+            turn, then if isinstance(then, str) else None, str(turn.state.data.get("args", ""))
+        )
+
+    def _help(self, turn: Turn) -> None:
+        texts = self.help_texts
+        lines = [texts.title]
+        lines += [
+            texts.line.format(command=name, description=description)
+            for name, description in turn.texts.commands.items()
+        ]
+        if not turn.is_private:
+            lines.append(texts.footer)
+        send_menu(turn, "\n".join(lines))

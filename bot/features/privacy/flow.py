@@ -1,0 +1,65 @@
+"""/export and /forget: the user's data is theirs to take or erase."""
+
+from __future__ import annotations
+
+import json
+
+from bot.core.flow import CommandDef, Flow
+from bot.core.messages import Document
+from bot.core.stores import StoreFactory
+from bot.core.turn import Turn
+from bot.features.privacy.store import PrivacyRepository, PrivacyStore
+from bot.features.privacy.texts import PrivacyTexts
+
+NAME = "privacy"
+
+
+class Privacy(Flow):
+    name = NAME
+    commands = (CommandDef("export", open=True), CommandDef("forget", open=True))
+
+    def __init__(
+        self, texts: PrivacyTexts, store: StoreFactory[PrivacyStore] = PrivacyRepository
+    ) -> None:
+        self.texts = texts
+        self.store = store
+
+    async def command(self, turn: Turn, name: str, args: str) -> None:
+        texts = self.texts
+        if name == "export":
+            data = await turn.store(self.store).export(turn.user.id)
+            body = json.dumps(
+                {"exported_at": turn.now.isoformat(), "data": data}, indent=2, ensure_ascii=False
+            )
+            filename = f"hipcoach-export-{turn.now:%Y%m%d}.json"
+            turn.say(
+                texts.export_caption,
+                document=Document(filename=filename, data=body.encode()),
+                private=True,
+            )
+            return
+        turn.goto(NAME, "confirm_forget", {})
+        turn.say(
+            texts.forget_confirm,
+            choices=[
+                turn.choice(texts.forget_yes, "forget.yes"),
+                turn.choice(texts.forget_no, "forget.no"),
+            ],
+            private=True,
+        )
+
+    async def choice(self, turn: Turn, action: str) -> None:
+        texts = self.texts
+        if action == "forget.yes":
+            await turn.store(self.store).erase(turn.user.id)
+            turn.forgotten = True
+            turn.finish()
+            turn.say(texts.forgotten, private=True)
+        elif action == "forget.no":
+            turn.finish()
+            turn.say(texts.forget_kept, private=True)
+        else:
+            await super().choice(turn, action)
+
+    async def reprompt(self, turn: Turn) -> None:
+        await self.command(turn, "forget", "")

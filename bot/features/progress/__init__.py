@@ -1,0 +1,1 @@
+"""/progress: warm-ups, streak, soreness and recurring areas."""

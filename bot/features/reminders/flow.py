@@ -1,0 +1,522 @@
+"""/remind, /reminders and the buttons on a reminder: pre-run reminders in local time.
+
+``/remind`` walks through days (toggle buttons), run time, minutes before and a
+confirmation; ``/remind mon wed fri 06:30 30`` does it in one line. ``/reminders``
+lists each reminder with Pause/Resume, Edit and Delete. The reminder message carries
+Start warm-up, Snooze and Skip. Every change is one transaction (nothing is stored
+half-way) and, once committed, tells the scheduler when the reminder now fires.
+What the buttons of the list and of the reminder message do is in ``actions``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from enum import Enum
+from typing import Any
+
+from bot.core.flow import CommandDef, Flow
+from bot.core.stores import StoreFactory
+from bot.core.turn import Turn
+from bot.features.reminders.actions import ReminderActions
+from bot.features.reminders.describe import days_text, summary, when
+from bot.features.reminders.models import Reminder
+from bot.features.reminders.options import ReminderOptions
+from bot.features.reminders.parsing import (
+    ALL_DAYS,
+    WORKING_DAYS,
+    AlreadyPassed,
+    BadLead,
+    BadTime,
+    MixedDays,
+    NoDays,
+    NoTime,
+    ParseError,
+    RelativeDay,
+    ReminderRequest,
+    TooMany,
+    UnknownWords,
+    Vocabulary,
+    parse_clock,
+    parse_days,
+    parse_lead,
+    parse_reminder,
+    to_rule,
+)
+from bot.features.reminders.rules import (
+    MAX_LEAD_MINUTES,
+    Rule,
+    encode_weekdays,
+    format_hhmm,
+    parse_hhmm,
+    zone,
+)
+from bot.features.reminders.store import (
+    ACTIVE,
+    DONE,
+    PAUSED,
+    ReminderRepository,
+    ReminderStore,
+    next_fire,
+    rule_of,
+)
+from bot.features.reminders.texts import ReminderTexts
+from bot.features.reminders.timezone_flow import ask_zone, known_zone
+
+NAME = "reminders"
+# "/remind edit:12" is how the Edit button enters the form (ownership is checked).
+EDIT = "edit:"
+_EDIT_ARGS = re.compile(r"^edit:(\d{1,12})$")
+LEADS = (15, 30, 45, 60)
+
+
+class Saved(Enum):
+    SAVED = "saved"
+    REFUSED = "refused"
+    PASSED = "passed"
+
+
+@dataclass(frozen=True, slots=True)
+class _Draft:
+    """The guided form so far, as kept in the conversation state."""
+
+    days: frozenset[int]
+    once_on: date | None
+    time: str | None
+    lead: int | None
+    edit: int | None
+
+    @classmethod
+    def load(cls, data: dict[str, Any]) -> _Draft:
+        once = data.get("once_on")
+        time = data.get("time")
+        lead = data.get("lead")
+        edit = data.get("edit")
+        return cls(
+            days=frozenset(int(day) for day in data.get("days", []) if 0 <= int(day) <= 6),
+            once_on=date.fromisoformat(once) if isinstance(once, str) else None,
+            time=time if isinstance(time, str) else None,
+            lead=lead if isinstance(lead, int) else None,
+            edit=edit if isinstance(edit, int) else None,
+        )
+
+    def dump(self) -> dict[str, Any]:
+        return {
+            "days": sorted(self.days),
+            "once_on": self.once_on.isoformat() if self.once_on else None,
+            "time": self.time,
+            "lead": self.lead,
+            "edit": self.edit,
+        }
+
+    def with_days(self, days: frozenset[int]) -> _Draft:
+        return _Draft(days, None, self.time, self.lead, self.edit)
+
+    def with_once(self, once_on: date) -> _Draft:
+        return _Draft(frozenset(), once_on, self.time, self.lead, self.edit)
+
+    def rule(self, zone_name: str) -> Rule | None:
+        if self.time is None or self.lead is None or (not self.days and self.once_on is None):
+            return None
+        days = frozenset() if self.once_on is not None else self.days
+        return Rule(days, self.once_on, parse_hhmm(self.time), self.lead, zone_name)
+
+
+def parse_error_text(error: ParseError, texts: ReminderTexts) -> str:
+    remind = texts.remind
+    match error:
+        case BadTime(text=text):
+            return remind.bad_time.format(text=text)
+        case UnknownWords(words=words):
+            return remind.unknown_words.format(words=" ".join(words))
+        case NoDays():
+            return remind.no_days
+        case NoTime():
+            return remind.no_time
+        case BadLead(text=text):
+            return remind.bad_lead.format(text=text, max=MAX_LEAD_MINUTES)
+        case TooMany(text=text):
+            return remind.too_many.format(text=text)
+        case MixedDays():
+            return remind.mixed_days
+    raise AssertionError(f"unhandled parse error {error!r}")
+
+
+class Reminders(Flow):
+    name = NAME
+    commands = (CommandDef("remind", takes_text=True), CommandDef("reminders"))
+    global_prefixes = ("rem.",)
+
+    def __init__(
+        self,
+        texts: ReminderTexts,
+        options: ReminderOptions,
+        store: StoreFactory[ReminderStore] = ReminderRepository,
+    ) -> None:
+        self.texts = texts
+        self.options = options
+        self.store = store
+        self.actions = ReminderActions(texts, options, store)
+        self.vocabulary: Vocabulary = texts.vocabulary.build()
+
+    # --- commands ---
+    async def command(self, turn: Turn, name: str, args: str) -> None:
+        if name == "reminders":
+            turn.finish()
+            await self.actions.show_list(turn)
+            return
+        zone_name = known_zone(turn.user.time_zone)
+        if zone_name is None:
+            ask_zone(turn, self.texts, then="remind", args=args)
+            return
+        edit = _EDIT_ARGS.match(args)
+        if edit is not None:
+            await self._start_edit(turn, int(edit.group(1)))
+            return
+        if args:
+            turn.finish()
+            await self._one_line(turn, args, zone_name)
+            return
+        if await self._at_limit(turn):
+            return
+        self._goto(turn, "days", _Draft(frozenset(), None, None, None, None))
+        self._ask_days(turn)
+
+    async def _one_line(
+        self, turn: Turn, args: str, zone_name: str, edit: int | None = None
+    ) -> None:
+        parsed = parse_reminder(args, self.vocabulary)
+        if not isinstance(parsed, ReminderRequest):
+            turn.say(parse_error_text(parsed, self.texts))
+            return
+        rule = to_rule(
+            parsed,
+            zone_name=zone_name,
+            now=turn.now,
+            default_lead=self.options.default_lead_minutes,
+        )
+        if isinstance(rule, AlreadyPassed):
+            turn.say(self.texts.remind.already_passed)
+            return
+        await self._save(turn, rule, edit)
+
+    # --- the guided form ---
+    def _goto(self, turn: Turn, step: str, draft: _Draft) -> None:
+        turn.goto(NAME, step, draft.dump())
+
+    def _draft(self, turn: Turn) -> _Draft:
+        return _Draft.load(turn.state.data)
+
+    def _ask_days(self, turn: Turn) -> None:
+        texts = self.texts
+        remind = texts.remind
+        chosen = self._draft(turn).days
+        choices = [
+            turn.choice(
+                (remind.day_on if day in chosen else remind.day_off).format(name=name),
+                f"day.{day}",
+            )
+            for day, name in enumerate(texts.day_names)
+        ]
+        choices += [
+            turn.choice(remind.every_day_button, "days.all"),
+            turn.choice(remind.working_days_button, "days.work"),
+            turn.choice(remind.today_button, "once.today"),
+            turn.choice(remind.tomorrow_button, "once.tomorrow"),
+            turn.choice(remind.done_button, "days.done"),
+        ]
+        prompt = (
+            remind.ask_days_chosen.format(days=days_text(chosen, texts))
+            if chosen
+            else remind.ask_days
+        )
+        turn.say(prompt, choices=choices)
+
+    def _ask_time(self, turn: Turn) -> None:
+        current = self._draft(turn).time
+        choices = [turn.choice(current, "time.keep")] if current else []
+        turn.say(self.texts.remind.ask_time, choices=choices)
+
+    def _ask_lead(self, turn: Turn) -> None:
+        remind = self.texts.remind
+        current = self._draft(turn).lead
+        leads = list(LEADS)
+        if current is not None and current not in leads:
+            leads.append(current)
+        choices = [turn.choice(remind.lead_button.format(minutes=n), f"lead.{n}") for n in leads]
+        turn.say(remind.ask_lead.format(max=MAX_LEAD_MINUTES), choices=choices)
+
+    def _confirm(self, turn: Turn, zone_name: str) -> None:
+        remind = self.texts.remind
+        rule = self._draft(turn).rule(zone_name)
+        assert rule is not None
+        turn.say(
+            remind.confirm.format(summary=summary(rule, self.texts)),
+            choices=[
+                turn.choice(remind.save_button, "save"),
+                turn.choice(remind.restart_button, "restart"),
+                turn.choice(remind.cancel_button, "cancel"),
+            ],
+        )
+
+    async def reprompt(self, turn: Turn) -> None:
+        step = turn.state.step
+        zone_name = known_zone(turn.user.time_zone)
+        if step == "days":
+            self._ask_days(turn)
+        elif step == "time":
+            self._ask_time(turn)
+        elif step == "lead":
+            self._ask_lead(turn)
+        elif step == "confirm" and zone_name is not None:
+            self._confirm(turn, zone_name)
+        else:
+            turn.finish()
+
+    async def choice(self, turn: Turn, action: str) -> None:
+        zone_name = known_zone(turn.user.time_zone)
+        if zone_name is None:
+            ask_zone(turn, self.texts, then="remind")
+            return
+        draft = self._draft(turn)
+        step = turn.state.step
+        if step == "days":
+            await self._days_choice(turn, action, draft, zone_name)
+        elif step == "time" and action == "time.keep" and draft.time:
+            self._goto(turn, "lead", draft)
+            self._ask_lead(turn)
+        elif step == "lead" and action.startswith("lead.") and action[5:].isdigit():
+            await self._got_lead(turn, int(action[5:]), zone_name)
+        elif step == "confirm":
+            await self._confirm_choice(turn, action, draft, zone_name)
+        else:
+            await super().choice(turn, action)
+
+    async def _days_choice(self, turn: Turn, action: str, draft: _Draft, zone_name: str) -> None:
+        today = turn.now.astimezone(zone(zone_name)).date()
+        if action.startswith("day.") and action[4:].isdigit() and int(action[4:]) < 7:
+            self._goto(turn, "days", draft.with_days(draft.days ^ {int(action[4:])}))
+            self._ask_days(turn)
+        elif action == "days.done" and not draft.days:
+            turn.say(self.texts.remind.no_days_chosen)
+            self._goto(turn, "days", draft)
+            self._ask_days(turn)
+        elif action in ("days.all", "days.work", "days.done", "once.today", "once.tomorrow"):
+            chosen = {
+                "days.all": draft.with_days(ALL_DAYS),
+                "days.work": draft.with_days(WORKING_DAYS),
+                "days.done": draft,
+                "once.today": draft.with_once(today),
+                "once.tomorrow": draft.with_once(today + timedelta(days=1)),
+            }[action]
+            self._goto(turn, "time", chosen)
+            self._ask_time(turn)
+        else:
+            await super().choice(turn, action)
+
+    async def _got_lead(self, turn: Turn, lead: int, zone_name: str) -> None:
+        draft = self._draft(turn)
+        draft = _Draft(draft.days, draft.once_on, draft.time, lead, draft.edit)
+        self._goto(turn, "confirm", draft)
+        self._confirm(turn, zone_name)
+
+    async def _confirm_choice(self, turn: Turn, action: str, draft: _Draft, zone_name: str) -> None:
+        if action == "save":
+            rule = draft.rule(zone_name)
+            outcome = Saved.REFUSED if rule is None else await self._save(turn, rule, draft.edit)
+            if outcome is Saved.PASSED:
+                self._goto(turn, "time", draft)
+                self._ask_time(turn)
+            else:
+                turn.finish()
+        elif action == "restart":
+            self._goto(turn, "days", _Draft(frozenset(), None, None, None, draft.edit))
+            self._ask_days(turn)
+        elif action == "cancel":
+            turn.finish()
+            turn.say(turn.texts.common.cancelled)
+        else:
+            await super().choice(turn, action)
+
+    async def text(self, turn: Turn, text: str) -> None:
+        zone_name = known_zone(turn.user.time_zone)
+        if zone_name is None:
+            ask_zone(turn, self.texts, then="remind")
+            return
+        step = turn.state.step
+        if step == "days":
+            await self._days_text(turn, text, zone_name)
+        elif step == "time":
+            self._time_text(turn, text)
+        elif step == "lead":
+            lead = parse_lead(text, self.vocabulary)
+            if isinstance(lead, int):
+                await self._got_lead(turn, lead, zone_name)
+            else:
+                turn.say(self.texts.remind.bad_lead_typed.format(max=MAX_LEAD_MINUTES))
+        else:
+            await super().text(turn, text)
+
+    async def _days_text(self, turn: Turn, text: str, zone_name: str) -> None:
+        draft = self._draft(turn)
+        whole = parse_reminder(text, self.vocabulary)
+        if isinstance(whole, ReminderRequest):  # the one-line form typed here: take it all
+            turn.finish()
+            await self._one_line(turn, text, zone_name, draft.edit)
+            return
+        days = parse_days(text, self.vocabulary)
+        today = turn.now.astimezone(zone(zone_name)).date()
+        if isinstance(days, frozenset):
+            draft = draft.with_days(days)
+        elif isinstance(days, RelativeDay):
+            offset = 0 if days is RelativeDay.TODAY else 1
+            draft = draft.with_once(today + timedelta(days=offset))
+        else:
+            turn.say(parse_error_text(days, self.texts))
+            turn.say(self.texts.remind.days_typed_help)
+            return
+        self._goto(turn, "time", draft)
+        self._ask_time(turn)
+
+    def _time_text(self, turn: Turn, text: str) -> None:
+        at = parse_clock(text, self.vocabulary)
+        if at is None or isinstance(at, BadTime):
+            turn.say(self.texts.remind.bad_time.format(text=text.strip()))
+            return
+        draft = self._draft(turn)
+        draft = _Draft(draft.days, draft.once_on, format_hhmm(at), draft.lead, draft.edit)
+        self._goto(turn, "lead", draft)
+        self._ask_lead(turn)
+
+    # --- storing ---
+    async def _save(self, turn: Turn, rule: Rule, edit: int | None) -> Saved:
+        """Store a new reminder or change ``edit``; refusals leave everything as it was."""
+        texts = self.texts
+        repo = turn.store(self.store)
+        weekdays, run_time = encode_weekdays(rule.weekdays), format_hhmm(rule.run_time)
+        same = await repo.find_same(turn.user.id, weekdays, rule.once_on, run_time, excluding=edit)
+        if same is not None:
+            turn.say(texts.remind.duplicate.format(summary=summary(rule_of(same), texts)))
+            return Saved.REFUSED
+        fire_at = next_fire(rule, turn.now)
+        if fire_at is None:
+            turn.say(texts.remind.already_passed)
+            return Saved.PASSED
+        if edit is None:
+            if await self._at_limit(turn):
+                return Saved.REFUSED
+            reminder = await repo.add(self._new(turn, rule, fire_at))
+            turn.say(
+                texts.remind.saved.format(
+                    summary=summary(rule, texts), next=self._when(turn, fire_at, rule)
+                )
+            )
+        else:
+            found = await repo.get_for_user(turn.user.id, edit)
+            if found is None:
+                turn.say(texts.reminders.gone)
+                return Saved.REFUSED
+            reminder = found
+            self._apply(reminder, rule, fire_at, turn.now)
+            if reminder.status == PAUSED:
+                turn.say(texts.remind.updated_paused.format(summary=summary(rule, texts)))
+            else:
+                turn.say(
+                    texts.remind.updated.format(
+                        summary=summary(rule, texts), next=self._when(turn, fire_at, rule)
+                    )
+                )
+        if reminder.status == ACTIVE:
+            self.actions.wake(turn, fire_at)
+        return Saved.SAVED
+
+    async def _at_limit(self, turn: Turn) -> bool:
+        """Say so when the runner already has as many reminders as one person may keep."""
+        limit = self.options.max_per_user
+        if await turn.store(self.store).count_open(turn.user.id) < limit:
+            return False
+        turn.finish()
+        turn.say(self.texts.remind.limit_reached.format(limit=limit))
+        return True
+
+    def _new(self, turn: Turn, rule: Rule, fire_at: datetime) -> Reminder:
+        return Reminder(
+            user_id=turn.user.id,
+            platform=turn.key.platform,
+            chat_id=turn.key.chat_id,
+            weekdays=encode_weekdays(rule.weekdays),
+            once_on=rule.once_on,
+            run_time=format_hhmm(rule.run_time),
+            lead_minutes=rule.lead_minutes,
+            time_zone=rule.zone,
+            status=ACTIVE,
+            paused_reason=None,
+            next_fire_at=fire_at,
+            snooze_until=None,
+            created_at=turn.now,
+            updated_at=turn.now,
+        )
+
+    @staticmethod
+    def _apply(reminder: Reminder, rule: Rule, fire_at: datetime, now: datetime) -> None:
+        reminder.weekdays = encode_weekdays(rule.weekdays)
+        reminder.once_on = rule.once_on
+        reminder.run_time = format_hhmm(rule.run_time)
+        reminder.lead_minutes = rule.lead_minutes
+        reminder.time_zone = rule.zone
+        reminder.next_fire_at = fire_at
+        reminder.snooze_until = None
+        reminder.updated_at = now
+        if reminder.status == DONE:
+            reminder.status = ACTIVE
+
+    def _when(self, turn: Turn, instant: datetime, rule: Rule) -> str:
+        return when(instant, rule.zone, self.texts)
+
+    # --- buttons valid at any time: the reminder message and the list ---
+    async def global_choice(self, turn: Turn, action: str) -> None:
+        parts = action.split(".")
+        verb, numbers = (parts[1] if len(parts) > 1 else ""), parts[2:]
+        if not all(number.isdigit() and len(number) <= 12 for number in numbers):
+            await super().global_choice(turn, action)
+            return
+        ids = [int(number) for number in numbers]
+        if verb == "go" and not ids:
+            turn.redirect("warmup")
+        elif verb == "snz" and len(ids) == 2:
+            await self.actions.snooze(turn, ids[0], ids[1])
+        elif verb == "skip" and len(ids) == 2:
+            await self.actions.skip(turn, ids[0], ids[1])
+        elif verb == "pause" and len(ids) == 1:
+            await self.actions.pause(turn, ids[0])
+        elif verb == "resume" and len(ids) == 1:
+            await self.actions.resume(turn, ids[0])
+        elif verb == "del" and len(ids) == 1:
+            await self.actions.delete(turn, ids[0])
+        elif verb == "edit" and len(ids) == 1:
+            await self._edit(turn, ids[0])
+        else:
+            await super().global_choice(turn, action)
+
+    async def _edit(self, turn: Turn, reminder_id: int) -> None:
+        # Through the command, so the engine properly ends whatever the runner was doing.
+        if await self.actions.owned(turn, reminder_id) is not None:
+            turn.redirect("remind", f"{EDIT}{reminder_id}")
+
+    async def _start_edit(self, turn: Turn, reminder_id: int) -> None:
+        texts = self.texts
+        reminder = await self.actions.owned(turn, reminder_id)
+        if reminder is None:
+            return
+        rule = rule_of(reminder)
+        draft = _Draft(
+            rule.weekdays, rule.once_on, reminder.run_time, rule.lead_minutes, reminder.id
+        )
+        turn.say(texts.reminders.edit_intro.format(summary=summary(rule, texts)))
+        self._goto(turn, "days", draft)
+        self._ask_days(turn)
+
+    async def restore_after_start(self, turn: Turn) -> None:
+        """``/start`` from a runner we could not reach: their paused reminders resume."""
+        await self.actions.restore_unreachable(turn)

@@ -1,0 +1,374 @@
+"""Reading what runners type: ``mon wed fri 06:30 30``, ``today 18:00``, ``6:30am``.
+
+Parsing never raises on bad input: it returns a typed error the conversation turns
+into a friendly sentence from content. The words it understands come from content too
+(:class:`Vocabulary`), so nothing here is tied to one language.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
+from enum import StrEnum
+
+from bot.features.reminders.rules import MAX_LEAD_MINUTES, Rule, next_occurrence, zone
+
+ALL_DAYS = frozenset(range(7))
+WORKING_DAYS = frozenset(range(5))
+WEEKEND_DAYS = frozenset({5, 6})
+
+_CLOCK = re.compile(r"^(\d{1,2})(?:[:.h](\d{2}))?$")
+_NUMBER = re.compile(r"^\d{1,4}$")
+
+
+@dataclass(frozen=True, slots=True)
+class Vocabulary:
+    """The words of one language that reminder input may use (all lower case).
+
+    ``weekdays`` holds seven alias tuples, Monday first. Phrases may be several words
+    ("every day"). ``filler`` words are allowed and ignored ("on", "and", "at").
+    """
+
+    weekdays: tuple[tuple[str, ...], ...]
+    every_day: tuple[str, ...]
+    working_days: tuple[str, ...]
+    weekend: tuple[str, ...]
+    today: tuple[str, ...]
+    tomorrow: tuple[str, ...]
+    am: tuple[str, ...]
+    pm: tuple[str, ...]
+    minutes: tuple[str, ...]
+    filler: tuple[str, ...]
+
+    def __post_init__(self) -> None:
+        if len(self.weekdays) != 7:
+            raise ValueError("weekdays needs seven alias lists, Monday first")
+
+
+class RelativeDay(StrEnum):
+    TODAY = "today"
+    TOMORROW = "tomorrow"
+
+
+@dataclass(frozen=True, slots=True)
+class ReminderRequest:
+    """A well-formed one-line reminder, before the time zone turns it into a rule.
+
+    Exactly one of ``weekdays`` and ``day`` is set. ``lead_minutes`` is ``None`` when
+    the runner left it out.
+    """
+
+    weekdays: frozenset[int]
+    day: RelativeDay | None
+    run_time: time
+    lead_minutes: int | None
+
+
+# --- errors: each one a kind of mistake the runner can fix -----------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class BadTime:
+    """Looks like a clock time but is not one (``25:99``, ``13pm``)."""
+
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class UnknownWords:
+    words: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class NoDays:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class NoTime:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class BadLead:
+    """Minutes before the run outside 0..MAX_LEAD_MINUTES."""
+
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class TooMany:
+    """More than one run time or lead ("06:30 07:00", "30 40")."""
+
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class MixedDays:
+    """A one-off day and weekly days together ("today mon")."""
+
+
+@dataclass(frozen=True, slots=True)
+class AlreadyPassed:
+    """A one-off whose reminder time has already gone by."""
+
+
+ParseError = BadTime | UnknownWords | NoDays | NoTime | BadLead | TooMany | MixedDays
+ReminderParse = ReminderRequest | ParseError
+
+
+# --- clock times ---------------------------------------------------------------------
+
+
+def parse_clock(
+    text: str, vocabulary: Vocabulary, *, bare_hour: bool = True
+) -> time | BadTime | None:
+    """A typed clock time: ``06:30``, ``6.30``, ``18h30``, ``6:30am``, ``6 pm``, ``7``.
+
+    Returns ``None`` when the text does not look like a time at all (so callers can try
+    other readings) and :class:`BadTime` when it looks like one but is impossible.
+    With ``bare_hour=False`` a lone number is not a time (it is a lead in one-line form).
+    """
+    cleaned = text.strip().lower().replace(" ", "")
+    meridiem: str | None = None
+    for word, kind in _meridiem_suffixes(vocabulary):
+        if cleaned.endswith(word) and len(cleaned) > len(word):
+            cleaned, meridiem = cleaned[: -len(word)], kind
+            break
+    match = _CLOCK.match(cleaned)
+    if match is None:
+        return None
+    hour_text, minute_text = match.groups()
+    if minute_text is None and meridiem is None and (not bare_hour or len(hour_text) > 2):
+        return None
+    hour, minute = int(hour_text), int(minute_text or 0)
+    if meridiem is not None:
+        if not 1 <= hour <= 12:
+            return BadTime(text.strip())
+        hour = hour % 12 + (12 if meridiem == "pm" else 0)
+    if hour > 23 or minute > 59:
+        return BadTime(text.strip())
+    return time(hour, minute)
+
+
+def _meridiem_suffixes(vocabulary: Vocabulary) -> list[tuple[str, str]]:
+    pairs = [(word, "am") for word in vocabulary.am] + [(word, "pm") for word in vocabulary.pm]
+    # Longest first, so "a.m." wins over "m".
+    return sorted(pairs, key=lambda pair: -len(pair[0]))
+
+
+def parse_lead(text: str, vocabulary: Vocabulary) -> int | BadLead | None:
+    """Minutes before the run: ``30``, ``30min``, ``45 minutes``; ``None`` if not a number."""
+    cleaned = text.strip().lower()
+    for word in sorted(vocabulary.minutes, key=len, reverse=True):
+        if cleaned.endswith(word) and len(cleaned) > len(word):
+            cleaned = cleaned[: -len(word)].strip()
+            break
+    if not _NUMBER.match(cleaned):
+        return None
+    minutes = int(cleaned)
+    if minutes > MAX_LEAD_MINUTES:
+        return BadLead(text.strip())
+    return minutes
+
+
+# --- the one-line form ---------------------------------------------------------------
+
+
+def parse_reminder(text: str, vocabulary: Vocabulary) -> ReminderParse:
+    """Read ``mon wed fri 06:30 30`` / ``today 18:00`` / ``weekdays 6:30am 20``.
+
+    Days, run time and lead may come in any order; the lead is optional.
+    """
+    scan = _scan(text, vocabulary)
+    if isinstance(scan, BadTime | BadLead):
+        return scan
+    problem = _day_problem(scan)
+    if problem is not None:
+        return problem
+    if len(scan.times) > 1:
+        return TooMany(" ".join(f"{at.hour:02d}:{at.minute:02d}" for at in scan.times))
+    if len(scan.leads) > 1:
+        return TooMany(" ".join(str(lead) for lead in scan.leads))
+    if not scan.times:
+        return NoTime()
+    day = next(iter(scan.relative)) if scan.relative else None
+    lead = scan.leads[0] if scan.leads else None
+    return ReminderRequest(frozenset(scan.days), day, scan.times[0], lead)
+
+
+def parse_days(text: str, vocabulary: Vocabulary) -> frozenset[int] | RelativeDay | ParseError:
+    """Just the days: ``mon wed fri``, ``weekdays``, ``tomorrow``."""
+    scan = _scan(text, vocabulary)
+    if isinstance(scan, BadTime | BadLead):
+        return scan
+    extra = [f"{at.hour:02d}:{at.minute:02d}" for at in scan.times] + [
+        str(lead) for lead in scan.leads
+    ]
+    if extra:
+        return UnknownWords((*scan.unknown, *extra))
+    problem = _day_problem(scan)
+    if problem is not None:
+        return problem
+    return next(iter(scan.relative)) if scan.relative else frozenset(scan.days)
+
+
+@dataclass(slots=True)
+class _Scan:
+    days: set[int] = field(default_factory=set)
+    relative: set[RelativeDay] = field(default_factory=set)
+    times: list[time] = field(default_factory=list)
+    leads: list[int] = field(default_factory=list)
+    unknown: list[str] = field(default_factory=list)
+
+
+def _scan(text: str, vocabulary: Vocabulary) -> _Scan | BadTime | BadLead:
+    """Sort every word into days, times, leads or unknown; stop at an impossible time."""
+    tokens = _tokens(text, vocabulary)
+    scan = _Scan()
+    day_words = _day_words(vocabulary)
+    index = 0
+    while index < len(tokens):
+        token = tokens[index]
+        following = tokens[index + 1] if index + 1 < len(tokens) else ""
+        if following in vocabulary.minutes:
+            index += 1  # "30 min": the unit belongs to this number
+        elif following in vocabulary.am or following in vocabulary.pm:
+            token, index = token + following, index + 1  # "6 pm"
+        index += 1
+        if token in vocabulary.filler or token in vocabulary.minutes:
+            continue
+        found = day_words.get(token) or _day_range(token, vocabulary)
+        if isinstance(found, RelativeDay):
+            scan.relative.add(found)
+            continue
+        if found is not None:
+            scan.days |= found
+            continue
+        clock = parse_clock(token, vocabulary, bare_hour=False)
+        if isinstance(clock, BadTime):
+            return clock
+        if clock is not None:
+            scan.times.append(clock)
+            continue
+        lead = parse_lead(token, vocabulary)
+        if isinstance(lead, BadLead):
+            return lead
+        if lead is not None:
+            scan.leads.append(lead)
+            continue
+        scan.unknown.append(token)
+    return scan
+
+
+def _day_problem(scan: _Scan) -> UnknownWords | MixedDays | NoDays | None:
+    if scan.unknown:
+        return UnknownWords(tuple(scan.unknown))
+    if (scan.relative and scan.days) or len(scan.relative) > 1:
+        return MixedDays()
+    if not scan.days and not scan.relative:
+        return NoDays()
+    return None
+
+
+def _tokens(text: str, vocabulary: Vocabulary) -> list[str]:
+    """Lower-case words, with known multi-word phrases joined into one token."""
+    spaced = re.sub(r"[,;/&+]", " ", text.lower())
+    words = re.sub(r"\s*-\s*", "-", spaced).split()  # "mon - fri" is the range "mon-fri"
+    phrases = sorted(
+        (phrase for phrase in _all_words(vocabulary) if " " in phrase),
+        key=lambda phrase: -len(phrase.split()),
+    )
+    joined: list[str] = []
+    index = 0
+    while index < len(words):
+        for phrase in phrases:
+            parts = phrase.split()
+            if words[index : index + len(parts)] == parts:
+                joined.append(phrase)
+                index += len(parts)
+                break
+        else:
+            joined.append(words[index])
+            index += 1
+    return joined
+
+
+def _all_words(vocabulary: Vocabulary) -> list[str]:
+    words = [alias for aliases in vocabulary.weekdays for alias in aliases]
+    for group in (
+        vocabulary.every_day,
+        vocabulary.working_days,
+        vocabulary.weekend,
+        vocabulary.today,
+        vocabulary.tomorrow,
+        vocabulary.filler,
+        vocabulary.minutes,
+    ):
+        words.extend(group)
+    return words
+
+
+def _day_words(vocabulary: Vocabulary) -> Mapping[str, frozenset[int] | RelativeDay]:
+    table: dict[str, frozenset[int] | RelativeDay] = {}
+    for number, aliases in enumerate(vocabulary.weekdays):
+        for alias in aliases:
+            table[alias] = frozenset({number})
+    for alias in vocabulary.every_day:
+        table[alias] = ALL_DAYS
+    for alias in vocabulary.working_days:
+        table[alias] = WORKING_DAYS
+    for alias in vocabulary.weekend:
+        table[alias] = WEEKEND_DAYS
+    for alias in vocabulary.today:
+        table[alias] = RelativeDay.TODAY
+    for alias in vocabulary.tomorrow:
+        table[alias] = RelativeDay.TOMORROW
+    return table
+
+
+def _day_range(token: str, vocabulary: Vocabulary) -> frozenset[int] | None:
+    """``mon-fri`` (wrapping allowed: ``sat-mon``)."""
+    if token.count("-") != 1:
+        return None
+    start_word, end_word = token.split("-")
+    start, end = _weekday_number(start_word, vocabulary), _weekday_number(end_word, vocabulary)
+    if start is None or end is None:
+        return None
+    length = (end - start) % 7 + 1
+    return frozenset((start + step) % 7 for step in range(length))
+
+
+def _weekday_number(word: str, vocabulary: Vocabulary) -> int | None:
+    for number, aliases in enumerate(vocabulary.weekdays):
+        if word in aliases:
+            return number
+    return None
+
+
+# --- from request to rule -------------------------------------------------------------
+
+
+def to_rule(
+    request: ReminderRequest,
+    *,
+    zone_name: str,
+    now: datetime,
+    default_lead: int,
+) -> Rule | AlreadyPassed:
+    """The stored rule for a request typed at ``now`` by someone in ``zone_name``.
+
+    "today" and "tomorrow" are the runner's local dates; a one-off whose reminder time
+    has already gone by is refused rather than silently moved.
+    """
+    lead = default_lead if request.lead_minutes is None else request.lead_minutes
+    if request.day is None:
+        return Rule(request.weekdays, None, request.run_time, lead, zone_name)
+    today = now.astimezone(zone(zone_name)).date()
+    once_on = today if request.day is RelativeDay.TODAY else today + timedelta(days=1)
+    rule = Rule(frozenset(), once_on, request.run_time, lead, zone_name)
+    if next_occurrence(rule, now) is None:
+        return AlreadyPassed()
+    return rule

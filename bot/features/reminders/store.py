@@ -1,0 +1,423 @@
+"""Reads and writes for reminders and their deliveries.
+
+Every method runs inside the caller's transaction; nothing here commits. The
+scheduling decisions (what is due, what to skip) live in bot/scheduling; this module
+only fetches rows and writes what it is told.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Protocol, cast
+
+from sqlalchemy import Table, and_, bindparam, delete, func, insert, or_, select, update
+
+from bot.features.reminders.models import Reminder, ReminderDelivery
+from bot.features.reminders.rules import Rule, decode_weekdays, next_occurrence, parse_hhmm
+from bot.storage.base import Repository, UTCDateTime
+from bot.storage.models import User
+
+ACTIVE = "active"
+PAUSED = "paused"
+DONE = "done"
+BY_USER = "user"
+UNREACHABLE = "unreachable"
+FINAL_STATUSES = ("sent", "failed", "unreachable", "lost", "skipped", "dismissed")
+_DUE_COLUMNS = (
+    Reminder.id,
+    Reminder.user_id,
+    Reminder.platform,
+    Reminder.chat_id,
+    Reminder.weekdays,
+    Reminder.once_on,
+    Reminder.run_time,
+    Reminder.lead_minutes,
+    Reminder.time_zone,
+    Reminder.next_fire_at,
+    Reminder.snooze_until,
+)
+
+
+def rule_of(reminder: RuleColumns) -> Rule:
+    """The scheduling rule a stored reminder describes."""
+    return Rule(
+        weekdays=decode_weekdays(reminder.weekdays),
+        once_on=reminder.once_on,
+        run_time=parse_hhmm(reminder.run_time),
+        lead_minutes=reminder.lead_minutes,
+        zone=reminder.time_zone,
+    )
+
+
+def next_fire(rule: Rule, after: datetime) -> datetime | None:
+    occurrence = next_occurrence(rule, after)
+    return None if occurrence is None else occurrence.fire_at
+
+
+class RuleColumns(Protocol):
+    """The rule's columns, on a stored reminder or on a row the dispatcher read."""
+
+    @property
+    def weekdays(self) -> str: ...
+    @property
+    def once_on(self) -> date | None: ...
+    @property
+    def run_time(self) -> str: ...
+    @property
+    def lead_minutes(self) -> int: ...
+    @property
+    def time_zone(self) -> str: ...
+
+
+@dataclass(frozen=True, slots=True)
+class DueReminder:
+    """A due reminder's row, locked for this transaction, with who to send it to."""
+
+    id: int
+    user_id: int
+    platform: str
+    chat_id: str
+    weekdays: str
+    once_on: date | None
+    run_time: str
+    lead_minutes: int
+    time_zone: str
+    next_fire_at: datetime | None
+    snooze_until: datetime | None
+    platform_user_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Advance:
+    """Where a claimed reminder stands after its pass."""
+
+    reminder_id: int
+    next_fire_at: datetime | None
+    snooze_until: datetime | None
+    status: str
+    paused_reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class NewDelivery:
+    reminder_id: int
+    occurrence_at: datetime
+    kind: str
+    status: str
+
+
+class ReminderStore(Protocol):
+    """What the reminder conversations read and write (the dispatcher works on the
+    SQL tables directly, in its own transactions)."""
+
+    async def open_for_user(self, user_id: int) -> list[Reminder]:
+        """Active and paused reminders, oldest first (finished one-offs are left out)."""
+        ...
+
+    async def count_open(self, user_id: int) -> int: ...
+
+    async def get_for_user(self, user_id: int, reminder_id: int) -> Reminder | None:
+        """The reminder if it exists and belongs to this user, locked for update."""
+        ...
+
+    async def find_same(
+        self,
+        user_id: int,
+        weekdays: str,
+        once_on: date | None,
+        run_time: str,
+        *,
+        excluding: int | None = None,
+    ) -> Reminder | None:
+        """An open reminder of this user for the same run (days, date and time)."""
+        ...
+
+    async def add(self, reminder: Reminder) -> Reminder: ...
+
+    async def remove(self, reminder: Reminder) -> None: ...
+
+    async def latest_delivery(self, reminder_id: int) -> ReminderDelivery | None: ...
+
+    async def set_delivery_status(self, delivery_id: int, status: str) -> None: ...
+
+    async def paused_as_unreachable(self, user_id: int) -> list[Reminder]: ...
+
+
+class ReminderRepository(Repository):
+    """The :class:`ReminderStore`, plus the dispatcher's claims, on SQL tables."""
+
+    # --- a runner's own reminders ---
+    async def open_for_user(self, user_id: int) -> list[Reminder]:
+        """Active and paused reminders, oldest first (finished one-offs are left out)."""
+        rows = await self.session.scalars(
+            select(Reminder)
+            .where(Reminder.user_id == user_id, Reminder.status != DONE)
+            .order_by(Reminder.id)
+        )
+        return list(rows)
+
+    async def count_open(self, user_id: int) -> int:
+        count = await self.session.scalar(
+            select(func.count())
+            .select_from(Reminder)
+            .where(Reminder.user_id == user_id, Reminder.status != DONE)
+        )
+        return int(count or 0)
+
+    async def get_for_user(self, user_id: int, reminder_id: int) -> Reminder | None:
+        """The reminder if it exists and belongs to this user, locked for update."""
+        found: Reminder | None = await self.session.scalar(
+            select(Reminder)
+            .where(Reminder.id == reminder_id, Reminder.user_id == user_id)
+            .with_for_update()
+        )
+        return found
+
+    async def find_same(
+        self,
+        user_id: int,
+        weekdays: str,
+        once_on: date | None,
+        run_time: str,
+        *,
+        excluding: int | None = None,
+    ) -> Reminder | None:
+        """An open reminder of this user for the same run (days, date and time)."""
+        query = select(Reminder).where(
+            Reminder.user_id == user_id,
+            Reminder.status != DONE,
+            Reminder.weekdays == weekdays,
+            Reminder.run_time == run_time,
+            Reminder.once_on.is_(None) if once_on is None else Reminder.once_on == once_on,
+        )
+        if excluding is not None:
+            query = query.where(Reminder.id != excluding)
+        found: Reminder | None = await self.session.scalar(query.limit(1))
+        return found
+
+    async def add(self, reminder: Reminder) -> Reminder:
+        self.session.add(reminder)
+        await self.session.flush()
+        return reminder
+
+    async def remove(self, reminder: Reminder) -> None:
+        await self.session.execute(delete(Reminder).where(Reminder.id == reminder.id))
+        self.session.expunge(reminder)
+
+    async def latest_delivery(self, reminder_id: int) -> ReminderDelivery | None:
+        found: ReminderDelivery | None = await self.session.scalar(
+            select(ReminderDelivery)
+            .where(ReminderDelivery.reminder_id == reminder_id)
+            .order_by(ReminderDelivery.occurrence_at.desc(), ReminderDelivery.id.desc())
+            .limit(1)
+        )
+        return found
+
+    async def set_delivery_status(self, delivery_id: int, status: str) -> None:
+        await self.session.execute(
+            update(ReminderDelivery).where(ReminderDelivery.id == delivery_id).values(status=status)
+        )
+
+    # --- reachability ---
+    async def pause_unreachable(
+        self,
+        platform: str,
+        now: datetime,
+        *,
+        chat_id: str | None = None,
+        owner_ids: Collection[int] = (),
+    ) -> int:
+        """Pause active reminders sent to ``chat_id`` or owned by ``owner_ids``."""
+        targets = []
+        if chat_id is not None:
+            targets.append(and_(Reminder.platform == platform, Reminder.chat_id == chat_id))
+        if owner_ids:
+            targets.append(Reminder.user_id.in_(list(owner_ids)))
+        if not targets:
+            return 0
+        result = await self.session.execute(
+            update(Reminder)
+            .where(Reminder.status == ACTIVE, or_(*targets))
+            .values(status=PAUSED, paused_reason=UNREACHABLE, snooze_until=None, updated_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
+
+    async def paused_as_unreachable(self, user_id: int) -> list[Reminder]:
+        rows = await self.session.scalars(
+            select(Reminder).where(
+                Reminder.user_id == user_id,
+                Reminder.status == PAUSED,
+                Reminder.paused_reason == UNREACHABLE,
+            )
+        )
+        return list(rows)
+
+    async def user_ids(self, platform: str, platform_user_id: str) -> list[int]:
+        rows = await self.session.scalars(
+            select(User.id).where(
+                User.platform == platform, User.platform_user_id == platform_user_id
+            )
+        )
+        return list(rows)
+
+    # --- the dispatcher ---
+    async def lock_due(
+        self, now: datetime, platforms: Collection[str], limit: int
+    ) -> list[DueReminder]:
+        """Active reminders due by ``now`` (rule or snooze), locked; the ``limit`` earliest
+        of each kind, so at most twice ``limit`` rows.
+
+        PostgreSQL skips rows another process has locked, so two dispatchers never
+        claim the same reminder; SQLite's BEGIN IMMEDIATE makes the whole transaction
+        exclusive, which gives the same guarantee.
+        """
+        if not platforms:
+            return []
+        # Two narrow indexed selects beat one OR over two columns on both databases.
+        ids: set[int] = set()
+        for column in (Reminder.next_fire_at, Reminder.snooze_until):
+            found = await self.session.scalars(
+                select(Reminder.id)
+                .where(
+                    Reminder.status == ACTIVE,
+                    column <= now,
+                    Reminder.platform.in_(list(platforms)),
+                )
+                .order_by(column)
+                .limit(limit)
+            )
+            ids.update(found)
+        if not ids:
+            return []
+        rows = await self.session.execute(
+            select(*_DUE_COLUMNS, User.platform_user_id)
+            .join(User, User.id == Reminder.user_id)
+            .where(
+                Reminder.id.in_(sorted(ids)),
+                Reminder.status == ACTIVE,
+                or_(Reminder.next_fire_at <= now, Reminder.snooze_until <= now),
+            )
+            .with_for_update(of=Reminder, skip_locked=True)
+        )
+        return [DueReminder(*row) for row in rows]
+
+    async def claimed_already(
+        self, reminder_ids: Sequence[int], since: datetime
+    ) -> set[tuple[int, datetime]]:
+        """(reminder, occurrence) pairs already recorded at or after ``since``."""
+        if not reminder_ids:
+            return set()
+        rows = await self.session.execute(
+            select(ReminderDelivery.reminder_id, ReminderDelivery.occurrence_at).where(
+                ReminderDelivery.reminder_id.in_(list(reminder_ids)),
+                ReminderDelivery.occurrence_at >= since,
+            )
+        )
+        return {(reminder_id, occurrence) for reminder_id, occurrence in rows}
+
+    async def record(self, deliveries: Sequence[NewDelivery], now: datetime) -> dict[int, int]:
+        """Insert delivery rows in one statement; returns reminder id → new delivery id.
+
+        A reminder gets at most one delivery per pass, so the mapping is unambiguous.
+        """
+        if not deliveries:
+            return {}
+        rows = await self.session.execute(
+            insert(ReminderDelivery).returning(ReminderDelivery.reminder_id, ReminderDelivery.id),
+            [
+                {
+                    "reminder_id": item.reminder_id,
+                    "occurrence_at": item.occurrence_at,
+                    "kind": item.kind,
+                    "claimed_at": now,
+                    "sent_at": None,
+                    "status": item.status,
+                }
+                for item in deliveries
+            ],
+        )
+        return {reminder_id: delivery_id for reminder_id, delivery_id in rows}
+
+    async def advance(self, changes: Sequence[Advance], now: datetime) -> None:
+        """Write each claimed reminder's new fire time, snooze and status (one executemany)."""
+        if not changes:
+            return
+        # Core, not the ORM: one executemany instead of a unit-of-work flush per row.
+        table = cast(Table, Reminder.__table__)
+        await self.session.execute(
+            update(table)
+            .where(table.c.id == bindparam("b_id"))
+            .values(
+                next_fire_at=bindparam("b_next", type_=UTCDateTime()),
+                snooze_until=bindparam("b_snooze", type_=UTCDateTime()),
+                status=bindparam("b_status"),
+                paused_reason=bindparam("b_reason"),
+            ),
+            [
+                {
+                    "b_id": change.reminder_id,
+                    "b_next": change.next_fire_at,
+                    "b_snooze": change.snooze_until,
+                    "b_status": change.status,
+                    "b_reason": change.paused_reason,
+                }
+                for change in changes
+            ],
+        )
+
+    async def finish_deliveries(
+        self, outcomes: Sequence[tuple[int, str]], sent_at: datetime
+    ) -> None:
+        """Set each delivery's final status (``sent`` ones get ``sent_at``)."""
+        by_status: dict[str, list[int]] = {}
+        for delivery_id, status in outcomes:
+            by_status.setdefault(status, []).append(delivery_id)
+        for status, ids in by_status.items():
+            values: dict[str, object] = {"status": status}
+            if status == "sent":
+                values["sent_at"] = sent_at
+            await self.session.execute(
+                update(ReminderDelivery)
+                .where(ReminderDelivery.id.in_(ids), ReminderDelivery.status == "claimed")
+                .values(**values)
+                .execution_options(synchronize_session=False)
+            )
+
+    async def mark_lost(self, claimed_before: datetime) -> int:
+        """Claims never confirmed as sent: the process stopped between claim and send."""
+        result = await self.session.execute(
+            update(ReminderDelivery)
+            .where(
+                ReminderDelivery.status == "claimed",
+                ReminderDelivery.claimed_at < claimed_before,
+            )
+            .values(status="lost")
+            .execution_options(synchronize_session=False)
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
+
+    async def earliest_due(self) -> datetime | None:
+        """When the dispatcher next has work: the earliest fire or snooze of any active one."""
+        fire = await self.session.scalar(
+            select(func.min(Reminder.next_fire_at)).where(Reminder.status == ACTIVE)
+        )
+        snooze = await self.session.scalar(
+            select(func.min(Reminder.snooze_until)).where(Reminder.status == ACTIVE)
+        )
+        times = [value for value in (fire, snooze) if value is not None]
+        return min(times, default=None)
+
+    async def prune_deliveries(self, before: datetime) -> int:
+        """Forget finished deliveries claimed before ``before`` (one indexed delete per status)."""
+        removed = 0
+        for status in FINAL_STATUSES:
+            result = await self.session.execute(
+                delete(ReminderDelivery)
+                .where(ReminderDelivery.status == status, ReminderDelivery.claimed_at < before)
+                .execution_options(synchronize_session=False)
+            )
+            removed += int(getattr(result, "rowcount", 0) or 0)
+        return removed

@@ -1,0 +1,177 @@
+"""Models for content/texts/reminders.yaml: reminder and time-zone words, input vocabulary."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import AfterValidator, Field
+
+from bot.core.content import ButtonLabel, Frozen, NonEmpty, Template
+from bot.features.reminders.parsing import Vocabulary
+from bot.features.reminders.rules import UnknownZone, zone
+
+
+def _lower_case(value: str) -> str:
+    if value != value.lower():
+        raise ValueError(f"vocabulary is matched in lower case: {value!r}")
+    return value
+
+
+Word = Annotated[NonEmpty, AfterValidator(_lower_case)]
+Words = tuple[Word, ...]
+
+
+class VocabularyTexts(Frozen):
+    weekdays: tuple[Words, ...] = Field(min_length=7, max_length=7)
+    every_day: Words = Field(min_length=1)
+    working_days: Words = Field(min_length=1)
+    weekend: Words = Field(min_length=1)
+    today: Words = Field(min_length=1)
+    tomorrow: Words = Field(min_length=1)
+    am: Words = Field(min_length=1)
+    pm: Words = Field(min_length=1)
+    minutes: Words = Field(min_length=1)
+    filler: Words = ()
+
+    def build(self) -> Vocabulary:
+        return Vocabulary(
+            weekdays=self.weekdays,
+            every_day=self.every_day,
+            working_days=self.working_days,
+            weekend=self.weekend,
+            today=self.today,
+            tomorrow=self.tomorrow,
+            am=self.am,
+            pm=self.pm,
+            minutes=self.minutes,
+            filler=self.filler,
+        )
+
+
+def _known_zone(value: str) -> str:
+    try:
+        zone(value)
+    except UnknownZone:
+        raise ValueError(f"not an IANA time zone: {value!r}") from None
+    return value
+
+
+ZoneName = Annotated[NonEmpty, AfterValidator(_known_zone)]
+
+
+class CommonZone(Frozen):
+    zone: ZoneName
+    label: ButtonLabel
+
+
+class RemindTexts(Frozen):
+    bad_time: Template
+    unknown_words: Template
+    no_days: Template
+    no_time: Template
+    bad_lead: Template
+    too_many: Template
+    mixed_days: Template
+    already_passed: Template
+    limit_reached: Template
+    duplicate: Template
+    ask_days: Template
+    ask_days_chosen: Template
+    day_off: Template
+    day_on: Template
+    every_day_button: ButtonLabel
+    working_days_button: ButtonLabel
+    today_button: ButtonLabel
+    tomorrow_button: ButtonLabel
+    done_button: ButtonLabel
+    no_days_chosen: Template
+    days_typed_help: Template
+    ask_time: Template
+    ask_lead: Template
+    lead_button: Template
+    bad_lead_typed: Template
+    confirm: Template
+    save_button: ButtonLabel
+    restart_button: ButtonLabel
+    cancel_button: ButtonLabel
+    saved: Template
+    updated: Template
+    updated_paused: Template
+    summary_weekly: Template
+    summary_weekly_at_start: Template
+    summary_once: Template
+    summary_once_at_start: Template
+    every_day: Template
+    working_days: Template
+    weekend: Template
+    date: Template
+    next: Template
+
+
+class ReminderListTexts(Frozen):
+    empty: Template
+    header: Template
+    active: Template
+    paused: Template
+    paused_unreachable: Template
+    pause_button: ButtonLabel
+    resume_button: ButtonLabel
+    edit_button: ButtonLabel
+    delete_button: ButtonLabel
+    now_paused: Template
+    already_paused: Template
+    now_active: Template
+    already_active: Template
+    removed: Template
+    gone: Template
+    finished: Template
+    edit_intro: Template
+    zone_moved: Template
+    zone_moved_one: Template
+
+
+class FireTexts(Frozen):
+    message: Template
+    late: Template
+    focus: Template
+    start_button: ButtonLabel
+    snooze_button: Template
+    skip_button: ButtonLabel
+    snoozed: Template
+    already_snoozed: Template
+    skipped: Template
+    skipped_last: Template
+    old: Template
+    gone: Template
+    paused: Template
+
+
+class TimezoneTexts(Frozen):
+    ask: Template
+    ask_first: Template
+    current: Template
+    saved: Template
+    suggest: Template
+    unknown: Template
+    pick_for_time: Template
+    no_zone_for_time: Template
+    bad_time: Template
+    other_button: ButtonLabel
+    other_prompt: Template
+
+
+class ReminderTexts(Frozen):
+    vocabulary: VocabularyTexts
+    day_names: tuple[ButtonLabel, ...] = Field(min_length=7, max_length=7)
+    month_names: tuple[NonEmpty, ...] = Field(min_length=12, max_length=12)
+    common_zones: tuple[CommonZone, ...] = Field(min_length=1, max_length=12)
+    well_known_zones: tuple[ZoneName, ...] = ()
+    remind: RemindTexts
+    reminders: ReminderListTexts
+    fire: FireTexts
+    timezone: TimezoneTexts
+
+    def zone_ranking(self) -> tuple[str, ...]:
+        """Zones to suggest first: the buttons' zones, then the well-known ones."""
+        common = [choice.zone for choice in self.common_zones]
+        return tuple(dict.fromkeys([*common, *self.well_known_zones]))

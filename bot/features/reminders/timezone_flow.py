@@ -1,0 +1,203 @@
+"""/timezone: which IANA zone the runner lives in, asked once when reminders need it.
+
+The answer can be a button (common zones), a zone or city name in any case (typos
+get suggestions), or the local time where the runner is, which narrows the zones down
+to those whose clocks show it now. The zone is stored as its IANA name, never as an
+offset, and the runner's reminders move with it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bot.core.flow import CommandDef, Flow
+from bot.core.stores import StoreFactory
+from bot.core.turn import Turn
+from bot.features.reminders.describe import clock_text
+from bot.features.reminders.options import ReminderOptions
+from bot.features.reminders.parsing import BadTime, parse_clock
+from bot.features.reminders.rules import UnknownZone, zone
+from bot.features.reminders.store import (
+    ACTIVE,
+    DONE,
+    ReminderRepository,
+    ReminderStore,
+    next_fire,
+    rule_of,
+)
+from bot.features.reminders.texts import ReminderTexts
+from bot.features.reminders.zones import ZoneFound, resolve_zone, zones_at_local_time
+
+NAME = "timezone"
+PICK = "tz.pick."
+OTHER = "tz.other"
+MAX_CHOICES = 8
+
+
+def known_zone(name: str | None) -> str | None:
+    """The stored zone if it is still one this system knows."""
+    if name is None:
+        return None
+    try:
+        zone(name)
+    except UnknownZone:
+        return None
+    return name
+
+
+def ask_zone(turn: Turn, texts: ReminderTexts, *, then: str | None = None, args: str = "") -> None:
+    """Ask for the zone; after it is saved, run command ``then`` with ``args``."""
+    options = [choice.zone for choice in texts.common_zones]
+    labels = [choice.label for choice in texts.common_zones]
+    turn.goto(NAME, "ask", {"options": options, "then": then, "args": args})
+    prompt = texts.timezone.ask_first if then else texts.timezone.ask
+    _offer(turn, texts, prompt, labels, other=True)
+
+
+def _offer(
+    turn: Turn, texts: ReminderTexts, prompt: str, labels: list[str], *, other: bool = False
+) -> None:
+    choices = [turn.choice(label, f"{PICK}{index}") for index, label in enumerate(labels)]
+    if other:
+        choices.append(turn.choice(texts.timezone.other_button, OTHER))
+    turn.say(prompt, choices=choices)
+
+
+def _pending(turn: Turn) -> tuple[str | None, str]:
+    """The command waiting for the zone, if the runner is being asked for it now."""
+    if turn.state.flow != NAME:
+        return None, ""
+    then = turn.state.data.get("then")
+    return (then if isinstance(then, str) else None), str(turn.state.data.get("args", ""))
+
+
+class TimeZones(Flow):
+    name = NAME
+    commands = (CommandDef("timezone", takes_text=True),)
+
+    def __init__(
+        self,
+        texts: ReminderTexts,
+        options: ReminderOptions,
+        store: StoreFactory[ReminderStore] = ReminderRepository,
+    ) -> None:
+        self.texts = texts
+        self.options = options
+        self.store = store
+
+    async def command(self, turn: Turn, name: str, args: str) -> None:
+        texts = self.texts.timezone
+        # Answering "which zone?" with /timezone still carries on with what asked for it.
+        then, then_args = _pending(turn)
+        if args:
+            turn.goto(NAME, "ask", {"options": [], "then": then, "args": then_args})
+            await self.text(turn, args)
+            return
+        current = known_zone(turn.user.time_zone)
+        if current is not None:
+            turn.say(texts.current.format(zone=current, time=clock_text(turn.now, current)))
+        ask_zone(turn, self.texts, then=then, args=then_args)
+
+    async def choice(self, turn: Turn, action: str) -> None:
+        options = [str(option) for option in turn.state.data.get("options", [])]
+        if action == OTHER:
+            turn.say(self.texts.timezone.other_prompt)
+            return
+        index = action.removeprefix(PICK)
+        if action.startswith(PICK) and index.isdigit() and int(index) < len(options):
+            await self._save(turn, options[int(index)])
+            return
+        await super().choice(turn, action)
+
+    async def text(self, turn: Turn, text: str) -> None:
+        texts = self.texts
+        local = parse_clock(text, texts.vocabulary.build(), bare_hour=False)
+        if isinstance(local, BadTime):
+            turn.say(texts.timezone.bad_time.format(text=local.text))
+            return
+        if local is not None:
+            candidates = zones_at_local_time(local, turn.now, texts.zone_ranking(), MAX_CHOICES)
+            shown = f"{local.hour:02d}:{local.minute:02d}"
+            if not candidates:
+                turn.say(texts.timezone.no_zone_for_time.format(time=shown))
+            elif len(candidates) == 1:
+                await self._save(turn, candidates[0])
+            else:
+                self._suggest(turn, texts.timezone.pick_for_time.format(time=shown), candidates)
+            return
+        found = resolve_zone(text, turn.now, texts.zone_ranking())
+        if isinstance(found, ZoneFound):
+            await self._save(turn, found.name)
+        elif found.names:
+            self._suggest(turn, texts.timezone.suggest.format(typed=text), found.names)
+        else:
+            turn.say(texts.timezone.unknown.format(typed=text))
+
+    async def reprompt(self, turn: Turn) -> None:
+        data = turn.state.data
+        options = [str(option) for option in data.get("options", [])]
+        if options:
+            texts = self.texts.timezone
+            labels = self._labels(self.texts, options)
+            prompt = texts.ask_first if data.get("then") else texts.ask
+            _offer(turn, self.texts, prompt, labels, other=True)
+        else:
+            turn.say(self.texts.timezone.other_prompt)
+
+    def _suggest(self, turn: Turn, prompt: str, names: tuple[str, ...]) -> None:
+        data = dict(turn.state.data)
+        data["options"] = list(names)
+        turn.goto(NAME, "choose", data)
+        _offer(turn, self.texts, prompt, list(names), other=True)
+
+    @staticmethod
+    def _labels(texts: ReminderTexts, options: list[str]) -> list[str]:
+        common = {choice.zone: choice.label for choice in texts.common_zones}
+        return [common.get(option, option) for option in options]
+
+    async def _save(self, turn: Turn, zone_name: str) -> None:
+        texts = self.texts
+        then = turn.state.data.get("then")
+        args = str(turn.state.data.get("args", ""))
+        turn.user.time_zone = zone_name
+        moved = await move_reminders(turn, zone_name, self.options, self.store)
+        turn.say(texts.timezone.saved.format(zone=zone_name, time=clock_text(turn.now, zone_name)))
+        if moved:
+            moved_text = (
+                texts.reminders.zone_moved_one if moved == 1 else texts.reminders.zone_moved
+            )
+            turn.say(moved_text.format(count=moved, zone=zone_name))
+        turn.finish()
+        if isinstance(then, str):
+            turn.redirect(then, args)
+
+
+async def move_reminders(
+    turn: Turn, zone_name: str, options: ReminderOptions, store: StoreFactory[ReminderStore]
+) -> int:
+    """Put every open reminder of the runner on ``zone_name`` and recompute when it fires."""
+    reminders = await turn.store(store).open_for_user(turn.user.id)
+    soonest: datetime | None = None
+    moved = 0
+    for reminder in reminders:
+        if reminder.time_zone == zone_name:
+            continue
+        reminder.time_zone = zone_name
+        reminder.updated_at = turn.now
+        moved += 1
+        if reminder.status != ACTIVE:
+            continue
+        reminder.next_fire_at = next_fire(rule_of(reminder), turn.now)
+        if reminder.next_fire_at is None:
+            if reminder.snooze_until is None:
+                reminder.status = DONE  # a one-off whose time has passed in the new zone
+        elif soonest is None or reminder.next_fire_at < soonest:
+            soonest = reminder.next_fire_at
+    if soonest is not None:
+        fire_at = soonest
+
+        async def wake() -> None:
+            options.wakeup.changed(fire_at)
+
+        turn.after_commit.append(wake)
+    return moved

@@ -1,0 +1,344 @@
+"""/tight and plain-words reports: understand, confirm, then a release plan.
+
+Red flags get "get this checked" and nothing else. When the reading is unsure the coach
+asks with an area multi-select, then any missing side, strength or kind, then confirms;
+only a confirmed report is stored.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, cast
+
+from bot.core.flow import CommandDef, Flow
+from bot.core.prompts import ask_consent
+from bot.core.stores import StoreFactory
+from bot.core.turn import Turn
+from bot.features.tight import AreaReading, Reader, Reading, reader_for
+from bot.features.tight.content import SIDES, Kind, TightContent
+from bot.features.tight.render import area_names, release_plan, summary, triage_message
+from bot.features.tight.store import TightReportRepository, TightStore
+from bot.features.tight.text import normalise
+
+NAME = "tight"
+_NUMBER = re.compile(r"^\s*(\d{1,2})\s*(?:/\s*10)?\s*$")
+_KINDS: tuple[Kind, ...] = ("tightness", "pain")
+
+
+def _areas(data: dict[str, Any]) -> list[AreaReading]:
+    return [AreaReading(area, side) for area, side in data.get("areas", [])]
+
+
+def _store_areas(areas: list[AreaReading]) -> list[list[str | None]]:
+    return [[a.area, a.side] for a in areas]
+
+
+class Tight(Flow):
+    name = NAME
+    commands = (CommandDef("tight", takes_text=True),)
+
+    def __init__(
+        self, content: TightContent, store: StoreFactory[TightStore] = TightReportRepository
+    ) -> None:
+        self.content = content
+        self.store = store
+        self.reader: Reader = reader_for(content)
+
+    # --- ways in -----------------------------------------------------------------------
+
+    async def command(self, turn: Turn, name: str, args: str) -> None:
+        if args.strip():
+            await self._report(turn, args, self.reader.read(args))
+            return
+        content = self.content
+        self._start_picking(turn, {}, list(content.area_ids()), [], "ask_where")
+
+    async def claims_text(self, turn: Turn, text: str) -> bool:
+        reading = self.reader.read(text)
+        if not (reading.says_anything() or reading.kind is not None):
+            return False
+        if reading.red_flag is None and turn.user.disclaimer_accepted_at is None:
+            ask_consent(turn, then="tight", args=text)
+            return True
+        await self._report(turn, text, reading)
+        return True
+
+    async def _report(self, turn: Turn, text: str, reading: Reading) -> None:
+        if reading.red_flag is not None:
+            self._triage(turn, reading)
+            return
+        content = self.content
+        data: dict[str, Any] = {
+            "text": text[:500],
+            "areas": _store_areas(list(reading.areas)),
+            "kind": reading.kind,
+            "intensity": reading.intensity,
+            "side_hint": reading.side_hint,
+        }
+        if not reading.unsure:
+            await self._advance(turn, data)
+            return
+        if reading.too_many:
+            prompt = "too_many"
+        elif not reading.areas and reading.elsewhere:
+            prompt = "pick_elsewhere"
+        elif not reading.areas and len(reading.candidates) == len(content.area_ids()):
+            prompt = "pick_none_found"
+        else:
+            prompt = "pick_unsure"
+        picked = list(reading.area_ids[: content.vocabulary.max_areas])
+        self._start_picking(turn, data, list(reading.candidates), picked, prompt)
+
+    def _triage(self, turn: Turn, reading: Reading) -> None:
+        turn.say(triage_message(self.content, reading.triage), private=True)
+        turn.finish()
+
+    # --- area multi-select -------------------------------------------------------------
+
+    def _start_picking(
+        self,
+        turn: Turn,
+        data: dict[str, Any],
+        candidates: list[str],
+        picked: list[str],
+        prompt: str,
+    ) -> None:
+        data = {**data, "candidates": candidates, "picked": picked, "prompt": prompt}
+        turn.goto(NAME, "pick", data)
+        self._show_pick(turn)
+
+    def _show_pick(self, turn: Turn) -> None:
+        content = self.content
+        words = content.words.tight
+        data = turn.state.data
+        picked = set(data["picked"])
+        choices = []
+        for area_id in data["candidates"]:
+            label = content.vocabulary.area(area_id).label
+            if area_id in picked:
+                label = f"{words.buttons.tick} {label}"[:40]
+            choices.append(turn.choice(label, f"tt.pick.{area_id}"))
+        if len(data["candidates"]) < len(content.area_ids()):
+            choices.append(turn.choice(words.buttons.more, "tt.more"))
+        choices.append(turn.choice(words.buttons.done, "tt.done"))
+        choices.append(turn.choice(words.buttons.cancel, "tt.cancel"))
+        prompt = str(data.get("prompt", "pick_unsure"))
+        text = getattr(words, prompt)
+        if prompt == "too_many":
+            text = text.format(max=content.vocabulary.max_areas)
+        turn.say(text, choices=choices)
+
+    def _toggle(self, turn: Turn, area_id: str) -> None:
+        content = self.content
+        data = dict(turn.state.data)
+        if area_id not in data["candidates"]:
+            self._show_pick(turn)
+            return
+        picked = list(data["picked"])
+        limit = content.vocabulary.max_areas
+        if area_id in picked:
+            picked.remove(area_id)
+        elif len(picked) >= limit:
+            turn.say(content.words.tight.picked_too_many.format(max=limit))
+        else:
+            picked.append(area_id)
+        turn.goto(NAME, "pick", {**data, "picked": picked})
+        self._show_pick(turn)
+
+    async def _done_picking(self, turn: Turn) -> None:
+        data = dict(turn.state.data)
+        if not data["picked"]:
+            turn.say(self.content.words.tight.pick_at_least_one)
+            self._show_pick(turn)
+            return
+        known = {a.area: a.side for a in _areas(data)}
+        hint = data.get("side_hint")
+        order = [a for a in data["candidates"] if a in data["picked"]]
+        areas = [AreaReading(a, known.get(a) or hint) for a in order]
+        data["areas"] = _store_areas(areas)
+        await self._advance(turn, data)
+
+    # --- the remaining questions, then confirm ----------------------------------------
+
+    async def _advance(self, turn: Turn, data: dict[str, Any]) -> None:
+        content = self.content
+        words = content.words.tight
+        buttons = words.buttons
+        areas = _areas(data)
+        sided = {a.id for a in content.vocabulary.areas if a.sided}
+        missing = [a for a in areas if a.side is None and a.area in sided]
+        if missing and not data.get("side_asked"):
+            turn.goto(NAME, "side", data)
+            turn.say(
+                words.ask_side.format(areas=area_names(content, missing)),
+                choices=[
+                    turn.choice(buttons.left, "tt.side.left"),
+                    turn.choice(buttons.right, "tt.side.right"),
+                    turn.choice(buttons.both, "tt.side.both"),
+                    turn.choice(buttons.unsure_side, "tt.side.none"),
+                ],
+            )
+            return
+        levels = content.vocabulary.intensity.levels
+        if data.get("intensity") is None:
+            turn.goto(NAME, "intensity", data)
+            turn.say(
+                words.ask_intensity.format(),
+                choices=[
+                    turn.choice(buttons.mild, f"tt.int.{levels['mild']}"),
+                    turn.choice(buttons.moderate, f"tt.int.{levels['moderate']}"),
+                    turn.choice(buttons.strong, f"tt.int.{levels['strong']}"),
+                ],
+            )
+            return
+        if data.get("kind") is None:
+            turn.goto(NAME, "kind", data)
+            turn.say(
+                words.ask_kind,
+                choices=[turn.choice(words.kind_buttons[k], f"tt.kind.{k}") for k in _KINDS],
+            )
+            return
+        kind = cast(Kind, data["kind"])
+        triage = self.reader.triage.assess((), kind, int(data["intensity"]))
+        if triage.level is not None:
+            self._triage(turn, Reading(areas=tuple(areas), triage=triage))
+            return
+        turn.goto(NAME, "confirm", data)
+        self._ask_confirm(turn)
+
+    def _ask_confirm(self, turn: Turn) -> None:
+        content = self.content
+        words = content.words.tight
+        data = turn.state.data
+        text = summary(content, _areas(data), data["kind"], data["intensity"])
+        turn.say(
+            words.confirm.format(summary=text),
+            choices=[
+                turn.choice(words.buttons.looks_right, "tt.yes"),
+                turn.choice(words.buttons.change, "tt.change"),
+                turn.choice(words.buttons.cancel, "tt.cancel"),
+            ],
+        )
+
+    async def _confirmed(self, turn: Turn) -> None:
+        content = self.content
+        data = turn.state.data
+        areas = _areas(data)
+        kind = cast(Kind, data["kind"])
+        await turn.store(self.store).add(
+            turn.user.id,
+            [(a.area, a.side) for a in areas],
+            kind,
+            int(data["intensity"]),
+            str(data.get("text") or summary(content, areas, kind, data["intensity"])),
+            turn.now,
+        )
+        for message in release_plan(content, areas, kind):
+            turn.say(message)
+        turn.say(content.words.tight.saved)
+        turn.finish()
+
+    # --- buttons -------------------------------------------------------------------------
+
+    async def choice(self, turn: Turn, action: str) -> None:
+        step = turn.state.step
+        data = dict(turn.state.data)
+        if action == "tt.cancel":
+            turn.say(self.content.words.tight.cancelled)
+            turn.finish()
+        elif step == "pick" and action.startswith("tt.pick."):
+            self._toggle(turn, action.removeprefix("tt.pick."))
+        elif step == "pick" and action == "tt.more":
+            all_areas = list(self.content.area_ids())
+            turn.goto(NAME, "pick", {**data, "candidates": all_areas})
+            self._show_pick(turn)
+        elif step == "pick" and action == "tt.done":
+            await self._done_picking(turn)
+        elif step == "side" and action.startswith("tt.side."):
+            await self._got_side(turn, action.removeprefix("tt.side."))
+        elif step == "intensity" and action.startswith("tt.int."):
+            value = action.removeprefix("tt.int.")
+            if value.isdigit() and int(value) <= 10:
+                await self._advance(turn, {**data, "intensity": int(value)})
+            else:
+                await self.reprompt(turn)
+        elif step == "kind" and action.removeprefix("tt.kind.") in _KINDS:
+            await self._advance(turn, {**data, "kind": action.removeprefix("tt.kind.")})
+        elif step == "confirm" and action == "tt.yes":
+            await self._confirmed(turn)
+        elif step == "confirm" and action == "tt.change":
+            picked = [a.area for a in _areas(data)]
+            data = {**data, "side_asked": False}
+            self._start_picking(turn, data, list(self.content.area_ids()), picked, "pick_unsure")
+        else:
+            await super().choice(turn, action)
+
+    async def _got_side(self, turn: Turn, side: str) -> None:
+        data = dict(turn.state.data)
+        chosen = next((known for known in SIDES if known == side), None)
+        sided = {a.id for a in self.content.vocabulary.areas if a.sided}
+        areas = [
+            AreaReading(a.area, chosen) if a.side is None and a.area in sided else a
+            for a in _areas(data)
+        ]
+        await self._advance(turn, {**data, "areas": _store_areas(areas), "side_asked": True})
+
+    # --- typing instead of tapping ------------------------------------------------------
+
+    async def text(self, turn: Turn, text: str) -> None:
+        content = self.content
+        words = content.words.tight
+        reading = self.reader.read(text)
+        if reading.red_flag is not None:
+            self._triage(turn, reading)
+            return
+        plain = normalise(text)
+        step = turn.state.step
+        data = dict(turn.state.data)
+        if step == "side":
+            if reading.side_hint is not None or plain in _phrases(words.unsure_words):
+                await self._got_side(turn, reading.side_hint or "none")
+                return
+            sides = {a.side for a in reading.areas if a.side}
+            if len(sides) == 1:
+                await self._got_side(turn, sides.pop() or "none")
+                return
+        elif step == "intensity":
+            match = _NUMBER.match(text)
+            value = int(match.group(1)) if match else reading.intensity
+            if value is not None and 0 <= value <= 10:
+                kind = data.get("kind") or reading.kind
+                await self._advance(turn, {**data, "intensity": value, "kind": kind})
+                return
+        elif step == "kind" and reading.kind is not None:
+            await self._advance(turn, {**data, "kind": reading.kind})
+            return
+        elif step == "confirm" and plain in _phrases(words.yes_words):
+            await self._confirmed(turn)
+            return
+        elif step == "confirm" and plain in _phrases(words.no_words):
+            await self.choice(turn, "tt.change")
+            return
+        if reading.says_anything():
+            await self._report(turn, text, reading)
+            return
+        turn.say(words.type_or_tap)
+        await self.reprompt(turn)
+
+    async def reprompt(self, turn: Turn) -> None:
+        step = turn.state.step
+        data = dict(turn.state.data)
+        if step == "pick":
+            self._show_pick(turn)
+        elif step == "confirm":
+            self._ask_confirm(turn)
+        elif step == "side":
+            await self._advance(turn, {**data, "side_asked": False})
+        elif step == "intensity":
+            await self._advance(turn, {**data, "intensity": None})
+        else:
+            await self._advance(turn, {**data, "kind": None})
+
+
+def _phrases(words: tuple[str, ...]) -> set[str]:
+    return {normalise(word) for word in words}

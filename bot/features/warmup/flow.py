@@ -1,0 +1,240 @@
+"""/warmup: a soreness check, then the drills one at a time, paced with buttons."""
+
+from __future__ import annotations
+
+import re
+
+from bot.core.flow import CommandDef, Flow
+from bot.core.ports import WarmupPrelude
+from bot.core.stores import StoreFactory
+from bot.core.turn import Turn
+from bot.features.warmup.content import Drill, DrillBook, Routine, WarmupTexts
+from bot.features.warmup.store import WarmupRepository, WarmupStore
+
+NAME = "warmup"
+_NUMBER = re.compile(r"^\s*(\d{1,2})\s*(?:/\s*10)?\s*$")
+_YES = {"yes", "y", "yeah", "yep", "sharp"}
+_NO = {"no", "n", "nope", "nah", "fine"}
+_DRILL_WORDS = {"done": "done", "next": "done", "skip": "skip", "stop": "stop"}
+_OUTCOMES = {"done": "done", "skip": "skipped"}
+
+
+def parse_soreness(text: str) -> int | None:
+    match = _NUMBER.match(text)
+    if match is None:
+        return None
+    value = int(match.group(1))
+    return value if 0 <= value <= 10 else None
+
+
+class Warmup(Flow):
+    name = NAME
+    commands = (CommandDef("warmup"),)
+
+    def __init__(
+        self,
+        book: DrillBook,
+        routine: Routine,
+        texts: WarmupTexts,
+        *,
+        prelude: WarmupPrelude | None = None,
+        store: StoreFactory[WarmupStore] = WarmupRepository,
+    ) -> None:
+        self.book = book
+        self.routine = routine
+        self.texts = texts
+        # Recent tight-spot reports add rolling first and may call for gentler drills.
+        self.prelude = prelude
+        self.store = store
+        self.drills: list[Drill] = [book.by_id(drill_id) for drill_id in routine.drills]
+
+    async def command(self, turn: Turn, name: str, args: str) -> None:
+        if turn.state.flow == NAME:
+            turn.say(self.texts.already_running)
+            await self.reprompt(turn)
+            return
+        turn.goto(NAME, "soreness", {})
+        self._ask_soreness(turn)
+
+    # --- prompts ---
+    def _ask_soreness(self, turn: Turn) -> None:
+        choices = [
+            turn.choice(option.label, f"sore.{option.value}")
+            for option in self.routine.soreness_choices
+        ]
+        turn.say(self.texts.soreness_question, choices=choices, private=True)
+
+    def _ask_sharp(self, turn: Turn) -> None:
+        texts = self.texts
+        turn.say(
+            texts.sharp_question,
+            choices=[
+                turn.choice(texts.sharp_yes, "sharp.yes"),
+                turn.choice(texts.sharp_no, "sharp.no"),
+            ],
+            private=True,
+        )
+
+    def _show_drill(self, turn: Turn) -> None:
+        texts = self.texts
+        drills = self.drills
+        index = int(turn.state.data["index"])
+        drill = drills[index]
+        variant = drill.variant(bool(turn.state.data["gentle"]))
+        lines = [
+            texts.drill_header.format(number=index + 1, total=len(drills), name=drill.name),
+            variant.summary,
+        ]
+        lines += [
+            texts.step_line.format(number=n, text=step.text, cue=step.cue)
+            for n, step in enumerate(variant.steps, start=1)
+        ]
+        turn.say(
+            "\n".join(lines),
+            choices=[
+                turn.choice(texts.done, "wu.done"),
+                turn.choice(texts.skip, "wu.skip"),
+                turn.choice(texts.stop, "wu.stop"),
+            ],
+        )
+
+    async def reprompt(self, turn: Turn) -> None:
+        step = turn.state.step
+        if step == "soreness":
+            self._ask_soreness(turn)
+        elif step == "sharp":
+            self._ask_sharp(turn)
+        else:
+            self._show_drill(turn)
+
+    # --- answers ---
+    async def choice(self, turn: Turn, action: str) -> None:
+        step = turn.state.step
+        if step == "soreness" and action.startswith("sore."):
+            value = parse_soreness(action.removeprefix("sore."))
+            if value is not None:
+                await self._got_soreness(turn, value)
+                return
+        elif step == "sharp" and action in ("sharp.yes", "sharp.no"):
+            await self._got_sharp(turn, action == "sharp.yes")
+            return
+        elif step == "drill" and action in ("wu.done", "wu.skip", "wu.stop"):
+            await self._drill_answer(turn, action.removeprefix("wu."))
+            return
+        await super().choice(turn, action)
+
+    async def text(self, turn: Turn, text: str) -> None:
+        word = text.strip().lower()
+        step = turn.state.step
+        if step == "soreness":
+            value = parse_soreness(word)
+            if value is None:
+                turn.say(self.texts.soreness_invalid)
+            else:
+                await self._got_soreness(turn, value)
+        elif step == "sharp" and word in _YES | _NO:
+            await self._got_sharp(turn, word in _YES)
+        elif step == "drill" and word in _DRILL_WORDS:
+            await self._drill_answer(turn, _DRILL_WORDS[word])
+        else:
+            turn.say(self.texts.in_progress)
+
+    async def _got_soreness(self, turn: Turn, soreness: int) -> None:
+        turn.goto(NAME, "sharp", {"soreness": soreness})
+        self._ask_sharp(turn)
+
+    async def _got_sharp(self, turn: Turn, sharp: bool) -> None:
+        repo = turn.store(self.store)
+        soreness = int(turn.state.data["soreness"])
+        checkin_id = await repo.add_checkin(turn.user.id, soreness, sharp, turn.now)
+        if sharp:
+            turn.say(turn.safety.sharp_pain.text, private=True)
+            turn.finish()
+            return
+        gentle_from = self.routine.gentle_from_soreness
+        gentle = soreness >= gentle_from
+        prelude = await self.prelude(turn, soreness, gentle, gentle_from) if self.prelude else None
+        gentle = prelude.gentle if prelude else gentle
+        session_id = await repo.start_session(
+            turn.user.id, "gentle" if gentle else "standard", checkin_id, turn.now
+        )
+        texts = self.texts
+        reason = (texts.gentle_reason if gentle else texts.standard_reason).format(
+            soreness=soreness
+        )
+        if prelude:
+            reason = prelude.reason
+        if soreness >= 8:
+            reason += " " + turn.safety.very_sore.text
+        turn.say(reason + "\n\n" + self.book.placement.text)
+        if prelude:
+            turn.say(prelude.rolling)
+        turn.goto(
+            NAME,
+            "drill",
+            {
+                "session": session_id,
+                "index": 0,
+                "gentle": gentle,
+                "soreness": soreness,
+                "done": [],
+            },
+        )
+        self._show_drill(turn)
+
+    async def _drill_answer(self, turn: Turn, answer: str) -> None:
+        session_id = self._session_id(turn)
+        drills = self.drills
+        index = int(turn.state.data["index"])
+        done = await self._done_so_far(turn, session_id)
+        if answer == "stop":
+            await self._close(turn, session_id, done, "stopped")
+            return
+        done = [*done, {"drill": drills[index].id, "outcome": _OUTCOMES[answer]}]
+        if index + 1 < len(drills):
+            if session_id is not None:
+                await turn.store(self.store).record_drills(turn.user.id, session_id, done)
+            turn.state.data = {**turn.state.data, "index": index + 1, "done": done}
+            turn.goto(NAME, "drill")
+            self._show_drill(turn)
+        else:
+            await self._close(turn, session_id, done, "completed")
+
+    async def _close(
+        self, turn: Turn, session_id: int | None, done: list[dict[str, str]], status: str
+    ) -> None:
+        texts = self.texts
+        total = len(self.drills)
+        outcomes = [d["outcome"] for d in done]
+        completed, skipped = outcomes.count("done"), outcomes.count("skipped")
+        if session_id is not None:
+            await turn.store(self.store).finish_session(
+                turn.user.id, session_id, status, turn.now, drills=done
+            )
+        if status == "completed":
+            note = texts.skipped_note.format(skipped=skipped) if skipped else ""
+            turn.say(texts.summary_complete.format(done=completed, total=total, skipped_note=note))
+        else:
+            turn.say(texts.summary_stopped.format(done=completed, total=total))
+        turn.finish()
+
+    async def leave(self, turn: Turn, reason: str) -> None:
+        session_id = self._session_id(turn)
+        if turn.state.step == "drill" and session_id is not None:
+            status = "expired" if reason == "expired" else "stopped"
+            await turn.store(self.store).finish_session(turn.user.id, session_id, status, turn.now)
+
+    # --- helpers ---
+    def _session_id(self, turn: Turn) -> int | None:
+        session_id = turn.state.data.get("session")
+        return session_id if isinstance(session_id, int) else None
+
+    async def _done_so_far(self, turn: Turn, session_id: int | None) -> list[dict[str, str]]:
+        """The drills answered so far, kept in the conversation state; a conversation
+        saved before the state kept them reads them from the session instead."""
+        done = turn.state.data.get("done")
+        if isinstance(done, list):
+            return done
+        if session_id is None:
+            return []
+        return await turn.store(self.store).drills_done(turn.user.id, session_id)
