@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from bot.config import SettingsError, load_settings
 from bot.content import ContentError, load_content
 from bot.logging_setup import setup_logging
+from bot.storage.errors import DatabaseProblem
 from bot.storage.migrations import DatabaseBehind
 
 EXIT_CONFIG = 2
@@ -71,7 +72,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             asyncio.run(app.run_bot(settings, console_user=args.user))
         else:
             asyncio.run(app.run_bot(settings))
-    except (ContentError, DatabaseBehind) as exc:
+    except (ContentError, DatabaseBehind, DatabaseProblem) as exc:
         print(exc, file=sys.stderr)
         return EXIT_CONFIG
     except KeyboardInterrupt:

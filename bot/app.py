@@ -22,6 +22,7 @@ from datetime import timedelta
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 import bot.schema  # noqa: F401  (registers every table, for export and erasure)
+from bot.adapters.supervise import Backoff
 from bot.config import Settings
 from bot.content import Content, load_content
 from bot.core.engine import Coach
@@ -42,6 +43,7 @@ from bot.features.tight.flow import Tight
 from bot.features.tight.ports import ReminderFocusLines, ReportedAreaHistory, TailoredPrelude
 from bot.features.warmup.flow import Warmup
 from bot.features.warmup.store import WarmupRepository
+from bot.storage.checks import ready_schema
 from bot.storage.conversations import ConversationRepository, UserRepository
 from bot.storage.database import (
     SqlDatabase,
@@ -50,7 +52,7 @@ from bot.storage.database import (
     session_factory,
     transaction,
 )
-from bot.storage.migrations import DatabaseBehind, current_revision, head_revision, upgrade_to_head
+from bot.storage.errors import DatabaseUnreachable
 
 log = logging.getLogger(__name__)
 
@@ -133,24 +135,30 @@ class Services:
         await self.engine.dispose()
 
 
-async def prepare_database(engine: AsyncEngine) -> None:
-    """SQLite is migrated in place; any other database must already be at head."""
-    if is_sqlite(str(engine.url)):
-        await upgrade_to_head(engine)
-        return
-    current, head = await current_revision(engine), head_revision()
-    if current != head:
-        raise DatabaseBehind(
-            f"the database is at migration {current or 'none'}, the code needs {head}: "
-            "run `python -m bot migrate`"
-        )
+async def prepare_database(engine: AsyncEngine, *, wait: bool = False) -> None:
+    """SQLite is migrated in place; any other database must already be at head.
+
+    Raises ``DatabaseProblem`` (one line) for a database the coach can't use. With
+    ``wait``, a server that does not answer is retried with back-off until it does.
+    """
+    delays = Backoff(initial=1.0, maximum=30.0).delays()
+    while True:
+        try:
+            await ready_schema(engine, upgrade=is_sqlite(str(engine.url)))
+            return
+        except DatabaseUnreachable as exc:
+            if not wait:
+                raise
+            delay = delays.next()
+            log.warning("database_unreachable retry_in_s=%.0f reason=%s", delay, exc)
+            await asyncio.sleep(delay)
 
 
 async def open_services(settings: Settings) -> Services:
     content = load_content(settings.content_dir)
     engine = create_engine(settings.database_url)
     try:
-        await prepare_database(engine)
+        await prepare_database(engine, wait=True)
     except BaseException:
         await engine.dispose()
         raise
@@ -355,7 +363,6 @@ async def migrate(settings: Settings) -> str:
     """Upgrade the database to head; running it again changes nothing."""
     engine = create_engine(settings.database_url)
     try:
-        await upgrade_to_head(engine)
-        return await current_revision(engine) or ""
+        return await ready_schema(engine, upgrade=True)
     finally:
         await engine.dispose()

@@ -27,6 +27,7 @@ from sqlalchemy.ext.asyncio import (
 from bot.core.stores import StepConflict, Transaction
 from bot.storage import sqlite_inline
 from bot.storage.base import SqlTransaction
+from bot.storage.errors import DatabaseProblem
 
 SQLITE_BUSY_TIMEOUT_MS = 5_000
 
@@ -37,8 +38,14 @@ def is_sqlite(url: str) -> bool:
 
 def ensure_sqlite_directory(url: str) -> None:
     database = make_url(url).database
-    if is_sqlite(url) and database and database != ":memory:":
-        Path(database).parent.mkdir(parents=True, exist_ok=True)
+    if is_sqlite(url) and database and database != ":memory:" and not database.startswith("file:"):
+        folder = Path(database).parent
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise DatabaseProblem(
+                f"can't make the folder {folder} for the SQLite file: {exc.strerror}"
+            ) from None
 
 
 def create_engine(url: str) -> AsyncEngine:
