@@ -53,7 +53,7 @@ from aiohttp import web
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.adapters.telegram_adapter import TelegramAdapter, TelegramConfig
+from bot.adapters.telegram.adapter import TelegramAdapter, TelegramConfig
 from bot.config import Settings
 from bot.content import load_content
 from bot.core.engine import Coach

@@ -56,7 +56,7 @@ sys.path[:] = [str(ROOT)] + [p for p in sys.path if Path(p or ".").resolve() != 
 from telegram import Update  # noqa: E402
 from telegram.ext import Application, ContextTypes, MessageHandler, filters  # noqa: E402
 
-from bot.adapters.telegram_adapter import TelegramAdapter, TelegramConfig  # noqa: E402
+from bot.adapters.telegram.adapter import TelegramAdapter, TelegramConfig  # noqa: E402
 from bot.content import load_content  # noqa: E402
 from bot.core.engine import Coach  # noqa: E402
 from bot.core.messages import Inbound, Outcome, Reply, Text  # noqa: E402

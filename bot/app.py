@@ -136,7 +136,7 @@ def build_telegram_adapter(services: Services) -> Adapter | None:
     if settings.telegram_token is None:
         return None
     # Imported here so runs without Telegram don't load python-telegram-bot.
-    from bot.adapters.telegram_adapter import TelegramAdapter, TelegramConfig
+    from bot.adapters.telegram.adapter import TelegramAdapter, TelegramConfig
     from bot.storage.key_values import KeyValueStore
     from bot.storage.processed_updates import ProcessedUpdates
 
@@ -165,7 +165,7 @@ def build_discord_adapter(services: Services) -> Adapter | None:
     if settings.discord_token is None:
         return None
     # Imported here so runs without Discord don't load discord.py.
-    from bot.adapters.discord_adapter import DiscordAdapter, DiscordConfig
+    from bot.adapters.discord.adapter import DiscordAdapter, DiscordConfig
     from bot.storage.key_values import KeyValueStore
 
     coach = services.coach

@@ -12,10 +12,10 @@ __all__ = ["ContentError", "load_content", "load_file"]
 
 def load_content(directory: Path) -> Content:
     """Load and cross-check every content file under ``directory``."""
-    from bot.content.discord_texts import DiscordTexts
+    from bot.adapters.discord.texts import DiscordTexts
+    from bot.adapters.telegram.texts import TelegramTexts
     from bot.content.drills import DrillBook, Routine, Safety, Sources
     from bot.content.reminder_texts import ReminderTexts
-    from bot.content.telegram_texts import TelegramTexts
     from bot.content.texts import CoreTexts
     from bot.content.tight_models import load_tight_content
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.content.discord_texts import DiscordTexts
+from bot.adapters.discord.texts import DiscordTexts
+from bot.adapters.telegram.texts import TelegramTexts
 from bot.content.drills import DrillBook, Routine, Safety, Sources
 from bot.content.reminder_texts import ReminderTexts
-from bot.content.telegram_texts import TelegramTexts
 from bot.content.texts import CoreTexts
 from bot.content.tight_models import TightContent
 

@@ -12,7 +12,7 @@ import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
-from bot.adapters.discord_adapter import ANSWER_WITHIN, DiscordAdapter, DiscordConfig
+from bot.adapters.discord.adapter import ANSWER_WITHIN, DiscordAdapter, DiscordConfig
 from bot.adapters.supervise import Backoff
 from bot.core.engine import Coach
 from bot.core.messages import ConversationKey, Inbound, Outcome

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.adapters.telegram_adapter import MarkUnreachable, TelegramAdapter, TelegramConfig
+from bot.adapters.telegram.adapter import MarkUnreachable, TelegramAdapter, TelegramConfig
 from bot.content import Content
 from bot.core.engine import Coach
 from bot.core.ports import Handler

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.adapters.discord_adapter import DiscordAdapter
+from bot.adapters.discord.adapter import DiscordAdapter
 from bot.app import Services, build_platform_adapters
 from bot.config import Settings
 from bot.content import Content

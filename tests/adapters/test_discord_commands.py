@@ -90,7 +90,7 @@ async def test_a_command_that_takes_text_passes_it_to_the_core(
 
 
 def test_a_command_listed_twice_is_refused_before_login(coach: Coach) -> None:
-    from bot.adapters.discord_commands import build_commands
+    from bot.adapters.discord.commands import build_commands
 
     twice = [*coach.commands(), coach.commands()[0]]
     with pytest.raises(ValueError, match="listed twice"):
@@ -115,7 +115,7 @@ async def test_a_command_discord_still_shows_but_the_bot_dropped_is_answered(
 
 
 def test_descriptions_over_discords_limit_are_shortened(coach: Coach) -> None:
-    from bot.adapters.discord_commands import build_commands
+    from bot.adapters.discord.commands import build_commands
 
     spec = replace(coach.commands()[0], description="word " * 40)
     [command] = build_commands([spec], coach.content.discord_texts.text_option, _never)

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.adapters.discord_adapter import DiscordAdapter
+from bot.adapters.discord.adapter import DiscordAdapter
 from bot.content import Content
 from bot.core.engine import Coach
 from bot.core.messages import ConversationKey

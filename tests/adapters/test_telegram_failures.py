@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram.error import InvalidToken
 
-from bot.adapters.telegram_adapter import TelegramAdapter, TelegramConfig
+from bot.adapters.telegram.adapter import TelegramAdapter, TelegramConfig
 from bot.core.engine import Coach
 from bot.core.messages import ConversationKey, Inbound, Outcome, Reply, Text
 from bot.core.ports import Unreachable

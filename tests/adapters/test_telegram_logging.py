@@ -11,7 +11,7 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.adapters.telegram_adapter import TelegramAdapter, TelegramConfig
+from bot.adapters.telegram.adapter import TelegramAdapter, TelegramConfig
 from bot.core.engine import Coach
 from bot.logging_setup import setup_logging
 from bot.storage.processed_updates import ProcessedUpdates

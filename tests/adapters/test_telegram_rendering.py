@@ -8,7 +8,7 @@ from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.adapters.telegram_render import utf16_len
+from bot.adapters.telegram.render import utf16_len
 from bot.core.engine import Coach
 from bot.core.messages import Choice, ImageRef, Inbound, Outcome, Reply
 from tests.adapters.telegram_harness import (

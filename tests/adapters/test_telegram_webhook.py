@@ -9,7 +9,7 @@ import aiohttp
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.adapters.telegram_webhook import MAX_BODY_BYTES, SECRET_HEADER
+from bot.adapters.telegram.webhook import MAX_BODY_BYTES, SECRET_HEADER
 from bot.core.engine import Coach
 from tests.adapters.telegram_harness import (
     Webhook,

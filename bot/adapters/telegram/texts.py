@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import field_validator
 
-from bot.content.base import Frozen, Template
+from bot.core.content import Frozen, Template
 
 
 def _only(value: str, *names: str) -> str:

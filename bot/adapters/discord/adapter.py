@@ -4,7 +4,7 @@ Translation only: an interaction becomes an :class:`Inbound` for the core, and t
 core's :class:`Outcome` becomes interaction responses.
 
 - Slash commands come from the core's command list (``Coach.commands()``), synced to
-  Discord only when that list changes (see :mod:`bot.adapters.discord_commands`).
+  Discord only when that list changes (see :mod:`bot.adapters.discord.commands`).
 - A button's custom_id is the core's payload. Presses are routed in ``on_interaction``
   by custom_id alone, so buttons keep working after a restart and no view is kept in
   memory per message.
@@ -36,8 +36,8 @@ import yarl
 from discord import app_commands
 from discord.utils import MISSING
 
-from bot.adapters.discord_commands import KeyValues, build_commands, sync_if_changed
-from bot.adapters.discord_render import Piece, pieces_of, with_choice_shown
+from bot.adapters.discord.commands import KeyValues, build_commands, sync_if_changed
+from bot.adapters.discord.render import Piece, pieces_of, with_choice_shown
 from bot.adapters.supervise import Backoff, Supervisor
 from bot.content import Content
 from bot.core.messages import (

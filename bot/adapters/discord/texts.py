@@ -6,7 +6,7 @@ from typing import Annotated
 
 from pydantic import Field, StringConstraints, field_validator
 
-from bot.content.base import Frozen, NonEmpty, Template
+from bot.core.content import Frozen, NonEmpty, Template
 
 # Discord's rule for option names (^[-_\p{L}\p{N}]{1,32}$, lower case), kept to ASCII here.
 OptionName = Annotated[str, StringConstraints(pattern=r"^[-_a-z0-9]{1,32}$")]

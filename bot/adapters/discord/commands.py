@@ -17,8 +17,8 @@ from typing import Any, Protocol
 import discord
 from discord import app_commands
 
-from bot.adapters.discord_render import ELLIPSIS
-from bot.content.discord_texts import TextOption
+from bot.adapters.discord.render import ELLIPSIS
+from bot.adapters.discord.texts import TextOption
 from bot.core.ports import CommandSpec
 
 log = logging.getLogger(__name__)

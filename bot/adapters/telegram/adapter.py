@@ -50,10 +50,10 @@ from telegram.error import (
 )
 from telegram.ext import Application, ContextTypes, TypeHandler
 
-from bot.adapters.telegram_bot import CoachBot
-from bot.adapters.telegram_http import AiohttpRequest
-from bot.adapters.telegram_inbound import PLATFORM, Removal, is_group, to_inbound, to_removal
-from bot.adapters.telegram_render import (
+from bot.adapters.telegram.bot import CoachBot
+from bot.adapters.telegram.http import AiohttpRequest
+from bot.adapters.telegram.inbound import PLATFORM, Removal, is_group, to_inbound, to_removal
+from bot.adapters.telegram.render import (
     MAX_CALLBACK_ANSWER,
     MAX_CAPTION,
     fit,
@@ -62,7 +62,7 @@ from bot.adapters.telegram_render import (
     utf16_len,
     with_pressed_mark,
 )
-from bot.adapters.telegram_webhook import WebhookListener, webhook_path
+from bot.adapters.telegram.webhook import WebhookListener, webhook_path
 from bot.content import Content
 from bot.core.messages import Choice, ConversationKey, Document, ImageRef, Outcome, Reply
 from bot.core.ports import Capabilities, CommandSpec, Handler, Unreachable
