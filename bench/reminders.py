@@ -59,7 +59,6 @@ from bot.content import load_content
 from bot.core.engine import Coach
 from bot.core.flows import all_flows
 from bot.core.messages import ConversationKey, Reply
-from bot.core.ports import Capabilities
 from bot.delivery.pacer import PaceLimits
 from bot.scheduling.dispatcher import Dispatcher
 from bot.scheduling.options import ReminderOptions
@@ -435,9 +434,6 @@ class NullAdapter:
     """Telegram as far as the scheduler can tell, without a network (nothing is due)."""
 
     name = "telegram"
-    capabilities = Capabilities(
-        buttons=True, edits=True, images=True, ephemeral=False, documents=True
-    )
 
     def __init__(self) -> None:
         self.sent = 0

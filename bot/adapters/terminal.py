@@ -27,7 +27,7 @@ from bot.core.messages import (
     Reply,
     Text,
 )
-from bot.core.ports import Capabilities, Handler
+from bot.core.ports import Handler
 
 CHAT_ID = "console"
 MAX_LINE_BYTES = 1 << 20
@@ -95,9 +95,6 @@ def render(reply: Reply, first: int = 1) -> str:
 
 class TerminalAdapter:
     name = Platform.TERMINAL.value
-    capabilities = Capabilities(
-        buttons=False, edits=False, images=False, ephemeral=False, documents=True
-    )
 
     def __init__(
         self,

@@ -16,7 +16,7 @@ from bot.content import Content
 from bot.core.engine import Coach
 from bot.core.flows import all_flows
 from bot.core.messages import ConversationKey, Reply
-from bot.core.ports import Adapter, Capabilities, Clock, Unreachable
+from bot.core.ports import Adapter, Clock, Unreachable
 from bot.scheduling.dispatcher import Dispatcher, DispatchSettings
 from bot.scheduling.options import ReminderOptions
 from bot.storage.reminder_models import Reminder, ReminderDelivery
@@ -37,11 +37,6 @@ class RecordingAdapter:
 
     clock: Clock
     name: str = "terminal"
-    capabilities: Capabilities = field(
-        default_factory=lambda: Capabilities(
-            buttons=True, edits=False, images=False, ephemeral=False, documents=False
-        )
-    )
     sent: list[Sent] = field(default_factory=list)
     unreachable_chats: set[str] = field(default_factory=set)
     failing_chats: set[str] = field(default_factory=set)
@@ -156,7 +151,6 @@ class Arrivals:
         self.inner = inner
         self.clock = clock
         self.name = inner.name
-        self.capabilities = inner.capabilities
         self.times: list[datetime] = []
         self.arrived = asyncio.Event()
 

@@ -51,7 +51,7 @@ from bot.core.messages import (
     Reply,
     Text,
 )
-from bot.core.ports import Capabilities, CommandSpec, Handler, Unreachable
+from bot.core.ports import CommandSpec, Handler, Unreachable
 from bot.core.redaction import REDACTOR
 from bot.delivery.pacer import PaceLimits, Pacer
 
@@ -98,9 +98,6 @@ def point_discord_at(api_url: str, gateway_url: str) -> None:
 
 class DiscordAdapter:
     name = Platform.DISCORD.value
-    capabilities = Capabilities(
-        buttons=True, edits=True, images=True, ephemeral=True, documents=True
-    )
 
     def __init__(
         self,

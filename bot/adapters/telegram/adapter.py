@@ -65,7 +65,7 @@ from bot.adapters.telegram.render import (
 from bot.adapters.telegram.webhook import WebhookListener, webhook_path
 from bot.content import Content
 from bot.core.messages import Choice, ConversationKey, Document, ImageRef, Outcome, Reply
-from bot.core.ports import Capabilities, CommandSpec, Handler, Unreachable
+from bot.core.ports import CommandSpec, Handler, Unreachable
 from bot.core.redaction import REDACTOR
 from bot.delivery import limits
 from bot.delivery.pacer import PaceLimits, Pacer
@@ -150,9 +150,6 @@ class _ChatLocks:
 
 class TelegramAdapter:
     name = PLATFORM
-    capabilities = Capabilities(
-        buttons=True, edits=True, images=True, ephemeral=False, documents=True
-    )
 
     def __init__(
         self,
