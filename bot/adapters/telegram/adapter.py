@@ -4,7 +4,8 @@ Lifecycle (we drive it; never ``run_polling``, so Telegram runs beside Discord a
 scheduler): ``start`` = initialize (getMe) → menu, description → start → long polling
 (or the webhook listener plus setWebhook). ``stop`` = stop fetching → let the updates
 in hand finish → shut down. ``start`` raises :class:`telegram.error.InvalidToken` for a
-bad token; if Telegram can't be reached it keeps trying in the background instead.
+bad token; if Telegram can't be reached a :class:`Supervisor` keeps trying in the
+background instead.
 
 Every update: claimed once (a repeat is dropped), translated to an :class:`Inbound`,
 handled by the core, then rendered. A button press is always answered (with the core's
@@ -50,6 +51,7 @@ from telegram.error import (
 )
 from telegram.ext import Application, ContextTypes, TypeHandler
 
+from bot.adapters.supervise import Backoff, Supervisor
 from bot.adapters.telegram.bot import CoachBot
 from bot.adapters.telegram.http import AiohttpRequest
 from bot.adapters.telegram.inbound import PLATFORM, Removal, is_group, to_inbound, to_removal
@@ -82,6 +84,7 @@ MAX_SHORT_DESCRIPTION = 120
 MAX_COMMAND_DESCRIPTION = 256
 PROFILE_KEY = "telegram.profile"
 ANIMATION_SUFFIXES = (".gif", ".mp4")
+MAX_START_RETRY = 300.0
 
 
 class Claims(Protocol):
@@ -121,6 +124,7 @@ class TelegramConfig:
     concurrent_updates: int = 256
     # HTTP connections to the Bot API for sending (see AiohttpRequest).
     connection_pool: int = 8
+    # The first wait after a failed start; it doubles up to MAX_START_RETRY.
     retry_start_after: float = 5.0
 
 
@@ -179,7 +183,12 @@ class TelegramAdapter:
         self._file_ids: dict[str, str] = {}
         self._listener: WebhookListener | None = None
         self._app: Application[Any, Any, Any, Any, Any, Any] | None = None
-        self._retry: asyncio.Task[None] | None = None
+        self._supervisor = Supervisor(
+            PLATFORM,
+            self._stay_up,
+            Backoff(initial=config.retry_start_after, maximum=MAX_START_RETRY, jitter=0.0),
+            fatal=lambda exc: not _worth_retrying(exc),
+        )
         self._started = False
         self.username = ""
 
@@ -187,39 +196,33 @@ class TelegramAdapter:
 
     async def start(self) -> None:
         try:
-            await self._bring_up()
+            await self._come_up()
         except Exception as exc:
-            await self._tear_down()
             if not _worth_retrying(exc):
                 raise  # a bad token or setting: retrying won't help
             log.warning("telegram_unreachable_at_start error=%s; retrying", type(exc).__name__)
-            self._retry = asyncio.create_task(self._keep_trying(), name="telegram-start")
+            self._supervisor.start(after_failure=True)
 
     async def stop(self) -> None:
-        if self._retry is not None:
-            self._retry.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._retry
-            self._retry = None
+        await self._supervisor.stop()
         await self._tear_down()
         await self._pacer.close()
         await self._claims.close()
         log.info("telegram_stopped")
 
-    async def _keep_trying(self) -> None:
-        delay = self._config.retry_start_after
-        while True:
-            await asyncio.sleep(delay)
-            try:
-                await self._bring_up()
-                return
-            except Exception as exc:
-                await self._tear_down()
-                if not _worth_retrying(exc):
-                    log.error("telegram_start_failed error=%s; not retrying", type(exc).__name__)
-                    return
-                log.warning("telegram_start_failed error=%s", type(exc).__name__)
-                delay = min(delay * 2, 300.0)
+    async def _come_up(self) -> None:
+        try:
+            await self._bring_up()
+        except BaseException:
+            await self._tear_down()
+            raise
+
+    async def _stay_up(self) -> None:
+        """The supervisor's attempt after a failed start. Once up, python-telegram-bot
+        keeps polling (or the listener listening) by itself, so this only waits for
+        ``stop``."""
+        await self._come_up()
+        await asyncio.Event().wait()
 
     def _build(self) -> Application[Any, Any, Any, Any, Any, Any]:
         cfg = self._config
