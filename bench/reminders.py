@@ -54,6 +54,7 @@ from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.adapters.telegram.adapter import TelegramAdapter, TelegramConfig
+from bot.app import unreachable_reporter
 from bot.config import Settings
 from bot.content import load_content
 from bot.core.engine import Coach
@@ -334,10 +335,12 @@ async def burst(
                     per_group_per_minute=limits.per_group_per_minute - 1,
                 ),
             ),
-            content=content,
+            texts=content.telegram_texts,
+            words=content.texts,
+            media=content.directory,
             commands=coach.commands(),
             claims=ProcessedUpdates(sessions, clock),
-            unreachable=coach.mark_unreachable,
+            on_unreachable=unreachable_reporter(coach),
             store=KeyValueStore(sessions),
         )
         await adapter.start()

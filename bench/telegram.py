@@ -57,6 +57,7 @@ from telegram import Update  # noqa: E402
 from telegram.ext import Application, ContextTypes, MessageHandler, filters  # noqa: E402
 
 from bot.adapters.telegram.adapter import TelegramAdapter, TelegramConfig  # noqa: E402
+from bot.app import unreachable_reporter  # noqa: E402
 from bot.content import load_content  # noqa: E402
 from bot.core.engine import Coach  # noqa: E402
 from bot.core.messages import Inbound, Outcome, Reply, Text  # noqa: E402
@@ -206,10 +207,12 @@ async def serve_coach(api_url: str, token: str, database: str, *, echo_only: boo
     adapter = TelegramAdapter(
         echo_handler if echo_only else coach.handle,
         TelegramConfig(token=token, api_url=api_url, pace=UNTHROTTLED),
-        content=coach.content,
+        texts=coach.content.telegram_texts,
+        words=coach.content.texts,
+        media=coach.content.directory,
         commands=coach.commands(),
         claims=ProcessedUpdates(sessions, coach.clock),
-        unreachable=coach.mark_unreachable,
+        on_unreachable=unreachable_reporter(coach),
         store=KeyValueStore(sessions),
     )
     await adapter.start()

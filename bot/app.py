@@ -21,12 +21,13 @@ from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from bot.adapters.base import PlatformAdapter
 from bot.config import Settings
 from bot.content import Content, load_content
 from bot.core.engine import Coach
 from bot.core.flows import all_flows
 from bot.core.messages import ConversationKey
-from bot.core.ports import Adapter, SystemClock
+from bot.core.ports import Adapter, OnUnreachable, SystemClock
 from bot.scheduling.dispatcher import Dispatcher, DispatchSettings
 from bot.scheduling.options import ReminderOptions
 from bot.scheduling.scheduler import ReminderScheduler
@@ -86,15 +87,33 @@ async def open_services(settings: Settings) -> Services:
     return Services(settings, engine, sessions, content, coach, reminder_options)
 
 
+def unreachable_reporter(coach: Coach) -> OnUnreachable:
+    """How a platform's refusal of a chat reaches the core, for every platform."""
+
+    async def on_unreachable(key: ConversationKey, *, private: bool) -> None:
+        # The user's own chat: mark them and pause all their reminders. A group: pause
+        # that chat's reminders only; the others in it may still be reachable.
+        user_id = key.user_id if private else None
+        await coach.mark_unreachable(key.platform, user_id=user_id, chat_id=key.chat_id)
+
+    return on_unreachable
+
+
 def build_reminder_scheduler(services: Services, adapters: Sequence[Adapter]) -> ReminderScheduler:
     """The reminder timer and dispatcher, delivering through the started adapters."""
     settings = services.settings
     coach = services.coach
+    on_unreachable = unreachable_reporter(coach)
+    # Adapters on the shared base (Telegram, Discord) have told the core already, naming
+    # the chat that refused. Told again with the reminder's chat, a Discord reminder set
+    # in a server would pause every reminder in that channel.
+    told_by_adapter = {a.name for a in adapters if isinstance(a, PlatformAdapter)}
 
     async def unreachable(key: ConversationKey) -> None:
+        if key.platform in told_by_adapter:
+            return
         # A private chat's id is the user's own on Telegram; elsewhere pause the chat only.
-        user_id = key.user_id if key.chat_id == key.user_id else None
-        await coach.mark_unreachable(key.platform, user_id=user_id, chat_id=key.chat_id)
+        await on_unreachable(key, private=key.chat_id == key.user_id)
 
     dispatcher = Dispatcher(
         services.sessions,
@@ -142,6 +161,7 @@ def build_telegram_adapter(services: Services) -> Adapter | None:
 
     secret = settings.telegram_webhook_secret
     coach = services.coach
+    content = services.content
     return TelegramAdapter(
         coach.handle,
         TelegramConfig(
@@ -151,10 +171,12 @@ def build_telegram_adapter(services: Services) -> Adapter | None:
             webhook_secret=secret.get_secret_value() if secret is not None else None,
             port=settings.port,
         ),
-        content=services.content,
+        texts=content.telegram_texts,
+        words=content.texts,
+        media=content.directory,
         commands=coach.commands(),
         claims=ProcessedUpdates(services.sessions, coach.clock),
-        unreachable=coach.mark_unreachable,
+        on_unreachable=unreachable_reporter(coach),
         store=KeyValueStore(services.sessions),
     )
 
@@ -169,10 +191,7 @@ def build_discord_adapter(services: Services) -> Adapter | None:
     from bot.storage.key_values import KeyValueStore
 
     coach = services.coach
-
-    async def unreachable(key: ConversationKey) -> None:
-        await coach.mark_unreachable(key.platform, user_id=key.user_id)
-
+    content = services.content
     return DiscordAdapter(
         coach.handle,
         config=DiscordConfig(
@@ -182,9 +201,11 @@ def build_discord_adapter(services: Services) -> Adapter | None:
             guild_id=settings.discord_guild_id,
         ),
         commands=coach.commands(),
-        content=services.content,
+        texts=content.discord_texts,
+        words=content.texts,
+        media=content.directory,
         store=KeyValueStore(services.sessions),
-        on_unreachable=unreachable,
+        on_unreachable=unreachable_reporter(coach),
     )
 
 

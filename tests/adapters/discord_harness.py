@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from bot.adapters.discord.adapter import ANSWER_WITHIN, DiscordAdapter, DiscordConfig
 from bot.adapters.supervise import Backoff
+from bot.app import unreachable_reporter
 from bot.core.engine import Coach
 from bot.core.messages import ConversationKey, Inbound, Outcome
 from bot.core.ports import CommandSpec, Handler
@@ -36,8 +37,8 @@ class Recorder:
         self.inbound.append(inbound)
         return await self.coach.handle(inbound)
 
-    async def mark_unreachable(self, key: ConversationKey) -> None:
-        await self.coach.mark_unreachable(key.platform, user_id=key.user_id)
+    async def mark_unreachable(self, key: ConversationKey, *, private: bool) -> None:
+        await unreachable_reporter(self.coach)(key, private=private)
         self.unreachable.append(key)
 
 
@@ -61,7 +62,9 @@ def make_adapter(
             guild_id=guild_id,
         ),
         commands=coach.commands() if commands is None else commands,
-        content=coach.content,
+        texts=coach.content.discord_texts,
+        words=coach.content.texts,
+        media=coach.content.directory,
         store=KeyValueStore(coach.sessions),
         on_unreachable=recorder.mark_unreachable,
         answer_within=answer_within,

@@ -14,10 +14,11 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.adapters.telegram.adapter import MarkUnreachable, TelegramAdapter, TelegramConfig
+from bot.adapters.telegram.adapter import TelegramAdapter, TelegramConfig
+from bot.app import unreachable_reporter
 from bot.content import Content
 from bot.core.engine import Coach
-from bot.core.ports import Handler
+from bot.core.ports import Handler, OnUnreachable
 from bot.delivery.pacer import PaceLimits
 from bot.storage.key_values import KeyValueStore
 from bot.storage.models import User
@@ -45,6 +46,31 @@ class Webhook:
     port: int
 
 
+def telegram_adapter(
+    coach: Coach,
+    sessions: async_sessionmaker[AsyncSession],
+    config: TelegramConfig,
+    *,
+    handler: Handler | None = None,
+    content: Content | None = None,
+    unreachable: OnUnreachable | None = None,
+    remember_profile: bool = True,
+) -> TelegramAdapter:
+    """A :class:`TelegramAdapter` for the coach (or ``handler``), wired as the app wires it."""
+    content = content or coach.content
+    return TelegramAdapter(
+        handler or coach.handle,
+        config,
+        texts=content.telegram_texts,
+        words=content.texts,
+        media=content.directory,
+        commands=coach.commands(),
+        claims=ProcessedUpdates(sessions, coach.clock),
+        on_unreachable=unreachable or unreachable_reporter(coach),
+        store=KeyValueStore(sessions) if remember_profile else None,
+    )
+
+
 @contextlib.asynccontextmanager
 async def running_bot(
     api: TelegramStandIn,
@@ -55,7 +81,7 @@ async def running_bot(
     content: Content | None = None,
     pace: PaceLimits = FAST_PACE,
     webhook: Webhook | None = None,
-    unreachable: MarkUnreachable | None = None,
+    unreachable: OnUnreachable | None = None,
 ) -> AsyncIterator[TelegramAdapter]:
     """A started adapter for the coach (or ``handler``); stopped on the way out."""
     config = TelegramConfig(
@@ -68,14 +94,8 @@ async def running_bot(
         poll_timeout=2,
         pace=pace,
     )
-    adapter = TelegramAdapter(
-        handler or coach.handle,
-        config,
-        content=content or coach.content,
-        commands=coach.commands(),
-        claims=ProcessedUpdates(sessions, coach.clock),
-        unreachable=unreachable or coach.mark_unreachable,
-        store=KeyValueStore(sessions),
+    adapter = telegram_adapter(
+        coach, sessions, config, handler=handler, content=content, unreachable=unreachable
     )
     await adapter.start()
     try:
