@@ -14,6 +14,8 @@ owns what is the same on every platform:
   good; the base tells the core once (:meth:`~PlatformAdapter.report`, through
   :class:`~bot.core.ports.OnUnreachable`), and :meth:`~PlatformAdapter.send` raises it
   on as the :class:`~bot.core.ports.Unreachable` its caller expects.
+- Choices for a platform without buttons: :func:`numbered` lines, and
+  :func:`typed_choice` from a typed number or label back to the payload.
 
 Keeping a connection up, and trying again after a start that failed, is
 :mod:`bot.adapters.supervise`.
@@ -23,12 +25,16 @@ from __future__ import annotations
 
 import abc
 import logging
+from collections.abc import Sequence
 
-from bot.core.messages import ConversationKey, Inbound, Outcome, Reply
+from bot.core.messages import Choice, ConversationKey, Inbound, Outcome, Reply
 from bot.core.ports import Handler, OnUnreachable, Unreachable, UpdateClaims
 from bot.core.texts import CoreWords
 
 log = logging.getLogger(__name__)
+
+# Longer than any list of choices; keeps int() away from a pasted wall of digits.
+_MAX_NUMBER_DIGITS = 6
 
 
 class Refused(Unreachable):
@@ -134,3 +140,24 @@ class PlatformAdapter(abc.ABC):
             await self._on_unreachable(refused.key, private=refused.private)
         except Exception:
             log.exception("mark_unreachable_failed platform=%s", self.name)
+
+
+def numbered(choices: Sequence[Choice], first: int = 1) -> list[str]:
+    """The choices as lines numbered from ``first`` (``  [1] Done``), for a platform
+    without buttons."""
+    return [f"  [{n}] {choice.label}" for n, choice in enumerate(choices, start=first)]
+
+
+def typed_choice(typed: str, choices: Sequence[Choice]) -> str | None:
+    """The payload of the choice that ``typed`` names by its number (as numbered from 1)
+    or its label (any case); ``None`` if it names none of them."""
+    typed = typed.strip()
+    if typed.isdecimal() and len(typed) <= _MAX_NUMBER_DIGITS:
+        number = int(typed)
+        if 1 <= number <= len(choices):
+            return choices[number - 1].payload
+    # A label shown more than once (Pause on each listed reminder) means the newest one.
+    for choice in reversed(choices):
+        if typed.casefold() == choice.label.casefold():
+            return choice.payload
+    return None
