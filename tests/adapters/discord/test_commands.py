@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from dataclasses import replace
 
 import pytest
@@ -12,14 +11,6 @@ from bot.core.messages import Command
 from bot.core.ports import CommandSpec
 from tests.adapters.discord_harness import Recorder, make_adapter, running
 from tests.standins.discord_api import DiscordStandIn
-
-
-@pytest.fixture
-async def api() -> AsyncIterator[DiscordStandIn]:
-    async with DiscordStandIn() as api:
-        yield api
-    assert api.violations == []
-    assert api.late_interactions() == []
 
 
 def _registered(api: DiscordStandIn, scope: int | None = None) -> dict[str, str]:

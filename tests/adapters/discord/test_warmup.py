@@ -3,22 +3,11 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
-
-import pytest
 
 from bot.core.engine import Coach
 from tests.adapters.discord_harness import make_adapter, newest_with, press_through, running
 from tests.standins.discord_api import DiscordStandIn
 from tests.standins.discord_objects import DcUser, StoredMessage
-
-
-@pytest.fixture
-async def api() -> AsyncIterator[DiscordStandIn]:
-    async with DiscordStandIn() as api:
-        yield api
-    assert api.violations == []
-    assert api.late_interactions() == []
 
 
 async def _warm_up(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 
 import pytest
 from sqlalchemy import select
@@ -17,14 +16,6 @@ from tests.standins.discord_api import DiscordStandIn
 from tests.standins.discord_objects import DcUser
 
 MESSAGES = "/channels/{channel_id}/messages"
-
-
-@pytest.fixture
-async def api() -> AsyncIterator[DiscordStandIn]:
-    async with DiscordStandIn() as api:
-        yield api
-    assert api.violations == []
-    assert api.late_interactions() == []
 
 
 def _reminder() -> Reply:

@@ -7,10 +7,7 @@ import os
 import signal
 import sys
 import time
-from collections.abc import AsyncIterator
 from pathlib import Path
-
-import pytest
 
 from bot.adapters.discord.adapter import DiscordAdapter
 from bot.app import Services, build_platform_adapters
@@ -23,15 +20,7 @@ from tests.adapters.telegram_harness import sent_message
 from tests.standins.discord_api import DiscordStandIn
 from tests.standins.telegram_api import TelegramStandIn
 
-ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture
-async def api() -> AsyncIterator[DiscordStandIn]:
-    async with DiscordStandIn() as api:
-        yield api
-    assert api.violations == []
-    assert api.late_interactions() == []
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def _services(coach: Coach, **settings: object) -> Services:

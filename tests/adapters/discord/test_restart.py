@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import logging
-from collections.abc import AsyncIterator
 
 import pytest
 
@@ -19,14 +18,6 @@ from tests.adapters.discord_harness import (
 )
 from tests.standins.discord_api import DiscordStandIn
 from tests.standins.discord_objects import DcUser, StoredMessage
-
-
-@pytest.fixture
-async def api() -> AsyncIterator[DiscordStandIn]:
-    async with DiscordStandIn() as api:
-        yield api
-    assert api.violations == []
-    assert api.late_interactions() == []
 
 
 async def _to_first_drill(
