@@ -57,3 +57,51 @@ async def test_stop_interrupts_the_wait_between_attempts() -> None:
     await asyncio.sleep(0.01)
     await asyncio.wait_for(supervisor.stop(), 1)
     assert supervisor.attempts == 1
+
+
+async def test_a_start_that_failed_waits_then_is_retried_until_it_comes_up() -> None:
+    clock = _Clock()
+    outcomes = ["fail", "up"]
+    up = asyncio.Event()
+
+    async def come_up() -> None:
+        if outcomes.pop(0) == "fail":
+            raise ConnectionError("platform unreachable")
+        up.set()
+        await asyncio.Event().wait()  # up: hold until stopped
+
+    backoff = Backoff(initial=5, maximum=300, jitter=0)
+    supervisor = Supervisor("test", come_up, backoff, sleep=clock.sleep, clock=clock)
+    supervisor.start(after_failure=True)  # the caller's own first attempt just died
+    await asyncio.wait_for(up.wait(), 1)
+    assert clock.slept == [5, 10]  # a wait before the first retry, a longer one after it
+    assert (supervisor.attempts, supervisor.failures) == (2, 1)
+    assert supervisor.running
+    await supervisor.stop()
+    assert not supervisor.running
+
+
+async def test_a_failure_trying_again_wont_fix_ends_the_trying() -> None:
+    clock = _Clock()
+
+    async def come_up() -> None:
+        raise PermissionError("token rejected")
+
+    supervisor = Supervisor(
+        "test",
+        come_up,
+        Backoff(initial=1, maximum=1, jitter=0),
+        fatal=lambda exc: isinstance(exc, PermissionError),
+        sleep=clock.sleep,
+        clock=clock,
+    )
+    supervisor.start()
+
+    async def ended() -> None:
+        while supervisor.running:
+            await asyncio.sleep(0)
+
+    await asyncio.wait_for(ended(), 1)
+    assert (supervisor.attempts, supervisor.failures) == (1, 1)
+    assert clock.slept == []
+    await supervisor.stop()
