@@ -53,12 +53,11 @@ from aiohttp import web
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.adapters.telegram_adapter import TelegramAdapter, TelegramConfig
-from bot.app import build_coach, build_dispatcher
+from bot.adapters.telegram.adapter import TelegramAdapter, TelegramConfig
+from bot.app import build_coach, build_dispatcher, unreachable_reporter
 from bot.config import Settings
 from bot.content import load_content
 from bot.core.messages import ConversationKey, Reply
-from bot.core.ports import Capabilities
 from bot.delivery.pacer import PaceLimits
 from bot.features.reminders.models import Reminder
 from bot.features.reminders.options import ReminderOptions
@@ -333,10 +332,12 @@ async def burst(
                     per_group_per_minute=limits.per_group_per_minute - 1,
                 ),
             ),
-            content=content,
+            texts=content.telegram_texts,
+            words=content.texts,
+            media=content.directory,
             commands=coach.commands(),
             claims=ProcessedUpdates(sessions, clock),
-            unreachable=coach.mark_unreachable,
+            on_unreachable=unreachable_reporter(coach),
             store=KeyValueStore(sessions),
         )
         await adapter.start()
@@ -433,9 +434,6 @@ class NullAdapter:
     """Telegram as far as the scheduler can tell, without a network (nothing is due)."""
 
     name = "telegram"
-    capabilities = Capabilities(
-        buttons=True, edits=True, images=True, ephemeral=False, documents=True
-    )
 
     def __init__(self) -> None:
         self.sent = 0

@@ -56,8 +56,8 @@ sys.path[:] = [str(ROOT)] + [p for p in sys.path if Path(p or ".").resolve() != 
 from telegram import Update  # noqa: E402
 from telegram.ext import Application, ContextTypes, MessageHandler, filters  # noqa: E402
 
-from bot.adapters.telegram_adapter import TelegramAdapter, TelegramConfig  # noqa: E402
-from bot.app import build_coach
+from bot.adapters.telegram.adapter import TelegramAdapter, TelegramConfig  # noqa: E402
+from bot.app import build_coach, unreachable_reporter  # noqa: E402
 from bot.content import load_content  # noqa: E402
 from bot.core.messages import Inbound, Outcome, Reply, Text  # noqa: E402
 from bot.core.ports import SystemClock  # noqa: E402
@@ -66,6 +66,7 @@ from bot.storage.database import create_engine, session_factory  # noqa: E402
 from bot.storage.key_values import KeyValueStore  # noqa: E402
 from bot.storage.migrations import upgrade_to_head  # noqa: E402
 from bot.storage.processed_updates import ProcessedUpdates  # noqa: E402
+from bot.testing import shipped_content  # noqa: E402
 from tests.standins.telegram_api import Call, TelegramStandIn, TgChat, TgUser  # noqa: E402
 
 WRITES = {"sendMessage", "editMessageText", "editMessageReplyMarkup", "sendDocument", "sendPhoto"}
@@ -206,10 +207,12 @@ async def serve_coach(api_url: str, token: str, database: str, *, echo_only: boo
     adapter = TelegramAdapter(
         echo_handler if echo_only else coach.handle,
         TelegramConfig(token=token, api_url=api_url, pace=UNTHROTTLED),
-        content=coach.content,
+        texts=shipped_content().telegram_texts,
+        words=shipped_content().texts,
+        media=shipped_content().directory,
         commands=coach.commands(),
         claims=ProcessedUpdates(sessions, coach.clock),
-        unreachable=coach.mark_unreachable,
+        on_unreachable=unreachable_reporter(coach),
         store=KeyValueStore(sessions),
     )
     await adapter.start()

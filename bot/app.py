@@ -22,13 +22,15 @@ from datetime import timedelta
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 import bot.schema  # noqa: F401  (registers every table, for export and erasure)
+from bot.adapters.base import PlatformAdapter
 from bot.adapters.supervise import Backoff
 from bot.config import Settings
 from bot.content import Content, load_content
 from bot.core.engine import Coach
 from bot.core.flow import Flow
 from bot.core.messages import ConversationKey
-from bot.core.ports import Adapter, Clock, SystemClock
+from bot.core.ports import Adapter, Clock, OnUnreachable, SystemClock
+from bot.core.stores import Database
 from bot.features.onboarding.flow import Onboarding
 from bot.features.privacy.flow import Privacy
 from bot.features.progress.flow import Progress
@@ -50,7 +52,6 @@ from bot.storage.database import (
     create_engine,
     is_sqlite,
     session_factory,
-    transaction,
 )
 from bot.storage.errors import DatabaseUnreachable
 
@@ -96,24 +97,30 @@ def build_coach(
 
 
 class UnreachableMarker:
-    """The platform refused delivery to a user or chat: stop sending there.
+    """The core's ``OnUnreachable``: a platform refused delivery, so stop sending there.
 
-    Their reminders are paused (reason "unreachable"); a later /start from the user
-    clears the mark and resumes them.
+    The user's own chat: mark them and pause all their reminders. A group: pause that
+    chat's reminders only; the others in it may still be reachable. Paused reminders
+    carry the reason "unreachable"; a later /start from the user clears the mark and
+    resumes them.
     """
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], clock: Clock) -> None:
-        self.sessions = sessions
+    def __init__(self, database: Database, clock: Clock) -> None:
+        self.database = database
         self.clock = clock
 
-    async def __call__(
+    async def __call__(self, key: ConversationKey, *, private: bool) -> None:
+        user_id = key.user_id if private else None
+        await self.mark(key.platform, user_id=user_id, chat_id=key.chat_id)
+
+    async def mark(
         self, platform: str, *, user_id: str | None = None, chat_id: str | None = None
     ) -> None:
         now = self.clock.now()
-        async with transaction(self.sessions) as session:
+        async with self.database.transaction() as tx:
             if user_id is not None:
-                await UserRepository(session).mark_unreachable(platform, user_id, now)
-            reminders = ReminderRepository(session)
+                await UserRepository(tx).mark_unreachable(platform, user_id, now)
+            reminders = ReminderRepository(tx)
             owners = await reminders.user_ids(platform, user_id) if user_id is not None else []
             paused = await reminders.pause_unreachable(
                 platform, now, chat_id=chat_id, owner_ids=owners
@@ -128,7 +135,6 @@ class Services:
     sessions: async_sessionmaker[AsyncSession]
     content: Content
     coach: Coach
-    mark_unreachable: UnreachableMarker
     reminder_options: ReminderOptions = field(default_factory=ReminderOptions)
 
     async def close(self) -> None:
@@ -176,8 +182,7 @@ async def open_services(settings: Settings) -> Services:
         options=reminder_options,
         idle_after=timedelta(minutes=settings.conversation_idle_minutes),
     )
-    unreachable = UnreachableMarker(sessions, clock)
-    return Services(settings, engine, sessions, content, coach, unreachable, reminder_options)
+    return Services(settings, engine, sessions, content, coach, reminder_options)
 
 
 def build_dispatcher(
@@ -201,15 +206,26 @@ def build_dispatcher(
     )
 
 
+def unreachable_reporter(coach: Coach) -> OnUnreachable:
+    """How a platform's refusal of a chat reaches the core, for every platform."""
+    return UnreachableMarker(coach.database, coach.clock)
+
+
 def build_reminder_scheduler(services: Services, adapters: Sequence[Adapter]) -> ReminderScheduler:
     """The reminder timer and dispatcher, delivering through the started adapters."""
     settings = services.settings
     coach = services.coach
+    on_unreachable = unreachable_reporter(coach)
+    # Adapters on the shared base (Telegram, Discord) have told the core already, naming
+    # the chat that refused. Told again with the reminder's chat, a Discord reminder set
+    # in a server would pause every reminder in that channel.
+    told_by_adapter = {a.name for a in adapters if isinstance(a, PlatformAdapter)}
 
     async def unreachable(key: ConversationKey) -> None:
+        if key.platform in told_by_adapter:
+            return
         # A private chat's id is the user's own on Telegram; elsewhere pause the chat only.
-        user_id = key.user_id if key.chat_id == key.user_id else None
-        await services.mark_unreachable(key.platform, user_id=user_id, chat_id=key.chat_id)
+        await on_unreachable(key, private=key.chat_id == key.user_id)
 
     dispatcher = build_dispatcher(
         services.sessions,
@@ -251,12 +267,13 @@ def build_telegram_adapter(services: Services) -> Adapter | None:
     if settings.telegram_token is None:
         return None
     # Imported here so runs without Telegram don't load python-telegram-bot.
-    from bot.adapters.telegram_adapter import TelegramAdapter, TelegramConfig
+    from bot.adapters.telegram.adapter import TelegramAdapter, TelegramConfig
     from bot.storage.key_values import KeyValueStore
     from bot.storage.processed_updates import ProcessedUpdates
 
     secret = settings.telegram_webhook_secret
     coach = services.coach
+    content = services.content
     return TelegramAdapter(
         coach.handle,
         TelegramConfig(
@@ -266,10 +283,12 @@ def build_telegram_adapter(services: Services) -> Adapter | None:
             webhook_secret=secret.get_secret_value() if secret is not None else None,
             port=settings.port,
         ),
-        content=services.content,
+        texts=content.telegram_texts,
+        words=content.texts,
+        media=content.directory,
         commands=coach.commands(),
         claims=ProcessedUpdates(services.sessions, coach.clock),
-        unreachable=services.mark_unreachable,
+        on_unreachable=unreachable_reporter(coach),
         store=KeyValueStore(services.sessions),
     )
 
@@ -280,14 +299,11 @@ def build_discord_adapter(services: Services) -> Adapter | None:
     if settings.discord_token is None:
         return None
     # Imported here so runs without Discord don't load discord.py.
-    from bot.adapters.discord_adapter import DiscordAdapter, DiscordConfig
+    from bot.adapters.discord.adapter import DiscordAdapter, DiscordConfig
     from bot.storage.key_values import KeyValueStore
 
     coach = services.coach
-
-    async def unreachable(key: ConversationKey) -> None:
-        await services.mark_unreachable(key.platform, user_id=key.user_id)
-
+    content = services.content
     return DiscordAdapter(
         coach.handle,
         config=DiscordConfig(
@@ -297,9 +313,11 @@ def build_discord_adapter(services: Services) -> Adapter | None:
             guild_id=settings.discord_guild_id,
         ),
         commands=coach.commands(),
-        content=services.content,
+        texts=content.discord_texts,
+        words=content.texts,
+        media=content.directory,
         store=KeyValueStore(services.sessions),
-        on_unreachable=unreachable,
+        on_unreachable=unreachable_reporter(coach),
     )
 
 

@@ -11,9 +11,14 @@ The suite uses these; they are also the quickest way to try a change to a flow::
 from __future__ import annotations
 
 import asyncio
+import functools
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.content import Content, load_content
 from bot.core.engine import Coach
 from bot.core.messages import (
     Choice,
@@ -26,7 +31,22 @@ from bot.core.messages import (
     Reply,
     Text,
 )
-from bot.core.ports import Capabilities, Clock, Unreachable
+from bot.core.ports import Clock, Unreachable
+from bot.storage.database import SqlDatabase
+
+CONTENT_DIR = Path(__file__).resolve().parents[1] / "content"
+
+
+@functools.cache
+def shipped_content() -> Content:
+    """The content/ folder this code ships with, loaded and validated once."""
+    return load_content(CONTENT_DIR)
+
+
+def sessions_of(coach: Coach) -> async_sessionmaker[AsyncSession]:
+    """The session factory a coach built by ``bot.app.build_coach`` runs on."""
+    assert isinstance(coach.database, SqlDatabase)
+    return coach.database.sessions
 
 
 class FakeClock:
@@ -118,11 +138,6 @@ class RecordingAdapter:
 
     clock: Clock
     name: str = "terminal"
-    capabilities: Capabilities = field(
-        default_factory=lambda: Capabilities(
-            buttons=True, edits=False, images=False, ephemeral=False, documents=False
-        )
-    )
     sent: list[Sent] = field(default_factory=list)
     unreachable_chats: set[str] = field(default_factory=set)
     failing_chats: set[str] = field(default_factory=set)

@@ -4,6 +4,10 @@ One platform failing to log in, or losing its connection for good, must not take
 others down. Each connection runs in a :class:`Supervisor` task of its own: an
 exception ends that attempt only, is logged, and the next attempt follows after a
 back-off delay that doubles up to a cap and starts over after a run that lasted.
+An exception the adapter calls ``fatal`` (a rejected token) ends the trying instead.
+
+An adapter that makes its first attempt itself, so that a bad token fails its start,
+hands the retries to the supervisor with ``start(after_failure=True)``.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from dataclasses import dataclass
 log = logging.getLogger(__name__)
 
 Sleep = Callable[[float], Awaitable[None]]
+Fatal = Callable[[Exception], bool]
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +69,8 @@ class Supervisor:
     ``connect`` should run for as long as the connection is up and clean up after
     itself when it ends or is cancelled. ``start`` returns at once; ``stop`` cancels
     the current attempt (or the wait before the next) and returns when it has ended.
+    When ``fatal`` says an exception won't go away by trying again, the supervisor
+    logs it and stops trying.
     """
 
     def __init__(
@@ -72,12 +79,14 @@ class Supervisor:
         connect: Callable[[], Awaitable[None]],
         backoff: Backoff | None = None,
         *,
+        fatal: Fatal | None = None,
         sleep: Sleep = asyncio.sleep,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.name = name
         self._connect = connect
         self._backoff = backoff or Backoff()
+        self._fatal = fatal
         self._sleep = sleep
         self._clock = clock
         self._task: asyncio.Task[None] | None = None
@@ -88,10 +97,12 @@ class Supervisor:
     def running(self) -> bool:
         return self._task is not None and not self._task.done()
 
-    def start(self) -> None:
+    def start(self, *, after_failure: bool = False) -> None:
+        """Begin attempts in the background; ``after_failure``: the caller's own attempt
+        just failed, so the first one here waits a back-off delay."""
         if self.running:
             raise RuntimeError(f"{self.name} is already supervised")
-        self._task = asyncio.create_task(self._loop(), name=f"supervise-{self.name}")
+        self._task = asyncio.create_task(self._loop(after_failure), name=f"supervise-{self.name}")
 
     async def stop(self) -> None:
         task, self._task = self._task, None
@@ -101,8 +112,10 @@ class Supervisor:
         with contextlib.suppress(asyncio.CancelledError):
             await task
 
-    async def _loop(self) -> None:
+    async def _loop(self, after_failure: bool) -> None:
         delays = self._backoff.delays()
+        if after_failure:
+            await self._wait(delays.next())
         while True:
             self.attempts += 1
             started = self._clock()
@@ -112,6 +125,15 @@ class Supervisor:
                 raise
             except Exception as exc:
                 self.failures += 1
+                if self._fatal is not None and self._fatal(exc):
+                    log.error(
+                        "connection_failed_for_good platform=%s attempt=%d error=%s: %s",
+                        self.name,
+                        self.attempts,
+                        type(exc).__name__,
+                        exc,
+                    )
+                    return
                 log.warning(
                     "connection_failed platform=%s attempt=%d error=%s: %s",
                     self.name,
@@ -123,6 +145,8 @@ class Supervisor:
                 log.warning("connection_ended platform=%s attempt=%d", self.name, self.attempts)
             if self._clock() - started >= self._backoff.healthy_after:
                 delays.reset()
-            delay = delays.next()
-            log.info("reconnecting platform=%s in_seconds=%.1f", self.name, delay)
-            await self._sleep(delay)
+            await self._wait(delays.next())
+
+    async def _wait(self, delay: float) -> None:
+        log.info("reconnecting platform=%s in_seconds=%.1f", self.name, delay)
+        await self._sleep(delay)

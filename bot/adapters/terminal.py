@@ -1,7 +1,8 @@
 """The terminal chat: the same coach, typed at a prompt or fed from a pipe.
 
 Choices are printed as numbered lines (``[1] Done``); typing the number or the label
-presses the button. Documents (the data export) are written to a file.
+presses the button (the numbered fallback in :mod:`bot.adapters.base`). Documents (the
+data export) are written to a file.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import TextIO
 
+from bot.adapters.base import numbered, typed_choice
 from bot.core.messages import (
     Choice,
     ChoiceMade,
@@ -27,7 +29,7 @@ from bot.core.messages import (
     Reply,
     Text,
 )
-from bot.core.ports import Capabilities, Handler
+from bot.core.ports import Handler
 
 CHAT_ID = "console"
 MAX_LINE_BYTES = 1 << 20
@@ -75,13 +77,8 @@ def parse_line(line: str, choices: tuple[Choice, ...]) -> Event:
     if stripped.startswith("/") and len(stripped) > 1:
         name, _, args = stripped[1:].partition(" ")
         return Command(name=name.lower(), args=args.strip())
-    if stripped.isdigit() and 1 <= int(stripped) <= len(choices):
-        return ChoiceMade(choices[int(stripped) - 1].payload)
-    # A label shown more than once (Pause on each listed reminder) means the newest one.
-    for choice in reversed(choices):
-        if stripped.casefold() == choice.label.casefold():
-            return ChoiceMade(choice.payload)
-    return Text(line)
+    payload = typed_choice(stripped, choices)
+    return Text(line) if payload is None else ChoiceMade(payload)
 
 
 def render(reply: Reply, first: int = 1) -> str:
@@ -89,15 +86,12 @@ def render(reply: Reply, first: int = 1) -> str:
     lines = [reply.text]
     if reply.image is not None:
         lines.append(f"[image: {reply.image.alt}]")
-    lines += [f"  [{n}] {choice.label}" for n, choice in enumerate(reply.choices, start=first)]
+    lines += numbered(reply.choices, first)
     return "\n".join(lines)
 
 
 class TerminalAdapter:
     name = Platform.TERMINAL.value
-    capabilities = Capabilities(
-        buttons=False, edits=False, images=False, ephemeral=False, documents=True
-    )
 
     def __init__(
         self,

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.content.discord_texts import DiscordTexts
+from bot.adapters.discord.texts import DiscordTexts
+from bot.adapters.telegram.texts import TelegramTexts
 from bot.content.models import Content
-from bot.content.telegram_texts import TelegramTexts
 from bot.content.texts import CoreTexts
 from bot.core.content import ContentError, Safety, Sources, load_file
 from bot.features.progress.texts import ProgressTexts

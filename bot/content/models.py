@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.content.discord_texts import DiscordTexts
-from bot.content.telegram_texts import TelegramTexts
+from bot.adapters.discord.texts import DiscordTexts
+from bot.adapters.telegram.texts import TelegramTexts
 from bot.content.texts import CoreTexts
 from bot.core.content import Safety, Sources
 from bot.features.progress.texts import ProgressTexts

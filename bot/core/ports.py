@@ -30,15 +30,6 @@ class SystemClock:
 
 
 @dataclass(frozen=True, slots=True)
-class Capabilities:
-    buttons: bool
-    edits: bool
-    images: bool
-    ephemeral: bool
-    documents: bool
-
-
-@dataclass(frozen=True, slots=True)
 class CommandSpec:
     """A command as shown in a platform's command menu."""
 
@@ -89,7 +80,6 @@ class Adapter(Protocol):
     """
 
     name: str
-    capabilities: Capabilities
 
     async def start(self) -> None: ...
 

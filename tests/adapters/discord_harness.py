@@ -12,12 +12,14 @@ import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
-from bot.adapters.discord_adapter import ANSWER_WITHIN, DiscordAdapter, DiscordConfig
+from bot.adapters.discord.adapter import ANSWER_WITHIN, DiscordAdapter, DiscordConfig
 from bot.adapters.supervise import Backoff
+from bot.app import unreachable_reporter
 from bot.core.engine import Coach
 from bot.core.messages import ConversationKey, Inbound, Outcome
 from bot.core.ports import CommandSpec, Handler
 from bot.storage.key_values import KeyValueStore
+from bot.testing import sessions_of, shipped_content
 from tests.standins.discord_api import DiscordStandIn, InteractionRecord
 from tests.standins.discord_objects import DcUser, StoredMessage
 
@@ -36,8 +38,8 @@ class Recorder:
         self.inbound.append(inbound)
         return await self.coach.handle(inbound)
 
-    async def mark_unreachable(self, key: ConversationKey) -> None:
-        await self.coach.mark_unreachable(key.platform, user_id=key.user_id)
+    async def mark_unreachable(self, key: ConversationKey, *, private: bool) -> None:
+        await unreachable_reporter(self.coach)(key, private=private)
         self.unreachable.append(key)
 
 
@@ -61,8 +63,10 @@ def make_adapter(
             guild_id=guild_id,
         ),
         commands=coach.commands() if commands is None else commands,
-        content=coach.content,
-        store=KeyValueStore(coach.sessions),
+        texts=shipped_content().discord_texts,
+        words=shipped_content().texts,
+        media=shipped_content().directory,
+        store=KeyValueStore(sessions_of(coach)),
         on_unreachable=recorder.mark_unreachable,
         answer_within=answer_within,
         backoff=FAST_BACKOFF,

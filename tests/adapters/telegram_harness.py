@@ -14,14 +14,16 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.adapters.telegram_adapter import MarkUnreachable, TelegramAdapter, TelegramConfig
+from bot.adapters.telegram.adapter import TelegramAdapter, TelegramConfig
+from bot.app import unreachable_reporter
 from bot.content import Content
 from bot.core.engine import Coach
-from bot.core.ports import Handler
+from bot.core.ports import Handler, OnUnreachable
 from bot.delivery.pacer import PaceLimits
 from bot.storage.key_values import KeyValueStore
 from bot.storage.models import User
 from bot.storage.processed_updates import ProcessedUpdates
+from bot.testing import shipped_content
 from tests.standins.telegram_api import Call, RateLimits, TelegramStandIn, TgChat, TgUser
 
 FAST_FLOOD = RateLimits(
@@ -45,6 +47,31 @@ class Webhook:
     port: int
 
 
+def telegram_adapter(
+    coach: Coach,
+    sessions: async_sessionmaker[AsyncSession],
+    config: TelegramConfig,
+    *,
+    handler: Handler | None = None,
+    content: Content | None = None,
+    unreachable: OnUnreachable | None = None,
+    remember_profile: bool = True,
+) -> TelegramAdapter:
+    """A :class:`TelegramAdapter` for the coach (or ``handler``), wired as the app wires it."""
+    content = content or shipped_content()
+    return TelegramAdapter(
+        handler or coach.handle,
+        config,
+        texts=content.telegram_texts,
+        words=content.texts,
+        media=content.directory,
+        commands=coach.commands(),
+        claims=ProcessedUpdates(sessions, coach.clock),
+        on_unreachable=unreachable or unreachable_reporter(coach),
+        store=KeyValueStore(sessions) if remember_profile else None,
+    )
+
+
 @contextlib.asynccontextmanager
 async def running_bot(
     api: TelegramStandIn,
@@ -55,7 +82,7 @@ async def running_bot(
     content: Content | None = None,
     pace: PaceLimits = FAST_PACE,
     webhook: Webhook | None = None,
-    unreachable: MarkUnreachable | None = None,
+    unreachable: OnUnreachable | None = None,
 ) -> AsyncIterator[TelegramAdapter]:
     """A started adapter for the coach (or ``handler``); stopped on the way out."""
     config = TelegramConfig(
@@ -68,14 +95,8 @@ async def running_bot(
         poll_timeout=2,
         pace=pace,
     )
-    adapter = TelegramAdapter(
-        handler or coach.handle,
-        config,
-        content=content or coach.content,
-        commands=coach.commands(),
-        claims=ProcessedUpdates(sessions, coach.clock),
-        unreachable=unreachable or coach.mark_unreachable,
-        store=KeyValueStore(sessions),
+    adapter = telegram_adapter(
+        coach, sessions, config, handler=handler, content=content, unreachable=unreachable
     )
     await adapter.start()
     try:

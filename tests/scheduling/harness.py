@@ -19,6 +19,7 @@ from bot.core.ports import Adapter, Clock
 from bot.features.reminders.dispatcher import Dispatcher, DispatchSettings
 from bot.features.reminders.models import Reminder, ReminderDelivery
 from bot.features.reminders.options import ReminderOptions
+from bot.storage.database import SqlDatabase
 from bot.testing import Chat, RecordingAdapter
 
 
@@ -51,10 +52,10 @@ def dispatcher_for(
     grace_minutes: int = 15,
     mark_unreachable: bool = False,
 ) -> Dispatcher:
-    marker = UnreachableMarker(sessions, clock)
+    marker = UnreachableMarker(SqlDatabase(sessions), clock)
 
     async def unreachable(key: ConversationKey) -> None:
-        await marker(key.platform, user_id=key.user_id, chat_id=key.chat_id)
+        await marker.mark(key.platform, user_id=key.user_id, chat_id=key.chat_id)
 
     return build_dispatcher(
         sessions,
@@ -114,7 +115,6 @@ class Arrivals:
         self.inner = inner
         self.clock = clock
         self.name = inner.name
-        self.capabilities = inner.capabilities
         self.times: list[datetime] = []
         self.arrived = asyncio.Event()
 

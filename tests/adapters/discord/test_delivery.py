@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 
 import pytest
 from sqlalchemy import select
@@ -12,19 +11,12 @@ from bot.core.engine import Coach
 from bot.core.messages import Choice, ConversationKey, Inbound, Outcome, Reply
 from bot.core.ports import Unreachable
 from bot.storage.models import User
+from bot.testing import sessions_of, shipped_content
 from tests.adapters.discord_harness import Recorder, make_adapter, newest_with, running
 from tests.standins.discord_api import DiscordStandIn
 from tests.standins.discord_objects import DcUser
 
 MESSAGES = "/channels/{channel_id}/messages"
-
-
-@pytest.fixture
-async def api() -> AsyncIterator[DiscordStandIn]:
-    async with DiscordStandIn() as api:
-        yield api
-    assert api.violations == []
-    assert api.late_interactions() == []
 
 
 def _reminder() -> Reply:
@@ -66,7 +58,7 @@ async def test_a_user_who_closed_their_dms_is_marked_unreachable(
         with pytest.raises(Unreachable):
             await adapter.send(_key(api, user, in_guild=False), _reminder(), bulk=True)
     assert recorder.unreachable == [_key(api, user, in_guild=False)]
-    async with coach.sessions() as session:
+    async with sessions_of(coach)() as session:
         row = await session.scalar(select(User).where(User.platform_user_id == str(user.id)))
     assert row is not None
     assert row.unreachable_since is not None
@@ -90,7 +82,7 @@ async def test_a_rate_limited_follow_up_still_arrives(api: DiscordStandIn, coach
     api.rate_limit("POST", "/webhooks/{webhook_id}/{webhook_token}", retry_after=0.05)
     async with running(make_adapter(api, coach), api):
         record = await api.command(user, "warmup")  # two replies: the second is a follow-up
-        await newest_with(api, record, coach.content.texts.start.accept)
+        await newest_with(api, record, shipped_content().texts.start.accept)
     assert api.rate_limited == ["POST /webhooks/{webhook_id}/{webhook_token}"]
 
 
@@ -117,14 +109,16 @@ async def test_a_slow_answer_is_deferred_within_three_seconds(
         await asyncio.sleep(0.3)
         return await coach.handle(inbound)
 
-    texts = coach.content.texts
+    texts = shipped_content().texts
     user = api.user("ann")
     adapter = make_adapter(api, coach, handler=slow, answer_within=0.05)
     async with running(adapter, api):
         record = await api.command(user, "warmup", in_guild=True)
         disclaimer = await newest_with(api, record, texts.start.accept)
         press = await api.press(user, disclaimer, texts.start.accept)
-        soreness = await newest_with(api, press, coach.content.routine.soreness_choices[0].label)
+        soreness = await newest_with(
+            api, press, shipped_content().routine.soreness_choices[0].label
+        )
 
     assert record.response_types == [5]  # deferred, "thinking"
     assert press.response_types == [6]  # deferred update of the pressed message

@@ -8,15 +8,24 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.adapters.discord_adapter import DiscordAdapter
+from bot.adapters.discord.adapter import DiscordAdapter
+from bot.app import (
+    Services,
+    UnreachableMarker,
+    build_discord_adapter,
+    build_dispatcher,
+    build_reminder_scheduler,
+)
+from bot.config import Settings
 from bot.content import Content
 from bot.core.engine import Coach
 from bot.core.messages import ConversationKey
-from bot.features.reminders.dispatcher import Dispatcher
 from bot.features.reminders.options import ReminderOptions
 from bot.features.reminders.scheduler import ReminderScheduler
+from bot.testing import FakeClock, sessions_of, shipped_content
 from tests.adapters.discord_harness import (
     Recorder,
     make_adapter,
@@ -57,16 +66,18 @@ async def _scheduled(
     options: ReminderOptions,
     gave_up: asyncio.Event | None = None,
 ) -> AsyncIterator[DiscordAdapter]:
+    marker = UnreachableMarker(coach.database, coach.clock)
+
     async def unreachable(key: ConversationKey) -> None:
-        await coach.mark_unreachable(key.platform, chat_id=key.chat_id)
+        await marker.mark(key.platform, chat_id=key.chat_id)
         if gave_up is not None:
             gave_up.set()
 
     async with running(make_adapter(api, coach, recorder), api) as adapter:
-        dispatcher = Dispatcher(
-            coach.sessions,
-            coach.content,
-            {adapter.name: adapter},
+        dispatcher = build_dispatcher(
+            sessions_of(coach),
+            shipped_content(),
+            [adapter],
             coach.clock,
             on_unreachable=unreachable,
         )
@@ -83,7 +94,7 @@ async def _remind_from_the_server(
 ) -> None:
     assert isinstance(coach.clock, _Clock)
     coach.clock.go()
-    accept = coach.content.texts.start.accept
+    accept = shipped_content().texts.start.accept
     record = await api.command(runner, "start", in_guild=True)
     disclaimer = await newest_with(api, record, accept)
     await api.press(runner, disclaimer, accept)
@@ -154,3 +165,75 @@ async def test_closed_dms_pause_the_reminders_until_the_runner_is_back(
         assert [c.status for c in api.calls("POST", "/channels/{channel_id}/messages")] == [403]
         assert api.violations == []
         assert api.late_interactions() == []
+
+
+async def test_a_reminder_refused_by_closed_dms_is_reported_once_and_pauses_only_that_runner(
+    sessions: async_sessionmaker[AsyncSession],
+    content: Content,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    clock = FakeClock(datetime(2026, 11, 23, 6, 0, tzinfo=UTC))  # 06:00 in London
+    coach = reminder_coach(sessions, content, clock)
+    told: list[tuple[str | None, str | None]] = []
+    mark = UnreachableMarker.mark
+
+    async def counted(
+        self: UnreachableMarker,
+        platform: str,
+        *,
+        user_id: str | None = None,
+        chat_id: str | None = None,
+    ) -> None:
+        told.append((user_id, chat_id))
+        await mark(self, platform, user_id=user_id, chat_id=chat_id)
+
+    monkeypatch.setattr(UnreachableMarker, "mark", counted)
+    async with DiscordStandIn() as api:
+        services = Services(
+            Settings.model_validate(
+                {
+                    "discord_token": api.token,
+                    "discord_api_url": api.api_url,
+                    "discord_gateway_url": api.gateway_url,
+                }
+            ),
+            engine=None,  # type: ignore[arg-type]
+            sessions=sessions,
+            content=content,
+            coach=coach,
+        )
+        adapter = build_discord_adapter(services)
+        assert isinstance(adapter, DiscordAdapter)
+        ann, bo = api.user("ann"), api.user("bo")
+        async with running(adapter, api):
+            # Two runners set reminders in the same server channel; Ann's DMs are closed.
+            await _remind_in_the_server(api, content, ann, "daily 07:00 2")
+            await _remind_in_the_server(api, content, bo, "daily 07:00 2")
+            api.unreachable.add(ann.id)
+            clock.advance(minutes=58)
+            dispatcher = build_reminder_scheduler(services, [adapter]).dispatcher
+            report = await dispatcher.run_once()
+        assert (report.sent, report.unreachable) == (1, 1)
+        assert told == [(str(ann.id), str(api.dm_channel(ann).id))]
+        assert [(r.status, r.paused_reason) for r in await reminders(sessions)] == [
+            ("paused", "unreachable"),
+            ("active", None),
+        ]
+        assert len(api.from_bot(api.dm_channel(bo), seen_by=bo)) == 1
+        assert api.violations == []
+        assert api.late_interactions() == []
+
+
+async def _remind_in_the_server(
+    api: DiscordStandIn, content: Content, runner: DcUser, rule: str
+) -> None:
+    accept = content.texts.start.accept
+    record = await api.command(runner, "start", in_guild=True)
+    disclaimer = await newest_with(api, record, accept)
+    await api.press(runner, disclaimer, accept)
+    record = await api.command(runner, "remind", rule, in_guild=True)
+    zones = await newest_with(api, record, "London")
+    confirmed = await api.press(runner, zones, "London")
+    await api.wait_until(
+        lambda: any("First reminder:" in m.content for m in api.replies(confirmed))
+    )

@@ -4,15 +4,16 @@ Lifecycle (we drive it; never ``run_polling``, so Telegram runs beside Discord a
 scheduler): ``start`` = initialize (getMe) → menu, description → start → long polling
 (or the webhook listener plus setWebhook). ``stop`` = stop fetching → let the updates
 in hand finish → shut down. ``start`` raises :class:`telegram.error.InvalidToken` for a
-bad token; if Telegram can't be reached it keeps trying in the background instead.
+bad token; if Telegram can't be reached a :class:`Supervisor` keeps trying in the
+background instead.
 
-Every update: claimed once (a repeat is dropped), translated to an :class:`Inbound`,
-handled by the core, then rendered. A button press is always answered (with the core's
-notice, if any), and an accepted press edits the pressed message to show the choice and
-drop its buttons; both wait for the first reply, which is what the runner waits for.
-Replies go out through a :class:`Pacer` below Telegram's flood limits, interactive ones
-ahead of reminders; a 429 waits ``retry_after`` and tries again; a 403 marks the chat
-unreachable.
+Every update: claimed once (a repeat is dropped, by the base), translated to an
+:class:`Inbound`, handled by the core, then rendered. A button press is always answered
+(with the core's notice, if any), and an accepted press edits the pressed message to
+show the choice and drop its buttons; both wait for the first reply, which is what the
+runner waits for. Replies go out through a :class:`Pacer` below Telegram's flood
+limits, interactive ones ahead of reminders; a 429 waits ``retry_after`` and tries
+again; a 403 is a :class:`Refused` chat, which the base reports to the core.
 """
 
 from __future__ import annotations
@@ -28,7 +29,8 @@ import time
 import warnings
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol, TypeVar
+from pathlib import Path
+from typing import Any, TypeVar
 
 from telegram import (
     BotCommand,
@@ -50,10 +52,12 @@ from telegram.error import (
 )
 from telegram.ext import Application, ContextTypes, TypeHandler
 
-from bot.adapters.telegram_bot import CoachBot
-from bot.adapters.telegram_http import AiohttpRequest
-from bot.adapters.telegram_inbound import PLATFORM, Removal, is_group, to_inbound, to_removal
-from bot.adapters.telegram_render import (
+from bot.adapters.base import PlatformAdapter, Refused
+from bot.adapters.supervise import Backoff, Supervisor
+from bot.adapters.telegram.bot import CoachBot
+from bot.adapters.telegram.http import AiohttpRequest
+from bot.adapters.telegram.inbound import PLATFORM, is_group, to_inbound, to_removal
+from bot.adapters.telegram.render import (
     MAX_CALLBACK_ANSWER,
     MAX_CAPTION,
     fit,
@@ -62,11 +66,12 @@ from bot.adapters.telegram_render import (
     utf16_len,
     with_pressed_mark,
 )
-from bot.adapters.telegram_webhook import WebhookListener, webhook_path
-from bot.content import Content
-from bot.core.messages import Choice, ConversationKey, Document, ImageRef, Outcome, Reply
-from bot.core.ports import Capabilities, CommandSpec, Handler, Unreachable
+from bot.adapters.telegram.texts import TelegramTexts
+from bot.adapters.telegram.webhook import WebhookListener, webhook_path
+from bot.core.messages import Choice, ConversationKey, Document, ImageRef, Reply
+from bot.core.ports import CommandSpec, Handler, KeyValues, OnUnreachable, UpdateClaims
 from bot.core.redaction import REDACTOR
+from bot.core.texts import CoreWords
 from bot.delivery import limits
 from bot.delivery.pacer import PaceLimits, Pacer
 
@@ -82,28 +87,7 @@ MAX_SHORT_DESCRIPTION = 120
 MAX_COMMAND_DESCRIPTION = 256
 PROFILE_KEY = "telegram.profile"
 ANIMATION_SUFFIXES = (".gif", ".mp4")
-
-
-class Claims(Protocol):
-    """Remembers handled update ids (``bot.storage.processed_updates.ProcessedUpdates``)."""
-
-    async def claim(self, platform: str, update_id: str) -> bool: ...
-
-    async def close(self) -> None: ...
-
-
-class MarkUnreachable(Protocol):
-    """Told when Telegram refuses a chat (see ``Coach.mark_unreachable``)."""
-
-    async def __call__(
-        self, platform: str, *, user_id: str | None = None, chat_id: str | None = None
-    ) -> None: ...
-
-
-class KeyValues(Protocol):
-    async def get(self, key: str) -> str | None: ...
-
-    async def put(self, key: str, value: str) -> None: ...
+MAX_START_RETRY = 300.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +105,7 @@ class TelegramConfig:
     concurrent_updates: int = 256
     # HTTP connections to the Bot API for sending (see AiohttpRequest).
     connection_pool: int = 8
+    # The first wait after a failed start; it doubles up to MAX_START_RETRY.
     retry_start_after: float = 5.0
 
 
@@ -148,21 +133,18 @@ class _ChatLocks:
                 self._locks[chat_id] = (lock, users - 1)
 
 
-class TelegramAdapter:
-    name = PLATFORM
-    capabilities = Capabilities(
-        buttons=True, edits=True, images=True, ephemeral=False, documents=True
-    )
-
+class TelegramAdapter(PlatformAdapter):
     def __init__(
         self,
         handler: Handler,
         config: TelegramConfig,
         *,
-        content: Content,
+        texts: TelegramTexts,
+        words: CoreWords,
+        media: Path,
         commands: Sequence[CommandSpec],
-        claims: Claims,
-        unreachable: MarkUnreachable,
+        claims: UpdateClaims,
+        on_unreachable: OnUnreachable,
         store: KeyValues | None = None,
     ) -> None:
         if not config.token:
@@ -170,19 +152,25 @@ class TelegramAdapter:
         if config.webhook_url and not config.webhook_secret:
             raise ValueError("a webhook needs a secret token")
         REDACTOR.add(config.token)  # before the first request is made, let alone logged
-        self._handler = handler
+        super().__init__(
+            PLATFORM, handler, words=words, on_unreachable=on_unreachable, claims=claims
+        )
         self._config = config
-        self._content = content
+        self._texts = texts
+        self._media = media
         self._commands = list(commands)
-        self._claims = claims
-        self._unreachable = unreachable
         self._store = store
         self._pacer = Pacer(config.pace)
         self._locks = _ChatLocks()
         self._file_ids: dict[str, str] = {}
         self._listener: WebhookListener | None = None
         self._app: Application[Any, Any, Any, Any, Any, Any] | None = None
-        self._retry: asyncio.Task[None] | None = None
+        self._supervisor = Supervisor(
+            PLATFORM,
+            self._stay_up,
+            Backoff(initial=config.retry_start_after, maximum=MAX_START_RETRY, jitter=0.0),
+            fatal=lambda exc: not _worth_retrying(exc),
+        )
         self._started = False
         self.username = ""
 
@@ -190,39 +178,33 @@ class TelegramAdapter:
 
     async def start(self) -> None:
         try:
-            await self._bring_up()
+            await self._come_up()
         except Exception as exc:
-            await self._tear_down()
             if not _worth_retrying(exc):
                 raise  # a bad token or setting: retrying won't help
             log.warning("telegram_unreachable_at_start error=%s; retrying", type(exc).__name__)
-            self._retry = asyncio.create_task(self._keep_trying(), name="telegram-start")
+            self._supervisor.start(after_failure=True)
 
     async def stop(self) -> None:
-        if self._retry is not None:
-            self._retry.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._retry
-            self._retry = None
+        await self._supervisor.stop()
         await self._tear_down()
         await self._pacer.close()
-        await self._claims.close()
+        await self.close_claims()
         log.info("telegram_stopped")
 
-    async def _keep_trying(self) -> None:
-        delay = self._config.retry_start_after
-        while True:
-            await asyncio.sleep(delay)
-            try:
-                await self._bring_up()
-                return
-            except Exception as exc:
-                await self._tear_down()
-                if not _worth_retrying(exc):
-                    log.error("telegram_start_failed error=%s; not retrying", type(exc).__name__)
-                    return
-                log.warning("telegram_start_failed error=%s", type(exc).__name__)
-                delay = min(delay * 2, 300.0)
+    async def _come_up(self) -> None:
+        try:
+            await self._bring_up()
+        except BaseException:
+            await self._tear_down()
+            raise
+
+    async def _stay_up(self) -> None:
+        """The supervisor's attempt after a failed start. Once up, python-telegram-bot
+        keeps polling (or the listener listening) by itself, so this only waits for
+        ``stop``."""
+        await self._come_up()
+        await asyncio.Event().wait()
 
     def _build(self) -> Application[Any, Any, Any, Any, Any, Any]:
         cfg = self._config
@@ -311,7 +293,7 @@ class TelegramAdapter:
         """The command menu and the bot's descriptions, sent only when they changed."""
         app = self._app
         assert app is not None
-        texts = self._content.texts.bot
+        texts = self._words.bot
         commands = [
             BotCommand(c.name, fit(" ".join(c.description.split()), MAX_COMMAND_DESCRIPTION))
             for c in self._commands
@@ -342,8 +324,7 @@ class TelegramAdapter:
     async def _on_update(self, update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
         chat = update.effective_chat
         async with self._locks.hold(chat.id if chat is not None else None):
-            if not await self._claims.claim(PLATFORM, str(update.update_id)):
-                log.info("telegram_update_repeated update_id=%s", update.update_id)
+            if not await self.first_time(str(update.update_id)):
                 return
             try:
                 await self._handle(update)
@@ -357,7 +338,8 @@ class TelegramAdapter:
     async def _handle(self, update: Update) -> None:
         removal = to_removal(update)
         if removal is not None:
-            await self._removed(removal)
+            log.info("telegram_removed_from_chat chat=%s", removal.key.chat_id)
+            await self.report(removal)
             return
         inbound = to_inbound(update, self.username)
         query = update.callback_query
@@ -366,17 +348,7 @@ class TelegramAdapter:
                 await self._answer(query, None)
             return
         started = time.monotonic()
-        try:
-            outcome = await self._handler(inbound)
-        except Exception:
-            log.exception(
-                "telegram_handler_failed update_id=%s chat=%s event=%s",
-                update.update_id,
-                inbound.key.chat_id,
-                type(inbound.event).__name__,
-            )
-            apology = self._content.texts.common.error
-            outcome = Outcome(replies=(Reply(apology),), notice=apology, accepted=False)
+        outcome = await self.handle(inbound, update_id=update.update_id)
         log.debug(
             "telegram_update update_id=%s chat=%s event=%s accepted=%s ms=%.1f",
             update.update_id,
@@ -396,18 +368,18 @@ class TelegramAdapter:
             if outcome.accepted:
                 followups.append(asyncio.create_task(self._mark_pressed(query)))
 
-        refused: Forbidden | None = None
+        refused: Refused | None = None
         try:
             for reply in outcome.replies:
-                await self._render(inbound.key, reply, bulk=False)
+                await self._reply(inbound.key, reply, bulk=False)
                 follow_up()
-        except Forbidden as exc:
+        except Refused as exc:
             refused = exc
         finally:
             follow_up()
             for result in await asyncio.gather(*followups, return_exceptions=True):
                 if isinstance(result, Forbidden):
-                    refused = refused or result
+                    refused = refused or self._refusal(inbound.key, result)
                 elif isinstance(result, Exception):
                     log.error(
                         "telegram_press_followup_failed chat=%s error=%r",
@@ -415,18 +387,11 @@ class TelegramAdapter:
                         result,
                     )
         if refused is not None:
-            await self._refused(inbound.key, refused)
+            await self.report(refused)  # once, however many of the sends were refused
 
-    async def _removed(self, removal: Removal) -> None:
-        log.info("telegram_removed_from_chat chat=%s", removal.chat_id)
-        await self._unreachable(PLATFORM, user_id=removal.user_id, chat_id=removal.chat_id)
-
-    async def _refused(self, key: ConversationKey, exc: Forbidden) -> None:
+    def _refusal(self, key: ConversationKey, exc: Forbidden) -> Refused:
         log.info("telegram_chat_unreachable chat=%s reason=%s", key.chat_id, exc.message)
-        private = not is_group(key.chat_id)
-        await self._unreachable(
-            PLATFORM, user_id=key.user_id if private else None, chat_id=key.chat_id
-        )
+        return Refused(key, private=not is_group(key.chat_id), reason=exc.message)
 
     async def _answer(self, query: CallbackQuery, notice: str | None) -> None:
         """Every press is answered, or the user's client keeps spinning."""
@@ -446,9 +411,7 @@ class TelegramAdapter:
         chat_id = message.chat.id
         marked = None
         if label is not None and message.text is not None:
-            marked = with_pressed_mark(
-                message.text, self._content.telegram_texts.pressed.format(label=label)
-            )
+            marked = with_pressed_mark(message.text, self._texts.pressed.format(label=label))
         try:
             # Leaving out reply_markup takes the buttons away.
             where = {"chat_id": chat_id, "message_id": message.message_id}
@@ -464,15 +427,16 @@ class TelegramAdapter:
 
     # ------------------------------------------------------------------ outbound
 
-    async def send(self, key: ConversationKey, reply: Reply, *, bulk: bool = False) -> None:
-        """A message the user did not just ask for (a reminder): raises
-        :class:`Unreachable` when Telegram refuses the chat."""
+    async def deliver(self, key: ConversationKey, reply: Reply, *, bulk: bool) -> None:
         if not self._started:
             raise NetworkError("Telegram is not connected")
+        await self._reply(key, reply, bulk=bulk)
+
+    async def _reply(self, key: ConversationKey, reply: Reply, *, bulk: bool) -> None:
         try:
             await self._render(key, reply, bulk=bulk)
         except Forbidden as exc:
-            raise Unreachable(exc.message) from exc
+            raise self._refusal(key, exc) from exc
 
     async def _render(self, key: ConversationKey, reply: Reply, *, bulk: bool) -> None:
         chat_id = int(key.chat_id)
@@ -505,7 +469,7 @@ class TelegramAdapter:
         caption_fits = utf16_len(reply.text) <= MAX_CAPTION
         caption = reply.text if caption_fits and reply.text.strip() else None
         markup = _keyboard(reply.choices) if caption_fits else None
-        path = self._content.directory / image.path
+        path = self._media / image.path
         media: str | InputFile
         if image.path in self._file_ids:
             media = self._file_ids[image.path]
@@ -544,7 +508,7 @@ class TelegramAdapter:
         self, key: ConversationKey, reply: Reply, document: Document, *, bulk: bool
     ) -> None:
         """Personal files go to the user's private chat, never into the group."""
-        texts = self._content.telegram_texts
+        texts = self._texts
         group = int(key.chat_id)
         try:
             await self._send_document(int(key.user_id), reply, document, bulk=bulk)

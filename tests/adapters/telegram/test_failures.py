@@ -11,15 +11,17 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram.error import InvalidToken
 
-from bot.adapters.telegram_adapter import TelegramAdapter, TelegramConfig
+from bot.adapters.telegram.adapter import TelegramConfig
+from bot.app import unreachable_reporter
 from bot.core.engine import Coach
 from bot.core.messages import ConversationKey, Inbound, Outcome, Reply, Text
 from bot.core.ports import Unreachable
-from bot.storage.processed_updates import ProcessedUpdates
+from bot.testing import shipped_content
 from tests.adapters.telegram_harness import (
     assert_clean,
     running_bot,
     sent_message,
+    telegram_adapter,
     user_row,
 )
 from tests.standins.telegram_api import DEFAULT_TOKEN, TelegramStandIn
@@ -27,17 +29,16 @@ from tests.standins.telegram_api import DEFAULT_TOKEN, TelegramStandIn
 
 @dataclass
 class Unreachables:
-    """Records what the core was told, then tells it."""
+    """Records what the core was told (the user, for their own chat; the chat), then
+    tells it as the app does."""
 
     coach: Coach
     told: list[tuple[str | None, str | None]] = field(default_factory=list)
     _changed: asyncio.Event = field(default_factory=asyncio.Event)
 
-    async def __call__(
-        self, platform: str, *, user_id: str | None = None, chat_id: str | None = None
-    ) -> None:
-        await self.coach.mark_unreachable(platform, user_id=user_id, chat_id=chat_id)
-        self.told.append((user_id, chat_id))
+    async def __call__(self, key: ConversationKey, *, private: bool) -> None:
+        await unreachable_reporter(self.coach)(key, private=private)
+        self.told.append((key.user_id if private else None, key.chat_id))
         self._changed.set()
 
     async def wait_for(self, count: int) -> None:
@@ -136,7 +137,7 @@ async def test_a_handler_crash_is_logged_and_the_user_gets_a_short_apology(
     async with running_bot(api, coach, sessions, handler=fragile):
         update_id = api.send_text(chat, runner, "boom")
         apology = await api.wait_for(sent_message(chat))
-    assert apology.params["text"] == coach.content.texts.common.error
+    assert apology.params["text"] == shipped_content().texts.common.error
     assert "Traceback" not in apology.params["text"]
     [record] = [r for r in caplog.records if r.getMessage().startswith("telegram_handler_failed")]
     assert f"update_id={update_id}" in record.getMessage()
@@ -169,14 +170,8 @@ async def test_a_repeated_update_is_handled_once(
 async def test_a_rejected_token_fails_the_start(
     api: TelegramStandIn, coach: Coach, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
-    adapter = TelegramAdapter(
-        coach.handle,
-        TelegramConfig(token="1:not-the-token", api_url=api.base_url),
-        content=coach.content,
-        commands=coach.commands(),
-        claims=ProcessedUpdates(sessions, coach.clock),
-        unreachable=coach.mark_unreachable,
-    )
+    config = TelegramConfig(token="1:not-the-token", api_url=api.base_url)
+    adapter = telegram_adapter(coach, sessions, config, remember_profile=False)
     with pytest.raises(InvalidToken):
         await adapter.start()
     await adapter.stop()
@@ -194,14 +189,7 @@ async def test_telegram_down_at_start_is_retried_until_it_answers(
         poll_timeout=1,
         retry_start_after=0.1,
     )
-    adapter = TelegramAdapter(
-        coach.handle,
-        config,
-        content=coach.content,
-        commands=coach.commands(),
-        claims=ProcessedUpdates(sessions, coach.clock),
-        unreachable=coach.mark_unreachable,
-    )
+    adapter = telegram_adapter(coach, sessions, config, remember_profile=False)
     await adapter.start()  # returns: the app carries on with its other platforms
     try:
         async with TelegramStandIn(port=port) as api:

@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.core.engine import Coach
+from bot.testing import shipped_content
 from tests.adapters.telegram_harness import (
     assert_clean,
     button_labels,
@@ -45,7 +46,7 @@ async def test_a_stale_button_is_answered_with_a_fresh_prompt(
         fresh = await api.wait_for(sent_message(chat, containing="Drill 1 of 3"), since=mark)
         # The conversation did not move: the current drill's buttons still work.
         await step(api, chat, runner, "Done", "Drill 2 of 3")
-    assert answer.params["text"] == coach.content.texts.common.expired_button
+    assert answer.params["text"] == shipped_content().texts.common.expired_button
     assert button_labels(fresh) == ["Done", "Skip", "Stop"]
     assert api.calls_since(mark, "editMessageText")[0].params["message_id"] != str(
         old["message_id"]
@@ -97,7 +98,7 @@ async def test_a_double_press_moves_the_conversation_once(
         # A later update in the chat runs after both presses are fully handled.
         api.send_command(chat, runner, "help")
         await api.wait_for(sent_message(chat, containing="/warmup"), since=mark)
-    assert late.params["text"] == coach.content.texts.common.expired_button
+    assert late.params["text"] == shipped_content().texts.common.expired_button
     shown = [c.params["text"] for c in api.calls_since(mark, "sendMessage")]
     assert sum("Drill 2 of 3" in text for text in shown) == 2  # next drill, then re-prompt
     assert drill.edits == 1

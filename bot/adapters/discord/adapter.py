@@ -4,7 +4,7 @@ Translation only: an interaction becomes an :class:`Inbound` for the core, and t
 core's :class:`Outcome` becomes interaction responses.
 
 - Slash commands come from the core's command list (``Coach.commands()``), synced to
-  Discord only when that list changes (see :mod:`bot.adapters.discord_commands`).
+  Discord only when that list changes (see :mod:`bot.adapters.discord.commands`).
 - A button's custom_id is the core's payload. Presses are routed in ``on_interaction``
   by custom_id alone, so buttons keep working after a restart and no view is kept in
   memory per message.
@@ -12,7 +12,8 @@ core's :class:`Outcome` becomes interaction responses.
   ``answer_within`` seconds; if it needs longer the interaction is deferred first.
 - In a server channel, personal replies (``Reply.private``) and notices are ephemeral.
   Messages the bot starts itself (reminders) go by DM; Discord's 50007 ("cannot send
-  messages to this user") raises :class:`Unreachable` after telling the core.
+  messages to this user") is a :class:`Refused` DM, which the base reports to the core
+  once and raises on to the caller.
 - In a DM, typed text reaches the core as :class:`Text`.
 
 Lifecycle: ``start()`` returns at once; the connection runs under a
@@ -27,7 +28,7 @@ import asyncio
 import io
 import logging
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,10 +37,11 @@ import yarl
 from discord import app_commands
 from discord.utils import MISSING
 
-from bot.adapters.discord_commands import KeyValues, build_commands, sync_if_changed
-from bot.adapters.discord_render import Piece, pieces_of, with_choice_shown
+from bot.adapters.base import PlatformAdapter, Refused
+from bot.adapters.discord.commands import build_commands, sync_if_changed
+from bot.adapters.discord.render import Piece, pieces_of, with_choice_shown
+from bot.adapters.discord.texts import DiscordTexts
 from bot.adapters.supervise import Backoff, Supervisor
-from bot.content import Content
 from bot.core.messages import (
     ChoiceMade,
     Command,
@@ -51,8 +53,9 @@ from bot.core.messages import (
     Reply,
     Text,
 )
-from bot.core.ports import Capabilities, CommandSpec, Handler, Unreachable
+from bot.core.ports import CommandSpec, Handler, KeyValues, OnUnreachable
 from bot.core.redaction import REDACTOR
+from bot.core.texts import CoreWords
 from bot.delivery.pacer import PaceLimits, Pacer
 
 log = logging.getLogger(__name__)
@@ -72,7 +75,6 @@ _UNREACHABLE_CODES = {CANNOT_MESSAGE_USER, UNKNOWN_USER}
 _DM_CACHE_SIZE = 10_000
 
 Interaction = discord.Interaction[discord.Client]
-OnUnreachable = Callable[[ConversationKey], Awaitable[None]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,19 +98,16 @@ def point_discord_at(api_url: str, gateway_url: str) -> None:
     discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway_url)
 
 
-class DiscordAdapter:
-    name = Platform.DISCORD.value
-    capabilities = Capabilities(
-        buttons=True, edits=True, images=True, ephemeral=True, documents=True
-    )
-
+class DiscordAdapter(PlatformAdapter):
     def __init__(
         self,
         handler: Handler,
         *,
         config: DiscordConfig,
         commands: Sequence[CommandSpec],
-        content: Content,
+        texts: DiscordTexts,
+        words: CoreWords,
+        media: Path,
         store: KeyValues,
         on_unreachable: OnUnreachable | None = None,
         pace: PaceLimits = DISCORD_PACE,
@@ -116,13 +115,14 @@ class DiscordAdapter:
         drain_within: float = DRAIN_WITHIN,
         backoff: Backoff | None = None,
     ) -> None:
-        self._handler = handler
+        super().__init__(
+            Platform.DISCORD.value, handler, words=words, on_unreachable=on_unreachable
+        )
         self._config = config
         self._specs = list(commands)
-        self._content = content
-        self._texts = content.discord_texts
+        self._texts = texts
+        self._media = media
         self._store = store
-        self._on_unreachable = on_unreachable
         self._pace = pace
         self._answer_within = answer_within
         self._drain_within = drain_within
@@ -224,7 +224,7 @@ class DiscordAdapter:
         try:
             if self._stopping:
                 return
-            outcome = await self._handler(Inbound(key, Text(message.content), is_private=True))
+            outcome = await self.handle(Inbound(key, Text(message.content), is_private=True))
             channel = message.channel
             for reply in outcome.replies:
                 for piece in pieces_of(reply):
@@ -260,21 +260,16 @@ class DiscordAdapter:
                 self._in_hand.discard(task)
 
     async def _core_in_time(self, inbound: Inbound, answer: _Answer) -> Outcome:
-        work = asyncio.ensure_future(self._handler(inbound))
+        work = asyncio.ensure_future(self.handle(inbound))
         done, _ = await asyncio.wait({work}, timeout=self._answer_within)
         if not done:
             await answer.defer()
-        try:
-            return await work
-        except Exception:
-            log.exception("handler_failed platform=discord")
-            error = self._content.texts.common.error
-            return Outcome(replies=(Reply(error),), notice=None, accepted=False)
+        return await work
 
     # ----- outbound -----
 
-    async def send(self, key: ConversationKey, reply: Reply, *, bulk: bool = False) -> None:
-        """Send a message the bot starts itself; always a DM to ``key.user_id``."""
+    async def deliver(self, key: ConversationKey, reply: Reply, *, bulk: bool) -> None:
+        """A message the bot starts itself: always a DM to ``key.user_id``."""
         client = self._client
         if client is None or client.user is None or client.is_closed():
             raise NotConnected("not logged in to Discord")
@@ -289,10 +284,13 @@ class DiscordAdapter:
         except (discord.Forbidden, discord.NotFound) as exc:
             if exc.code not in _UNREACHABLE_CODES:
                 raise
-            self._dm_channels.pop(user_id, None)
+            channel_id = self._dm_channels.pop(user_id, None)
             log.info("user_unreachable platform=discord code=%s", exc.code)
-            await self._tell_unreachable(key)
-            raise Unreachable(f"discord refused the DM (code {exc.code})") from exc
+            # The DM refused, wherever the reminder was set. If Discord would not even
+            # open one, the user's id stands in for its id (it names no chat).
+            dm = ConversationKey(self.name, str(channel_id or user_id), key.user_id)
+            reason = f"discord refused the DM (code {exc.code})"
+            raise Refused(dm, private=True, reason=reason) from exc
 
     async def _dm_channel(
         self, client: discord.Client, user_id: int, chat: str, *, bulk: bool
@@ -306,14 +304,6 @@ class DiscordAdapter:
                 self._dm_channels.popitem(last=False)
         self._dm_channels.move_to_end(user_id)
         return client.get_partial_messageable(channel_id, type=discord.ChannelType.private)
-
-    async def _tell_unreachable(self, key: ConversationKey) -> None:
-        if self._on_unreachable is None:
-            return
-        try:
-            await self._on_unreachable(key)
-        except Exception:
-            log.exception("mark_unreachable_failed platform=discord")
 
     async def _paced(self, chat: str, *, bulk: bool) -> None:
         if self._pacer is not None:
@@ -330,7 +320,7 @@ class DiscordAdapter:
 
     async def _files_of(self, piece: Piece) -> list[discord.File]:
         files = []
-        root = self._content.directory.resolve()
+        root = self._media.resolve()
         for attachment in piece.attachments:
             data = attachment.data
             if data is None and attachment.path is not None:

@@ -11,11 +11,15 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.adapters.telegram_adapter import TelegramAdapter, TelegramConfig
+from bot.adapters.telegram.adapter import TelegramConfig
 from bot.core.engine import Coach
 from bot.logging_setup import setup_logging
-from bot.storage.processed_updates import ProcessedUpdates
-from tests.adapters.telegram_harness import FAST_FLOOD, running_bot, sent_message
+from tests.adapters.telegram_harness import (
+    FAST_FLOOD,
+    running_bot,
+    sent_message,
+    telegram_adapter,
+)
 from tests.standins.telegram_api import TelegramStandIn
 
 # Not shaped like a real token, so only the adapter registering it can get it scrubbed.
@@ -57,14 +61,8 @@ async def test_token_absent_from_every_log_line_at_debug(
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
             closed = probe.getsockname()[1]
-        adapter = TelegramAdapter(
-            coach.handle,
-            TelegramConfig(token=TOKEN, api_url=f"http://127.0.0.1:{closed}/bot"),
-            content=coach.content,
-            commands=coach.commands(),
-            claims=ProcessedUpdates(sessions, coach.clock),
-            unreachable=coach.mark_unreachable,
-        )
+        config = TelegramConfig(token=TOKEN, api_url=f"http://127.0.0.1:{closed}/bot")
+        adapter = telegram_adapter(coach, sessions, config, remember_profile=False)
         await adapter.start()
         await adapter.stop()
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from dataclasses import replace
 
 import pytest
@@ -10,16 +9,9 @@ import pytest
 from bot.core.engine import Coach
 from bot.core.messages import Command
 from bot.core.ports import CommandSpec
+from bot.testing import shipped_content
 from tests.adapters.discord_harness import Recorder, make_adapter, running
 from tests.standins.discord_api import DiscordStandIn
-
-
-@pytest.fixture
-async def api() -> AsyncIterator[DiscordStandIn]:
-    async with DiscordStandIn() as api:
-        yield api
-    assert api.violations == []
-    assert api.late_interactions() == []
 
 
 def _registered(api: DiscordStandIn, scope: int | None = None) -> dict[str, str]:
@@ -39,7 +31,7 @@ async def test_commands_are_the_cores_and_sync_once(api: DiscordStandIn, coach: 
         await api.wait_until(lambda: bool(api.replies(record)))
     assert api.command_syncs == [None]
     assert api.identifies == 2
-    assert coach.content.texts.help.title in api.replies(record)[0].content
+    assert shipped_content().texts.help.title in api.replies(record)[0].content
 
 
 async def test_a_changed_command_list_is_synced_again(api: DiscordStandIn, coach: Coach) -> None:
@@ -72,7 +64,7 @@ async def test_a_command_that_takes_text_passes_it_to_the_core(
     user = api.user("ann")
     async with running(make_adapter(api, coach, recorder), api):
         [registered] = [c for c in api.commands[None] if c["name"] == spec.name]
-        option = coach.content.discord_texts.text_option
+        option = shipped_content().discord_texts.text_option
         assert registered["options"] == [
             {
                 "type": 3,
@@ -90,11 +82,11 @@ async def test_a_command_that_takes_text_passes_it_to_the_core(
 
 
 def test_a_command_listed_twice_is_refused_before_login(coach: Coach) -> None:
-    from bot.adapters.discord_commands import build_commands
+    from bot.adapters.discord.commands import build_commands
 
     twice = [*coach.commands(), coach.commands()[0]]
     with pytest.raises(ValueError, match="listed twice"):
-        build_commands(twice, coach.content.discord_texts.text_option, _never)
+        build_commands(twice, shipped_content().discord_texts.text_option, _never)
 
 
 async def test_a_command_discord_still_shows_but_the_bot_dropped_is_answered(
@@ -110,15 +102,15 @@ async def test_a_command_discord_still_shows_but_the_bot_dropped_is_answered(
     async with running(make_adapter(api, coach), api):
         record = await api.command(user, "stretch")
         await api.wait_until(lambda: bool(api.replies(record)))
-    unknown = coach.content.texts.common.unknown_command.format(command="stretch")
+    unknown = shipped_content().texts.common.unknown_command.format(command="stretch")
     assert api.replies(record)[0].content == unknown
 
 
 def test_descriptions_over_discords_limit_are_shortened(coach: Coach) -> None:
-    from bot.adapters.discord_commands import build_commands
+    from bot.adapters.discord.commands import build_commands
 
     spec = replace(coach.commands()[0], description="word " * 40)
-    [command] = build_commands([spec], coach.content.discord_texts.text_option, _never)
+    [command] = build_commands([spec], shipped_content().discord_texts.text_option, _never)
     assert len(command.description) == 100
     assert command.description.endswith("…")
 

@@ -12,14 +12,14 @@ import hashlib
 import json
 import logging
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any, Protocol
+from typing import Any
 
 import discord
 from discord import app_commands
 
-from bot.adapters.discord_render import ELLIPSIS
-from bot.content.discord_texts import TextOption
-from bot.core.ports import CommandSpec
+from bot.adapters.discord.render import ELLIPSIS
+from bot.adapters.discord.texts import TextOption
+from bot.core.ports import CommandSpec, KeyValues
 
 log = logging.getLogger(__name__)
 
@@ -28,12 +28,6 @@ TEXT_PARAMETER = "text"
 
 RunCommand = Callable[[discord.Interaction[discord.Client], str, str], Awaitable[None]]
 """Called for every slash command: (interaction, command name, free text or "")."""
-
-
-class KeyValues(Protocol):
-    async def get(self, key: str) -> str | None: ...
-
-    async def put(self, key: str, value: str) -> None: ...
 
 
 def build_commands(

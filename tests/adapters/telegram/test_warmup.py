@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.core.engine import Coach
+from bot.testing import shipped_content
 from tests.adapters.telegram_harness import (
     assert_clean,
     button_labels,
@@ -76,8 +77,8 @@ async def test_menu_and_descriptions_are_set_from_content(
     assert {c["command"]: c["description"] for c in api.commands} == {
         spec.name: spec.description for spec in coach.commands()
     }
-    assert api.description == coach.content.texts.bot.description
-    assert api.short_description == coach.content.texts.bot.short_description
+    assert api.description == shipped_content().texts.bot.description
+    assert api.short_description == shipped_content().texts.bot.short_description
     assert_clean(api)
 
 

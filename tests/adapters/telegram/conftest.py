@@ -1,7 +1,7 @@
-"""The Telegram Bot API stand-in most Telegram tests run against.
+"""The Telegram Bot API stand-in the Telegram tests run against.
 
-Discord's tests and the stand-in's own tests define an ``api`` of their own, which
-takes precedence in their modules.
+The stand-in's own tests define an ``api`` without flood limits, which takes precedence
+in their module.
 """
 
 from __future__ import annotations

@@ -3,22 +3,12 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
-
-import pytest
 
 from bot.core.engine import Coach
+from bot.testing import shipped_content
 from tests.adapters.discord_harness import make_adapter, newest_with, press_through, running
 from tests.standins.discord_api import DiscordStandIn
 from tests.standins.discord_objects import DcUser, StoredMessage
-
-
-@pytest.fixture
-async def api() -> AsyncIterator[DiscordStandIn]:
-    async with DiscordStandIn() as api:
-        yield api
-    assert api.violations == []
-    assert api.late_interactions() == []
 
 
 async def _warm_up(
@@ -26,14 +16,14 @@ async def _warm_up(
 ) -> list[StoredMessage]:
     """Accept the safety note, answer the soreness check, press Done through every drill;
     returns the messages that asked something, in order."""
-    texts = coach.content.texts
+    texts = shipped_content().texts
     record = await api.command(user, "warmup", in_guild=in_guild)
     disclaimer = await newest_with(api, record, texts.start.accept)
     soreness = await press_through(api, user, disclaimer, texts.start.accept, "Sore")
     sharp = await press_through(api, user, soreness, "Sore", texts.warmup.sharp_no)
     drill = await press_through(api, user, sharp, texts.warmup.sharp_no, texts.warmup.done)
     asked = [disclaimer, soreness, sharp, drill]
-    for _ in range(len(coach.content.routine.drills) - 1):
+    for _ in range(len(shipped_content().routine.drills) - 1):
         drill = await press_through(api, user, drill, texts.warmup.done, texts.warmup.done)
         asked.append(drill)
     last = await api.press(user, drill, texts.warmup.done)
@@ -46,11 +36,11 @@ async def test_a_dm_warm_up_runs_every_drill_by_buttons(api: DiscordStandIn, coa
     async with running(make_adapter(api, coach), api):
         asked = await _warm_up(api, coach, user, in_guild=False)
 
-    drills = coach.content.routine.drills
+    drills = shipped_content().routine.drills
     seen = [m.content for m in api.from_bot(api.dm_channel(user), seen_by=user)]
     headers = [c.splitlines()[0] for c in seen if c.startswith("Drill ")]
     assert headers == [
-        f"Drill {n} of {len(drills)}: {coach.content.drills.by_id(d).name}"
+        f"Drill {n} of {len(drills)}: {shipped_content().drills.by_id(d).name}"
         for n, d in enumerate(drills, 1)
     ]
     assert seen[-1].startswith("Nice work! You finished the warm-up: 3 of 3 drills done")
@@ -84,7 +74,7 @@ async def test_a_server_warm_up_keeps_the_soreness_check_to_the_runner(
 async def test_a_clubmate_cannot_press_someone_elses_drill(
     api: DiscordStandIn, coach: Coach
 ) -> None:
-    texts = coach.content.texts
+    texts = shipped_content().texts
     runner, clubmate = api.user("ann"), api.user("bo")
     async with running(make_adapter(api, coach), api):
         record = await api.command(runner, "warmup", in_guild=True)
@@ -111,14 +101,14 @@ async def test_export_in_a_server_is_only_for_the_asker(api: DiscordStandIn, coa
     [message] = api.replies(record)
     assert message.ephemeral
     assert message.visible_to == runner.id
-    assert message.content == coach.content.texts.privacy.export_caption
+    assert message.content == shipped_content().texts.privacy.export_caption
     [attachment] = message.attachments
     exported = json.loads(attachment.data)
     assert exported["data"]["checkins"][0]["soreness"] == 5
 
 
 async def test_typing_in_a_dm_answers_the_soreness_check(api: DiscordStandIn, coach: Coach) -> None:
-    texts = coach.content.texts
+    texts = shipped_content().texts
     user = api.user("ann")
     async with running(make_adapter(api, coach), api):
         record = await api.command(user, "warmup")

@@ -15,7 +15,7 @@ from pathlib import Path
 from tests.adapters.telegram_harness import FAST_FLOOD, assert_clean, sent_message
 from tests.standins.telegram_api import TelegramStandIn
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 async def test_run_serves_telegram_and_a_sigterm_finishes_the_updates_in_hand(

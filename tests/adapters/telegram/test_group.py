@@ -7,6 +7,7 @@ import json
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.core.engine import Coach
+from bot.testing import shipped_content
 from tests.adapters.telegram_harness import (
     assert_clean,
     running_bot,
@@ -123,5 +124,5 @@ async def test_group_chatter_is_not_answered_but_a_mention_is(
         api.send_text(group, ann, "@HipCoachBot hello")
         answer = await api.wait_for(sent_message(group), since=mark)
     assert api.sent_to(group) == [answer]  # the chatter before it got nothing
-    assert answer.params["text"] == coach.content.texts.common.free_text
+    assert answer.params["text"] == shipped_content().texts.common.free_text
     assert_clean(api)

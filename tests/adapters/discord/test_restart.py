@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import io
 import logging
-from collections.abc import AsyncIterator
 
 import pytest
 
 from bot.core.engine import Coach
 from bot.core.redaction import REDACTOR
+from bot.testing import shipped_content
 from tests.adapters.discord_harness import (
     Recorder,
     make_adapter,
@@ -21,19 +21,11 @@ from tests.standins.discord_api import DiscordStandIn
 from tests.standins.discord_objects import DcUser, StoredMessage
 
 
-@pytest.fixture
-async def api() -> AsyncIterator[DiscordStandIn]:
-    async with DiscordStandIn() as api:
-        yield api
-    assert api.violations == []
-    assert api.late_interactions() == []
-
-
 async def _to_first_drill(
     api: DiscordStandIn, coach: Coach, user: DcUser, *, in_guild: bool = False
 ) -> StoredMessage:
-    texts = coach.content.texts
-    sore = coach.content.routine.soreness_choices[0].label
+    texts = shipped_content().texts
+    sore = shipped_content().routine.soreness_choices[0].label
     record = await api.command(user, "warmup", in_guild=in_guild)
     disclaimer = await newest_with(api, record, texts.start.accept)
     soreness = await press_through(api, user, disclaimer, texts.start.accept, sore)
@@ -45,7 +37,7 @@ async def _to_first_drill(
 async def test_a_press_after_a_restart_carries_on(
     api: DiscordStandIn, coach: Coach, in_guild: bool
 ) -> None:
-    done = coach.content.texts.warmup.done
+    done = shipped_content().texts.warmup.done
     user = api.user("ann")
     async with running(make_adapter(api, coach), api):
         drill_one = await _to_first_drill(api, coach, user, in_guild=in_guild)
@@ -61,7 +53,7 @@ async def test_a_press_after_a_restart_carries_on(
 async def test_forged_buttons_are_answered_and_change_nothing(
     api: DiscordStandIn, coach: Coach
 ) -> None:
-    texts = coach.content.texts
+    texts = shipped_content().texts
     recorder = Recorder(coach)
     user = api.user("ann")
     async with running(make_adapter(api, coach, recorder), api):

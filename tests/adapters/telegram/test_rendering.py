@@ -8,9 +8,10 @@ from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.adapters.telegram_render import utf16_len
+from bot.adapters.telegram.render import utf16_len
 from bot.core.engine import Coach
 from bot.core.messages import Choice, ImageRef, Inbound, Outcome, Reply
+from bot.testing import shipped_content
 from tests.adapters.telegram_harness import (
     assert_clean,
     button_labels,
@@ -77,7 +78,7 @@ async def test_an_image_goes_as_a_photo_with_its_caption_and_buttons(
 ) -> None:
     (tmp_path / "images").mkdir()
     (tmp_path / "images" / "lunge.png").write_bytes(PIXEL)
-    content = dataclasses.replace(coach.content, directory=tmp_path)
+    content = dataclasses.replace(shipped_content(), directory=tmp_path)
     image = ImageRef("images/lunge.png", alt="A bouncing lunge")
     short = Reply("Bouncing lunges", choices=(Choice("Done", "v1:0000:-:d"),), image=image)
     long = Reply("Step by step. " * 100, choices=(Choice("Done", "v1:0000:-:d"),), image=image)
@@ -121,7 +122,7 @@ async def test_export_arrives_as_a_json_document(
         document = await api.wait_for(lambda c: c.method == "sendDocument" and c.ok)
     upload = document.uploads["document"]
     assert upload.filename.endswith(".json")
-    assert document.params["caption"] == coach.content.texts.privacy.export_caption
+    assert document.params["caption"] == shipped_content().texts.privacy.export_caption
     data = json.loads(upload.data)["data"]
     assert data["users"][0]["platform_user_id"] == str(runner.id)
     assert api.last_bot_message(chat).media["document"]["file_name"] == upload.filename

@@ -9,22 +9,14 @@ so club chatter never gets answers.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from telegram import CallbackQuery, Chat, Message, Update
 
+from bot.adapters.base import Refused
 from bot.core.messages import ChoiceMade, Command, ConversationKey, Event, Inbound, Platform, Text
 
 PLATFORM = Platform.TELEGRAM.value
 _COMMAND = re.compile(r"/(\S+)\s*(.*)", re.DOTALL)
-
-
-@dataclass(frozen=True, slots=True)
-class Removal:
-    """The coach was blocked (private chat) or removed from a group."""
-
-    chat_id: str
-    user_id: str | None  # set for a private chat: the user who blocked the coach
 
 
 def chat_key(chat: Chat, user_id: int) -> ConversationKey:
@@ -96,13 +88,18 @@ def parse_command(text: str, bot_username: str) -> Command | None:
     return Command(name=name.lower(), args=args)
 
 
-def to_removal(update: Update) -> Removal | None:
-    """A ``my_chat_member`` update that took the coach out of a chat."""
+def to_removal(update: Update) -> Refused | None:
+    """A ``my_chat_member`` update that took the coach out of a chat: the coach was
+    blocked (a private chat; the user is unreachable) or removed from a group."""
     change = update.my_chat_member
     if change is None:
         return None
-    if change.new_chat_member.status not in ("kicked", "left"):
+    status = change.new_chat_member.status
+    if status not in ("kicked", "left"):
         return None
     chat = change.chat
-    user_id = str(chat.id) if chat.type == Chat.PRIVATE else None
-    return Removal(str(chat.id), user_id)
+    private = chat.type == Chat.PRIVATE
+    # A private chat's id is its user's; in a group only the chat matters, and the key
+    # names whoever removed the coach.
+    user_id = chat.id if private else change.from_user.id
+    return Refused(chat_key(chat, user_id), private=private, reason=status)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.adapters.telegram_inbound import parse_command
-from bot.adapters.telegram_render import (
+from bot.adapters.telegram.inbound import parse_command
+from bot.adapters.telegram.render import (
     MAX_TEXT,
     fit,
     keyboard_rows,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import discord
 
-from bot.adapters.discord_adapter import _view_of
-from bot.adapters.discord_render import (
+from bot.adapters.discord.adapter import _view_of
+from bot.adapters.discord.render import (
     MAX_CONTENT,
     label_for,
     pieces_of,

@@ -7,39 +7,29 @@ import os
 import signal
 import sys
 import time
-from collections.abc import AsyncIterator
 from pathlib import Path
 
-import pytest
-
-from bot.adapters.discord_adapter import DiscordAdapter
+from bot.adapters.discord.adapter import DiscordAdapter
 from bot.app import Services, build_platform_adapters
 from bot.config import Settings
 from bot.content import Content
 from bot.core.engine import Coach
 from bot.core.messages import Inbound, Outcome
+from bot.testing import sessions_of, shipped_content
 from tests.adapters.discord_harness import make_adapter, running
 from tests.adapters.telegram_harness import sent_message
 from tests.standins.discord_api import DiscordStandIn
 from tests.standins.telegram_api import TelegramStandIn
 
-ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture
-async def api() -> AsyncIterator[DiscordStandIn]:
-    async with DiscordStandIn() as api:
-        yield api
-    assert api.violations == []
-    assert api.late_interactions() == []
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def _services(coach: Coach, **settings: object) -> Services:
     return Services(
         Settings.model_validate(settings),
         engine=None,  # type: ignore[arg-type]
-        sessions=coach.sessions,
-        content=coach.content,
+        sessions=sessions_of(coach),
+        content=shipped_content(),
         coach=coach,
     )
 
@@ -74,10 +64,10 @@ async def test_stop_finishes_the_interaction_in_hand(api: DiscordStandIn, coach:
         late = await api.command(bo, "help")
         await stopping
     # stop() returned: the reply in hand had gone out before the connection closed ...
-    assert coach.content.texts.help.title in api.replies(in_hand)[0].content
+    assert shipped_content().texts.help.title in api.replies(in_hand)[0].content
     # ... and a command that came in while stopping was told to try again.
     [note] = api.replies(late)
-    assert note.content == coach.content.discord_texts.restarting
+    assert note.content == shipped_content().discord_texts.restarting
     assert note.ephemeral
 
 

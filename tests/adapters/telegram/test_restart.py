@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.app import build_coach
 from bot.core.engine import Coach
+from bot.testing import shipped_content
 from tests.adapters.telegram_harness import (
     assert_clean,
     running_bot,
@@ -30,7 +32,7 @@ async def test_pressing_the_old_message_after_a_restart_resumes_the_warmup(
         before_restart = await step(api, chat, runner, "Done", "Drill 2 of 3")
 
     # A new process: a new coach on the same database, a new python-telegram-bot.
-    revived = Coach(sessions, coach.content, clock=coach.clock)
+    revived = build_coach(sessions, shipped_content(), clock=coach.clock)
     async with running_bot(api, revived, sessions):
         old_message = before_restart.result["message_id"]
         mark = api.mark()
@@ -60,7 +62,9 @@ async def test_an_update_fetched_before_a_restart_is_not_handled_again_after_it(
         await api.wait_for(sent_message(chat, containing="/warmup"))
     # Telegram never saw the offset confirmed and sends the update to the new process.
     api.repeat_update(update_id)
-    async with running_bot(api, Coach(sessions, coach.content, clock=coach.clock), sessions):
+    async with running_bot(
+        api, build_coach(sessions, shipped_content(), clock=coach.clock), sessions
+    ):
         await api.wait_delivered(update_id)
         mark = api.mark()
         api.send_command(chat, runner, "cancel")

@@ -9,8 +9,9 @@ import aiohttp
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.adapters.telegram_webhook import MAX_BODY_BYTES, SECRET_HEADER
+from bot.adapters.telegram.webhook import MAX_BODY_BYTES, SECRET_HEADER
 from bot.core.engine import Coach
+from bot.testing import shipped_content
 from tests.adapters.telegram_harness import (
     Webhook,
     assert_clean,
@@ -90,7 +91,7 @@ async def test_a_post_without_the_right_secret_is_refused(
         api.send_command(chat, runner, "cancel")
         await api.wait_for(sent_message(chat))
     assert [c.params["text"] for c in api.sent_to(chat)] == [
-        coach.content.texts.common.nothing_to_cancel
+        shipped_content().texts.common.nothing_to_cancel
     ]
     assert_clean(api)
 

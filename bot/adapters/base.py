@@ -1,0 +1,163 @@
+"""What every platform adapter shares, so that a platform module only translates.
+
+A platform adapter subclasses :class:`PlatformAdapter`. It turns each platform update
+into an :class:`Inbound`, asks :meth:`~PlatformAdapter.first_time` and
+:meth:`~PlatformAdapter.handle`, and renders the :class:`Outcome`; it implements
+:meth:`~PlatformAdapter.deliver`, which :meth:`~PlatformAdapter.send` wraps. The base
+owns what is the same on every platform:
+
+- De-duplication: platforms deliver at least once, so an update id already claimed
+  (:class:`~bot.core.ports.UpdateClaims`) is dropped.
+- The error outcome: a handler that raises gives the user the core's ``common.error``
+  apology (:func:`error_outcome`), never silence or a traceback.
+- One unreachable path: platform I/O raises :class:`Refused` when a chat is gone for
+  good; the base tells the core once (:meth:`~PlatformAdapter.report`, through
+  :class:`~bot.core.ports.OnUnreachable`), and :meth:`~PlatformAdapter.send` raises it
+  on as the :class:`~bot.core.ports.Unreachable` its caller expects.
+- Choices for a platform without buttons: :func:`numbered` lines, and
+  :func:`typed_choice` from a typed number or label back to the payload.
+
+Keeping a connection up, and trying again after a start that failed, is
+:mod:`bot.adapters.supervise`.
+"""
+
+from __future__ import annotations
+
+import abc
+import logging
+from collections.abc import Sequence
+
+from bot.core.messages import Choice, ConversationKey, Inbound, Outcome, Reply
+from bot.core.ports import Handler, OnUnreachable, Unreachable, UpdateClaims
+from bot.core.texts import CoreWords
+
+log = logging.getLogger(__name__)
+
+# Longer than any list of choices; keeps int() away from a pasted wall of digits.
+_MAX_NUMBER_DIGITS = 6
+
+
+class Refused(Unreachable):
+    """The platform refuses a chat for good (the bot was blocked, kicked, DMs closed).
+
+    ``key`` names the chat that refused, which need not be the conversation's: a Discord
+    reminder set in a server goes to the user's DM. ``private`` says that chat is the
+    user's own, so the user is unreachable there, not just one group.
+    """
+
+    def __init__(self, key: ConversationKey, *, private: bool, reason: str) -> None:
+        super().__init__(reason)
+        self.key = key
+        self.private = private
+        self.reported = False
+
+
+def error_outcome(words: CoreWords) -> Outcome:
+    """What the user sees when handling their message failed: the same on every platform
+    and the same as the core's own (``Coach.handle``)."""
+    apology = words.common.error
+    return Outcome(replies=(Reply(apology),), notice=apology, accepted=False)
+
+
+class PlatformAdapter(abc.ABC):
+    """An :class:`~bot.core.ports.Adapter` for one platform, minus the platform."""
+
+    def __init__(
+        self,
+        name: str,
+        handler: Handler,
+        *,
+        words: CoreWords,
+        on_unreachable: OnUnreachable | None = None,
+        claims: UpdateClaims | None = None,
+    ) -> None:
+        self.name = name
+        self._handler = handler
+        self._words = words
+        self._on_unreachable = on_unreachable
+        self._claims = claims
+
+    @abc.abstractmethod
+    async def start(self) -> None: ...
+
+    @abc.abstractmethod
+    async def stop(self) -> None: ...
+
+    @abc.abstractmethod
+    async def deliver(self, key: ConversationKey, reply: Reply, *, bulk: bool) -> None:
+        """Show ``reply`` to ``key``'s user; raise :class:`Refused` if the platform
+        refuses the chat for good."""
+
+    async def send(self, key: ConversationKey, reply: Reply, *, bulk: bool = False) -> None:
+        """A message the user did not just ask for (a reminder).
+
+        A refusal is reported to the core here, then raised (:class:`Refused` is an
+        :class:`~bot.core.ports.Unreachable`) so the caller knows the message did not
+        arrive; the caller need not report it again.
+        """
+        try:
+            await self.deliver(key, reply, bulk=bulk)
+        except Refused as refused:
+            await self.report(refused)
+            raise
+
+    async def first_time(self, update_id: str) -> bool:
+        """False for an update already handled (a repeat, or one fetched before a restart)."""
+        if self._claims is None or await self._claims.claim(self.name, update_id):
+            return True
+        log.info("%s_update_repeated update_id=%s", self.name, update_id)
+        return False
+
+    async def close_claims(self) -> None:
+        """Write out the claims still in memory; call once, when stopping."""
+        if self._claims is not None:
+            await self._claims.close()
+
+    async def handle(self, inbound: Inbound, *, update_id: object = None) -> Outcome:
+        """The core's outcome for ``inbound``, or :func:`error_outcome` if the handler
+        raised (logged with ``update_id``, when the platform has one)."""
+        try:
+            return await self._handler(inbound)
+        except Exception:
+            log.exception(
+                "%s_handler_failed %schat=%s event=%s",
+                self.name,
+                "" if update_id is None else f"update_id={update_id} ",
+                inbound.key.chat_id,
+                type(inbound.event).__name__,
+            )
+            return error_outcome(self._words)
+
+    async def report(self, refused: Refused) -> None:
+        """Tell the core, once, that a chat refused; failing to tell it is only logged,
+        as the platform's refusal stands either way."""
+        if refused.reported:
+            return
+        refused.reported = True
+        if self._on_unreachable is None:
+            return
+        try:
+            await self._on_unreachable(refused.key, private=refused.private)
+        except Exception:
+            log.exception("mark_unreachable_failed platform=%s", self.name)
+
+
+def numbered(choices: Sequence[Choice], first: int = 1) -> list[str]:
+    """The choices as lines numbered from ``first`` (``  [1] Done``), for a platform
+    without buttons."""
+    return [f"  [{n}] {choice.label}" for n, choice in enumerate(choices, start=first)]
+
+
+def typed_choice(typed: str, choices: Sequence[Choice]) -> str | None:
+    """The payload of the choice that ``typed`` names by its number (as numbered from 1)
+    or its label (any case); ``None`` if it names none of them."""
+    typed = typed.strip()
+    if typed.isdecimal() and len(typed) <= _MAX_NUMBER_DIGITS:
+        number = int(typed)
+        if 1 <= number <= len(choices):
+            return choices[number - 1].payload
+    # A label shown more than once (Pause on each listed reminder) means the newest one.
+    for choice in reversed(choices):
+        if typed.casefold() == choice.label.casefold():
+            return choice.payload
+    return None

@@ -1,0 +1,1 @@
+"""Discord adapter tests, against the Discord stand-in."""

@@ -1,0 +1,1 @@
+"""Telegram adapter tests, against the Bot API stand-in."""
