@@ -334,7 +334,11 @@ async def run_bot(settings: Settings, *, console_user: str | None = None) -> Non
     adapters = [] if console_user else build_platform_adapters(services)
     terminal = None
     if not adapters:
-        terminal = TerminalAdapter(services.coach.handle, user=console_user or "runner")
+        terminal = TerminalAdapter(
+            services.coach.handle,
+            user=console_user or "runner",
+            export_dir=settings.data_dir / "exports",
+        )
         adapters = [terminal]
     started: list[Adapter] = []
     scheduler: ReminderScheduler | None = None

@@ -19,6 +19,8 @@ class Settings(BaseSettings):
     database_url: str = DEFAULT_DATABASE_URL
     log_level: str = "INFO"
     content_dir: Path = Path("content")
+    # Files the coach writes besides the database (terminal exports) go under here.
+    data_dir: Path = Path("data")
     # A conversation left alone this long starts over, with a friendly note.
     conversation_idle_minutes: int = Field(default=120, ge=1, le=7 * 24 * 60)
 

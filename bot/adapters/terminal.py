@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import io
 import os
+import secrets
 import stat
 import sys
 from collections.abc import AsyncIterator
@@ -33,6 +34,9 @@ from bot.core.ports import Handler
 
 CHAT_ID = "console"
 MAX_LINE_BYTES = 1 << 20
+# Exports hold health data: only the user running the coach may read them.
+EXPORT_DIR_MODE = 0o700
+EXPORT_FILE_MODE = 0o600
 
 
 async def read_lines(stream: TextIO) -> AsyncIterator[str]:
@@ -150,14 +154,32 @@ class TerminalAdapter:
 
     def _show(self, reply: Reply, first: int = 1) -> None:
         if reply.document is not None:
-            self.export_dir.mkdir(parents=True, exist_ok=True)
-            path = self.export_dir / reply.document.filename
-            path.write_bytes(reply.document.data)
-            self._print(f"{reply.text}\n[saved to {path}]")
+            try:
+                path = self._save(reply.document.filename, reply.document.data)
+            except OSError as exc:
+                self._print(f"I couldn't save your export in {self.export_dir}: {exc.strerror}.")
+            else:
+                self._print(f"{reply.text}\n[saved to {path}]")
         else:
             self._print(render(reply, first))
         if reply.choices:
             self.choices = reply.choices
+
+    def _save(self, filename: str, data: bytes) -> Path:
+        """Write a new file only its owner can read; never overwrite another export."""
+        self.export_dir.mkdir(mode=EXPORT_DIR_MODE, parents=True, exist_ok=True)
+        os.chmod(self.export_dir, EXPORT_DIR_MODE)  # an existing folder may be wider
+        stem, dot, suffix = filename.rpartition(".")
+        unique = f"{stem or suffix}-{secrets.token_hex(4)}{dot}{suffix if stem else ''}"
+        path = self.export_dir / unique
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, EXPORT_FILE_MODE)
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+        except OSError:
+            path.unlink(missing_ok=True)  # no half-written export left behind
+            raise
+        return path
 
     def _print(self, text: str) -> None:
         self.stdout.write(text + "\n\n")

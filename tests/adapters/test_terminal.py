@@ -51,6 +51,40 @@ async def test_scripted_warmup_through_the_adapter(coach: Coach, tmp_path: Path)
     assert json.loads(export.read_text())["data"]["checkins"][0]["soreness"] == 2
 
 
+async def test_each_export_is_a_new_file_only_its_owner_can_read(
+    coach: Coach, tmp_path: Path
+) -> None:
+    exports = tmp_path / "exports"
+    for _ in range(2):  # the same day, the same runner: neither file replaces the other
+        adapter = TerminalAdapter(
+            coach.handle, stdin=io.StringIO("/export\n"), stdout=io.StringIO(), export_dir=exports
+        )
+        await adapter.run()
+    files = sorted(exports.glob("hipcoach-export-*.json"))
+    assert len(files) == 2
+    assert all(json.loads(f.read_text())["data"]["users"] for f in files)
+    assert {f.stat().st_mode & 0o777 for f in files} == {0o600}
+    assert exports.stat().st_mode & 0o777 == 0o700
+
+
+async def test_an_export_that_cannot_be_written_says_so_in_one_line(
+    coach: Coach, tmp_path: Path
+) -> None:
+    blocked = tmp_path / "exports"
+    blocked.write_text("a file where the export folder should be")
+    out = io.StringIO()
+    adapter = TerminalAdapter(
+        coach.handle, stdin=io.StringIO("/export\n/help\n"), stdout=out, export_dir=blocked
+    )
+    await adapter.run()
+    transcript = out.getvalue()
+    [line] = [x for x in transcript.splitlines() if "couldn't save your export" in x]
+    assert str(blocked) in line
+    assert "Traceback" not in transcript
+    assert "/warmup" in transcript.split("> /help")[1]  # the chat carries on
+    assert blocked.read_text() == "a file where the export folder should be"
+
+
 async def test_proactive_messages_are_printed(coach: Coach) -> None:
     out = io.StringIO()
     adapter = TerminalAdapter(coach.handle, stdin=io.StringIO(""), stdout=out)
