@@ -11,12 +11,12 @@ What the buttons of the list and of the reminder message do is in ``actions``.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from dataclasses import replace
+from datetime import datetime, timedelta
 from enum import Enum
-from typing import Any
+from typing import ClassVar
 
-from bot.core.flow import CommandDef, Flow
+from bot.core.flow import CommandDef, Flow, Steps
 from bot.core.stores import StoreFactory
 from bot.core.turn import Turn
 from bot.features.reminders.actions import ReminderActions
@@ -49,9 +49,9 @@ from bot.features.reminders.rules import (
     Rule,
     encode_weekdays,
     format_hhmm,
-    parse_hhmm,
     zone,
 )
+from bot.features.reminders.state import Draft
 from bot.features.reminders.store import (
     ACTIVE,
     DONE,
@@ -75,52 +75,6 @@ class Saved(Enum):
     SAVED = "saved"
     REFUSED = "refused"
     PASSED = "passed"
-
-
-@dataclass(frozen=True, slots=True)
-class _Draft:
-    """The guided form so far, as kept in the conversation state."""
-
-    days: frozenset[int]
-    once_on: date | None
-    time: str | None
-    lead: int | None
-    edit: int | None
-
-    @classmethod
-    def load(cls, data: dict[str, Any]) -> _Draft:
-        once = data.get("once_on")
-        time = data.get("time")
-        lead = data.get("lead")
-        edit = data.get("edit")
-        return cls(
-            days=frozenset(int(day) for day in data.get("days", []) if 0 <= int(day) <= 6),
-            once_on=date.fromisoformat(once) if isinstance(once, str) else None,
-            time=time if isinstance(time, str) else None,
-            lead=lead if isinstance(lead, int) else None,
-            edit=edit if isinstance(edit, int) else None,
-        )
-
-    def dump(self) -> dict[str, Any]:
-        return {
-            "days": sorted(self.days),
-            "once_on": self.once_on.isoformat() if self.once_on else None,
-            "time": self.time,
-            "lead": self.lead,
-            "edit": self.edit,
-        }
-
-    def with_days(self, days: frozenset[int]) -> _Draft:
-        return _Draft(days, None, self.time, self.lead, self.edit)
-
-    def with_once(self, once_on: date) -> _Draft:
-        return _Draft(frozenset(), once_on, self.time, self.lead, self.edit)
-
-    def rule(self, zone_name: str) -> Rule | None:
-        if self.time is None or self.lead is None or (not self.days and self.once_on is None):
-            return None
-        days = frozenset() if self.once_on is not None else self.days
-        return Rule(days, self.once_on, parse_hhmm(self.time), self.lead, zone_name)
 
 
 def parse_error_text(error: ParseError, texts: ReminderTexts) -> str:
@@ -147,6 +101,7 @@ class Reminders(Flow):
     name = NAME
     commands = (CommandDef("remind", takes_text=True), CommandDef("reminders"))
     global_prefixes = ("rem.",)
+    steps: ClassVar[Steps] = {"days": Draft, "time": Draft, "lead": Draft, "confirm": Draft}
 
     def __init__(
         self,
@@ -180,7 +135,7 @@ class Reminders(Flow):
             return
         if await self._at_limit(turn):
             return
-        self._goto(turn, "days", _Draft(frozenset(), None, None, None, None))
+        self._goto(turn, "days", Draft())
         self._ask_days(turn)
 
     async def _one_line(
@@ -202,11 +157,11 @@ class Reminders(Flow):
         await self._save(turn, rule, edit)
 
     # --- the guided form ---
-    def _goto(self, turn: Turn, step: str, draft: _Draft) -> None:
-        turn.goto(NAME, step, draft.dump())
+    def _goto(self, turn: Turn, step: str, draft: Draft) -> None:
+        turn.goto(NAME, step, draft)
 
-    def _draft(self, turn: Turn) -> _Draft:
-        return _Draft.load(turn.state.data)
+    def _draft(self, turn: Turn) -> Draft:
+        return turn.data(Draft)
 
     def _ask_days(self, turn: Turn) -> None:
         texts = self.texts
@@ -293,7 +248,7 @@ class Reminders(Flow):
         else:
             await super().choice(turn, action)
 
-    async def _days_choice(self, turn: Turn, action: str, draft: _Draft, zone_name: str) -> None:
+    async def _days_choice(self, turn: Turn, action: str, draft: Draft, zone_name: str) -> None:
         today = turn.now.astimezone(zone(zone_name)).date()
         if action.startswith("day.") and action[4:].isdigit() and int(action[4:]) < 7:
             self._goto(turn, "days", draft.with_days(draft.days ^ {int(action[4:])}))
@@ -316,12 +271,11 @@ class Reminders(Flow):
             await super().choice(turn, action)
 
     async def _got_lead(self, turn: Turn, lead: int, zone_name: str) -> None:
-        draft = self._draft(turn)
-        draft = _Draft(draft.days, draft.once_on, draft.time, lead, draft.edit)
+        draft = replace(self._draft(turn), lead=lead)
         self._goto(turn, "confirm", draft)
         self._confirm(turn, zone_name)
 
-    async def _confirm_choice(self, turn: Turn, action: str, draft: _Draft, zone_name: str) -> None:
+    async def _confirm_choice(self, turn: Turn, action: str, draft: Draft, zone_name: str) -> None:
         if action == "save":
             rule = draft.rule(zone_name)
             outcome = Saved.REFUSED if rule is None else await self._save(turn, rule, draft.edit)
@@ -331,7 +285,7 @@ class Reminders(Flow):
             else:
                 turn.finish()
         elif action == "restart":
-            self._goto(turn, "days", _Draft(frozenset(), None, None, None, draft.edit))
+            self._goto(turn, "days", Draft(edit=draft.edit))
             self._ask_days(turn)
         elif action == "cancel":
             turn.finish()
@@ -384,8 +338,7 @@ class Reminders(Flow):
         if at is None or isinstance(at, BadTime):
             turn.say(self.texts.remind.bad_time.format(text=text.strip()))
             return
-        draft = self._draft(turn)
-        draft = _Draft(draft.days, draft.once_on, format_hhmm(at), draft.lead, draft.edit)
+        draft = replace(self._draft(turn), time=format_hhmm(at))
         self._goto(turn, "lead", draft)
         self._ask_lead(turn)
 
@@ -510,8 +463,12 @@ class Reminders(Flow):
         if reminder is None:
             return
         rule = rule_of(reminder)
-        draft = _Draft(
-            rule.weekdays, rule.once_on, reminder.run_time, rule.lead_minutes, reminder.id
+        draft = Draft(
+            days=rule.weekdays,
+            once_on=rule.once_on,
+            time=reminder.run_time,
+            lead=rule.lead_minutes,
+            edit=reminder.id,
         )
         turn.say(texts.reminders.edit_intro.format(summary=summary(rule, texts)))
         self._goto(turn, "days", draft)
