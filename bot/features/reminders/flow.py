@@ -5,7 +5,8 @@ confirmation; ``/remind mon wed fri 06:30 30`` does it in one line. ``/reminders
 lists each reminder with Pause/Resume, Edit and Delete. The reminder message carries
 Start warm-up, Snooze and Skip. Every change is one transaction (nothing is stored
 half-way) and, once committed, tells the scheduler when the reminder now fires.
-What the buttons of the list and of the reminder message do is in ``actions``.
+What the buttons of the list and of the reminder message do is in ``actions``; their
+actions are built and read in ``payloads``.
 """
 
 from __future__ import annotations
@@ -19,9 +20,9 @@ from typing import ClassVar
 from bot.core.flow import CommandDef, Flow, Steps
 from bot.core.stores import StoreFactory
 from bot.core.turn import Turn
+from bot.features.reminders import payloads
 from bot.features.reminders.actions import ReminderActions
 from bot.features.reminders.describe import days_text, summary, when
-from bot.features.reminders.models import Reminder
 from bot.features.reminders.options import ReminderOptions
 from bot.features.reminders.parsing import (
     ALL_DAYS,
@@ -43,6 +44,13 @@ from bot.features.reminders.parsing import (
     parse_lead,
     parse_reminder,
     to_rule,
+)
+from bot.features.reminders.payloads import (
+    DeliveryVerb,
+    ListVerb,
+    OnDelivery,
+    OnReminder,
+    StartWarmup,
 )
 from bot.features.reminders.rules import (
     MAX_LEAD_MINUTES,
@@ -100,7 +108,7 @@ def parse_error_text(error: ParseError, texts: ReminderTexts) -> str:
 class Reminders(Flow):
     name = NAME
     commands = (CommandDef("remind", takes_text=True), CommandDef("reminders"))
-    global_prefixes = ("rem.",)
+    global_prefixes = (payloads.PREFIX,)
     steps: ClassVar[Steps] = {"days": Draft, "time": Draft, "lead": Draft, "confirm": Draft}
 
     def __init__(
@@ -359,7 +367,10 @@ class Reminders(Flow):
         if edit is None:
             if await self._at_limit(turn):
                 return Saved.REFUSED
-            reminder = await repo.add(self._new(turn, rule, fire_at))
+            key = turn.key
+            reminder = await repo.create(
+                turn.user.id, key.platform, key.chat_id, rule, fire_at, turn.now
+            )
             turn.say(
                 texts.remind.saved.format(
                     summary=summary(rule, texts), next=self._when(turn, fire_at, rule)
@@ -371,7 +382,9 @@ class Reminders(Flow):
                 turn.say(texts.reminders.gone)
                 return Saved.REFUSED
             reminder = found
-            self._apply(reminder, rule, fire_at, turn.now)
+            await repo.update_rule(reminder, rule, fire_at, turn.now)
+            if reminder.status == DONE:  # a finished one-off given a new run goes again
+                await repo.resume_at(reminder, fire_at, turn.now)
             if reminder.status == PAUSED:
                 turn.say(texts.remind.updated_paused.format(summary=summary(rule, texts)))
             else:
@@ -393,64 +406,29 @@ class Reminders(Flow):
         turn.say(self.texts.remind.limit_reached.format(limit=limit))
         return True
 
-    def _new(self, turn: Turn, rule: Rule, fire_at: datetime) -> Reminder:
-        return Reminder(
-            user_id=turn.user.id,
-            platform=turn.key.platform,
-            chat_id=turn.key.chat_id,
-            weekdays=encode_weekdays(rule.weekdays),
-            once_on=rule.once_on,
-            run_time=format_hhmm(rule.run_time),
-            lead_minutes=rule.lead_minutes,
-            time_zone=rule.zone,
-            status=ACTIVE,
-            paused_reason=None,
-            next_fire_at=fire_at,
-            snooze_until=None,
-            created_at=turn.now,
-            updated_at=turn.now,
-        )
-
-    @staticmethod
-    def _apply(reminder: Reminder, rule: Rule, fire_at: datetime, now: datetime) -> None:
-        reminder.weekdays = encode_weekdays(rule.weekdays)
-        reminder.once_on = rule.once_on
-        reminder.run_time = format_hhmm(rule.run_time)
-        reminder.lead_minutes = rule.lead_minutes
-        reminder.time_zone = rule.zone
-        reminder.next_fire_at = fire_at
-        reminder.snooze_until = None
-        reminder.updated_at = now
-        if reminder.status == DONE:
-            reminder.status = ACTIVE
-
     def _when(self, turn: Turn, instant: datetime, rule: Rule) -> str:
         return when(instant, rule.zone, self.texts)
 
     # --- buttons valid at any time: the reminder message and the list ---
     async def global_choice(self, turn: Turn, action: str) -> None:
-        parts = action.split(".")
-        verb, numbers = (parts[1] if len(parts) > 1 else ""), parts[2:]
-        if not all(number.isdigit() and len(number) <= 12 for number in numbers):
-            await super().global_choice(turn, action)
-            return
-        ids = [int(number) for number in numbers]
-        if verb == "go" and not ids:
-            turn.redirect("warmup")
-        elif verb == "snz" and len(ids) == 2:
-            await self.actions.snooze(turn, ids[0], ids[1])
-        elif verb == "skip" and len(ids) == 2:
-            await self.actions.skip(turn, ids[0], ids[1])
-        elif verb == "pause" and len(ids) == 1:
-            await self.actions.pause(turn, ids[0])
-        elif verb == "resume" and len(ids) == 1:
-            await self.actions.resume(turn, ids[0])
-        elif verb == "del" and len(ids) == 1:
-            await self.actions.delete(turn, ids[0])
-        elif verb == "edit" and len(ids) == 1:
-            await self._edit(turn, ids[0])
-        else:
-            await super().global_choice(turn, action)
+        actions = self.actions
+        match payloads.parse(action):
+            case StartWarmup():
+                turn.redirect("warmup")
+            case OnDelivery(DeliveryVerb.SNOOZE, reminder_id, delivery_id):
+                await actions.snooze(turn, reminder_id, delivery_id)
+            case OnDelivery(DeliveryVerb.SKIP, reminder_id, delivery_id):
+                await actions.skip(turn, reminder_id, delivery_id)
+            case OnReminder(ListVerb.PAUSE, reminder_id):
+                await actions.pause(turn, reminder_id)
+            case OnReminder(ListVerb.RESUME, reminder_id):
+                await actions.resume(turn, reminder_id)
+            case OnReminder(ListVerb.DELETE, reminder_id):
+                await actions.delete(turn, reminder_id)
+            case OnReminder(ListVerb.EDIT, reminder_id):
+                await self._edit(turn, reminder_id)
+            case _:
+                await super().global_choice(turn, action)
 
     async def _edit(self, turn: Turn, reminder_id: int) -> None:
         # Through the command, so the engine properly ends whatever the runner was doing.

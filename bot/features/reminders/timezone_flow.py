@@ -22,7 +22,6 @@ from bot.features.reminders.rules import UnknownZone, zone
 from bot.features.reminders.state import ZoneQuestion
 from bot.features.reminders.store import (
     ACTIVE,
-    DONE,
     ReminderRepository,
     ReminderStore,
     next_fire,
@@ -180,28 +179,28 @@ async def move_reminders(
     turn: Turn, zone_name: str, options: ReminderOptions, store: StoreFactory[ReminderStore]
 ) -> int:
     """Put every open reminder of the runner on ``zone_name`` and recompute when it fires."""
-    reminders = await turn.store(store).open_for_user(turn.user.id)
+    repo = turn.store(store)
     soonest: datetime | None = None
     moved = 0
-    for reminder in reminders:
+    for reminder in await repo.open_for_user(turn.user.id):
         if reminder.time_zone == zone_name:
             continue
-        reminder.time_zone = zone_name
-        reminder.updated_at = turn.now
         moved += 1
-        if reminder.status != ACTIVE:
+        if reminder.status != ACTIVE:  # a paused one is rescheduled when it resumes
+            await repo.move_to_zone(reminder, zone_name, reminder.next_fire_at, turn.now)
             continue
-        reminder.next_fire_at = next_fire(rule_of(reminder), turn.now)
-        if reminder.next_fire_at is None:
-            if reminder.snooze_until is None:
-                reminder.status = DONE  # a one-off whose time has passed in the new zone
-        elif soonest is None or reminder.next_fire_at < soonest:
-            soonest = reminder.next_fire_at
+        fire_at = next_fire(rule_of(reminder, zone_name), turn.now)
+        await repo.move_to_zone(reminder, zone_name, fire_at, turn.now)
+        if fire_at is None:
+            if reminder.snooze_until is None:  # a one-off whose time has passed in the new zone
+                await repo.mark_done(reminder, turn.now)
+        elif soonest is None or fire_at < soonest:
+            soonest = fire_at
     if soonest is not None:
-        fire_at = soonest
+        wake_at = soonest
 
         async def wake() -> None:
-            options.wakeup.changed(fire_at)
+            options.wakeup.changed(wake_at)
 
         turn.after_commit.append(wake)
     return moved
