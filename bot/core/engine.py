@@ -144,6 +144,7 @@ class Coach:
     # --- dispatch ---
     async def _dispatch(self, turn: Turn, inbound: Inbound, expired: bool) -> bool:
         event = inbound.event
+        unreadable = self._drop_unreadable(turn)
         if expired:
             await self.leave(turn, "expired")
             if not isinstance(event, Command):
@@ -153,9 +154,24 @@ class Coach:
             await self._command(turn, event.name.lower(), event.args)
             return True
         if isinstance(event, ChoiceMade):
-            return await self._choice(turn, event.payload)
-        await self._text(turn, event)
+            return await self._choice(turn, event.payload, unreadable)
+        await self._text(turn, event, unreadable)
         return True
+
+    def _drop_unreadable(self, turn: Turn) -> Flow | None:
+        """Drop a saved step this code cannot read: a flow or step it doesn't know, or data
+        a flow's model doesn't accept (saved by another version). Returns the flow to start
+        again, so the runner's next press or message brings up its first prompt."""
+        state = turn.state
+        if state.idle:
+            return None
+        flow = self._by_name.get(state.flow or "")
+        kind = flow.steps.get(state.step or "") if flow is not None else None
+        if kind is not None and state.read(kind) is not None:
+            return None
+        log.warning("state_unreadable flow=%s step=%s", state.flow, state.step)
+        turn.finish()
+        return flow
 
     async def _command(self, turn: Turn, name: str, args: str) -> None:
         common = self.words.common
@@ -180,7 +196,7 @@ class Coach:
             await self.leave(turn, "switched")
         await flow.command(turn, name, args)
 
-    async def _choice(self, turn: Turn, token: str) -> bool:
+    async def _choice(self, turn: Turn, token: str, unreadable: Flow | None) -> bool:
         common = self.words.common
         payload = payloads.decode(token)
         if payload is None:
@@ -203,7 +219,9 @@ class Coach:
         current = self._by_name.get(turn.state.flow or "")
         if current is None or payload.scope != turn.state.nonce:
             turn.notice = common.expired_button
-            if current is None:
+            if unreadable is not None:
+                await unreadable.restart(turn)
+            elif current is None:
                 send_menu(turn, common.expired_button)
             else:
                 await current.reprompt(turn)
@@ -211,7 +229,7 @@ class Coach:
         await current.choice(turn, payload.action)
         return True
 
-    async def _text(self, turn: Turn, event: Text) -> None:
+    async def _text(self, turn: Turn, event: Text, unreadable: Flow | None) -> None:
         common = self.words.common
         text = _clean(event.text)
         if len(text) > MAX_TEXT:
@@ -219,6 +237,9 @@ class Coach:
             return
         if not text:
             turn.say(common.empty_text)
+            return
+        if unreadable is not None:
+            await unreadable.restart(turn)
             return
         current = self._by_name.get(turn.state.flow or "")
         if current is not None:

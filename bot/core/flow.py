@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import ClassVar
 
+from bot.core.state import FlowData
 from bot.core.turn import Turn
+
+Steps = Mapping[str, type[FlowData]]
+"""Each step a flow saves, and the data it keeps there."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,11 +36,16 @@ class Flow:
     the user is in this flow, ``global_choice`` for ``-``-scoped actions that start with
     one of ``global_prefixes``, and ``claims_text`` for free text typed outside any flow.
     Flows change state only through the turn, inside the engine's transaction.
+
+    ``steps`` names each step the flow saves and the :class:`FlowData` it keeps there.
+    Before a saved conversation reaches the flow, the engine reads its data as that
+    type; a step not listed, or data that does not read, calls ``restart`` instead.
     """
 
     name: ClassVar[str]
     commands: ClassVar[tuple[CommandDef, ...]] = ()
     global_prefixes: ClassVar[tuple[str, ...]] = ()
+    steps: ClassVar[Steps] = {}
 
     async def command(self, turn: Turn, name: str, args: str) -> None:
         raise NotImplementedError(f"{self.name} has no command {name}")
@@ -58,6 +68,12 @@ class Flow:
     async def reprompt(self, turn: Turn) -> None:
         """Send the current step's prompt again, with fresh buttons."""
         turn.say(turn.texts.common.use_buttons)
+
+    async def restart(self, turn: Turn) -> None:
+        """The conversation was in this flow, but its saved step could not be read (saved
+        by a version this code doesn't know); the engine has dropped it. By default, run
+        the flow's first command again, as if the runner had just sent it."""
+        turn.redirect(self.commands[0].name)
 
     async def leave(self, turn: Turn, reason: str) -> None:
         """The user is leaving mid-flow (``cancel``, ``expired`` or ``switched``)."""

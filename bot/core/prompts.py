@@ -7,12 +7,23 @@ carries on with that command.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from bot.core.state import FlowData
 from bot.core.turn import Turn
 
 CONSENT_FLOW = "start"
 CONSENT_STEP = "accept"
 ACCEPT = "start.accept"
 MENU_PREFIX = "menu."
+
+
+@dataclass(frozen=True, slots=True)
+class Consent(FlowData):
+    """While the safety note waits to be accepted: the command to carry on with after."""
+
+    then: str | None = None
+    args: str = ""
 
 
 def send_menu(turn: Turn, text: str | None = None) -> None:
@@ -24,7 +35,12 @@ def send_menu(turn: Turn, text: str | None = None) -> None:
     turn.say(text or turn.texts.common.menu_prompt, choices=choices)
 
 
+def menu_command(action: str) -> str | None:
+    """The command a main-menu button (``send_menu``) runs, if ``action`` is one."""
+    return action.removeprefix(MENU_PREFIX) if action.startswith(MENU_PREFIX) else None
+
+
 def ask_consent(turn: Turn, then: str | None, args: str = "") -> None:
     """Ask once for the safety note to be accepted, then carry on with ``then``."""
     turn.say(turn.safety.disclaimer.text, choices=[turn.choice(turn.texts.start.accept, ACCEPT)])
-    turn.goto(CONSENT_FLOW, CONSENT_STEP, {"then": then, "args": args})
+    turn.goto(CONSENT_FLOW, CONSENT_STEP, Consent(then=then, args=args))

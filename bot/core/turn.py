@@ -11,11 +11,12 @@ from bot.core import payloads
 from bot.core.content import Safety
 from bot.core.messages import Choice, ConversationKey, Document, ImageRef, Reply
 from bot.core.runner import Runner
-from bot.core.state import FlowState, JsonDict
+from bot.core.state import FlowData, FlowState, StateUnreadable
 from bot.core.stores import StoreFactory, Transaction
 from bot.core.texts import CoreWords
 
 S = TypeVar("S")
+D = TypeVar("D", bound=FlowData)
 AfterCommit = Callable[[], Awaitable[None]]
 
 
@@ -24,9 +25,9 @@ class Turn:
     """Handed to a flow for one inbound event.
 
     Flows read and write through their stores (``store(factory)``, bound to this turn's
-    transaction), change ``state`` with ``goto``/``finish``, and queue replies with
-    ``say``. Work that must wait until the transaction is committed (waking the
-    scheduler) goes in ``after_commit``.
+    transaction), read their step's data with ``data``, move on with ``goto``/``finish``,
+    and queue replies with ``say``. Work that must wait until the transaction is
+    committed (waking the scheduler) goes in ``after_commit``.
     """
 
     key: ConversationKey
@@ -87,17 +88,20 @@ class Turn:
         self.redirected_to = (command, args)
 
     # --- state ---
-    def goto(self, flow: str, step: str, data: JsonDict | None = None) -> None:
-        self.state.flow = flow
-        self.state.step = step
-        if data is not None:
-            self.state.data = data
+    def data(self, kind: type[D]) -> D:
+        """The current step's data. The engine has already checked that saved data reads
+        as the step's type (see ``Flow.steps``), so this fails only on a flow's own bug."""
+        found = self.state.read(kind)
+        if found is None:
+            raise StateUnreadable(f"{self.state.flow}.{self.state.step} holds no {kind.__name__}")
+        return found
+
+    def goto(self, flow: str, step: str, data: FlowData) -> None:
+        self.state.enter(flow, step, data)
         self._expire_buttons()
 
     def finish(self) -> None:
-        self.state.flow = None
-        self.state.step = None
-        self.state.data = {}
+        self.state.clear()
         self._expire_buttons()
 
     def _expire_buttons(self) -> None:

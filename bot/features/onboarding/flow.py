@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
-from bot.core.flow import CommandDef, Flow
+from typing import ClassVar
+
+from bot.core.flow import CommandDef, Flow, Steps
 from bot.core.ports import StartHook
-from bot.core.prompts import ACCEPT, CONSENT_FLOW, MENU_PREFIX, ask_consent, send_menu
+from bot.core.prompts import (
+    ACCEPT,
+    CONSENT_FLOW,
+    CONSENT_STEP,
+    MENU_PREFIX,
+    Consent,
+    ask_consent,
+    menu_command,
+    send_menu,
+)
 from bot.core.turn import Turn
 from bot.features.onboarding.texts import HelpTexts
 
@@ -13,6 +24,7 @@ class Onboarding(Flow):
     name = CONSENT_FLOW
     commands = (CommandDef("start", open=True), CommandDef("help", open=True))
     global_prefixes = (MENU_PREFIX,)
+    steps: ClassVar[Steps] = {CONSENT_STEP: Consent}
 
     def __init__(self, help_texts: HelpTexts, on_start: StartHook | None = None) -> None:
         self.help_texts = help_texts
@@ -37,26 +49,23 @@ class Onboarding(Flow):
             await super().choice(turn, action)
             return
         turn.user.disclaimer_accepted_at = turn.now
-        then = turn.state.data.get("then")
-        args = str(turn.state.data.get("args", ""))
+        consent = turn.data(Consent)
         turn.finish()
-        if isinstance(then, str):
-            turn.redirect(then, args)
+        if consent.then is not None:
+            turn.redirect(consent.then, consent.args)
         else:
             send_menu(turn, turn.texts.start.accepted)
 
     async def global_choice(self, turn: Turn, action: str) -> None:
-        command = action.removeprefix(MENU_PREFIX)
-        if command in turn.texts.menu:
+        command = menu_command(action)
+        if command is not None and command in turn.texts.menu:
             turn.redirect(command, "")
         else:
             await super().global_choice(turn, action)
 
     async def reprompt(self, turn: Turn) -> None:
-        then = turn.state.data.get("then")
-        ask_consent(
-            turn, then if isinstance(then, str) else None, str(turn.state.data.get("args", ""))
-        )
+        consent = turn.data(Consent)
+        ask_consent(turn, consent.then, consent.args)
 
     def _help(self, turn: Turn) -> None:
         texts = self.help_texts

@@ -3,20 +3,24 @@
 from __future__ import annotations
 
 import json
+from typing import ClassVar
 
-from bot.core.flow import CommandDef, Flow
+from bot.core.flow import CommandDef, Flow, Steps
 from bot.core.messages import Document
+from bot.core.state import NoData
 from bot.core.stores import StoreFactory
 from bot.core.turn import Turn
 from bot.features.privacy.store import PrivacyRepository, PrivacyStore
 from bot.features.privacy.texts import PrivacyTexts
 
 NAME = "privacy"
+CONFIRM_FORGET = "confirm_forget"
 
 
 class Privacy(Flow):
     name = NAME
     commands = (CommandDef("export", open=True), CommandDef("forget", open=True))
+    steps: ClassVar[Steps] = {CONFIRM_FORGET: NoData}
 
     def __init__(
         self, texts: PrivacyTexts, store: StoreFactory[PrivacyStore] = PrivacyRepository
@@ -38,7 +42,7 @@ class Privacy(Flow):
                 private=True,
             )
             return
-        turn.goto(NAME, "confirm_forget", {})
+        turn.goto(NAME, CONFIRM_FORGET, NoData())
         turn.say(
             texts.forget_confirm,
             choices=[
@@ -63,3 +67,7 @@ class Privacy(Flow):
 
     async def reprompt(self, turn: Turn) -> None:
         await self.command(turn, "forget", "")
+
+    async def restart(self, turn: Turn) -> None:
+        # The only step is the question /forget asks.
+        turn.redirect("forget")

@@ -15,9 +15,9 @@ from bot.core.turn import Turn
 from bot.features.reminders.describe import clock_text, summary, when
 from bot.features.reminders.models import Reminder
 from bot.features.reminders.options import ReminderOptions
+from bot.features.reminders.payloads import ListVerb, on_reminder
 from bot.features.reminders.store import (
     ACTIVE,
-    BY_USER,
     DONE,
     PAUSED,
     UNREACHABLE,
@@ -96,14 +96,14 @@ class ReminderActions:
         """Pause or Resume, Edit and Delete for one reminder."""
         listing = self.texts.reminders
         toggle = (
-            turn.global_choice(listing.resume_button, f"rem.resume.{reminder.id}")
+            turn.global_choice(listing.resume_button, on_reminder(ListVerb.RESUME, reminder.id))
             if reminder.status == PAUSED
-            else turn.global_choice(listing.pause_button, f"rem.pause.{reminder.id}")
+            else turn.global_choice(listing.pause_button, on_reminder(ListVerb.PAUSE, reminder.id))
         )
         return [
             toggle,
-            turn.global_choice(listing.edit_button, f"rem.edit.{reminder.id}"),
-            turn.global_choice(listing.delete_button, f"rem.del.{reminder.id}"),
+            turn.global_choice(listing.edit_button, on_reminder(ListVerb.EDIT, reminder.id)),
+            turn.global_choice(listing.delete_button, on_reminder(ListVerb.DELETE, reminder.id)),
         ]
 
     async def owned(self, turn: Turn, reminder_id: int) -> Reminder | None:
@@ -125,9 +125,7 @@ class ReminderActions:
         if reminder.status == PAUSED:
             self.refuse(turn, words.already_paused)
             return
-        reminder.status, reminder.paused_reason = PAUSED, BY_USER
-        reminder.snooze_until = None
-        reminder.updated_at = turn.now
+        await turn.store(self.store).pause(reminder, turn.now)
         # The pressed message loses its buttons; these let the runner undo it right here.
         turn.say(
             words.now_paused.format(summary=summary(rule_of(reminder), self.texts)),
@@ -144,15 +142,13 @@ class ReminderActions:
                 turn, words.reminders.already_active.format(next=next_text(reminder, words))
             )
             return
+        repo = turn.store(self.store)
         fire_at = next_fire(rule_of(reminder), turn.now)
-        reminder.paused_reason = None
-        reminder.next_fire_at = fire_at
-        reminder.updated_at = turn.now
         if fire_at is None:  # a one-off whose run went by while it was paused
-            reminder.status = DONE
+            await repo.mark_done(reminder, turn.now)
             turn.say(words.reminders.finished)
             return
-        reminder.status = ACTIVE
+        await repo.resume_at(reminder, fire_at, turn.now)
         described = summary(rule_of(reminder), words)
         turn.say(
             words.reminders.now_active.format(summary=described, next=next_text(reminder, words)),
@@ -168,7 +164,7 @@ class ReminderActions:
             self.refuse(turn, words.reminders.gone)
             return
         described = summary(rule_of(reminder), words)
-        await repo.remove(reminder)
+        await repo.delete(reminder)
         turn.say(words.reminders.removed.format(summary=described))
 
     # --- the reminder message's Snooze and Skip ---
@@ -206,9 +202,7 @@ class ReminderActions:
             self.refuse(turn, words.already_snoozed.format(time=at))
             return
         until = turn.now + timedelta(minutes=self.options.snooze_minutes)
-        reminder.snooze_until = until
-        reminder.status = ACTIVE  # a fired one-off is "done" until snoozed
-        reminder.updated_at = turn.now
+        await turn.store(self.store).snooze_until(reminder, until, turn.now)
         turn.say(words.snoozed.format(time=clock_text(until, reminder.time_zone)))
         self.wake(turn, until)
 
@@ -217,12 +211,11 @@ class ReminderActions:
         reminder = await self.current_delivery(turn, reminder_id, delivery_id)
         if reminder is None:
             return
-        reminder.snooze_until = None
-        reminder.updated_at = turn.now
-        await turn.store(self.store).set_delivery_status(delivery_id, "dismissed")
+        repo = turn.store(self.store)
+        await repo.dismiss_delivery(reminder, delivery_id, turn.now)
         if reminder.next_fire_at is None:
-            if reminder.status == ACTIVE:
-                reminder.status = DONE
+            if reminder.status == ACTIVE:  # that was a one-off's last run
+                await repo.mark_done(reminder, turn.now)
             turn.say(words.fire.skipped_last)
         elif reminder.status == PAUSED:
             turn.say(
@@ -236,14 +229,15 @@ class ReminderActions:
 
     async def restore_unreachable(self, turn: Turn) -> None:
         """Reminders paused because the runner could not be reached resume, from now on."""
+        repo = turn.store(self.store)
         soonest: datetime | None = None
-        for reminder in await turn.store(self.store).paused_as_unreachable(turn.user.id):
+        for reminder in await repo.paused_as_unreachable(turn.user.id):
             fire_at = next_fire(rule_of(reminder), turn.now)
-            reminder.paused_reason = None
-            reminder.next_fire_at = fire_at
-            reminder.updated_at = turn.now
-            reminder.status = ACTIVE if fire_at is not None else DONE
-            if fire_at is not None and (soonest is None or fire_at < soonest):
+            if fire_at is None:
+                await repo.mark_done(reminder, turn.now)
+                continue
+            await repo.resume_at(reminder, fire_at, turn.now)
+            if soonest is None or fire_at < soonest:
                 soonest = fire_at
         self.wake(turn, soonest)
 

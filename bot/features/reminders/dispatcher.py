@@ -31,6 +31,7 @@ from bot.core import payloads
 from bot.core.messages import Choice, ConversationKey, Reply
 from bot.core.ports import Adapter, Clock, ReminderFocus, Unreachable
 from bot.features.reminders.catchup import Action, Plan, plan
+from bot.features.reminders.payloads import DeliveryVerb, on_delivery, start_warmup
 from bot.features.reminders.rules import InvalidRule, UnknownZone, next_occurrence
 from bot.features.reminders.store import (
     ACTIVE,
@@ -292,15 +293,19 @@ class Dispatcher:
             lines.append(texts.late.format(minutes=item.late_by // timedelta(minutes=1)))
         if focus:
             lines.append(texts.focus.format(areas=focus))
-        user = item.key.user_id
-        ids = f"{item.reminder_id}.{item.delivery_id}"
         snooze = texts.snooze_button.format(minutes=self.settings.snooze_minutes)
+        ids = (item.reminder_id, item.delivery_id)
         choices = (
-            Choice(texts.start_button, payloads.encode(user, payloads.ANY_SCOPE, "rem.go")),
-            Choice(snooze, payloads.encode(user, payloads.ANY_SCOPE, f"rem.snz.{ids}")),
-            Choice(texts.skip_button, payloads.encode(user, payloads.ANY_SCOPE, f"rem.skip.{ids}")),
+            self._button(item, texts.start_button, start_warmup()),
+            self._button(item, snooze, on_delivery(DeliveryVerb.SNOOZE, *ids)),
+            self._button(item, texts.skip_button, on_delivery(DeliveryVerb.SKIP, *ids)),
         )
         return Reply("\n".join(lines), choices=choices)
+
+    @staticmethod
+    def _button(item: Outgoing, label: str, action: str) -> Choice:
+        # Valid at any time: the flow checks the delivery is still the newest itself.
+        return Choice(label, payloads.encode(item.key.user_id, payloads.ANY_SCOPE, action))
 
     async def _unreachable(self, key: ConversationKey) -> None:
         try:

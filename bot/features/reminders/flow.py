@@ -5,23 +5,24 @@ confirmation; ``/remind mon wed fri 06:30 30`` does it in one line. ``/reminders
 lists each reminder with Pause/Resume, Edit and Delete. The reminder message carries
 Start warm-up, Snooze and Skip. Every change is one transaction (nothing is stored
 half-way) and, once committed, tells the scheduler when the reminder now fires.
-What the buttons of the list and of the reminder message do is in ``actions``.
+What the buttons of the list and of the reminder message do is in ``actions``; their
+actions are built and read in ``payloads``.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from dataclasses import replace
+from datetime import datetime, timedelta
 from enum import Enum
-from typing import Any
+from typing import ClassVar
 
-from bot.core.flow import CommandDef, Flow
+from bot.core.flow import CommandDef, Flow, Steps
 from bot.core.stores import StoreFactory
 from bot.core.turn import Turn
+from bot.features.reminders import payloads
 from bot.features.reminders.actions import ReminderActions
 from bot.features.reminders.describe import days_text, summary, when
-from bot.features.reminders.models import Reminder
 from bot.features.reminders.options import ReminderOptions
 from bot.features.reminders.parsing import (
     ALL_DAYS,
@@ -44,14 +45,21 @@ from bot.features.reminders.parsing import (
     parse_reminder,
     to_rule,
 )
+from bot.features.reminders.payloads import (
+    DeliveryVerb,
+    ListVerb,
+    OnDelivery,
+    OnReminder,
+    StartWarmup,
+)
 from bot.features.reminders.rules import (
     MAX_LEAD_MINUTES,
     Rule,
     encode_weekdays,
     format_hhmm,
-    parse_hhmm,
     zone,
 )
+from bot.features.reminders.state import Draft
 from bot.features.reminders.store import (
     ACTIVE,
     DONE,
@@ -77,52 +85,6 @@ class Saved(Enum):
     PASSED = "passed"
 
 
-@dataclass(frozen=True, slots=True)
-class _Draft:
-    """The guided form so far, as kept in the conversation state."""
-
-    days: frozenset[int]
-    once_on: date | None
-    time: str | None
-    lead: int | None
-    edit: int | None
-
-    @classmethod
-    def load(cls, data: dict[str, Any]) -> _Draft:
-        once = data.get("once_on")
-        time = data.get("time")
-        lead = data.get("lead")
-        edit = data.get("edit")
-        return cls(
-            days=frozenset(int(day) for day in data.get("days", []) if 0 <= int(day) <= 6),
-            once_on=date.fromisoformat(once) if isinstance(once, str) else None,
-            time=time if isinstance(time, str) else None,
-            lead=lead if isinstance(lead, int) else None,
-            edit=edit if isinstance(edit, int) else None,
-        )
-
-    def dump(self) -> dict[str, Any]:
-        return {
-            "days": sorted(self.days),
-            "once_on": self.once_on.isoformat() if self.once_on else None,
-            "time": self.time,
-            "lead": self.lead,
-            "edit": self.edit,
-        }
-
-    def with_days(self, days: frozenset[int]) -> _Draft:
-        return _Draft(days, None, self.time, self.lead, self.edit)
-
-    def with_once(self, once_on: date) -> _Draft:
-        return _Draft(frozenset(), once_on, self.time, self.lead, self.edit)
-
-    def rule(self, zone_name: str) -> Rule | None:
-        if self.time is None or self.lead is None or (not self.days and self.once_on is None):
-            return None
-        days = frozenset() if self.once_on is not None else self.days
-        return Rule(days, self.once_on, parse_hhmm(self.time), self.lead, zone_name)
-
-
 def parse_error_text(error: ParseError, texts: ReminderTexts) -> str:
     remind = texts.remind
     match error:
@@ -146,7 +108,8 @@ def parse_error_text(error: ParseError, texts: ReminderTexts) -> str:
 class Reminders(Flow):
     name = NAME
     commands = (CommandDef("remind", takes_text=True), CommandDef("reminders"))
-    global_prefixes = ("rem.",)
+    global_prefixes = (payloads.PREFIX,)
+    steps: ClassVar[Steps] = {"days": Draft, "time": Draft, "lead": Draft, "confirm": Draft}
 
     def __init__(
         self,
@@ -180,7 +143,7 @@ class Reminders(Flow):
             return
         if await self._at_limit(turn):
             return
-        self._goto(turn, "days", _Draft(frozenset(), None, None, None, None))
+        self._goto(turn, "days", Draft())
         self._ask_days(turn)
 
     async def _one_line(
@@ -202,11 +165,11 @@ class Reminders(Flow):
         await self._save(turn, rule, edit)
 
     # --- the guided form ---
-    def _goto(self, turn: Turn, step: str, draft: _Draft) -> None:
-        turn.goto(NAME, step, draft.dump())
+    def _goto(self, turn: Turn, step: str, draft: Draft) -> None:
+        turn.goto(NAME, step, draft)
 
-    def _draft(self, turn: Turn) -> _Draft:
-        return _Draft.load(turn.state.data)
+    def _draft(self, turn: Turn) -> Draft:
+        return turn.data(Draft)
 
     def _ask_days(self, turn: Turn) -> None:
         texts = self.texts
@@ -293,7 +256,7 @@ class Reminders(Flow):
         else:
             await super().choice(turn, action)
 
-    async def _days_choice(self, turn: Turn, action: str, draft: _Draft, zone_name: str) -> None:
+    async def _days_choice(self, turn: Turn, action: str, draft: Draft, zone_name: str) -> None:
         today = turn.now.astimezone(zone(zone_name)).date()
         if action.startswith("day.") and action[4:].isdigit() and int(action[4:]) < 7:
             self._goto(turn, "days", draft.with_days(draft.days ^ {int(action[4:])}))
@@ -316,12 +279,11 @@ class Reminders(Flow):
             await super().choice(turn, action)
 
     async def _got_lead(self, turn: Turn, lead: int, zone_name: str) -> None:
-        draft = self._draft(turn)
-        draft = _Draft(draft.days, draft.once_on, draft.time, lead, draft.edit)
+        draft = replace(self._draft(turn), lead=lead)
         self._goto(turn, "confirm", draft)
         self._confirm(turn, zone_name)
 
-    async def _confirm_choice(self, turn: Turn, action: str, draft: _Draft, zone_name: str) -> None:
+    async def _confirm_choice(self, turn: Turn, action: str, draft: Draft, zone_name: str) -> None:
         if action == "save":
             rule = draft.rule(zone_name)
             outcome = Saved.REFUSED if rule is None else await self._save(turn, rule, draft.edit)
@@ -331,7 +293,7 @@ class Reminders(Flow):
             else:
                 turn.finish()
         elif action == "restart":
-            self._goto(turn, "days", _Draft(frozenset(), None, None, None, draft.edit))
+            self._goto(turn, "days", Draft(edit=draft.edit))
             self._ask_days(turn)
         elif action == "cancel":
             turn.finish()
@@ -384,8 +346,7 @@ class Reminders(Flow):
         if at is None or isinstance(at, BadTime):
             turn.say(self.texts.remind.bad_time.format(text=text.strip()))
             return
-        draft = self._draft(turn)
-        draft = _Draft(draft.days, draft.once_on, format_hhmm(at), draft.lead, draft.edit)
+        draft = replace(self._draft(turn), time=format_hhmm(at))
         self._goto(turn, "lead", draft)
         self._ask_lead(turn)
 
@@ -406,7 +367,10 @@ class Reminders(Flow):
         if edit is None:
             if await self._at_limit(turn):
                 return Saved.REFUSED
-            reminder = await repo.add(self._new(turn, rule, fire_at))
+            key = turn.key
+            reminder = await repo.create(
+                turn.user.id, key.platform, key.chat_id, rule, fire_at, turn.now
+            )
             turn.say(
                 texts.remind.saved.format(
                     summary=summary(rule, texts), next=self._when(turn, fire_at, rule)
@@ -418,7 +382,9 @@ class Reminders(Flow):
                 turn.say(texts.reminders.gone)
                 return Saved.REFUSED
             reminder = found
-            self._apply(reminder, rule, fire_at, turn.now)
+            await repo.update_rule(reminder, rule, fire_at, turn.now)
+            if reminder.status == DONE:  # a finished one-off given a new run goes again
+                await repo.resume_at(reminder, fire_at, turn.now)
             if reminder.status == PAUSED:
                 turn.say(texts.remind.updated_paused.format(summary=summary(rule, texts)))
             else:
@@ -440,64 +406,29 @@ class Reminders(Flow):
         turn.say(self.texts.remind.limit_reached.format(limit=limit))
         return True
 
-    def _new(self, turn: Turn, rule: Rule, fire_at: datetime) -> Reminder:
-        return Reminder(
-            user_id=turn.user.id,
-            platform=turn.key.platform,
-            chat_id=turn.key.chat_id,
-            weekdays=encode_weekdays(rule.weekdays),
-            once_on=rule.once_on,
-            run_time=format_hhmm(rule.run_time),
-            lead_minutes=rule.lead_minutes,
-            time_zone=rule.zone,
-            status=ACTIVE,
-            paused_reason=None,
-            next_fire_at=fire_at,
-            snooze_until=None,
-            created_at=turn.now,
-            updated_at=turn.now,
-        )
-
-    @staticmethod
-    def _apply(reminder: Reminder, rule: Rule, fire_at: datetime, now: datetime) -> None:
-        reminder.weekdays = encode_weekdays(rule.weekdays)
-        reminder.once_on = rule.once_on
-        reminder.run_time = format_hhmm(rule.run_time)
-        reminder.lead_minutes = rule.lead_minutes
-        reminder.time_zone = rule.zone
-        reminder.next_fire_at = fire_at
-        reminder.snooze_until = None
-        reminder.updated_at = now
-        if reminder.status == DONE:
-            reminder.status = ACTIVE
-
     def _when(self, turn: Turn, instant: datetime, rule: Rule) -> str:
         return when(instant, rule.zone, self.texts)
 
     # --- buttons valid at any time: the reminder message and the list ---
     async def global_choice(self, turn: Turn, action: str) -> None:
-        parts = action.split(".")
-        verb, numbers = (parts[1] if len(parts) > 1 else ""), parts[2:]
-        if not all(number.isdigit() and len(number) <= 12 for number in numbers):
-            await super().global_choice(turn, action)
-            return
-        ids = [int(number) for number in numbers]
-        if verb == "go" and not ids:
-            turn.redirect("warmup")
-        elif verb == "snz" and len(ids) == 2:
-            await self.actions.snooze(turn, ids[0], ids[1])
-        elif verb == "skip" and len(ids) == 2:
-            await self.actions.skip(turn, ids[0], ids[1])
-        elif verb == "pause" and len(ids) == 1:
-            await self.actions.pause(turn, ids[0])
-        elif verb == "resume" and len(ids) == 1:
-            await self.actions.resume(turn, ids[0])
-        elif verb == "del" and len(ids) == 1:
-            await self.actions.delete(turn, ids[0])
-        elif verb == "edit" and len(ids) == 1:
-            await self._edit(turn, ids[0])
-        else:
-            await super().global_choice(turn, action)
+        actions = self.actions
+        match payloads.parse(action):
+            case StartWarmup():
+                turn.redirect("warmup")
+            case OnDelivery(DeliveryVerb.SNOOZE, reminder_id, delivery_id):
+                await actions.snooze(turn, reminder_id, delivery_id)
+            case OnDelivery(DeliveryVerb.SKIP, reminder_id, delivery_id):
+                await actions.skip(turn, reminder_id, delivery_id)
+            case OnReminder(ListVerb.PAUSE, reminder_id):
+                await actions.pause(turn, reminder_id)
+            case OnReminder(ListVerb.RESUME, reminder_id):
+                await actions.resume(turn, reminder_id)
+            case OnReminder(ListVerb.DELETE, reminder_id):
+                await actions.delete(turn, reminder_id)
+            case OnReminder(ListVerb.EDIT, reminder_id):
+                await self._edit(turn, reminder_id)
+            case _:
+                await super().global_choice(turn, action)
 
     async def _edit(self, turn: Turn, reminder_id: int) -> None:
         # Through the command, so the engine properly ends whatever the runner was doing.
@@ -510,8 +441,12 @@ class Reminders(Flow):
         if reminder is None:
             return
         rule = rule_of(reminder)
-        draft = _Draft(
-            rule.weekdays, rule.once_on, reminder.run_time, rule.lead_minutes, reminder.id
+        draft = Draft(
+            days=rule.weekdays,
+            once_on=rule.once_on,
+            time=reminder.run_time,
+            lead=rule.lead_minutes,
+            edit=reminder.id,
         )
         turn.say(texts.reminders.edit_intro.format(summary=summary(rule, texts)))
         self._goto(turn, "days", draft)

@@ -1,8 +1,9 @@
 """Reads and writes for reminders and their deliveries.
 
-Every method runs inside the caller's transaction; nothing here commits. The
-scheduling decisions (what is due, what to skip) live in bot/scheduling; this module
-only fetches rows and writes what it is told.
+Every method runs inside the caller's transaction; nothing here commits. The decisions
+(what is due, when a reminder fires next, whether it is finished) are made by the
+flows and the dispatcher; this module only fetches rows and writes what it is told.
+Flows may read the rows it returns but change them only through its methods.
 """
 
 from __future__ import annotations
@@ -15,7 +16,14 @@ from typing import Protocol, cast
 from sqlalchemy import Table, and_, bindparam, delete, func, insert, or_, select, update
 
 from bot.features.reminders.models import Reminder, ReminderDelivery
-from bot.features.reminders.rules import Rule, decode_weekdays, next_occurrence, parse_hhmm
+from bot.features.reminders.rules import (
+    Rule,
+    decode_weekdays,
+    encode_weekdays,
+    format_hhmm,
+    next_occurrence,
+    parse_hhmm,
+)
 from bot.storage.base import Repository, UTCDateTime
 from bot.storage.models import User
 
@@ -40,14 +48,15 @@ _DUE_COLUMNS = (
 )
 
 
-def rule_of(reminder: RuleColumns) -> Rule:
-    """The scheduling rule a stored reminder describes."""
+def rule_of(reminder: RuleColumns, zone_name: str | None = None) -> Rule:
+    """The scheduling rule a stored reminder describes, in ``zone_name`` if given (a
+    reminder moving zone: its own may no longer be known)."""
     return Rule(
         weekdays=decode_weekdays(reminder.weekdays),
         once_on=reminder.once_on,
         run_time=parse_hhmm(reminder.run_time),
         lead_minutes=reminder.lead_minutes,
-        zone=reminder.time_zone,
+        zone=zone_name or reminder.time_zone,
     )
 
 
@@ -110,7 +119,11 @@ class NewDelivery:
 
 class ReminderStore(Protocol):
     """What the reminder conversations read and write (the dispatcher works on the
-    SQL tables directly, in its own transactions)."""
+    SQL tables directly, in its own transactions).
+
+    The writes take a reminder this store returned and update it in place, so the
+    caller reads the new values from it; ``now`` is when it was changed.
+    """
 
     async def open_for_user(self, user_id: int) -> list[Reminder]:
         """Active and paused reminders, oldest first (finished one-offs are left out)."""
@@ -134,15 +147,55 @@ class ReminderStore(Protocol):
         """An open reminder of this user for the same run (days, date and time)."""
         ...
 
-    async def add(self, reminder: Reminder) -> Reminder: ...
-
-    async def remove(self, reminder: Reminder) -> None: ...
-
     async def latest_delivery(self, reminder_id: int) -> ReminderDelivery | None: ...
 
-    async def set_delivery_status(self, delivery_id: int, status: str) -> None: ...
-
     async def paused_as_unreachable(self, user_id: int) -> list[Reminder]: ...
+
+    async def create(
+        self,
+        user_id: int,
+        platform: str,
+        chat_id: str,
+        rule: Rule,
+        next_fire_at: datetime,
+        now: datetime,
+    ) -> Reminder:
+        """A new active reminder in this chat."""
+        ...
+
+    async def update_rule(
+        self, reminder: Reminder, rule: Rule, next_fire_at: datetime, now: datetime
+    ) -> None:
+        """Give the reminder a new rule and fire time; a pending snooze is dropped."""
+        ...
+
+    async def pause(self, reminder: Reminder, now: datetime) -> None:
+        """Paused by the runner; a pending snooze is dropped."""
+        ...
+
+    async def resume_at(self, reminder: Reminder, next_fire_at: datetime, now: datetime) -> None:
+        """Active again (from paused or finished), next firing at ``next_fire_at``."""
+        ...
+
+    async def mark_done(self, reminder: Reminder, now: datetime) -> None:
+        """Finished: a one-off with nothing left to fire."""
+        ...
+
+    async def snooze_until(self, reminder: Reminder, until: datetime, now: datetime) -> None:
+        """Fire once more at ``until`` (active again if the one-off had finished)."""
+        ...
+
+    async def dismiss_delivery(self, reminder: Reminder, delivery_id: int, now: datetime) -> None:
+        """The runner skipped this delivery: marked dismissed, and any snooze dropped."""
+        ...
+
+    async def move_to_zone(
+        self, reminder: Reminder, zone_name: str, next_fire_at: datetime | None, now: datetime
+    ) -> None:
+        """The rule now reads in ``zone_name``, and fires next at ``next_fire_at``."""
+        ...
+
+    async def delete(self, reminder: Reminder) -> None: ...
 
 
 class ReminderRepository(Repository):
@@ -197,15 +250,6 @@ class ReminderRepository(Repository):
         found: Reminder | None = await self.session.scalar(query.limit(1))
         return found
 
-    async def add(self, reminder: Reminder) -> Reminder:
-        self.session.add(reminder)
-        await self.session.flush()
-        return reminder
-
-    async def remove(self, reminder: Reminder) -> None:
-        await self.session.execute(delete(Reminder).where(Reminder.id == reminder.id))
-        self.session.expunge(reminder)
-
     async def latest_delivery(self, reminder_id: int) -> ReminderDelivery | None:
         found: ReminderDelivery | None = await self.session.scalar(
             select(ReminderDelivery)
@@ -215,10 +259,75 @@ class ReminderRepository(Repository):
         )
         return found
 
-    async def set_delivery_status(self, delivery_id: int, status: str) -> None:
-        await self.session.execute(
-            update(ReminderDelivery).where(ReminderDelivery.id == delivery_id).values(status=status)
+    # --- a runner's changes (on rows this session loaded, so the caller sees them) ---
+    async def create(
+        self,
+        user_id: int,
+        platform: str,
+        chat_id: str,
+        rule: Rule,
+        next_fire_at: datetime,
+        now: datetime,
+    ) -> Reminder:
+        reminder = Reminder(
+            user_id=user_id,
+            platform=platform,
+            chat_id=chat_id,
+            status=ACTIVE,
+            paused_reason=None,
+            snooze_until=None,
+            created_at=now,
         )
+        _set_rule(reminder, rule, next_fire_at, now)
+        self.session.add(reminder)
+        await self.session.flush()
+        return reminder
+
+    async def update_rule(
+        self, reminder: Reminder, rule: Rule, next_fire_at: datetime, now: datetime
+    ) -> None:
+        _set_rule(reminder, rule, next_fire_at, now)
+        reminder.snooze_until = None
+
+    async def pause(self, reminder: Reminder, now: datetime) -> None:
+        reminder.status, reminder.paused_reason = PAUSED, BY_USER
+        reminder.snooze_until = None
+        reminder.updated_at = now
+
+    async def resume_at(self, reminder: Reminder, next_fire_at: datetime, now: datetime) -> None:
+        reminder.status, reminder.paused_reason = ACTIVE, None
+        reminder.next_fire_at = next_fire_at
+        reminder.updated_at = now
+
+    async def mark_done(self, reminder: Reminder, now: datetime) -> None:
+        reminder.status, reminder.paused_reason = DONE, None
+        reminder.next_fire_at = None
+        reminder.updated_at = now
+
+    async def snooze_until(self, reminder: Reminder, until: datetime, now: datetime) -> None:
+        reminder.snooze_until = until
+        reminder.status = ACTIVE  # a fired one-off is "done" until snoozed
+        reminder.updated_at = now
+
+    async def dismiss_delivery(self, reminder: Reminder, delivery_id: int, now: datetime) -> None:
+        reminder.snooze_until = None
+        reminder.updated_at = now
+        await self.session.execute(
+            update(ReminderDelivery)
+            .where(ReminderDelivery.id == delivery_id)
+            .values(status="dismissed")
+        )
+
+    async def move_to_zone(
+        self, reminder: Reminder, zone_name: str, next_fire_at: datetime | None, now: datetime
+    ) -> None:
+        reminder.time_zone = zone_name
+        reminder.next_fire_at = next_fire_at
+        reminder.updated_at = now
+
+    async def delete(self, reminder: Reminder) -> None:
+        await self.session.execute(delete(Reminder).where(Reminder.id == reminder.id))
+        self.session.expunge(reminder)
 
     # --- reachability ---
     async def pause_unreachable(
@@ -421,3 +530,13 @@ class ReminderRepository(Repository):
             )
             removed += int(getattr(result, "rowcount", 0) or 0)
         return removed
+
+
+def _set_rule(reminder: Reminder, rule: Rule, next_fire_at: datetime, now: datetime) -> None:
+    reminder.weekdays = encode_weekdays(rule.weekdays)
+    reminder.once_on = rule.once_on
+    reminder.run_time = format_hhmm(rule.run_time)
+    reminder.lead_minutes = rule.lead_minutes
+    reminder.time_zone = rule.zone
+    reminder.next_fire_at = next_fire_at
+    reminder.updated_at = now

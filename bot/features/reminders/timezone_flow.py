@@ -8,18 +8,20 @@ offset, and the runner's reminders move with it.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
+from typing import ClassVar
 
-from bot.core.flow import CommandDef, Flow
+from bot.core.flow import CommandDef, Flow, Steps
 from bot.core.stores import StoreFactory
 from bot.core.turn import Turn
 from bot.features.reminders.describe import clock_text
 from bot.features.reminders.options import ReminderOptions
 from bot.features.reminders.parsing import BadTime, parse_clock
 from bot.features.reminders.rules import UnknownZone, zone
+from bot.features.reminders.state import ZoneQuestion
 from bot.features.reminders.store import (
     ACTIVE,
-    DONE,
     ReminderRepository,
     ReminderStore,
     next_fire,
@@ -29,6 +31,8 @@ from bot.features.reminders.texts import ReminderTexts
 from bot.features.reminders.zones import ZoneFound, resolve_zone, zones_at_local_time
 
 NAME = "timezone"
+ASK = "ask"
+CHOOSE = "choose"
 PICK = "tz.pick."
 OTHER = "tz.other"
 MAX_CHOICES = 8
@@ -49,7 +53,7 @@ def ask_zone(turn: Turn, texts: ReminderTexts, *, then: str | None = None, args:
     """Ask for the zone; after it is saved, run command ``then`` with ``args``."""
     options = [choice.zone for choice in texts.common_zones]
     labels = [choice.label for choice in texts.common_zones]
-    turn.goto(NAME, "ask", {"options": options, "then": then, "args": args})
+    turn.goto(NAME, ASK, ZoneQuestion(options=tuple(options), then=then, args=args))
     prompt = texts.timezone.ask_first if then else texts.timezone.ask
     _offer(turn, texts, prompt, labels, other=True)
 
@@ -67,13 +71,14 @@ def _pending(turn: Turn) -> tuple[str | None, str]:
     """The command waiting for the zone, if the runner is being asked for it now."""
     if turn.state.flow != NAME:
         return None, ""
-    then = turn.state.data.get("then")
-    return (then if isinstance(then, str) else None), str(turn.state.data.get("args", ""))
+    question = turn.data(ZoneQuestion)
+    return question.then, question.args
 
 
 class TimeZones(Flow):
     name = NAME
     commands = (CommandDef("timezone", takes_text=True),)
+    steps: ClassVar[Steps] = {ASK: ZoneQuestion, CHOOSE: ZoneQuestion}
 
     def __init__(
         self,
@@ -90,7 +95,7 @@ class TimeZones(Flow):
         # Answering "which zone?" with /timezone still carries on with what asked for it.
         then, then_args = _pending(turn)
         if args:
-            turn.goto(NAME, "ask", {"options": [], "then": then, "args": then_args})
+            turn.goto(NAME, ASK, ZoneQuestion(then=then, args=then_args))
             await self.text(turn, args)
             return
         current = known_zone(turn.user.time_zone)
@@ -99,7 +104,7 @@ class TimeZones(Flow):
         ask_zone(turn, self.texts, then=then, args=then_args)
 
     async def choice(self, turn: Turn, action: str) -> None:
-        options = [str(option) for option in turn.state.data.get("options", [])]
+        options = turn.data(ZoneQuestion).options
         if action == OTHER:
             turn.say(self.texts.timezone.other_prompt)
             return
@@ -134,20 +139,19 @@ class TimeZones(Flow):
             turn.say(texts.timezone.unknown.format(typed=text))
 
     async def reprompt(self, turn: Turn) -> None:
-        data = turn.state.data
-        options = [str(option) for option in data.get("options", [])]
+        question = turn.data(ZoneQuestion)
+        options = list(question.options)
         if options:
             texts = self.texts.timezone
             labels = self._labels(self.texts, options)
-            prompt = texts.ask_first if data.get("then") else texts.ask
+            prompt = texts.ask_first if question.then else texts.ask
             _offer(turn, self.texts, prompt, labels, other=True)
         else:
             turn.say(self.texts.timezone.other_prompt)
 
     def _suggest(self, turn: Turn, prompt: str, names: tuple[str, ...]) -> None:
-        data = dict(turn.state.data)
-        data["options"] = list(names)
-        turn.goto(NAME, "choose", data)
+        question = replace(turn.data(ZoneQuestion), options=names)
+        turn.goto(NAME, CHOOSE, question)
         _offer(turn, self.texts, prompt, list(names), other=True)
 
     @staticmethod
@@ -157,8 +161,7 @@ class TimeZones(Flow):
 
     async def _save(self, turn: Turn, zone_name: str) -> None:
         texts = self.texts
-        then = turn.state.data.get("then")
-        args = str(turn.state.data.get("args", ""))
+        question = turn.data(ZoneQuestion)
         turn.user.time_zone = zone_name
         moved = await move_reminders(turn, zone_name, self.options, self.store)
         turn.say(texts.timezone.saved.format(zone=zone_name, time=clock_text(turn.now, zone_name)))
@@ -168,36 +171,36 @@ class TimeZones(Flow):
             )
             turn.say(moved_text.format(count=moved, zone=zone_name))
         turn.finish()
-        if isinstance(then, str):
-            turn.redirect(then, args)
+        if question.then is not None:
+            turn.redirect(question.then, question.args)
 
 
 async def move_reminders(
     turn: Turn, zone_name: str, options: ReminderOptions, store: StoreFactory[ReminderStore]
 ) -> int:
     """Put every open reminder of the runner on ``zone_name`` and recompute when it fires."""
-    reminders = await turn.store(store).open_for_user(turn.user.id)
+    repo = turn.store(store)
     soonest: datetime | None = None
     moved = 0
-    for reminder in reminders:
+    for reminder in await repo.open_for_user(turn.user.id):
         if reminder.time_zone == zone_name:
             continue
-        reminder.time_zone = zone_name
-        reminder.updated_at = turn.now
         moved += 1
-        if reminder.status != ACTIVE:
+        if reminder.status != ACTIVE:  # a paused one is rescheduled when it resumes
+            await repo.move_to_zone(reminder, zone_name, reminder.next_fire_at, turn.now)
             continue
-        reminder.next_fire_at = next_fire(rule_of(reminder), turn.now)
-        if reminder.next_fire_at is None:
-            if reminder.snooze_until is None:
-                reminder.status = DONE  # a one-off whose time has passed in the new zone
-        elif soonest is None or reminder.next_fire_at < soonest:
-            soonest = reminder.next_fire_at
+        fire_at = next_fire(rule_of(reminder, zone_name), turn.now)
+        await repo.move_to_zone(reminder, zone_name, fire_at, turn.now)
+        if fire_at is None:
+            if reminder.snooze_until is None:  # a one-off whose time has passed in the new zone
+                await repo.mark_done(reminder, turn.now)
+        elif soonest is None or fire_at < soonest:
+            soonest = fire_at
     if soonest is not None:
-        fire_at = soonest
+        wake_at = soonest
 
         async def wake() -> None:
-            options.wakeup.changed(fire_at)
+            options.wakeup.changed(wake_at)
 
         turn.after_commit.append(wake)
     return moved

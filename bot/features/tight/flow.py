@@ -8,15 +8,17 @@ only a confirmed report is stored.
 from __future__ import annotations
 
 import re
-from typing import Any, cast
+from dataclasses import replace
+from typing import ClassVar
 
-from bot.core.flow import CommandDef, Flow
+from bot.core.flow import CommandDef, Flow, Steps
 from bot.core.prompts import ask_consent
 from bot.core.stores import StoreFactory
 from bot.core.turn import Turn
 from bot.features.tight import AreaReading, Reader, Reading, reader_for
 from bot.features.tight.content import SIDES, Kind, TightContent
 from bot.features.tight.render import area_names, release_plan, summary, triage_message
+from bot.features.tight.state import PickPrompt, Report, pairs
 from bot.features.tight.store import TightReportRepository, TightStore
 from bot.features.tight.text import normalise
 
@@ -25,17 +27,12 @@ _NUMBER = re.compile(r"^\s*(\d{1,2})\s*(?:/\s*10)?\s*$")
 _KINDS: tuple[Kind, ...] = ("tightness", "pain")
 
 
-def _areas(data: dict[str, Any]) -> list[AreaReading]:
-    return [AreaReading(area, side) for area, side in data.get("areas", [])]
-
-
-def _store_areas(areas: list[AreaReading]) -> list[list[str | None]]:
-    return [[a.area, a.side] for a in areas]
-
-
 class Tight(Flow):
     name = NAME
     commands = (CommandDef("tight", takes_text=True),)
+    steps: ClassVar[Steps] = {
+        step: Report for step in ("pick", "side", "intensity", "kind", "confirm")
+    }
 
     def __init__(
         self, content: TightContent, store: StoreFactory[TightStore] = TightReportRepository
@@ -51,7 +48,7 @@ class Tight(Flow):
             await self._report(turn, args, self.reader.read(args))
             return
         content = self.content
-        self._start_picking(turn, {}, list(content.area_ids()), [], "ask_where")
+        self._start_picking(turn, Report(), list(content.area_ids()), [], "ask_where")
 
     async def claims_text(self, turn: Turn, text: str) -> bool:
         reading = self.reader.read(text)
@@ -68,16 +65,17 @@ class Tight(Flow):
             self._triage(turn, reading)
             return
         content = self.content
-        data: dict[str, Any] = {
-            "text": text[:500],
-            "areas": _store_areas(list(reading.areas)),
-            "kind": reading.kind,
-            "intensity": reading.intensity,
-            "side_hint": reading.side_hint,
-        }
+        data = Report(
+            text=text[:500],
+            areas=pairs(reading.areas),
+            kind=reading.kind,
+            intensity=reading.intensity,
+            side_hint=reading.side_hint,
+        )
         if not reading.unsure:
             await self._advance(turn, data)
             return
+        prompt: PickPrompt
         if reading.too_many:
             prompt = "too_many"
         elif not reading.areas and reading.elsewhere:
@@ -98,31 +96,31 @@ class Tight(Flow):
     def _start_picking(
         self,
         turn: Turn,
-        data: dict[str, Any],
+        data: Report,
         candidates: list[str],
         picked: list[str],
-        prompt: str,
+        prompt: PickPrompt,
     ) -> None:
-        data = {**data, "candidates": candidates, "picked": picked, "prompt": prompt}
+        data = replace(data, candidates=tuple(candidates), picked=tuple(picked), prompt=prompt)
         turn.goto(NAME, "pick", data)
         self._show_pick(turn)
 
     def _show_pick(self, turn: Turn) -> None:
         content = self.content
         words = content.words.tight
-        data = turn.state.data
-        picked = set(data["picked"])
+        data = turn.data(Report)
+        picked = set(data.picked)
         choices = []
-        for area_id in data["candidates"]:
+        for area_id in data.candidates:
             label = content.vocabulary.area(area_id).label
             if area_id in picked:
                 label = f"{words.buttons.tick} {label}"[:40]
             choices.append(turn.choice(label, f"tt.pick.{area_id}"))
-        if len(data["candidates"]) < len(content.area_ids()):
+        if len(data.candidates) < len(content.area_ids()):
             choices.append(turn.choice(words.buttons.more, "tt.more"))
         choices.append(turn.choice(words.buttons.done, "tt.done"))
         choices.append(turn.choice(words.buttons.cancel, "tt.cancel"))
-        prompt = str(data.get("prompt", "pick_unsure"))
+        prompt = data.prompt
         text = getattr(words, prompt)
         if prompt == "too_many":
             text = text.format(max=content.vocabulary.max_areas)
@@ -130,11 +128,11 @@ class Tight(Flow):
 
     def _toggle(self, turn: Turn, area_id: str) -> None:
         content = self.content
-        data = dict(turn.state.data)
-        if area_id not in data["candidates"]:
+        data = turn.data(Report)
+        if area_id not in data.candidates:
             self._show_pick(turn)
             return
-        picked = list(data["picked"])
+        picked = list(data.picked)
         limit = content.vocabulary.max_areas
         if area_id in picked:
             picked.remove(area_id)
@@ -142,32 +140,31 @@ class Tight(Flow):
             turn.say(content.words.tight.picked_too_many.format(max=limit))
         else:
             picked.append(area_id)
-        turn.goto(NAME, "pick", {**data, "picked": picked})
+        turn.goto(NAME, "pick", replace(data, picked=tuple(picked)))
         self._show_pick(turn)
 
     async def _done_picking(self, turn: Turn) -> None:
-        data = dict(turn.state.data)
-        if not data["picked"]:
+        data = turn.data(Report)
+        if not data.picked:
             turn.say(self.content.words.tight.pick_at_least_one)
             self._show_pick(turn)
             return
-        known = {a.area: a.side for a in _areas(data)}
-        hint = data.get("side_hint")
-        order = [a for a in data["candidates"] if a in data["picked"]]
+        known = {a.area: a.side for a in data.readings()}
+        hint = data.side_hint
+        order = [a for a in data.candidates if a in data.picked]
         areas = [AreaReading(a, known.get(a) or hint) for a in order]
-        data["areas"] = _store_areas(areas)
-        await self._advance(turn, data)
+        await self._advance(turn, replace(data, areas=pairs(areas)))
 
     # --- the remaining questions, then confirm ----------------------------------------
 
-    async def _advance(self, turn: Turn, data: dict[str, Any]) -> None:
+    async def _advance(self, turn: Turn, data: Report) -> None:
         content = self.content
         words = content.words.tight
         buttons = words.buttons
-        areas = _areas(data)
+        areas = data.readings()
         sided = {a.id for a in content.vocabulary.areas if a.sided}
         missing = [a for a in areas if a.side is None and a.area in sided]
-        if missing and not data.get("side_asked"):
+        if missing and not data.side_asked:
             turn.goto(NAME, "side", data)
             turn.say(
                 words.ask_side.format(areas=area_names(content, missing)),
@@ -180,7 +177,7 @@ class Tight(Flow):
             )
             return
         levels = content.vocabulary.intensity.levels
-        if data.get("intensity") is None:
+        if data.intensity is None:
             turn.goto(NAME, "intensity", data)
             turn.say(
                 words.ask_intensity.format(),
@@ -191,15 +188,14 @@ class Tight(Flow):
                 ],
             )
             return
-        if data.get("kind") is None:
+        if data.kind is None:
             turn.goto(NAME, "kind", data)
             turn.say(
                 words.ask_kind,
                 choices=[turn.choice(words.kind_buttons[k], f"tt.kind.{k}") for k in _KINDS],
             )
             return
-        kind = cast(Kind, data["kind"])
-        triage = self.reader.triage.assess((), kind, int(data["intensity"]))
+        triage = self.reader.triage.assess((), data.kind, data.intensity)
         if triage.level is not None:
             self._triage(turn, Reading(areas=tuple(areas), triage=triage))
             return
@@ -209,8 +205,8 @@ class Tight(Flow):
     def _ask_confirm(self, turn: Turn) -> None:
         content = self.content
         words = content.words.tight
-        data = turn.state.data
-        text = summary(content, _areas(data), data["kind"], data["intensity"])
+        data = turn.data(Report)
+        text = summary(content, data.readings(), data.kind, data.intensity)
         turn.say(
             words.confirm.format(summary=text),
             choices=[
@@ -222,15 +218,18 @@ class Tight(Flow):
 
     async def _confirmed(self, turn: Turn) -> None:
         content = self.content
-        data = turn.state.data
-        areas = _areas(data)
-        kind = cast(Kind, data["kind"])
+        data = turn.data(Report)
+        areas = data.readings()
+        kind, intensity = data.kind, data.intensity
+        if kind is None or intensity is None:  # not asked yet: ask now
+            await self._advance(turn, data)
+            return
         await turn.store(self.store).add(
             turn.user.id,
             [(a.area, a.side) for a in areas],
             kind,
-            int(data["intensity"]),
-            str(data.get("text") or summary(content, areas, kind, data["intensity"])),
+            intensity,
+            data.text or summary(content, areas, kind, intensity),
             turn.now,
         )
         for message in release_plan(content, areas, kind):
@@ -242,7 +241,7 @@ class Tight(Flow):
 
     async def choice(self, turn: Turn, action: str) -> None:
         step = turn.state.step
-        data = dict(turn.state.data)
+        data = turn.data(Report)
         if action == "tt.cancel":
             turn.say(self.content.words.tight.cancelled)
             turn.finish()
@@ -250,7 +249,7 @@ class Tight(Flow):
             self._toggle(turn, action.removeprefix("tt.pick."))
         elif step == "pick" and action == "tt.more":
             all_areas = list(self.content.area_ids())
-            turn.goto(NAME, "pick", {**data, "candidates": all_areas})
+            turn.goto(NAME, "pick", replace(data, candidates=tuple(all_areas)))
             self._show_pick(turn)
         elif step == "pick" and action == "tt.done":
             await self._done_picking(turn)
@@ -259,29 +258,29 @@ class Tight(Flow):
         elif step == "intensity" and action.startswith("tt.int."):
             value = action.removeprefix("tt.int.")
             if value.isdigit() and int(value) <= 10:
-                await self._advance(turn, {**data, "intensity": int(value)})
+                await self._advance(turn, replace(data, intensity=int(value)))
             else:
                 await self.reprompt(turn)
-        elif step == "kind" and action.removeprefix("tt.kind.") in _KINDS:
-            await self._advance(turn, {**data, "kind": action.removeprefix("tt.kind.")})
+        elif step == "kind" and (kind := _kind(action.removeprefix("tt.kind."))) is not None:
+            await self._advance(turn, replace(data, kind=kind))
         elif step == "confirm" and action == "tt.yes":
             await self._confirmed(turn)
         elif step == "confirm" and action == "tt.change":
-            picked = [a.area for a in _areas(data)]
-            data = {**data, "side_asked": False}
+            picked = [a.area for a in data.readings()]
+            data = replace(data, side_asked=False)
             self._start_picking(turn, data, list(self.content.area_ids()), picked, "pick_unsure")
         else:
             await super().choice(turn, action)
 
     async def _got_side(self, turn: Turn, side: str) -> None:
-        data = dict(turn.state.data)
+        data = turn.data(Report)
         chosen = next((known for known in SIDES if known == side), None)
         sided = {a.id for a in self.content.vocabulary.areas if a.sided}
         areas = [
             AreaReading(a.area, chosen) if a.side is None and a.area in sided else a
-            for a in _areas(data)
+            for a in data.readings()
         ]
-        await self._advance(turn, {**data, "areas": _store_areas(areas), "side_asked": True})
+        await self._advance(turn, replace(data, areas=pairs(areas), side_asked=True))
 
     # --- typing instead of tapping ------------------------------------------------------
 
@@ -294,7 +293,7 @@ class Tight(Flow):
             return
         plain = normalise(text)
         step = turn.state.step
-        data = dict(turn.state.data)
+        data = turn.data(Report)
         if step == "side":
             if reading.side_hint is not None or plain in _phrases(words.unsure_words):
                 await self._got_side(turn, reading.side_hint or "none")
@@ -307,11 +306,11 @@ class Tight(Flow):
             match = _NUMBER.match(text)
             value = int(match.group(1)) if match else reading.intensity
             if value is not None and 0 <= value <= 10:
-                kind = data.get("kind") or reading.kind
-                await self._advance(turn, {**data, "intensity": value, "kind": kind})
+                kind = data.kind or reading.kind
+                await self._advance(turn, replace(data, intensity=value, kind=kind))
                 return
         elif step == "kind" and reading.kind is not None:
-            await self._advance(turn, {**data, "kind": reading.kind})
+            await self._advance(turn, replace(data, kind=reading.kind))
             return
         elif step == "confirm" and plain in _phrases(words.yes_words):
             await self._confirmed(turn)
@@ -327,18 +326,22 @@ class Tight(Flow):
 
     async def reprompt(self, turn: Turn) -> None:
         step = turn.state.step
-        data = dict(turn.state.data)
+        data = turn.data(Report)
         if step == "pick":
             self._show_pick(turn)
         elif step == "confirm":
             self._ask_confirm(turn)
         elif step == "side":
-            await self._advance(turn, {**data, "side_asked": False})
+            await self._advance(turn, replace(data, side_asked=False))
         elif step == "intensity":
-            await self._advance(turn, {**data, "intensity": None})
+            await self._advance(turn, replace(data, intensity=None))
         else:
-            await self._advance(turn, {**data, "kind": None})
+            await self._advance(turn, replace(data, kind=None))
 
 
 def _phrases(words: tuple[str, ...]) -> set[str]:
     return {normalise(word) for word in words}
+
+
+def _kind(word: str) -> Kind | None:
+    return next((kind for kind in _KINDS if kind == word), None)

@@ -3,12 +3,23 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
+from typing import ClassVar
 
-from bot.core.flow import CommandDef, Flow
+from bot.core.flow import CommandDef, Flow, Steps
 from bot.core.ports import WarmupPrelude
+from bot.core.state import NoData
 from bot.core.stores import StoreFactory
 from bot.core.turn import Turn
 from bot.features.warmup.content import Drill, DrillBook, Routine, WarmupTexts
+from bot.features.warmup.state import (
+    Checked,
+    DrillAnswer,
+    Drilling,
+    Outcome,
+    as_rows,
+    from_rows,
+)
 from bot.features.warmup.store import WarmupRepository, WarmupStore
 
 NAME = "warmup"
@@ -16,7 +27,7 @@ _NUMBER = re.compile(r"^\s*(\d{1,2})\s*(?:/\s*10)?\s*$")
 _YES = {"yes", "y", "yeah", "yep", "sharp"}
 _NO = {"no", "n", "nope", "nah", "fine"}
 _DRILL_WORDS = {"done": "done", "next": "done", "skip": "skip", "stop": "stop"}
-_OUTCOMES = {"done": "done", "skip": "skipped"}
+_OUTCOMES: dict[str, Outcome] = {"done": "done", "skip": "skipped"}
 
 
 def parse_soreness(text: str) -> int | None:
@@ -30,6 +41,7 @@ def parse_soreness(text: str) -> int | None:
 class Warmup(Flow):
     name = NAME
     commands = (CommandDef("warmup"),)
+    steps: ClassVar[Steps] = {"soreness": NoData, "sharp": Checked, "drill": Drilling}
 
     def __init__(
         self,
@@ -53,7 +65,7 @@ class Warmup(Flow):
             turn.say(self.texts.already_running)
             await self.reprompt(turn)
             return
-        turn.goto(NAME, "soreness", {})
+        turn.goto(NAME, "soreness", NoData())
         self._ask_soreness(turn)
 
     # --- prompts ---
@@ -78,9 +90,10 @@ class Warmup(Flow):
     def _show_drill(self, turn: Turn) -> None:
         texts = self.texts
         drills = self.drills
-        index = int(turn.state.data["index"])
+        drilling = turn.data(Drilling)
+        index = drilling.index
         drill = drills[index]
-        variant = drill.variant(bool(turn.state.data["gentle"]))
+        variant = drill.variant(drilling.gentle)
         lines = [
             texts.drill_header.format(number=index + 1, total=len(drills), name=drill.name),
             variant.summary,
@@ -140,12 +153,12 @@ class Warmup(Flow):
             turn.say(self.texts.in_progress)
 
     async def _got_soreness(self, turn: Turn, soreness: int) -> None:
-        turn.goto(NAME, "sharp", {"soreness": soreness})
+        turn.goto(NAME, "sharp", Checked(soreness=soreness))
         self._ask_sharp(turn)
 
     async def _got_sharp(self, turn: Turn, sharp: bool) -> None:
         repo = turn.store(self.store)
-        soreness = int(turn.state.data["soreness"])
+        soreness = turn.data(Checked).soreness
         checkin_id = await repo.add_checkin(turn.user.id, soreness, sharp, turn.now)
         if sharp:
             turn.say(turn.safety.sharp_pain.text, private=True)
@@ -172,45 +185,38 @@ class Warmup(Flow):
         turn.goto(
             NAME,
             "drill",
-            {
-                "session": session_id,
-                "index": 0,
-                "gentle": gentle,
-                "soreness": soreness,
-                "done": [],
-            },
+            Drilling(session=session_id, index=0, gentle=gentle, soreness=soreness, done=()),
         )
         self._show_drill(turn)
 
     async def _drill_answer(self, turn: Turn, answer: str) -> None:
-        session_id = self._session_id(turn)
+        drilling = turn.data(Drilling)
         drills = self.drills
-        index = int(turn.state.data["index"])
-        done = await self._done_so_far(turn, session_id)
+        index = drilling.index
+        done = await self._done_so_far(turn, drilling)
         if answer == "stop":
-            await self._close(turn, session_id, done, "stopped")
+            await self._close(turn, drilling.session, done, "stopped")
             return
-        done = [*done, {"drill": drills[index].id, "outcome": _OUTCOMES[answer]}]
+        done = (*done, DrillAnswer(drill=drills[index].id, outcome=_OUTCOMES[answer]))
         if index + 1 < len(drills):
-            if session_id is not None:
-                await turn.store(self.store).record_drills(turn.user.id, session_id, done)
-            turn.state.data = {**turn.state.data, "index": index + 1, "done": done}
-            turn.goto(NAME, "drill")
+            await turn.store(self.store).record_drills(
+                turn.user.id, drilling.session, as_rows(done)
+            )
+            turn.goto(NAME, "drill", replace(drilling, index=index + 1, done=done))
             self._show_drill(turn)
         else:
-            await self._close(turn, session_id, done, "completed")
+            await self._close(turn, drilling.session, done, "completed")
 
     async def _close(
-        self, turn: Turn, session_id: int | None, done: list[dict[str, str]], status: str
+        self, turn: Turn, session_id: int, done: tuple[DrillAnswer, ...], status: str
     ) -> None:
         texts = self.texts
         total = len(self.drills)
-        outcomes = [d["outcome"] for d in done]
+        outcomes = [d.outcome for d in done]
         completed, skipped = outcomes.count("done"), outcomes.count("skipped")
-        if session_id is not None:
-            await turn.store(self.store).finish_session(
-                turn.user.id, session_id, status, turn.now, drills=done
-            )
+        await turn.store(self.store).finish_session(
+            turn.user.id, session_id, status, turn.now, drills=as_rows(done)
+        )
         if status == "completed":
             note = texts.skipped_note.format(skipped=skipped) if skipped else ""
             turn.say(texts.summary_complete.format(done=completed, total=total, skipped_note=note))
@@ -219,22 +225,16 @@ class Warmup(Flow):
         turn.finish()
 
     async def leave(self, turn: Turn, reason: str) -> None:
-        session_id = self._session_id(turn)
-        if turn.state.step == "drill" and session_id is not None:
+        if turn.state.step == "drill":
             status = "expired" if reason == "expired" else "stopped"
+            session_id = turn.data(Drilling).session
             await turn.store(self.store).finish_session(turn.user.id, session_id, status, turn.now)
 
     # --- helpers ---
-    def _session_id(self, turn: Turn) -> int | None:
-        session_id = turn.state.data.get("session")
-        return session_id if isinstance(session_id, int) else None
-
-    async def _done_so_far(self, turn: Turn, session_id: int | None) -> list[dict[str, str]]:
+    async def _done_so_far(self, turn: Turn, drilling: Drilling) -> tuple[DrillAnswer, ...]:
         """The drills answered so far, kept in the conversation state; a conversation
         saved before the state kept them reads them from the session instead."""
-        done = turn.state.data.get("done")
-        if isinstance(done, list):
-            return done
-        if session_id is None:
-            return []
-        return await turn.store(self.store).drills_done(turn.user.id, session_id)
+        if drilling.done is not None:
+            return drilling.done
+        rows = await turn.store(self.store).drills_done(turn.user.id, drilling.session)
+        return from_rows(rows)
