@@ -165,5 +165,5 @@ async def user_row(sessions: async_sessionmaker[AsyncSession], platform_user_id:
 def assert_clean(api: TelegramStandIn) -> None:
     """Nothing the bot sent broke a rule, hit a flood limit or left a press unanswered."""
     assert api.violations == []
-    assert api.throttled == []
+    assert api.throttled == [], [(c.method, c.params.get("chat_id")) for c in api.throttled]
     assert api.unanswered_queries() == []
