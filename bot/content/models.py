@@ -15,6 +15,7 @@ from bot.content.texts import CoreTexts
 from bot.core.content import Safety, Sources
 from bot.features.progress.texts import ProgressTexts
 from bot.features.reminders.texts import ReminderTexts
+from bot.features.safety.content import EmergencyContent
 from bot.features.tight.content import TightContent
 from bot.features.warmup.content import DrillBook, Routine
 
@@ -32,6 +33,7 @@ class Content:
     tight: TightContent
     telegram_texts: TelegramTexts
     progress: ProgressTexts
+    emergency: EmergencyContent
 
     def cross_check(self) -> list[str]:
         """References between files; each problem names file and field."""
