@@ -13,6 +13,7 @@ from bot.content.discord_texts import DiscordTexts
 from bot.content.telegram_texts import TelegramTexts
 from bot.content.texts import CoreTexts
 from bot.core.content import Safety, Sources
+from bot.features.faq.content import FaqContent
 from bot.features.progress.texts import ProgressTexts
 from bot.features.reminders.texts import ReminderTexts
 from bot.features.safety.content import EmergencyContent
@@ -33,6 +34,7 @@ class Content:
     tight: TightContent
     telegram_texts: TelegramTexts
     progress: ProgressTexts
+    faq: FaqContent
     emergency: EmergencyContent
 
     def cross_check(self) -> list[str]:
