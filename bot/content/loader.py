@@ -9,8 +9,10 @@ from bot.adapters.telegram.texts import TelegramTexts
 from bot.content.models import Content
 from bot.content.texts import CoreTexts
 from bot.core.content import ContentError, Safety, Sources, load_file
+from bot.features.faq.content import load_faq_content
 from bot.features.progress.texts import ProgressTexts
 from bot.features.reminders.texts import ReminderTexts
+from bot.features.safety.content import load_emergency_content
 from bot.features.tight.content import load_tight_content
 from bot.features.warmup.content import DrillBook, Routine
 
@@ -31,6 +33,8 @@ def load_content(directory: Path) -> Content:
         telegram_texts=load_file(directory / "texts" / "telegram.yaml", TelegramTexts),
         tight=load_tight_content(directory),
         progress=load_file(directory / "texts" / "progress.yaml", ProgressTexts),
+        faq=load_faq_content(directory / "faq.yaml"),
+        emergency=load_emergency_content(directory / "emergency.yaml"),
     )
     problems = content.cross_check()
     if problems:

@@ -13,8 +13,10 @@ from bot.adapters.discord.texts import DiscordTexts
 from bot.adapters.telegram.texts import TelegramTexts
 from bot.content.texts import CoreTexts
 from bot.core.content import Safety, Sources
+from bot.features.faq.content import FaqContent
 from bot.features.progress.texts import ProgressTexts
 from bot.features.reminders.texts import ReminderTexts
+from bot.features.safety.content import EmergencyContent
 from bot.features.tight.content import TightContent
 from bot.features.warmup.content import DrillBook, Routine
 
@@ -32,6 +34,8 @@ class Content:
     tight: TightContent
     telegram_texts: TelegramTexts
     progress: ProgressTexts
+    faq: FaqContent
+    emergency: EmergencyContent
 
     def cross_check(self) -> list[str]:
         """References between files; each problem names file and field."""

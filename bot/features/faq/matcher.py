@@ -1,0 +1,291 @@
+"""Which FAQ entry, if any, a runner's message asks about.
+
+Three steps, cheapest first:
+
+1. **Is it a general question?** It needs a question mark or question words, and must not
+   read as a report about one spot: a side ("left glute tight"), a score ("6/10") or the
+   runner's own tight or sore body part ("my hip flexors are so tight") belongs to the
+   tight-spot flow and its red-flag triage, never to a canned answer. Questions on topics
+   the FAQ leaves out on purpose (food, kit, training plans) get no answer either.
+2. **Is it about our topics?** The words that carry meaning (stop words dropped, word forms
+   and misspellings folded together by the content's rewrites, typos snapped to the nearest
+   word the FAQ knows with rapidfuzz's optimal-string-alignment distance) must include at
+   least one word the FAQ knows.
+3. **Which entry?** Each phrasing is a set of words, each word weighted by how rare it is
+   across entries ("winter" tells more than "run"). A message scores against a phrasing
+   with the weighted Dice overlap, 0-100: twice the weight they share over the weight of
+   both. The best entry must score ``CUTOFF``, lead the runner-up by ``MARGIN`` and share
+   at least ``MIN_EVIDENCE`` of weight; a message that fits two entries equally ("how
+   long?") gets no answer rather than a coin toss.
+
+Why not rapidfuzz's ``token_set_ratio`` or ``WRatio`` for step 3: with every other step the
+same, and the cutoff and margin chosen on tests/features/faq/faq_tuning.yaml, they found
+72 and 71 of the 90 held-out phrasings in faq_phrases.yaml (``token_sort_ratio`` 85, this
+overlap 87). Both score a message 100 whenever a short phrasing's words are a subset of it
+("why should i warm up" inside "how do i warm up in winter"), and neither knows that
+"winter" matters more than "warm". Figures for every set are in
+tests/features/faq/test_matcher.py.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+
+from bot.features.faq.content import FaqContent, FaqEntry
+from bot.features.faq.text import has_score, words
+
+CUTOFF = 55.0
+"""Lowest overlap score (0-100) an answer may rest on. On the tuning set anything from 50
+to 58 gave the same result; 55 sits in the middle."""
+MARGIN = 2.0
+"""How far (in score points) the best entry must lead the runner-up."""
+UNKNOWN_WEIGHT = 2.5
+"""Weight of a word no phrasing uses ("eat", "parkrun"): about as telling as a word only
+two entries use, so a message about something else scores low."""
+MIN_EVIDENCE = 2.0
+"""Least shared weight an answer needs: one common word ("up" in "whats up") is not enough,
+one rare one ("doms?") is."""
+TYPO_MIN_LENGTH = 4
+"""Shorter words are never corrected: "hi" is not "hip"."""
+TYPO_LONG_WORD = 8
+"""Words this long may be two edits out ("soliders"); shorter ones only one ("evry")."""
+
+
+@dataclass(frozen=True, slots=True)
+class FaqHit:
+    entry: FaqEntry
+    score: float
+    """The overlap score (0-100) of the best phrasing."""
+    phrasing: str
+    """The phrasing (or question) that matched best."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Choice:
+    entry: FaqEntry
+    phrasing: str
+
+
+class FaqMatcher:
+    """Answers FAQ questions from content; ``answer`` returns ``None`` for anything else."""
+
+    def __init__(self, content: FaqContent) -> None:
+        matching = content.matching
+        self._question_starts = frozenset(matching.question_starts)
+        self._do_subjects = frozenset(matching.do_subjects)
+        self._question_ends = frozenset(matching.question_ends)
+        self._question_words = frozenset(matching.question_words)
+        self._long_question_words = tuple(
+            sorted(
+                w
+                for w in {*matching.question_starts, *matching.question_words}
+                if len(w) >= TYPO_MIN_LENGTH
+            )
+        )
+        self._question_phrases = _phrases(matching.question_phrases)
+        self._side_words = frozenset(matching.side_words)
+        self._not_sides = _phrases(matching.not_sides)
+        report = matching.personal_report
+        self._owners = frozenset(report.owners)
+        self._areas = frozenset(report.areas)
+        self._states = frozenset(report.states)
+        self._window = report.window
+        self._explain_starts = tuple(tuple(words(phrase)) for phrase in report.explain_starts)
+        self._stop_words = frozenset(matching.stop_words)
+        self._off_topic = _phrases(matching.off_topic)
+        self._rewrites = {word: tuple(words(to)) for word, to in matching.rewrites.items()}
+        self._commands = frozenset(
+            tuple(self._meaningful(words(command))) for command in matching.commands
+        )
+
+        choices: list[_Choice] = []
+        keys: list[frozenset[str]] = []
+        for entry in content.entries:
+            for phrasing in (entry.question, *entry.phrasings):
+                key = frozenset(self._meaningful(words(phrasing)))
+                if key:
+                    choices.append(_Choice(entry, phrasing))
+                    keys.append(key)
+        self._choices = tuple(choices)
+        self._keys = tuple(keys)
+        # A word's weight is its rarity across entries: "winter" says more than "run".
+        entries_with: dict[str, set[str]] = {}
+        for choice, key in zip(choices, keys, strict=True):
+            for word in key:
+                entries_with.setdefault(word, set()).add(choice.entry.id)
+        total = len(content.entries)
+        self._weights = {
+            word: math.log((total + 1) / (len(ids) + 0.5)) for word, ids in entries_with.items()
+        }
+        index: dict[str, list[int]] = {}
+        for number, key in enumerate(keys):
+            for word in key:
+                index.setdefault(word, []).append(number)
+        self._index = {word: tuple(numbers) for word, numbers in index.items()}
+        self._choice_weights = tuple(sum(self._weights[w] for w in key) for key in keys)
+        self._vocabulary = frozenset(self._weights)
+        self._long_words = tuple(sorted(w for w in self._vocabulary if len(w) >= TYPO_MIN_LENGTH))
+        self._long_stop_words = tuple(
+            sorted(w for w in self._stop_words if len(w) >= TYPO_MIN_LENGTH)
+        )
+
+    def answer(self, text: str) -> FaqHit | None:
+        """The entry ``text`` asks about, or ``None`` if it is not a FAQ question."""
+        tokens = words(text)
+        if not tokens or not self._is_question(text, tokens) or self._is_report(text, tokens):
+            return None
+        if any(phrase in _padded(tokens) for phrase in self._off_topic):
+            return None
+        meaningful = self._meaningful(tokens)
+        if tuple(meaningful) in self._commands and not self._has_question_word(tokens):
+            return None
+        query = self._known(meaningful)
+        if query is None:
+            return None
+        return self._best(query)
+
+    def scores(self, text: str) -> list[tuple[str, float]]:
+        """Each entry's best score for ``text``, highest first, ignoring the question and
+        report checks: for tests and for tuning the content."""
+        query = self._known(self._meaningful(words(text))) or []
+        return [(entry_id, score) for entry_id, score, _ in self._ranked(query)]
+
+    # --- step 1: a general question? -------------------------------------------------
+
+    def _is_question(self, text: str, tokens: Sequence[str]) -> bool:
+        if "?" in text or tokens[0] in self._question_starts:
+            return True
+        first = tokens[0]
+        if (
+            len(first) >= TYPO_MIN_LENGTH
+            and first not in self._vocabulary  # "rest day?" is not a misspelt "best"
+            and _nearest(first, self._long_question_words, 1)
+        ):
+            return True  # "shoudl i...", "waht is..."
+        if tokens[-1] in self._question_ends:
+            return True
+        if tokens[0] == "do" and len(tokens) > 1 and tokens[1] in self._do_subjects:
+            return True
+        if any(token in self._question_words for token in tokens):
+            return True
+        padded = _padded(tokens)
+        return any(phrase in padded for phrase in self._question_phrases)
+
+    def _has_question_word(self, tokens: Sequence[str]) -> bool:
+        return tokens[0] in self._question_starts or any(
+            token in self._question_words for token in tokens
+        )
+
+    def _is_report(self, text: str, tokens: Sequence[str]) -> bool:
+        if has_score(text) or self._names_a_side(tokens):
+            return True
+        if any(_starts_with(tokens, start) for start in self._explain_starts):
+            return False
+        return self._personal_state(tokens)
+
+    def _names_a_side(self, tokens: Sequence[str]) -> bool:
+        if not any(token in self._side_words for token in tokens):
+            return False
+        kept = _padded(tokens)
+        for phrase in self._not_sides:
+            while phrase in kept:
+                kept = kept.replace(phrase, " ")
+        return any(token in self._side_words for token in kept.split())
+
+    def _personal_state(self, tokens: Sequence[str]) -> bool:
+        """An owner ("my", "ive got") then a body part near a state word ("tight")."""
+        window = self._window
+        for i, token in enumerate(tokens):
+            if token not in self._owners:
+                continue
+            for j in range(i + 1, min(len(tokens), i + 1 + window)):
+                if tokens[j] not in self._areas:
+                    continue
+                nearby = tokens[max(i + 1, j - window) : j + window + 1]
+                if any(word in self._states for word in nearby):
+                    return True
+        return False
+
+    # --- step 2: about our topics? ---------------------------------------------------
+
+    def _meaningful(self, tokens: Sequence[str]) -> list[str]:
+        out: list[str] = []
+        for token in tokens:
+            for word in self._rewrites.get(token, (token,)):
+                if word not in self._stop_words and not word.isdigit():
+                    out.append(word)
+        return out
+
+    def _known(self, tokens: Sequence[str]) -> list[str] | None:
+        """Typos snapped to the words the FAQ knows, misspelt filler ("shoudl") dropped;
+        ``None`` if no word is one the FAQ knows."""
+        fixed: list[str] = []
+        known = False
+        for token in tokens:
+            if token not in self._vocabulary and len(token) >= TYPO_MIN_LENGTH:
+                edits = 2 if len(token) >= TYPO_LONG_WORD else 1
+                word = _nearest(token, self._long_words, edits)
+                if word is None and _nearest(token, self._long_stop_words, edits) is not None:
+                    continue
+                token = word or token
+            known = known or token in self._vocabulary
+            fixed.append(token)
+        return fixed if known else None
+
+    # --- step 3: which entry? --------------------------------------------------------
+
+    def _ranked(self, query: Sequence[str]) -> list[tuple[str, float, int]]:
+        """(entry id, score, choice index) for each entry's best phrasing, best first."""
+        overlap: dict[int, float] = {}
+        for word in set(query):
+            weight = self._weights.get(word, UNKNOWN_WEIGHT)
+            for index in self._index.get(word, ()):
+                overlap[index] = overlap.get(index, 0.0) + weight
+        query_weight = sum(self._weights.get(w, UNKNOWN_WEIGHT) for w in set(query))
+        best: dict[str, tuple[float, int]] = {}
+        for index, shared in overlap.items():
+            score = 200.0 * shared / (query_weight + self._choice_weights[index])
+            entry_id = self._choices[index].entry.id
+            if score > best.get(entry_id, (-1.0, -1))[0]:
+                best[entry_id] = (score, index)
+        ranked = [(entry_id, score, index) for entry_id, (score, index) in best.items()]
+        return sorted(ranked, key=lambda item: item[1], reverse=True)
+
+    def _best(self, query: Sequence[str]) -> FaqHit | None:
+        ranked = self._ranked(query)
+        if not ranked:
+            return None
+        _, score, index = ranked[0]
+        runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
+        if score < CUTOFF or score - runner_up < MARGIN:
+            return None
+        shared = sum(self._weights.get(w, 0.0) for w in set(query) & self._keys[index])
+        if shared < MIN_EVIDENCE:
+            return None
+        choice = self._choices[index]
+        return FaqHit(choice.entry, score, choice.phrasing)
+
+
+def _nearest(word: str, candidates: Sequence[str], edits: int) -> str | None:
+    """The candidate fewest edits away (transposing two letters counts as one), if any is
+    within ``edits``."""
+    match = process.extractOne(word, candidates, scorer=OSA.distance, score_cutoff=edits)
+    return None if match is None else match[0]
+
+
+def _starts_with(tokens: Sequence[str], phrase: Sequence[str]) -> bool:
+    return bool(phrase) and tuple(tokens[: len(phrase)]) == tuple(phrase)
+
+
+def _phrases(texts: Sequence[str]) -> tuple[str, ...]:
+    """Phrases as " word word " strings, to find whole words with ``in``."""
+    return tuple(_padded(words(text)) for text in texts if words(text))
+
+
+def _padded(tokens: Sequence[str]) -> str:
+    return f" {' '.join(tokens)} "

@@ -1,0 +1,23 @@
+"""Splitting what a runner typed into plain words the FAQ matcher compares."""
+
+from __future__ import annotations
+
+import re
+
+MAX_CHARS = 500
+"""Longer messages are read up to here: a FAQ question is a line, not an essay."""
+
+_APOSTROPHES = re.compile(r"['’‘`´]")
+_NOT_WORD = re.compile(r"[^a-z0-9]+")
+_SCORE = re.compile(r"\b\d+(?:\.\d+)?\s*(?:/|out of)\s*10\b")
+
+
+def words(text: str) -> list[str]:
+    """Lower-case words and numbers: "What's the IT-band?" -> ["whats", "the", "it", "band"]."""
+    lowered = _APOSTROPHES.sub("", text[:MAX_CHARS].lower())
+    return _NOT_WORD.sub(" ", lowered).split()
+
+
+def has_score(text: str) -> bool:
+    """A pain or tightness score ("6/10", "7 out of 10") marks a report about one spot."""
+    return _SCORE.search(text[:MAX_CHARS].lower()) is not None

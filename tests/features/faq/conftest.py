@@ -1,0 +1,22 @@
+"""The FAQ content and matcher, loaded once for the module."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.features.faq import FaqContent, FaqMatcher, load_faq_content
+
+CONTENT_DIR = Path(__file__).resolve().parents[3] / "content"
+FAQ = CONTENT_DIR / "faq.yaml"
+
+
+@pytest.fixture(scope="session")
+def faq_content() -> FaqContent:
+    return load_faq_content(FAQ)
+
+
+@pytest.fixture(scope="session")
+def matcher(faq_content: FaqContent) -> FaqMatcher:
+    return FaqMatcher(faq_content)
