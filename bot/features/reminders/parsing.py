@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from enum import StrEnum
 
+from bot.core.numbers import read_number
 from bot.features.reminders.rules import MAX_LEAD_MINUTES, Rule, next_occurrence, zone
 
 ALL_DAYS = frozenset(range(7))
@@ -20,7 +21,9 @@ WORKING_DAYS = frozenset(range(5))
 WEEKEND_DAYS = frozenset({5, 6})
 
 _CLOCK = re.compile(r"^(\d{1,2})(?:[:.h](\d{2}))?$")
-_NUMBER = re.compile(r"^\d{1,4}$")
+# A lead is a number of up to four digits: a longer one is not a lead at all, a shorter one
+# past MAX_LEAD_MINUTES is a lead the runner can fix.
+_LONGEST_NUMBER = 9999
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,9 +169,9 @@ def parse_lead(text: str, vocabulary: Vocabulary) -> int | BadLead | None:
         if cleaned.endswith(word) and len(cleaned) > len(word):
             cleaned = cleaned[: -len(word)].strip()
             break
-    if not _NUMBER.match(cleaned):
+    minutes = read_number(cleaned, 0, _LONGEST_NUMBER, out_of=False)
+    if minutes is None:
         return None
-    minutes = int(cleaned)
     if minutes > MAX_LEAD_MINUTES:
         return BadLead(text.strip())
     return minutes

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import re
-
 from bot.core.flow import CommandDef, Flow
+from bot.core.numbers import read_number
 from bot.core.ports import WarmupPrelude
 from bot.core.stores import StoreFactory
 from bot.core.turn import Turn
@@ -12,7 +11,6 @@ from bot.features.warmup.content import Drill, DrillBook, Routine, WarmupTexts
 from bot.features.warmup.store import WarmupRepository, WarmupStore
 
 NAME = "warmup"
-_NUMBER = re.compile(r"^\s*(\d{1,2})\s*(?:/\s*10)?\s*$")
 _YES = {"yes", "y", "yeah", "yep", "sharp"}
 _NO = {"no", "n", "nope", "nah", "fine"}
 _DRILL_WORDS = {"done": "done", "next": "done", "skip": "skip", "stop": "stop"}
@@ -20,11 +18,8 @@ _OUTCOMES = {"done": "done", "skip": "skipped"}
 
 
 def parse_soreness(text: str) -> int | None:
-    match = _NUMBER.match(text)
-    if match is None:
-        return None
-    value = int(match.group(1))
-    return value if 0 <= value <= 10 else None
+    """Soreness on its 0-10 scale, typed ("7", "7/10") or from a ``sore.N`` button."""
+    return read_number(text, 0, 10)
 
 
 class Warmup(Flow):
