@@ -16,6 +16,7 @@ from datetime import date, datetime, timedelta
 from enum import Enum
 from typing import Any
 
+from bot.core.calendar import known_zone, zone
 from bot.core.flow import CommandDef, Flow
 from bot.core.stores import StoreFactory
 from bot.core.turn import Turn
@@ -50,7 +51,6 @@ from bot.features.reminders.rules import (
     encode_weekdays,
     format_hhmm,
     parse_hhmm,
-    zone,
 )
 from bot.features.reminders.store import (
     ACTIVE,
@@ -62,7 +62,7 @@ from bot.features.reminders.store import (
     rule_of,
 )
 from bot.features.reminders.texts import ReminderTexts
-from bot.features.reminders.timezone_flow import ask_zone, known_zone
+from bot.features.reminders.timezone_flow import ask_zone
 
 NAME = "reminders"
 # "/remind edit:12" is how the Edit button enters the form (ownership is checked).

@@ -13,8 +13,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from enum import StrEnum
 
+from bot.core.calendar import zone
 from bot.core.numbers import read_number
-from bot.features.reminders.rules import MAX_LEAD_MINUTES, Rule, next_occurrence, zone
+from bot.features.reminders.rules import MAX_LEAD_MINUTES, Rule, next_occurrence
 
 ALL_DAYS = frozenset(range(7))
 WORKING_DAYS = frozenset(range(5))

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from bot.core.calendar import known_zone
 from bot.core.flow import CommandDef, Flow
 from bot.core.stores import StoreFactory
 from bot.core.turn import Turn
 from bot.features.reminders.describe import clock_text
 from bot.features.reminders.options import ReminderOptions
 from bot.features.reminders.parsing import BadTime, parse_clock
-from bot.features.reminders.rules import UnknownZone, zone
 from bot.features.reminders.store import (
     ACTIVE,
     DONE,
@@ -32,17 +32,6 @@ NAME = "timezone"
 PICK = "tz.pick."
 OTHER = "tz.other"
 MAX_CHOICES = 8
-
-
-def known_zone(name: str | None) -> str | None:
-    """The stored zone if it is still one this system knows."""
-    if name is None:
-        return None
-    try:
-        zone(name)
-    except UnknownZone:
-        return None
-    return name
 
 
 def ask_zone(turn: Turn, texts: ReminderTexts, *, then: str | None = None, args: str = "") -> None:
