@@ -63,10 +63,6 @@ class Rule:
             raise InvalidRule("run time is a naive local HH:MM")
         zone(self.zone)
 
-    @property
-    def is_one_off(self) -> bool:
-        return self.once_on is not None
-
 
 @dataclass(frozen=True, slots=True)
 class Occurrence:
