@@ -15,7 +15,7 @@ from enum import StrEnum
 
 from bot.core.calendar import zone
 from bot.core.numbers import read_number
-from bot.features.reminders.rules import MAX_LEAD_MINUTES, Rule, next_occurrence
+from bot.features.reminders.rules import MAX_LEAD_MINUTES, Rule, format_hhmm, next_occurrence
 
 ALL_DAYS = frozenset(range(7))
 WORKING_DAYS = frozenset(range(5))
@@ -193,7 +193,7 @@ def parse_reminder(text: str, vocabulary: Vocabulary) -> ReminderParse:
     if problem is not None:
         return problem
     if len(scan.times) > 1:
-        return TooMany(" ".join(f"{at.hour:02d}:{at.minute:02d}" for at in scan.times))
+        return TooMany(" ".join(format_hhmm(at) for at in scan.times))
     if len(scan.leads) > 1:
         return TooMany(" ".join(str(lead) for lead in scan.leads))
     if not scan.times:
@@ -208,9 +208,7 @@ def parse_days(text: str, vocabulary: Vocabulary) -> frozenset[int] | RelativeDa
     scan = _scan(text, vocabulary)
     if isinstance(scan, BadTime | BadLead):
         return scan
-    extra = [f"{at.hour:02d}:{at.minute:02d}" for at in scan.times] + [
-        str(lead) for lead in scan.leads
-    ]
+    extra = [format_hhmm(at) for at in scan.times] + [str(lead) for lead in scan.leads]
     if extra:
         return UnknownWords((*scan.unknown, *extra))
     problem = _day_problem(scan)
