@@ -1,4 +1,5 @@
-"""Local days for a runner: their zone, where today, this week and this month begin, and
+"""Zones and local days for a runner: the one lookup of an IANA zone name (strict for
+reminders, lenient for counting days), where today, this week and this month begin, and
 the streak of days with a warm-up.
 
 Pure: takes instants and a zone, returns dates and instants. Days are the runner's local
@@ -10,17 +11,52 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+# --- zone lookup: the one place a stored or typed IANA name becomes a zone --------------
 
-def zone(name: str | None) -> tzinfo:
-    """The runner's zone, or UTC when unset or unknown."""
-    if not name:
-        return UTC
+
+class UnknownZone(ValueError):
+    """The name is not an IANA time zone known to this system."""
+
+
+@lru_cache(maxsize=1024)
+def _lookup(name: str) -> ZoneInfo | None:
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return UTC
+    # Not only ZoneInfoNotFoundError: "" and "../etc/passwd" raise ValueError, a region
+    # such as "Europe" is a folder (IsADirectoryError), a lone surrogate cannot be encoded.
+    except (ZoneInfoNotFoundError, ValueError, IsADirectoryError, UnicodeError):
+        return None
+
+
+def zone(name: str) -> ZoneInfo:
+    """The zone for an exact IANA name; raises :class:`UnknownZone` for anything else.
+
+    Strict, for reminders: a guessed zone would fire them at the wrong hour.
+    """
+    found = _lookup(name)
+    if found is None:
+        raise UnknownZone(name)
+    return found
+
+
+def zone_or_utc(name: str | None) -> tzinfo:
+    """The runner's zone, or UTC when unset or unknown.
+
+    Lenient, for counting days (/progress): a day boundary a few hours off beats no answer.
+    """
+    found = _lookup(name) if name else None
+    return UTC if found is None else found
+
+
+def known_zone(name: str | None) -> str | None:
+    """The stored zone name if this system still knows it (tzdata drops and renames)."""
+    return name if name and _lookup(name) is not None else None
+
+
+# --- local days -----------------------------------------------------------------------
 
 
 def local_day(moment: datetime, tz: tzinfo) -> date:

@@ -9,7 +9,8 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.content import Content
-from bot.core.calendar import periods, streak, zone
+from bot.core.calendar import periods, streak
+from bot.core.calendar import zone_or_utc as zone
 from bot.storage.models import User
 from bot.testing import Chat, FakeClock
 from tests.flows.test_tight_flow import accept_safety_note

@@ -9,11 +9,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.core.calendar import UnknownZone
 from bot.features.reminders.rules import (
     InvalidRule,
     Occurrence,
     Rule,
-    UnknownZone,
     decode_weekdays,
     encode_weekdays,
     local_to_utc,

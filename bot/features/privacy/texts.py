@@ -7,7 +7,6 @@ from bot.core.content import ButtonLabel, Frozen, Template
 
 class PrivacyTexts(Frozen):
     export_caption: Template
-    export_empty: Template
     forget_confirm: Template
     forget_yes: ButtonLabel
     forget_no: ButtonLabel

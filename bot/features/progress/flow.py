@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.core.calendar import local_day, periods, start_of_day, streak, zone
+from bot.core.calendar import local_day, periods, start_of_day, streak, zone_or_utc
 from bot.core.flow import CommandDef, Flow
 from bot.core.ports import AreaHistory, WarmupHistory
 from bot.core.stores import StoreFactory
@@ -34,7 +34,7 @@ class Progress(Flow):
 
     async def command(self, turn: Turn, name: str, args: str) -> None:
         words = self.texts
-        tz = zone(turn.user.time_zone)
+        tz = zone_or_utc(turn.user.time_zone)
         when = periods(turn.now, tz)
         history = turn.store(self.warmups)
 

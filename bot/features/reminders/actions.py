@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from bot.core.calendar import known_zone
 from bot.core.messages import Choice
 from bot.core.stores import StoreFactory
 from bot.core.turn import Turn
@@ -27,7 +28,6 @@ from bot.features.reminders.store import (
     rule_of,
 )
 from bot.features.reminders.texts import ReminderTexts
-from bot.features.reminders.timezone_flow import known_zone
 
 # Snooze and Skip act on the newest message of a reminder, for a few hours.
 STALE_AFTER = timedelta(hours=3)

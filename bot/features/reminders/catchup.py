@@ -41,10 +41,6 @@ class Plan:
     snooze_until: datetime | None
 
     @property
-    def to_send(self) -> Firing | None:
-        return next((f for f in self.firings if f.action is Action.SEND), None)
-
-    @property
     def finished(self) -> bool:
         """A one-off with nothing left to fire."""
         return self.next_fire_at is None and self.snooze_until is None

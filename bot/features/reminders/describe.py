@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from bot.core.calendar import zone
 from bot.features.reminders.parsing import ALL_DAYS, WEEKEND_DAYS, WORKING_DAYS
-from bot.features.reminders.rules import Rule, format_hhmm, zone
+from bot.features.reminders.rules import Rule, format_hhmm
 from bot.features.reminders.texts import ReminderTexts
 
 

@@ -28,11 +28,12 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.core import payloads
+from bot.core.calendar import UnknownZone
 from bot.core.messages import Choice, ConversationKey, Reply
 from bot.core.ports import Adapter, Clock, ReminderFocus, Unreachable
 from bot.features.reminders.catchup import Action, Plan, plan
 from bot.features.reminders.payloads import DeliveryVerb, on_delivery, start_warmup
-from bot.features.reminders.rules import InvalidRule, UnknownZone, next_occurrence
+from bot.features.reminders.rules import InvalidRule, next_occurrence
 from bot.features.reminders.store import (
     ACTIVE,
     DONE,

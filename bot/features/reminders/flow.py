@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from enum import Enum
 from typing import ClassVar
 
+from bot.core.calendar import known_zone, zone
 from bot.core.flow import CommandDef, Flow, Steps
 from bot.core.stores import StoreFactory
 from bot.core.turn import Turn
@@ -57,7 +58,6 @@ from bot.features.reminders.rules import (
     Rule,
     encode_weekdays,
     format_hhmm,
-    zone,
 )
 from bot.features.reminders.state import Draft
 from bot.features.reminders.store import (
@@ -70,7 +70,7 @@ from bot.features.reminders.store import (
     rule_of,
 )
 from bot.features.reminders.texts import ReminderTexts
-from bot.features.reminders.timezone_flow import ask_zone, known_zone
+from bot.features.reminders.timezone_flow import ask_zone
 
 NAME = "reminders"
 # "/remind edit:12" is how the Edit button enters the form (ownership is checked).

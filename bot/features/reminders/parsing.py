@@ -13,14 +13,18 @@ from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from enum import StrEnum
 
-from bot.features.reminders.rules import MAX_LEAD_MINUTES, Rule, next_occurrence, zone
+from bot.core.calendar import zone
+from bot.core.numbers import read_number
+from bot.features.reminders.rules import MAX_LEAD_MINUTES, Rule, format_hhmm, next_occurrence
 
 ALL_DAYS = frozenset(range(7))
 WORKING_DAYS = frozenset(range(5))
 WEEKEND_DAYS = frozenset({5, 6})
 
 _CLOCK = re.compile(r"^(\d{1,2})(?:[:.h](\d{2}))?$")
-_NUMBER = re.compile(r"^\d{1,4}$")
+# A lead is a number of up to four digits: a longer one is not a lead at all, a shorter one
+# past MAX_LEAD_MINUTES is a lead the runner can fix.
+_LONGEST_NUMBER = 9999
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,9 +170,9 @@ def parse_lead(text: str, vocabulary: Vocabulary) -> int | BadLead | None:
         if cleaned.endswith(word) and len(cleaned) > len(word):
             cleaned = cleaned[: -len(word)].strip()
             break
-    if not _NUMBER.match(cleaned):
+    minutes = read_number(cleaned, 0, _LONGEST_NUMBER, out_of=False)
+    if minutes is None:
         return None
-    minutes = int(cleaned)
     if minutes > MAX_LEAD_MINUTES:
         return BadLead(text.strip())
     return minutes
@@ -189,7 +193,7 @@ def parse_reminder(text: str, vocabulary: Vocabulary) -> ReminderParse:
     if problem is not None:
         return problem
     if len(scan.times) > 1:
-        return TooMany(" ".join(f"{at.hour:02d}:{at.minute:02d}" for at in scan.times))
+        return TooMany(" ".join(format_hhmm(at) for at in scan.times))
     if len(scan.leads) > 1:
         return TooMany(" ".join(str(lead) for lead in scan.leads))
     if not scan.times:
@@ -204,9 +208,7 @@ def parse_days(text: str, vocabulary: Vocabulary) -> frozenset[int] | RelativeDa
     scan = _scan(text, vocabulary)
     if isinstance(scan, BadTime | BadLead):
         return scan
-    extra = [f"{at.hour:02d}:{at.minute:02d}" for at in scan.times] + [
-        str(lead) for lead in scan.leads
-    ]
+    extra = [format_hhmm(at) for at in scan.times] + [str(lead) for lead in scan.leads]
     if extra:
         return UnknownWords((*scan.unknown, *extra))
     problem = _day_problem(scan)

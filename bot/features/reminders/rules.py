@@ -28,8 +28,9 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from functools import lru_cache
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
+
+from bot.core.calendar import zone
 
 MAX_LEAD_MINUTES = 180
 # Enough days to meet any weekday, plus a day on either side for the lead and for
@@ -37,21 +38,8 @@ MAX_LEAD_MINUTES = 180
 _SEARCH_DAYS = 10
 
 
-class UnknownZone(ValueError):
-    """The name is not an IANA time zone known to this system."""
-
-
 class InvalidRule(ValueError):
     """The rule cannot describe a reminder (no days, lead out of range, ...)."""
-
-
-@lru_cache(maxsize=1024)
-def zone(name: str) -> ZoneInfo:
-    """The zone for an exact IANA name; raises :class:`UnknownZone` for anything else."""
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError, IsADirectoryError, UnicodeError):
-        raise UnknownZone(name) from None
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,10 +62,6 @@ class Rule:
         if self.run_time.tzinfo is not None or self.run_time.second or self.run_time.microsecond:
             raise InvalidRule("run time is a naive local HH:MM")
         zone(self.zone)
-
-    @property
-    def is_one_off(self) -> bool:
-        return self.once_on is not None
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,9 +6,9 @@ from typing import Annotated
 
 from pydantic import AfterValidator, Field
 
+from bot.core.calendar import known_zone
 from bot.core.content import ButtonLabel, Frozen, NonEmpty, Template
 from bot.features.reminders.parsing import Vocabulary
-from bot.features.reminders.rules import UnknownZone, zone
 
 
 def _lower_case(value: str) -> str:
@@ -49,10 +49,8 @@ class VocabularyTexts(Frozen):
 
 
 def _known_zone(value: str) -> str:
-    try:
-        zone(value)
-    except UnknownZone:
-        raise ValueError(f"not an IANA time zone: {value!r}") from None
+    if known_zone(value) is None:
+        raise ValueError(f"not an IANA time zone: {value!r}")
     return value
 
 

@@ -12,13 +12,13 @@ from dataclasses import replace
 from datetime import datetime
 from typing import ClassVar
 
+from bot.core.calendar import known_zone
 from bot.core.flow import CommandDef, Flow, Steps
 from bot.core.stores import StoreFactory
 from bot.core.turn import Turn
 from bot.features.reminders.describe import clock_text
 from bot.features.reminders.options import ReminderOptions
 from bot.features.reminders.parsing import BadTime, parse_clock
-from bot.features.reminders.rules import UnknownZone, zone
 from bot.features.reminders.state import ZoneQuestion
 from bot.features.reminders.store import (
     ACTIVE,
@@ -36,17 +36,6 @@ CHOOSE = "choose"
 PICK = "tz.pick."
 OTHER = "tz.other"
 MAX_CHOICES = 8
-
-
-def known_zone(name: str | None) -> str | None:
-    """The stored zone if it is still one this system knows."""
-    if name is None:
-        return None
-    try:
-        zone(name)
-    except UnknownZone:
-        return None
-    return name
 
 
 def ask_zone(turn: Turn, texts: ReminderTexts, *, then: str | None = None, args: str = "") -> None:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from functools import lru_cache
 
-from bot.features.reminders.rules import zone
+from bot.core.calendar import zone
 
 # Region prefixes of geographic IANA names; the rest are legacy aliases ("US/Eastern",
 # "Japan") that still resolve when typed exactly but are never suggested.

@@ -297,7 +297,6 @@ class TightWords(Frozen):
     confirm: Template
     saved: NonEmpty
     cancelled: NonEmpty
-    stale: NonEmpty
     type_or_tap: NonEmpty
     plan_intro: NonEmpty
     plan_area: Template
@@ -308,7 +307,6 @@ class TightWords(Frozen):
     side_labels: dict[Side, NonEmpty]
     summary_area: Template
     summary_area_both: Template
-    summary_detail: Template
     intensity_text: Template
     buttons: TightButtons
     yes_words: Words

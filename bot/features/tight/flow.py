@@ -7,11 +7,11 @@ only a confirmed report is stored.
 
 from __future__ import annotations
 
-import re
 from dataclasses import replace
 from typing import ClassVar
 
 from bot.core.flow import CommandDef, Flow, Steps
+from bot.core.numbers import read_number
 from bot.core.prompts import ask_consent
 from bot.core.stores import StoreFactory
 from bot.core.turn import Turn
@@ -23,7 +23,6 @@ from bot.features.tight.store import TightReportRepository, TightStore
 from bot.features.tight.text import normalise
 
 NAME = "tight"
-_NUMBER = re.compile(r"^\s*(\d{1,2})\s*(?:/\s*10)?\s*$")
 _KINDS: tuple[Kind, ...] = ("tightness", "pain")
 
 
@@ -303,8 +302,8 @@ class Tight(Flow):
                 await self._got_side(turn, sides.pop() or "none")
                 return
         elif step == "intensity":
-            match = _NUMBER.match(text)
-            value = int(match.group(1)) if match else reading.intensity
+            typed = read_number(text, 0, 10)
+            value = typed if typed is not None else reading.intensity
             if value is not None and 0 <= value <= 10:
                 kind = data.kind or reading.kind
                 await self._advance(turn, replace(data, intensity=value, kind=kind))

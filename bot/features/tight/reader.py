@@ -1,7 +1,8 @@
 """Reads a plain-words report ("left glute knotted, outer thigh tight") into a Reading.
 
-Pure and fast: a token scan against the content vocabulary, difflib for typos, a few rules
-for sides, negations ("not my knee") and corrections ("left and right knee, no, just left").
+Pure and fast: a token scan against the content vocabulary, rapidfuzz and difflib for typos,
+a few rules for sides, negations ("not my knee") and corrections ("left and right knee, no,
+just left").
 When it cannot be sure it says so (``Reading.unsure``) so the coach asks instead of guessing.
 """
 

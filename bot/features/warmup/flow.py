@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import replace
 from typing import ClassVar
 
 from bot.core.flow import CommandDef, Flow, Steps
+from bot.core.numbers import read_number
 from bot.core.ports import WarmupPrelude
 from bot.core.state import NoData
 from bot.core.stores import StoreFactory
@@ -23,7 +23,6 @@ from bot.features.warmup.state import (
 from bot.features.warmup.store import WarmupRepository, WarmupStore
 
 NAME = "warmup"
-_NUMBER = re.compile(r"^\s*(\d{1,2})\s*(?:/\s*10)?\s*$")
 _YES = {"yes", "y", "yeah", "yep", "sharp"}
 _NO = {"no", "n", "nope", "nah", "fine"}
 _DRILL_WORDS = {"done": "done", "next": "done", "skip": "skip", "stop": "stop"}
@@ -31,11 +30,8 @@ _OUTCOMES: dict[str, Outcome] = {"done": "done", "skip": "skipped"}
 
 
 def parse_soreness(text: str) -> int | None:
-    match = _NUMBER.match(text)
-    if match is None:
-        return None
-    value = int(match.group(1))
-    return value if 0 <= value <= 10 else None
+    """Soreness on its 0-10 scale, typed ("7", "7/10") or from a ``sore.N`` button."""
+    return read_number(text, 0, 10)
 
 
 class Warmup(Flow):
