@@ -67,7 +67,7 @@ from bot.storage.key_values import KeyValueStore
 from bot.storage.migrations import upgrade_to_head
 from bot.storage.models import User
 from bot.storage.processed_updates import ProcessedUpdates
-from tests.scheduling.harness import RunningClock
+from tests.features.reminders.harness import RunningClock
 from tests.standins.telegram_api import RateLimits, TelegramStandIn, TgChat, TgUser
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -59,7 +59,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if opens_terminal and "log_level" not in settings.model_fields_set:
         level = "WARNING"  # keep the chat readable unless asked otherwise
     setup_logging(level, secrets=settings_secrets(settings))
-    from bot import app
+    from bot import app  # loaded once settings and logging are in place
 
     try:
         if args.command == "check-content":

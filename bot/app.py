@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 import bot.schema  # noqa: F401  (registers every table, for export and erasure)
 from bot.adapters.base import PlatformAdapter
 from bot.adapters.supervise import Backoff
+from bot.adapters.terminal import TerminalAdapter
 from bot.config import Settings
 from bot.content import Content, load_content
 from bot.core.engine import Coach
@@ -54,6 +55,8 @@ from bot.storage.database import (
     session_factory,
 )
 from bot.storage.errors import DatabaseUnreachable
+from bot.storage.key_values import KeyValueStore
+from bot.storage.processed_updates import ProcessedUpdates
 
 log = logging.getLogger(__name__)
 
@@ -268,8 +271,6 @@ def build_telegram_adapter(services: Services) -> Adapter | None:
         return None
     # Imported here so runs without Telegram don't load python-telegram-bot.
     from bot.adapters.telegram.adapter import TelegramAdapter, TelegramConfig
-    from bot.storage.key_values import KeyValueStore
-    from bot.storage.processed_updates import ProcessedUpdates
 
     secret = settings.telegram_webhook_secret
     coach = services.coach
@@ -300,7 +301,6 @@ def build_discord_adapter(services: Services) -> Adapter | None:
         return None
     # Imported here so runs without Discord don't load discord.py.
     from bot.adapters.discord.adapter import DiscordAdapter, DiscordConfig
-    from bot.storage.key_values import KeyValueStore
 
     coach = services.coach
     content = services.content
@@ -323,8 +323,6 @@ def build_discord_adapter(services: Services) -> Adapter | None:
 
 async def run_bot(settings: Settings, *, console_user: str | None = None) -> None:
     """Run until stopped. With no platform tokens (or ``console_user``), the terminal chat."""
-    from bot.adapters.terminal import TerminalAdapter
-
     services = await open_services(settings)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

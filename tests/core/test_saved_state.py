@@ -20,7 +20,7 @@ from bot.features.tight.models import TightReport
 from bot.features.warmup.models import WarmupSession
 from bot.storage.models import Conversation
 from bot.testing import Chat
-from tests.scheduling.harness import ready_chat, reminders
+from tests.features.reminders.harness import ready_chat, reminders
 
 NONCE = "abc123"
 

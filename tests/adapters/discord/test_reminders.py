@@ -33,7 +33,7 @@ from tests.adapters.discord_harness import (
     press_through,
     running,
 )
-from tests.scheduling.harness import reminder_coach, reminders
+from tests.features.reminders.harness import reminder_coach, reminders
 from tests.standins.discord_api import DiscordStandIn
 from tests.standins.discord_objects import DcUser, StoredMessage
 

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from bot.features.faq import FaqContent, FaqMatcher, load_faq_content
+from tests.conftest import CONTENT_DIR
 
-CONTENT_DIR = Path(__file__).resolve().parents[3] / "content"
 FAQ = CONTENT_DIR / "faq.yaml"
 
 

@@ -13,7 +13,8 @@ import yaml
 from bot.content import ContentError, load_content
 from bot.features.faq import FaqContent, load_faq_content
 from bot.features.faq.content import ANSWER_MAX_CHARS
-from tests.features.faq.conftest import CONTENT_DIR, FAQ
+from tests.conftest import CONTENT_DIR
+from tests.features.faq.conftest import FAQ
 
 TOPICS = {
     "before_long_run",

@@ -26,7 +26,7 @@ from bot.features.faq import FaqContent, FaqMatcher
 from bot.features.faq.text import words
 
 HERE = Path(__file__).parent
-TIGHT_PHRASES = HERE.parents[1] / "tight" / "phrases.yaml"
+TIGHT_PHRASES = HERE.parent / "tight" / "phrases.yaml"
 
 
 @dataclass(frozen=True)

@@ -19,8 +19,8 @@ from bot.features.safety import (
     load_emergency_content,
 )
 from bot.features.safety.countries import iso_countries, language_country, zone_country
+from tests.conftest import CONTENT_DIR
 
-CONTENT_DIR = Path(__file__).resolve().parents[3] / "content"
 EMERGENCY = CONTENT_DIR / "emergency.yaml"
 
 FALLBACK_EMERGENCY = "your local emergency number"

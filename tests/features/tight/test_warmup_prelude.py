@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.content import Content
 from bot.testing import Chat, FakeClock
-from tests.flows.test_tight_flow import accept_safety_note
+from tests.features.tight.test_flow import accept_safety_note
 
 
 async def report(chat: Chat, content: Content, text: str) -> None:

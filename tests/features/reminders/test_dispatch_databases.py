@@ -2,7 +2,7 @@
 
 (SQLite is one process by design: its connection runs inline on the event loop, see
 bot/storage/sqlite_inline.py; two dispatchers sharing it are covered in
-tests/flows/test_reminders_delivery.py.)
+tests/features/reminders/test_delivery.py.)
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from bot.features.reminders.dispatcher import DispatchSettings
 from bot.storage.database import create_engine, session_factory
 from bot.storage.migrations import upgrade_to_head
 from bot.testing import FakeClock, RecordingAdapter
-from tests.scheduling.harness import deliveries, reminders
+from tests.features.reminders.harness import deliveries, reminders
 from tests.storage.conftest import pg_url  # noqa: F401  (fixture)
 
 DUE = datetime(2026, 11, 23, 6, 30, tzinfo=UTC)

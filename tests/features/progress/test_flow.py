@@ -13,8 +13,8 @@ from bot.core.calendar import periods, streak
 from bot.core.calendar import zone_or_utc as zone
 from bot.storage.models import User
 from bot.testing import Chat, FakeClock
-from tests.flows.test_tight_flow import accept_safety_note
-from tests.flows.test_tight_warmup import report, soreness
+from tests.features.tight.test_flow import accept_safety_note
+from tests.features.tight.test_warmup_prelude import report, soreness
 
 
 async def finish_warmup(chat: Chat, content: Content, value: int = 2) -> None:

@@ -9,7 +9,7 @@ import pytest
 
 from bot.content import ContentError
 from bot.features.tight.content import NoRollPlan, RollPlan, TightContent, load_tight_content
-from tests.tight.conftest import CONTENT_DIR
+from tests.conftest import CONTENT_DIR
 
 
 @pytest.fixture

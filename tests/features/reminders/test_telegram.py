@@ -18,7 +18,7 @@ from tests.adapters.telegram_harness import (
     running_bot,
     sent_message,
 )
-from tests.scheduling.harness import Arrivals, RunningClock, reminder_coach
+from tests.features.reminders.harness import Arrivals, RunningClock, reminder_coach
 from tests.standins.telegram_api import TelegramStandIn
 
 

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from bot.features.tight import Reader
 from bot.features.tight.content import TightContent, load_tight_content
-
-CONTENT_DIR = Path(__file__).resolve().parents[2] / "content"
+from tests.conftest import CONTENT_DIR
 
 
 @pytest.fixture(scope="session")

@@ -12,7 +12,7 @@ from bot.content import Content
 from bot.core.engine import Coach
 from bot.features.reminders.options import ReminderOptions
 from bot.testing import Chat, FakeClock
-from tests.scheduling.harness import ready_chat, reminder_coach, reminders
+from tests.features.reminders.harness import ready_chat, reminder_coach, reminders
 
 # FakeClock starts on Monday 23 November 2026, 06:00 UTC (06:00 in London).
 

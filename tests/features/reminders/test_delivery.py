@@ -18,7 +18,7 @@ from bot.features.reminders.options import ReminderOptions
 from bot.features.tight.store import TightReportRepository
 from bot.storage.models import User
 from bot.testing import Chat, FakeClock, RecordingAdapter
-from tests.scheduling.harness import (
+from tests.features.reminders.harness import (
     deliveries,
     dispatcher_for,
     ready_chat,

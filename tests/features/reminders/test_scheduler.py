@@ -14,7 +14,7 @@ from bot.content import Content
 from bot.features.reminders.options import ReminderOptions
 from bot.features.reminders.scheduler import ReminderScheduler
 from bot.testing import Chat, RecordingAdapter
-from tests.scheduling.harness import (
+from tests.features.reminders.harness import (
     Arrivals,
     PipeInput,
     RunningClock,
