@@ -17,14 +17,13 @@ from typing import Any
 import discord
 from discord import app_commands
 
-from bot.adapters.discord.render import ELLIPSIS
 from bot.adapters.discord.texts import TextOption
+from bot.adapters.text import fit
 from bot.core.ports import CommandSpec, KeyValues
 
 log = logging.getLogger(__name__)
 
 MAX_DESCRIPTION = 100
-TEXT_PARAMETER = "text"
 
 RunCommand = Callable[[discord.Interaction[discord.Client], str, str], Awaitable[None]]
 """Called for every slash command: (interaction, command name, free text or "")."""
@@ -73,10 +72,7 @@ def _command(
 
 
 def _fit(description: str) -> str:
-    description = " ".join(description.split())
-    if len(description) <= MAX_DESCRIPTION:
-        return description
-    return description[: MAX_DESCRIPTION - 1] + ELLIPSIS
+    return fit(" ".join(description.split()), MAX_DESCRIPTION)
 
 
 def command_set_hash(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.adapters import text as text_limits
 from bot.core.messages import Choice, Reply
 
 MAX_CONTENT = 2000
@@ -19,7 +20,7 @@ MAX_CUSTOM_ID = 100
 BUTTONS_PER_ROW = 5
 ROWS_PER_MESSAGE = 5
 BUTTONS_PER_MESSAGE = BUTTONS_PER_ROW * ROWS_PER_MESSAGE
-ELLIPSIS = "…"
+ELLIPSIS = text_limits.ELLIPSIS
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,22 +69,7 @@ def pieces_of(reply: Reply) -> list[Piece]:
 
 def split_text(text: str, limit: int = MAX_CONTENT) -> list[str]:
     """``text`` in chunks of at most ``limit`` characters, cut where a reader would."""
-    text = text.strip()
-    chunks: list[str] = []
-    while len(text) > limit:
-        window = text[: limit + 1]
-        cut = -1
-        for separator in ("\n\n", "\n", " "):
-            cut = window.rfind(separator, 0, limit)
-            if cut > limit // 2:
-                break
-        if cut <= 0:
-            cut = limit
-        chunks.append(text[:cut].rstrip())
-        text = text[cut:].lstrip()
-    if text:
-        chunks.append(text)
-    return chunks
+    return text_limits.split_text(text, limit)
 
 
 def with_choice_shown(content: str, marker: str) -> str:

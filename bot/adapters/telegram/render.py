@@ -9,6 +9,8 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
+from bot.adapters import text as text_limits
+
 MAX_TEXT = 4096
 MAX_CAPTION = 1024
 MAX_CALLBACK_ANSWER = 200
@@ -18,7 +20,7 @@ MAX_BUTTONS = 100
 ROW_WIDTH = 36
 # A label longer than this gets a row of its own.
 SHORT_LABEL = 14
-ELLIPSIS = "…"
+ELLIPSIS = text_limits.ELLIPSIS
 
 
 def utf16_len(text: str) -> int:
@@ -26,50 +28,13 @@ def utf16_len(text: str) -> int:
 
 
 def split_text(text: str, limit: int = MAX_TEXT) -> list[str]:
-    """Cut ``text`` into parts of at most ``limit`` UTF-16 units each.
-
-    Cuts fall on paragraph breaks where possible, then line breaks, then spaces; a single
-    unbroken run longer than the limit is cut hard. Parts are stripped; none is blank.
-    """
-    parts: list[str] = []
-    rest = text.strip()
-    while rest:
-        if utf16_len(rest) <= limit:
-            parts.append(rest)
-            break
-        head = _prefix_within(rest, limit)
-        cut = _best_cut(head)
-        part, rest = rest[:cut].rstrip(), rest[cut:].lstrip()
-        if part:
-            parts.append(part)
-    return parts
-
-
-def _prefix_within(text: str, limit: int) -> str:
-    """The longest prefix of ``text`` within ``limit`` UTF-16 units."""
-    units = 0
-    for index, char in enumerate(text):
-        units += 2 if ord(char) > 0xFFFF else 1
-        if units > limit:
-            return text[:index]
-    return text
-
-
-def _best_cut(head: str) -> int:
-    # Only accept a break in the second half, so parts don't come out tiny.
-    floor = len(head) // 2
-    for separator in ("\n\n", "\n", " "):
-        at = head.rfind(separator)
-        if at > floor:
-            return at + len(separator)
-    return len(head)
+    """Cut ``text`` into message-sized parts, counted in UTF-16 units as Telegram does."""
+    return text_limits.split_text(text, limit, text_limits.utf16_units)
 
 
 def fit(text: str, limit: int) -> str:
     """``text`` shortened with an ellipsis to at most ``limit`` UTF-16 units."""
-    if utf16_len(text) <= limit:
-        return text
-    return _prefix_within(text, limit - 1).rstrip() + ELLIPSIS
+    return text_limits.fit(text, limit, text_limits.utf16_units)
 
 
 def keyboard_rows(labels: Sequence[str]) -> list[list[int]]:
