@@ -31,7 +31,7 @@ from bot.core.engine import Coach
 from bot.core.flow import Flow
 from bot.core.messages import ConversationKey
 from bot.core.ports import Adapter, Clock, OnUnreachable, SystemClock
-from bot.core.stores import Database
+from bot.core.stores import Database, Scrubber
 from bot.features.onboarding.flow import Onboarding
 from bot.features.privacy.flow import Privacy
 from bot.features.progress.flow import Progress
@@ -61,7 +61,9 @@ from bot.storage.processed_updates import ProcessedUpdates
 log = logging.getLogger(__name__)
 
 
-def build_flows(content: Content, options: ReminderOptions) -> list[Flow]:
+def build_flows(
+    content: Content, options: ReminderOptions, scrubber: Scrubber | None = None
+) -> list[Flow]:
     """Every flow the coach offers, in the order the engine consults them for free text."""
     tight = content.tight
     reminders = Reminders(content.reminder_texts, options)
@@ -70,7 +72,7 @@ def build_flows(content: Content, options: ReminderOptions) -> list[Flow]:
         Warmup(
             content.drills, content.routine, content.texts.warmup, prelude=TailoredPrelude(tight)
         ),
-        Privacy(content.texts.privacy),
+        Privacy(content.texts.privacy, scrubber=scrubber),
         reminders,
         TimeZones(content.reminder_texts, options),
         # Last: plain words about tight spots are the widest free-text net.
@@ -88,12 +90,13 @@ def build_coach(
     idle_after: timedelta = timedelta(hours=2),
 ) -> Coach:
     """The core with every feature's flow, on this database."""
+    database = SqlDatabase(sessions)
     return Coach(
-        SqlDatabase(sessions),
+        database,
         ConversationRepository,
         content.texts,
         content.safety,
-        build_flows(content, options or ReminderOptions()),
+        build_flows(content, options or ReminderOptions(), scrubber=database),
         clock=clock,
         idle_after=idle_after,
     )
@@ -141,6 +144,8 @@ class Services:
     reminder_options: ReminderOptions = field(default_factory=ReminderOptions)
 
     async def close(self) -> None:
+        if isinstance(self.coach.database, SqlDatabase):
+            await self.coach.database.settle()  # a vacuum after /forget finishes first
         await self.engine.dispose()
 
 

@@ -2,12 +2,16 @@
 
 Choices are printed as numbered lines (``[1] Done``); typing the number or the label
 presses the button (the numbered fallback in :mod:`bot.adapters.base`). Documents (the
-data export) are written to a file.
+data export) are written to a file named with a hash of the user's key, so that /forget
+(``Outcome.erased``) can delete that user's exports before it says "erased". The
+terminal is the only adapter that writes files about a user: Telegram and Discord send
+the export as an upload from memory.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import io
 import os
 import secrets
@@ -111,6 +115,8 @@ class TerminalAdapter:
         self.stdin = stdin or sys.stdin
         self.stdout = stdout or sys.stdout
         self.export_dir = export_dir
+        # Names this user's exports without spelling out who they are.
+        self.export_tag = hashlib.sha256(str(self.key).encode()).hexdigest()[:16]
         self.echo_input = not self.stdin.isatty()
         # The most recent buttons shown; numbers typed refer to these.
         self.choices: tuple[Choice, ...] = ()
@@ -140,6 +146,8 @@ class TerminalAdapter:
             self._show_outcome(outcome)
 
     def _show_outcome(self, outcome: Outcome) -> None:
+        if outcome.erased:
+            self._erase_exports()
         # A button answer the replies don't already say (e.g. "that button has expired").
         if outcome.notice and outcome.notice not in (r.text for r in outcome.replies):
             self._print(f"({outcome.notice})")
@@ -170,7 +178,8 @@ class TerminalAdapter:
         self.export_dir.mkdir(mode=EXPORT_DIR_MODE, parents=True, exist_ok=True)
         os.chmod(self.export_dir, EXPORT_DIR_MODE)  # an existing folder may be wider
         stem, dot, suffix = filename.rpartition(".")
-        unique = f"{stem or suffix}-{secrets.token_hex(4)}{dot}{suffix if stem else ''}"
+        name = f"{stem or suffix}-{self.export_tag}-{secrets.token_hex(4)}"
+        unique = f"{name}{dot}{suffix if stem else ''}"
         path = self.export_dir / unique
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, EXPORT_FILE_MODE)
         try:
@@ -180,6 +189,16 @@ class TerminalAdapter:
             path.unlink(missing_ok=True)  # no half-written export left behind
             raise
         return path
+
+    def _erase_exports(self) -> None:
+        """Delete every export written for this user (the runner asked to be forgotten)."""
+        if not self.export_dir.is_dir():
+            return
+        for path in self.export_dir.glob(f"*-{self.export_tag}-*"):
+            try:
+                path.unlink()
+            except OSError as exc:
+                self._print(f"I couldn't delete your export {path}: {exc.strerror}.")
 
     def _print(self, text: str) -> None:
         self.stdout.write(text + "\n\n")

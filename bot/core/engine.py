@@ -139,7 +139,12 @@ class Coach:
                 await conversations.save(key, row, turn.user, turn.state.to_json(), now)
         for callback in turn.after_commit:
             await callback()
-        return Outcome(replies=tuple(turn.replies), notice=turn.notice, accepted=accepted)
+        return Outcome(
+            replies=tuple(turn.replies),
+            notice=turn.notice,
+            accepted=accepted,
+            erased=turn.forgotten,
+        )
 
     # --- dispatch ---
     async def _dispatch(self, turn: Turn, inbound: Inbound, expired: bool) -> bool:

@@ -113,9 +113,12 @@ class Outcome:
 
     ``notice`` is a short acknowledgement for the button press itself (Telegram's
     callback answer, a Discord ephemeral note); ``accepted`` says whether the press
-    was acted on, so adapters can mark the pressed message as used.
+    was acted on, so adapters can mark the pressed message as used. ``erased`` says the
+    step erased the user (/forget): an adapter that keeps files about them (the
+    terminal's exports) deletes them before showing the replies.
     """
 
     replies: tuple[Reply, ...] = ()
     notice: str | None = None
     accepted: bool = True
+    erased: bool = False

@@ -38,6 +38,13 @@ class Database(Protocol):
         ...
 
 
+class Scrubber(Protocol):
+    async def scrub(self) -> None:
+        """Wipe what erased rows leave behind beneath the tables (old log frames, dead
+        row versions). Called after the erasing transaction commits; never raises."""
+        ...
+
+
 class ConversationStore(Protocol):
     async def load(
         self, key: ConversationKey, now: datetime

@@ -4,17 +4,25 @@ SQLite gets WAL (readers never block the writer), a busy timeout, and
 ``BEGIN IMMEDIATE`` for every transaction, so a writer takes the lock up front instead
 of failing halfway with "database is locked" when a read turns into a write. Within a
 process, steps share one connection and queue for it (see ``sqlite_inline``).
+
+Erasing a runner (/forget) must leave no copy of their rows behind: SQLite overwrites
+deleted content with zeros (``secure_delete``), and ``SqlDatabase.scrub`` then folds the
+WAL into the main file and truncates it, so old frames holding the rows are gone before
+the coach says "erased". PostgreSQL gets a ``VACUUM`` of the runner's tables after the
+reply, which removes the dead row versions from the tables (its own WAL and backups are
+the operator's to manage).
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import (
@@ -28,8 +36,14 @@ from bot.core.stores import StepConflict, Transaction
 from bot.storage import sqlite_inline
 from bot.storage.base import SqlTransaction
 from bot.storage.errors import DatabaseProblem
+from bot.storage.personal_data import personal_tables
+
+log = logging.getLogger(__name__)
 
 SQLITE_BUSY_TIMEOUT_MS = 5_000
+# A checkpoint can't truncate the WAL while another connection (another process) reads it.
+CHECKPOINT_ATTEMPTS = 20
+CHECKPOINT_RETRY_S = 0.05
 
 
 def is_sqlite(url: str) -> bool:
@@ -50,7 +64,8 @@ def ensure_sqlite_directory(url: str) -> None:
 
 def create_engine(url: str) -> AsyncEngine:
     if not is_sqlite(url):
-        return create_async_engine(url, pool_pre_ping=True)
+        # hide_parameters: a failed statement's error (logged) never shows the runner's values.
+        return create_async_engine(url, pool_pre_ping=True, hide_parameters=True)
     ensure_sqlite_directory(url)
     # One connection: SQLite has one writer anyway, and steps queue for it on the
     # loop instead of spinning in SQLite's busy handler.
@@ -63,6 +78,7 @@ def create_engine(url: str) -> AsyncEngine:
         # the pool is a wasted call on each step.
         pool_reset_on_return=None,
         pool_timeout=SQLITE_BUSY_TIMEOUT_MS / 1000,
+        hide_parameters=True,
     )
     _configure_sqlite(engine)
     return engine
@@ -78,6 +94,9 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
+        # Deleted rows are overwritten with zeros, not just unlinked (Debian's build does
+        # this by default; others don't).
+        cursor.execute("PRAGMA secure_delete=ON")
         cursor.close()
 
     @event.listens_for(sync_engine, "begin")
@@ -120,6 +139,7 @@ class SqlDatabase:
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self.sessions = sessions
+        self._vacuums: set[asyncio.Task[None]] = set()
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Transaction]:
@@ -129,3 +149,54 @@ class SqlDatabase:
                 yield SqlTransaction(session)
         except IntegrityError as exc:
             raise StepConflict(str(exc.orig)) from exc
+
+    async def scrub(self) -> None:
+        """The core's :class:`~bot.core.stores.Scrubber`, after a runner was erased.
+
+        SQLite: checkpoint the WAL into the main file and truncate it, before the reply.
+        PostgreSQL: ``VACUUM`` the runner's tables in the background, after the reply.
+        Failures are logged; the runner's rows are deleted either way.
+        """
+        engine = self.sessions.kw.get("bind")
+        if not isinstance(engine, AsyncEngine):
+            return
+        if engine.dialect.name == "sqlite":
+            await _checkpoint(engine)
+            return
+        task = asyncio.create_task(_vacuum(engine))
+        self._vacuums.add(task)
+        task.add_done_callback(self._vacuums.discard)
+
+    async def settle(self) -> None:
+        """Wait for background vacuums (before the engine is disposed, and in tests)."""
+        while self._vacuums:
+            await asyncio.gather(*self._vacuums, return_exceptions=True)
+
+
+async def _checkpoint(engine: AsyncEngine) -> None:
+    try:
+        async with engine.connect() as connection:
+            raw = await connection.get_raw_connection()
+            driver = raw.driver_connection
+            assert driver is not None
+            for _ in range(CHECKPOINT_ATTEMPTS):
+                # (busy, frames in the WAL, frames checkpointed); busy=1 means a reader
+                # kept the WAL from being truncated.
+                busy, _, _ = driver.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+                if not busy:
+                    return
+                await asyncio.sleep(CHECKPOINT_RETRY_S)
+            log.warning("wal_checkpoint_incomplete attempts=%d", CHECKPOINT_ATTEMPTS)
+    except Exception:
+        log.exception("wal_checkpoint_failed")
+
+
+async def _vacuum(engine: AsyncEngine) -> None:
+    tables = ", ".join(f'"{name}"' for name in personal_tables())
+    try:
+        async with engine.connect() as connection:
+            # VACUUM can't run inside a transaction.
+            autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
+            await autocommit.execute(text(f"VACUUM {tables}"))
+    except Exception:
+        log.exception("vacuum_after_erase_failed")

@@ -27,6 +27,19 @@ def _children(parent: Table) -> list[tuple[Table, str, str]]:
     return found
 
 
+def personal_tables() -> list[str]:
+    """The names of ``users`` and of every table that hangs off it, directly or not."""
+    users = Base.metadata.tables["users"]
+    found = [users.name]
+    frontier = [users]
+    while frontier:
+        for child, _, _ in _children(frontier.pop(0)):
+            if child.name not in found:
+                found.append(child.name)
+                frontier.append(child)
+    return found
+
+
 def _plain(value: Any) -> Any:
     if isinstance(value, datetime | date):
         return value.isoformat()

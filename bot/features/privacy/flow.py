@@ -8,7 +8,7 @@ from typing import ClassVar
 from bot.core.flow import CommandDef, Flow, Steps
 from bot.core.messages import Document
 from bot.core.state import NoData
-from bot.core.stores import StoreFactory
+from bot.core.stores import Scrubber, StoreFactory
 from bot.core.turn import Turn
 from bot.features.privacy.store import PrivacyRepository, PrivacyStore
 from bot.features.privacy.texts import PrivacyTexts
@@ -23,10 +23,17 @@ class Privacy(Flow):
     steps: ClassVar[Steps] = {CONFIRM_FORGET: NoData}
 
     def __init__(
-        self, texts: PrivacyTexts, store: StoreFactory[PrivacyStore] = PrivacyRepository
+        self,
+        texts: PrivacyTexts,
+        store: StoreFactory[PrivacyStore] = PrivacyRepository,
+        *,
+        scrubber: Scrubber | None = None,
     ) -> None:
         self.texts = texts
         self.store = store
+        # Wipes what the deleted rows leave beneath the tables; the engine runs it after
+        # the commit and before the reply goes out.
+        self.scrubber = scrubber
 
     async def command(self, turn: Turn, name: str, args: str) -> None:
         texts = self.texts
@@ -57,6 +64,8 @@ class Privacy(Flow):
         if action == "forget.yes":
             await turn.store(self.store).erase(turn.user.id)
             turn.forgotten = True
+            if self.scrubber is not None:
+                turn.after_commit.append(self.scrubber.scrub)
             turn.finish()
             turn.say(texts.forgotten, private=True)
         elif action == "forget.no":

@@ -1,0 +1,130 @@
+"""/forget leaves no byte of the runner behind: not in the SQLite file, its WAL or
+shared-memory file, the terminal's export files or the logs, even when the process is
+killed the moment it says "erased"."""
+
+from __future__ import annotations
+
+import io
+import logging
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from bot.adapters.terminal import TerminalAdapter
+from bot.content import Content
+from bot.core.engine import Coach
+from tests.conftest import ROOT
+
+USER = "runner-zq81x"
+REPORT = "zebra-quokka knot in my left glute, tight, about 4/10"
+NEEDLES = (b"zebra-quokka", USER.encode())
+
+
+def journey(content: Content) -> list[str]:
+    """Start, report a tight spot, confirm it, warm up, export."""
+    return [
+        "/start",
+        content.texts.start.accept,
+        REPORT,
+        content.tight.words.tight.buttons.looks_right,
+        "/warmup",
+        next(c.label for c in content.routine.soreness_choices if c.value == 0),
+        content.texts.warmup.sharp_no,
+        "/cancel",
+        "/export",
+    ]
+
+
+def forget(content: Content) -> list[str]:
+    return ["/forget", content.texts.privacy.forget_yes]
+
+
+def traces(paths: list[Path]) -> dict[str, int]:
+    """How often each needle occurs in the bytes of these files (and files under folders)."""
+    files = [f for p in paths for f in ([p] if p.is_file() else sorted(p.rglob("*")))]
+    data = [f.read_bytes() for f in files if f.is_file()]
+    return {n.decode(): sum(d.count(n) for d in data) for n in NEEDLES}
+
+
+def stored_files(data_dir: Path) -> list[Path]:
+    db = data_dir / "hipcoach.sqlite3"
+    return [db, Path(f"{db}-wal"), Path(f"{db}-shm"), data_dir / "exports"]
+
+
+async def run_script(coach: Coach, lines: list[str], export_dir: Path) -> str:
+    out = io.StringIO()
+    adapter = TerminalAdapter(
+        coach.handle,
+        user=USER,
+        stdin=io.StringIO("\n".join(lines) + "\n"),
+        stdout=out,
+        export_dir=export_dir,
+    )
+    await adapter.run()
+    return out.getvalue()
+
+
+async def test_forget_leaves_no_trace_in_the_sqlite_files_exports_or_logs(
+    coach: Coach, content: Content, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    files = stored_files(tmp_path)
+    transcript = await run_script(coach, journey(content), tmp_path / "exports")
+    assert "[saved to " in transcript
+    before = traces(files)
+    assert all(before.values()), before  # the needles are there to be found
+
+    transcript = await run_script(coach, forget(content), tmp_path / "exports")
+    assert content.texts.privacy.forgotten in transcript
+    assert traces(files) == {n.decode(): 0 for n in NEEDLES}
+    assert list((tmp_path / "exports").iterdir()) == []
+    logged = caplog.text.encode()
+    assert [n for n in NEEDLES if n in logged] == []
+
+
+def test_forget_leaves_no_trace_when_the_process_is_killed_after_erased(
+    content: Content, tmp_path: Path
+) -> None:
+    data_dir = tmp_path / "data"
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{data_dir / 'hipcoach.sqlite3'}",
+        "DATA_DIR": str(data_dir),
+        "LOG_LEVEL": "DEBUG",
+        "TELEGRAM_TOKEN": "",
+        "DISCORD_TOKEN": "",
+    }
+    log_path = tmp_path / "coach.log"
+    with log_path.open("wb") as log_file:
+        coach = subprocess.Popen(
+            [sys.executable, "-m", "bot", "console", "--user", USER],
+            cwd=ROOT,
+            env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=log_file,
+        )
+        assert coach.stdin is not None
+        assert coach.stdout is not None
+        try:
+            coach.stdin.write(("\n".join(journey(content) + forget(content)) + "\n").encode())
+            coach.stdin.flush()  # and left open: the coach waits for more
+            erased = content.texts.privacy.forgotten.split("\n")[0].encode()
+            deadline = time.monotonic() + 60
+            seen = b""
+            while erased not in seen:
+                line = coach.stdout.readline()
+                assert line, seen.decode()[-2000:]
+                assert time.monotonic() < deadline, seen.decode()[-2000:]
+                seen += line
+            coach.send_signal(signal.SIGKILL)
+        finally:
+            coach.kill()
+            coach.wait(timeout=10)
+    assert b"[saved to " in seen
+    assert traces([*stored_files(data_dir), log_path]) == {n.decode(): 0 for n in NEEDLES}
