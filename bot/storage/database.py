@@ -179,13 +179,19 @@ async def _checkpoint(engine: AsyncEngine) -> None:
             raw = await connection.get_raw_connection()
             driver = raw.driver_connection
             assert driver is not None
-            for _ in range(CHECKPOINT_ATTEMPTS):
-                # (busy, frames in the WAL, frames checkpointed); busy=1 means a reader
-                # kept the WAL from being truncated.
-                busy, _, _ = driver.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
-                if not busy:
-                    return
-                await asyncio.sleep(CHECKPOINT_RETRY_S)
+            # Waiting for a reader inside SQLite's busy handler would block the loop for
+            # the whole busy timeout: fail at once instead, and wait here between tries.
+            driver.execute("PRAGMA busy_timeout=0")
+            try:
+                for _ in range(CHECKPOINT_ATTEMPTS):
+                    # (busy, frames in the WAL, frames checkpointed); busy=1 means a
+                    # reader kept the WAL from being truncated.
+                    busy, _, _ = driver.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+                    if not busy:
+                        return
+                    await asyncio.sleep(CHECKPOINT_RETRY_S)
+            finally:
+                driver.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
             log.warning("wal_checkpoint_incomplete attempts=%d", CHECKPOINT_ATTEMPTS)
     except Exception:
         log.exception("wal_checkpoint_failed")

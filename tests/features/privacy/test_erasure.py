@@ -8,6 +8,7 @@ import io
 import logging
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -18,6 +19,9 @@ import pytest
 from bot.adapters.terminal import TerminalAdapter
 from bot.content import Content
 from bot.core.engine import Coach
+from bot.core.messages import ConversationKey
+from bot.storage.database import SqlDatabase
+from bot.testing import Chat
 from tests.conftest import ROOT
 
 USER = "runner-zq81x"
@@ -128,3 +132,25 @@ def test_forget_leaves_no_trace_when_the_process_is_killed_after_erased(
             coach.wait(timeout=10)
     assert b"[saved to " in seen
     assert traces([*stored_files(data_dir), log_path]) == {n.decode(): 0 for n in NEEDLES}
+
+
+async def test_a_reader_holding_the_wal_delays_the_checkpoint_without_blocking(
+    coach: Coach, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    await Chat(coach).command("start")
+    database = coach.database
+    assert isinstance(database, SqlDatabase)
+    reader = sqlite3.connect(tmp_path / "hipcoach.sqlite3", isolation_level=None)
+    try:
+        reader.execute("BEGIN")
+        reader.execute("SELECT count(*) FROM users").fetchone()
+        await Chat(coach, ConversationKey("terminal", "console", "another")).command("start")
+        started = time.monotonic()
+        await database.scrub()  # the reader keeps the WAL: logged, and the step goes on
+        assert time.monotonic() - started < 3
+        assert "wal_checkpoint_incomplete" in caplog.text
+        reader.execute("COMMIT")
+        await database.scrub()
+        assert Path(f"{tmp_path / 'hipcoach.sqlite3'}-wal").stat().st_size == 0
+    finally:
+        reader.close()
