@@ -25,11 +25,13 @@ import bot.schema  # noqa: F401  (registers every table, for export and erasure)
 from bot.adapters.base import PlatformAdapter
 from bot.adapters.supervise import Backoff
 from bot.adapters.terminal import TerminalAdapter
+from bot.button_secret import load_button_secret
 from bot.config import Settings
 from bot.content import Content, load_content
 from bot.core.engine import Coach
 from bot.core.flow import Flow
 from bot.core.messages import ConversationKey
+from bot.core.payloads import Buttons
 from bot.core.ports import Adapter, Clock, OnUnreachable, SystemClock
 from bot.core.stores import Database
 from bot.features.onboarding.flow import Onboarding
@@ -86,6 +88,7 @@ def build_coach(
     clock: Clock,
     options: ReminderOptions | None = None,
     idle_after: timedelta = timedelta(hours=2),
+    buttons: Buttons | None = None,
 ) -> Coach:
     """The core with every feature's flow, on this database."""
     return Coach(
@@ -96,6 +99,7 @@ def build_coach(
         build_flows(content, options or ReminderOptions()),
         clock=clock,
         idle_after=idle_after,
+        buttons=buttons,
     )
 
 
@@ -184,6 +188,7 @@ async def open_services(settings: Settings) -> Services:
         clock=clock,
         options=reminder_options,
         idle_after=timedelta(minutes=settings.conversation_idle_minutes),
+        buttons=Buttons(load_button_secret(settings)),
     )
     return Services(settings, engine, sessions, content, coach, reminder_options)
 
@@ -196,6 +201,7 @@ def build_dispatcher(
     settings: DispatchSettings | None = None,
     *,
     on_unreachable: OnUnreachableChat | None = None,
+    buttons: Buttons | None = None,
 ) -> Dispatcher:
     """The reminder dispatcher, naming each runner's recent tight spots in their reminder."""
     return Dispatcher(
@@ -206,6 +212,7 @@ def build_dispatcher(
         settings,
         on_unreachable=on_unreachable,
         focus=ReminderFocusLines(SqlDatabase(sessions), content.tight),
+        buttons=buttons,
     )
 
 
@@ -242,6 +249,7 @@ def build_reminder_scheduler(services: Services, adapters: Sequence[Adapter]) ->
             concurrency=settings.reminder_send_concurrency,
         ),
         on_unreachable=unreachable,
+        buttons=coach.buttons,
     )
     return ReminderScheduler(
         dispatcher,

@@ -84,6 +84,31 @@ async def test_forged_buttons_are_answered_and_change_nothing(
     assert drill_two.content.startswith("Drill 2 of 3")
 
 
+async def test_a_forged_global_press_on_anothers_message_edits_nothing(
+    api: DiscordStandIn, coach: Coach
+) -> None:
+    texts = shipped_content().texts
+    recorder = Recorder(coach)
+    ann, bob = api.user("ann"), api.user("bob")
+    async with running(make_adapter(api, coach, recorder), api):
+        drill_one = await _to_first_drill(api, coach, ann, in_guild=True)
+        labels, edits = drill_one.labels(), drill_one.edits
+        # Bob's own, validly signed menu button, pressed on Ann's message.
+        forged = coach.buttons.encode(str(bob.id), "-", "menu.help")
+        record = await api.press(bob, drill_one, custom_id=forged, forge=True)
+        await api.wait_until(lambda: bool(api.replies(record)))
+        assert [r.content for r in api.replies(record)] == [texts.common.unknown_button]
+        assert not [i for i in recorder.inbound if i.event == ChoiceMade(forged)]
+        # Bob presses Ann's real button: someone else's, so nothing is edited either.
+        record = await api.press(bob, drill_one, texts.warmup.done)
+        await api.wait_until(lambda: bool(api.replies(record)))
+        assert api.replies(record)[0].content == texts.common.foreign_button
+        assert (drill_one.labels(), drill_one.edits) == (labels, edits)
+        # Ann's conversation never moved.
+        drill_two = await press_through(api, ann, drill_one, texts.warmup.done, texts.warmup.done)
+    assert drill_two.content.startswith("Drill 2 of 3")
+
+
 async def test_the_token_is_in_no_log_line(api: DiscordStandIn, coach: Coach) -> None:
     raw = _Capture()
     stream = io.StringIO()
