@@ -25,11 +25,13 @@ import bot.schema  # noqa: F401  (registers every table, for export and erasure)
 from bot.adapters.base import PlatformAdapter
 from bot.adapters.supervise import Backoff
 from bot.adapters.terminal import TerminalAdapter
+from bot.button_secret import load_button_secret
 from bot.config import Settings
 from bot.content import Content, load_content
 from bot.core.engine import Coach
 from bot.core.flow import Flow
 from bot.core.messages import ConversationKey
+from bot.core.payloads import Buttons
 from bot.core.ports import Adapter, Clock, OnUnreachable, SystemClock
 from bot.core.stores import Database, Scrubber
 from bot.features.onboarding.flow import Onboarding
@@ -88,6 +90,7 @@ def build_coach(
     clock: Clock,
     options: ReminderOptions | None = None,
     idle_after: timedelta = timedelta(hours=2),
+    buttons: Buttons | None = None,
 ) -> Coach:
     """The core with every feature's flow, on this database."""
     database = SqlDatabase(sessions)
@@ -99,6 +102,7 @@ def build_coach(
         build_flows(content, options or ReminderOptions(), scrubber=database),
         clock=clock,
         idle_after=idle_after,
+        buttons=buttons,
     )
 
 
@@ -189,6 +193,7 @@ async def open_services(settings: Settings) -> Services:
         clock=clock,
         options=reminder_options,
         idle_after=timedelta(minutes=settings.conversation_idle_minutes),
+        buttons=Buttons(load_button_secret(settings)),
     )
     return Services(settings, engine, sessions, content, coach, reminder_options)
 
@@ -201,6 +206,7 @@ def build_dispatcher(
     settings: DispatchSettings | None = None,
     *,
     on_unreachable: OnUnreachableChat | None = None,
+    buttons: Buttons | None = None,
 ) -> Dispatcher:
     """The reminder dispatcher, naming each runner's recent tight spots in their reminder."""
     return Dispatcher(
@@ -211,6 +217,7 @@ def build_dispatcher(
         settings,
         on_unreachable=on_unreachable,
         focus=ReminderFocusLines(SqlDatabase(sessions), content.tight),
+        buttons=buttons,
     )
 
 
@@ -247,6 +254,7 @@ def build_reminder_scheduler(services: Services, adapters: Sequence[Adapter]) ->
             concurrency=settings.reminder_send_concurrency,
         ),
         on_unreachable=unreachable,
+        buttons=coach.buttons,
     )
     return ReminderScheduler(
         dispatcher,

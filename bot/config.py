@@ -23,6 +23,9 @@ class Settings(BaseSettings):
     data_dir: Path = Path("data")
     # A conversation left alone this long starts over, with a friendly note.
     conversation_idle_minutes: int = Field(default=120, ge=1, le=7 * 24 * 60)
+    # The key that signs whose button is whose. Unset: generated once into
+    # <DATA_DIR>/button-secret (mode 0600) and reused, so buttons survive restarts.
+    button_secret: SecretStr | None = None
 
     # --- reminders ---
     # An occurrence missed (downtime) by up to this long is still sent, with a note.
@@ -92,6 +95,21 @@ class Settings(BaseSettings):
         if self.telegram_webhook_url and self.telegram_webhook_secret is None:
             raise ValueError("TELEGRAM_WEBHOOK_SECRET is required with TELEGRAM_WEBHOOK_URL")
         return self
+
+    @field_validator("button_secret", mode="before")
+    @classmethod
+    def _blank_secret_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("button_secret")
+    @classmethod
+    def _long_enough(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value().encode()) < 32:
+            raise ValueError(
+                "use at least 32 characters, such as the output of "
+                "python -c 'import secrets; print(secrets.token_urlsafe(32))'"
+            )
+        return value
 
     @field_validator("discord_token", "discord_guild_id", mode="before")
     @classmethod

@@ -14,6 +14,9 @@ owns what is the same on every platform:
   good; the base tells the core once (:meth:`~PlatformAdapter.report`, through
   :class:`~bot.core.ports.OnUnreachable`), and :meth:`~PlatformAdapter.send` raises it
   on as the :class:`~bot.core.ports.Unreachable` its caller expects.
+- Presses checked against the pressed message: data that is none of that message's
+  own buttons (forged) gets :meth:`~PlatformAdapter.unshown_press`, a polite word with
+  nothing acted on and nothing edited.
 - Choices for a platform without buttons: :func:`numbered` lines, and
   :func:`typed_choice` from a typed number or label back to the payload.
 
@@ -127,6 +130,13 @@ class PlatformAdapter(abc.ABC):
                 type(inbound.event).__name__,
             )
             return error_outcome(self._words)
+
+    def unshown_press(self, update_id: object = None) -> Outcome:
+        """The answer to a press whose data is none of the pressed message's buttons: it
+        was forged (any client can send any data), so it never reaches the core, and the
+        message, someone else's perhaps, is not edited."""
+        log.info("%s_press_not_on_message update_id=%s", self.name, update_id)
+        return Outcome(notice=self._words.common.unknown_button, accepted=False)
 
     async def report(self, refused: Refused) -> None:
         """Tell the core, once, that a chat refused; failing to tell it is only logged,

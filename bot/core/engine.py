@@ -52,8 +52,10 @@ class Coach:
         *,
         clock: Clock,
         idle_after: timedelta = timedelta(hours=2),
+        buttons: payloads.Buttons | None = None,
     ) -> None:
         self.database = database
+        self.buttons = buttons or payloads.process_buttons()
         self.conversations = conversations
         self.words = words
         self.safety = safety
@@ -130,6 +132,7 @@ class Coach:
                 user=user,
                 state=state,
                 tx=tx,
+                buttons=self.buttons,
             )
             expired = row is not None and not state.idle and now - row.updated_at > self.idle_after
             accepted = await self._dispatch(turn, inbound, expired)
@@ -203,12 +206,17 @@ class Coach:
 
     async def _choice(self, turn: Turn, token: str, unreadable: Flow | None) -> bool:
         common = self.words.common
-        payload = payloads.decode(token)
+        current = self._by_name.get(turn.state.flow or "")
+        if payloads.is_old(token):
+            # A button from before the keyed owner tags: expired, whoever pressed it.
+            return await self._expired(turn, current, unreadable)
+        payload = self.buttons.decode(token)
         if payload is None:
             turn.notice = common.unknown_button
             send_menu(turn)
             return False
-        if payload.owner != payloads.owner_tag(turn.key.user_id):
+        # Global actions too: a press on someone else's button never acts, nor edits it.
+        if not self.buttons.owns(payload, turn.key.user_id):
             turn.notice = common.foreign_button
             return False
         if payload.is_global:
@@ -221,18 +229,21 @@ class Coach:
                 return False
             await flow.global_choice(turn, payload.action)
             return turn.notice is None
-        current = self._by_name.get(turn.state.flow or "")
         if current is None or payload.scope != turn.state.nonce:
-            turn.notice = common.expired_button
-            if unreadable is not None:
-                await unreadable.restart(turn)
-            elif current is None:
-                send_menu(turn, common.expired_button)
-            else:
-                await current.reprompt(turn)
-            return False
+            return await self._expired(turn, current, unreadable)
         await current.choice(turn, payload.action)
         return True
+
+    async def _expired(self, turn: Turn, current: Flow | None, unreadable: Flow | None) -> bool:
+        common = self.words.common
+        turn.notice = common.expired_button
+        if unreadable is not None:
+            await unreadable.restart(turn)
+        elif current is None:
+            send_menu(turn, common.expired_button)
+        else:
+            await current.reprompt(turn)
+        return False
 
     async def _text(self, turn: Turn, event: Text, unreadable: Flow | None) -> None:
         common = self.words.common

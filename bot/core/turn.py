@@ -44,6 +44,8 @@ class Turn:
     forgotten: bool = False
     # Another command to run after this flow returns (a menu button, "start warm-up").
     redirected_to: tuple[str, str] | None = None
+    # Makes this turn's button payloads, with the coach's secret key.
+    buttons: payloads.Buttons = field(default_factory=payloads.process_buttons)
     _stores: dict[Callable[..., Any], Any] = field(default_factory=dict)
     _next_nonce: str | None = None
 
@@ -78,11 +80,11 @@ class Turn:
         """A button for the prompt being sent now; it expires when the step moves on."""
         if self._next_nonce is None:
             self._next_nonce = payloads.new_nonce()
-        return Choice(label, payloads.encode(self.key.user_id, self._next_nonce, action))
+        return Choice(label, self.buttons.encode(self.key.user_id, self._next_nonce, action))
 
     def global_choice(self, label: str, action: str) -> Choice:
         """A button valid at any time; the flow handling ``action`` validates it."""
-        return Choice(label, payloads.encode(self.key.user_id, payloads.ANY_SCOPE, action))
+        return Choice(label, self.buttons.encode(self.key.user_id, payloads.ANY_SCOPE, action))
 
     def redirect(self, command: str, args: str = "") -> None:
         self.redirected_to = (command, args)

@@ -149,7 +149,7 @@ async def test_forged_action_with_the_right_nonce_is_refused(
 ) -> None:
     chat = mid_warmup
     nonce = chat.button("Done").payload.split(":")[2]
-    forged = payloads.encode(chat.key.user_id, nonce, "sore.9")
+    forged = payloads.process_buttons().encode(chat.key.user_id, nonce, "sore.9")
     before = await snapshot(sessions)
     await chat.press_payload(forged)
     assert "can't use that button" in chat.last_text()
@@ -157,7 +157,7 @@ async def test_forged_action_with_the_right_nonce_is_refused(
 
 
 async def test_unknown_global_action_is_refused(chat: Chat) -> None:
-    forged = payloads.encode(chat.key.user_id, payloads.ANY_SCOPE, "nope.nothing")
+    forged = payloads.process_buttons().encode(chat.key.user_id, payloads.ANY_SCOPE, "nope.nothing")
     outcome = await chat.press_payload(forged)
     assert not outcome.accepted
     assert outcome.notice
@@ -190,3 +190,26 @@ async def test_huge_command_text_is_refused_not_cut(chat: Chat) -> None:
     await chat.press("I understand")
     await chat.command("tight", "left glute " * 1000)
     assert "under 2000 characters" in chat.last_text()
+
+
+async def test_an_old_v1_button_is_expired_not_acted_on(
+    mid_warmup: Chat, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    chat = mid_warmup
+    done = chat.button("Done").payload
+    old = "v1:ab12:" + ":".join(done.split(":")[2:])
+    outcome = await chat.press_payload(old)
+    assert not outcome.accepted
+    assert outcome.notice == "That button has expired."
+    assert "Drill 1 of 3" in chat.last_text()  # a fresh prompt
+    await chat.press("Done")
+    assert "Drill 2 of 3" in chat.last_text()
+
+
+async def test_a_global_button_of_another_user_is_refused(chat: Chat) -> None:
+    forged = payloads.process_buttons().encode("someone-else", payloads.ANY_SCOPE, "menu.help")
+    outcome = await chat.press_payload(forged)
+    assert not outcome.accepted
+    assert outcome.notice is not None
+    assert "someone else" in outcome.notice
+    assert not outcome.replies

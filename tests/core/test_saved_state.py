@@ -46,7 +46,9 @@ async def saved_state(sessions: async_sessionmaker[AsyncSession]) -> dict[str, A
 
 async def press(chat: Chat, action: str) -> Outcome:
     """Press a button of the saved prompt (its payload carries the saved nonce)."""
-    return await chat.press_payload(payloads.encode(chat.key.user_id, NONCE, action))
+    return await chat.press_payload(
+        payloads.process_buttons().encode(chat.key.user_id, NONCE, action)
+    )
 
 
 # --- saved before the upgrade, carried on after it --------------------------------------

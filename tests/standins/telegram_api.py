@@ -383,6 +383,13 @@ class TelegramStandIn:
         self._callbacks[query_id] = query
         return self._push({"callback_query": query}), query_id
 
+    def old_bot_message(
+        self, chat: TgChat, text: str, buttons: list[tuple[str, str]]
+    ) -> StoredMessage:
+        """A bot message from before this run (another version's buttons, say)."""
+        markup = {"inline_keyboard": [[{"text": t, "callback_data": d} for t, d in buttons]]}
+        return self._store(chat, self.me, text=text, reply_markup=markup)
+
     def press_button(
         self, chat: TgChat, user: TgUser, label: str, message_id: int | None = None
     ) -> tuple[int, str]:

@@ -246,6 +246,9 @@ class DiscordAdapter(PlatformAdapter):
             if self._stopping:
                 await answer.send(Piece(self._texts.restarting), ephemeral=True)
                 return
+            if isinstance(event, ChoiceMade) and _forged(interaction):
+                await answer.deliver(self.unshown_press(interaction.id))
+                return
             inbound = Inbound(_key_of(interaction), event, is_private=not answer.in_server)
             outcome = await self._core_in_time(inbound, answer)
             await answer.deliver(outcome)
@@ -371,7 +374,8 @@ class _Answer:
 
     async def deliver(self, outcome: Outcome) -> None:
         texts = self._adapter._texts
-        if self._pressed and outcome.accepted:
+        # Only a message that shows the pressed button is edited.
+        if self._pressed and outcome.accepted and _pressed_button(self._interaction) is not None:
             await self._mark_pressed()
         if outcome.notice:
             await self.send(Piece(outcome.notice), ephemeral=True)
@@ -469,7 +473,8 @@ def _custom_id(interaction: Interaction) -> str | None:
     return custom_id if isinstance(custom_id, str) else None
 
 
-def _pressed_label(interaction: Interaction) -> str | None:
+def _pressed_button(interaction: Interaction) -> object | None:
+    """The pressed message's own button with the pressed custom_id, if it has one."""
     message = interaction.message
     custom_id = _custom_id(interaction)
     if message is None or custom_id is None:
@@ -477,9 +482,24 @@ def _pressed_label(interaction: Interaction) -> str | None:
     for row in message.components:
         for child in getattr(row, "children", ()):
             if getattr(child, "custom_id", None) == custom_id:
-                label = getattr(child, "label", None)
-                return str(label) if label else None
+                found: object = child
+                return found
     return None
+
+
+def _forged(interaction: Interaction) -> bool:
+    """A pressed custom_id that is none of the buttons the pressed message shows. (A
+    message without buttons can't be told apart from a stale press: the core answers
+    it, and it is not edited.)"""
+    message = interaction.message
+    if message is None or not message.components:
+        return False
+    return _pressed_button(interaction) is None
+
+
+def _pressed_label(interaction: Interaction) -> str | None:
+    label = getattr(_pressed_button(interaction), "label", None)
+    return str(label) if label else None
 
 
 class _CoachClient(discord.Client):

@@ -347,6 +347,12 @@ class TelegramAdapter(PlatformAdapter):
             if query is not None:
                 await self._answer(query, None)
             return
+        if query is not None and _forged(query):
+            await self._answer(query, self.unshown_press(update.update_id).notice)
+            return
+        # Only a message that shows the pressed button is edited (a stale press on a
+        # message whose buttons are gone still gets the core's answer).
+        editable = query is not None and _shows(query)
         started = time.monotonic()
         outcome = await self.handle(inbound, update_id=update.update_id)
         log.debug(
@@ -365,7 +371,7 @@ class TelegramAdapter(PlatformAdapter):
             if query is None or followups:
                 return
             followups.append(asyncio.create_task(self._answer(query, outcome.notice)))
-            if outcome.accepted:
+            if outcome.accepted and editable:
                 followups.append(asyncio.create_task(self._mark_pressed(query)))
 
         refused: Refused | None = None
@@ -571,6 +577,22 @@ def _keyboard(choices: Sequence[Choice]) -> InlineKeyboardMarkup | None:
             for row in rows
         ]
     )
+
+
+def _shows(query: CallbackQuery) -> bool:
+    """Whether the pressed data is one of the pressed message's own buttons."""
+    message = query.message
+    return isinstance(message, Message) and _label_for(message, query.data) is not None
+
+
+def _forged(query: CallbackQuery) -> bool:
+    """Pressed data that is none of the buttons the pressed message shows. (A message
+    without buttons, or one Telegram no longer shows the bot, can't be told apart from
+    a stale press: the core answers it, and it is not edited.)"""
+    message = query.message
+    if not isinstance(message, Message) or message.reply_markup is None:
+        return False
+    return bool(message.reply_markup.inline_keyboard) and not _shows(query)
 
 
 def _label_for(message: Message, data: str | None) -> str | None:

@@ -107,8 +107,10 @@ class Dispatcher:
         *,
         on_unreachable: OnUnreachable | None = None,
         focus: ReminderFocus | None = None,
+        buttons: payloads.Buttons | None = None,
     ) -> None:
         self.sessions = sessions
+        self.buttons = buttons or payloads.process_buttons()
         self.texts = texts
         self.focus = focus
         self.adapters = dict(adapters)
@@ -303,10 +305,9 @@ class Dispatcher:
         )
         return Reply("\n".join(lines), choices=choices)
 
-    @staticmethod
-    def _button(item: Outgoing, label: str, action: str) -> Choice:
+    def _button(self, item: Outgoing, label: str, action: str) -> Choice:
         # Valid at any time: the flow checks the delivery is still the newest itself.
-        return Choice(label, payloads.encode(item.key.user_id, payloads.ANY_SCOPE, action))
+        return Choice(label, self.buttons.encode(item.key.user_id, payloads.ANY_SCOPE, action))
 
     async def _unreachable(self, key: ConversationKey) -> None:
         try:

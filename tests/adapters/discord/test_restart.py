@@ -8,6 +8,7 @@ import logging
 import pytest
 
 from bot.core.engine import Coach
+from bot.core.messages import ChoiceMade
 from bot.core.redaction import REDACTOR
 from bot.testing import shipped_content
 from tests.adapters.discord_harness import (
@@ -76,10 +77,35 @@ async def test_forged_buttons_are_answered_and_change_nothing(
                 texts.common.expired_button,
             }
         assert drill_one.labels() == [texts.warmup.done, texts.warmup.skip, texts.warmup.stop]
-        # Still on drill one: the stale press showed it again, and its fresh Done moves on.
-        again = await newest_with(api, record, texts.warmup.done)
-        assert again.content.startswith("Drill 1 of 3")
-        drill_two = await press_through(api, user, again, texts.warmup.done, texts.warmup.done)
+        # None of them is a button of the message, so none reached the coach: still on
+        # drill one, and the message's own Done moves on.
+        assert not [i for i in recorder.inbound if i.event in [ChoiceMade(f) for f in forgeries]]
+        drill_two = await press_through(api, user, drill_one, texts.warmup.done, texts.warmup.done)
+    assert drill_two.content.startswith("Drill 2 of 3")
+
+
+async def test_a_forged_global_press_on_anothers_message_edits_nothing(
+    api: DiscordStandIn, coach: Coach
+) -> None:
+    texts = shipped_content().texts
+    recorder = Recorder(coach)
+    ann, bob = api.user("ann"), api.user("bob")
+    async with running(make_adapter(api, coach, recorder), api):
+        drill_one = await _to_first_drill(api, coach, ann, in_guild=True)
+        labels, edits = drill_one.labels(), drill_one.edits
+        # Bob's own, validly signed menu button, pressed on Ann's message.
+        forged = coach.buttons.encode(str(bob.id), "-", "menu.help")
+        record = await api.press(bob, drill_one, custom_id=forged, forge=True)
+        await api.wait_until(lambda: bool(api.replies(record)))
+        assert [r.content for r in api.replies(record)] == [texts.common.unknown_button]
+        assert not [i for i in recorder.inbound if i.event == ChoiceMade(forged)]
+        # Bob presses Ann's real button: someone else's, so nothing is edited either.
+        record = await api.press(bob, drill_one, texts.warmup.done)
+        await api.wait_until(lambda: bool(api.replies(record)))
+        assert api.replies(record)[0].content == texts.common.foreign_button
+        assert (drill_one.labels(), drill_one.edits) == (labels, edits)
+        # Ann's conversation never moved.
+        drill_two = await press_through(api, ann, drill_one, texts.warmup.done, texts.warmup.done)
     assert drill_two.content.startswith("Drill 2 of 3")
 
 

@@ -103,3 +103,56 @@ async def test_a_double_press_moves_the_conversation_once(
     assert sum("Drill 2 of 3" in text for text in shown) == 2  # next drill, then re-prompt
     assert drill.edits == 1
     assert_clean(api)
+
+
+async def test_a_forged_global_press_on_anothers_message_edits_nothing(
+    api: TelegramStandIn, coach: Coach, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    common = shipped_content().texts.common
+    ann, bob = api.user("Ann"), api.user("Bob")
+    group = api.group_chat("Riverside Runners")
+    async with running_bot(api, coach, sessions):
+        mark = api.mark()
+        api.send_command(group, ann, "warmup", mention=True)
+        await api.wait_for(sent_message(group, buttons=True), since=mark)
+        question = await step(api, group, ann, "I understand", "how do your hips feel")
+        victim = api.message(group, question.result["message_id"])
+        buttons = victim.buttons
+        before = api.mark()
+        # Bob's own, validly signed menu button, pressed on Ann's message.
+        forged = coach.buttons.encode(str(bob.id), "-", "menu.help")
+        _, query = api.press(group, bob, victim.message_id, forged)
+        answer = await api.wait_for_answer(query)
+        assert answer.params["text"] == common.unknown_button
+        assert api.sent_to(group, since=before) == []  # no help, no edit
+        assert victim.edits == 0
+        assert victim.buttons == buttons
+        # Bob presses Ann's real button: someone else's, so again nothing is edited.
+        _, query = api.press_button(group, bob, "Sore", message_id=victim.message_id)
+        answer = await api.wait_for_answer(query)
+        assert "someone else" in answer.params["text"]
+        assert victim.edits == 0
+        # Ann's conversation never moved: her press still works.
+        await step(api, group, ann, "Sore", "anything sharp")
+    assert victim.text is not None
+    assert victim.text.endswith("» Sore")
+    assert_clean(api)
+
+
+async def test_an_old_v1_button_shown_on_the_message_is_expired(
+    api: TelegramStandIn, coach: Coach, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    runner = api.user()
+    chat = api.private_chat(runner)
+    async with running_bot(api, coach, sessions):
+        await to_first_drill(api, chat, runner)
+        # A message sent before the upgrade, its buttons in the old format.
+        old = api.old_bot_message(chat, "Earlier drill", [("Done", "v1:ab12:-:menu.warmup")])
+        mark = api.mark()
+        _, query = api.press(chat, runner, old.message_id, "v1:ab12:-:menu.warmup")
+        answer = await api.wait_for_answer(query)
+        await api.wait_for(sent_message(chat, containing="Drill 1 of 3"), since=mark)
+        await step(api, chat, runner, "Done", "Drill 2 of 3")
+    assert answer.params["text"] == shipped_content().texts.common.expired_button
+    assert old.edits == 0
+    assert_clean(api)

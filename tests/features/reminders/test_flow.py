@@ -247,7 +247,7 @@ async def test_a_foreign_reminder_id_is_never_touched(
     [owned] = await reminders(sessions)
     from bot.core import payloads
 
-    forged = payloads.encode("user-2", payloads.ANY_SCOPE, f"rem.del.{owned.id}")
+    forged = payloads.process_buttons().encode("user-2", payloads.ANY_SCOPE, f"rem.del.{owned.id}")
     outcome = await bob.press_payload(forged)
 
     assert "doesn't exist any more" in (outcome.notice or "")

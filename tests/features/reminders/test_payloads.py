@@ -73,8 +73,8 @@ def test_the_longest_actions_fit_in_a_button() -> None:
         payloads.on_reminder(ListVerb.RESUME, BIGGEST),
     ]
     for action in longest:
-        token = core_payloads.encode("x" * 64, core_payloads.ANY_SCOPE, action)
-        decoded = core_payloads.decode(token)
+        token = core_payloads.process_buttons().encode("x" * 64, core_payloads.ANY_SCOPE, action)
+        decoded = core_payloads.process_buttons().decode(token)
         assert decoded is not None
         assert decoded.action == action
 
@@ -98,7 +98,7 @@ def test_the_reminder_message_buttons_read_back(
     )
     actions = []
     for choice in dispatcher.compose(item, None).choices:
-        decoded = core_payloads.decode(choice.payload)
+        decoded = core_payloads.process_buttons().decode(choice.payload)
         assert decoded is not None
         assert decoded.is_global
         actions.append(payloads.parse(decoded.action))

@@ -1,0 +1,51 @@
+"""The button secret: the key that signs whose button is whose (``bot.core.payloads``).
+
+``BUTTON_SECRET`` when set; otherwise 32 random bytes generated into
+``<DATA_DIR>/button-secret`` (mode 0600) on first start and read back on every start
+after, so buttons sent before a restart keep working.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+from pathlib import Path
+
+from bot.config import Settings
+from bot.core.redaction import REDACTOR
+
+log = logging.getLogger(__name__)
+
+FILE_NAME = "button-secret"
+KEY_BYTES = 32
+
+
+def load_button_secret(settings: Settings) -> bytes:
+    if settings.button_secret is not None:
+        return settings.button_secret.get_secret_value().encode()
+    key = _from_file(settings.data_dir / FILE_NAME)
+    REDACTOR.add(key.hex())
+    return key
+
+
+def _from_file(path: Path) -> bytes:
+    try:
+        key = path.read_bytes()
+    except FileNotFoundError:
+        pass
+    else:
+        if len(key) >= KEY_BYTES:
+            return key
+        raise ValueError(f"{path} holds a key shorter than {KEY_BYTES} bytes")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_bytes(KEY_BYTES)
+    try:
+        # O_EXCL: two processes starting at once keep the one key written first.
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return _from_file(path)
+    with os.fdopen(fd, "wb") as file:
+        file.write(key)
+    log.info("button_secret_created path=%s", path)
+    return key
