@@ -43,6 +43,7 @@ from bot.features.reminders.store import ReminderRepository
 from bot.features.reminders.timezone_flow import TimeZones
 from bot.features.tight.flow import Tight
 from bot.features.tight.ports import ReminderFocusLines, ReportedAreaHistory, TailoredPrelude
+from bot.features.tight.understanding import RedFlagPass
 from bot.features.warmup.flow import Warmup
 from bot.features.warmup.store import WarmupRepository
 from bot.storage.checks import ready_schema
@@ -62,6 +63,7 @@ def build_flows(content: Content, options: ReminderOptions) -> list[Flow]:
     """Every flow the coach offers, in the order the engine consults them for free text."""
     tight = content.tight
     reminders = Reminders(content.reminder_texts, options)
+    tight_flow = Tight(tight)
     return [
         Onboarding(content.texts.help, on_start=reminders.restore_after_start),
         Warmup(
@@ -71,7 +73,7 @@ def build_flows(content: Content, options: ReminderOptions) -> list[Flow]:
         reminders,
         TimeZones(content.reminder_texts, options),
         # Last: plain words about tight spots are the widest free-text net.
-        Tight(tight),
+        tight_flow,
         Progress(content.progress, warmups=WarmupRepository, areas=ReportedAreaHistory(tight)),
     ]
 
@@ -84,15 +86,19 @@ def build_coach(
     options: ReminderOptions | None = None,
     idle_after: timedelta = timedelta(hours=2),
 ) -> Coach:
-    """The core with every feature's flow, on this database."""
+    """The core with every feature's flow and the understanding passes, on this database."""
+    flows = build_flows(content, options or ReminderOptions())
+    tight = next(flow for flow in flows if isinstance(flow, Tight))
     return Coach(
         SqlDatabase(sessions),
         ConversationRepository,
         content.texts,
         content.safety,
-        build_flows(content, options or ReminderOptions()),
+        flows,
         clock=clock,
         idle_after=idle_after,
+        # Red flags first: they stop whatever is running, in every state.
+        passes=(RedFlagPass(content.tight, tight.reader),),
     )
 
 

@@ -25,6 +25,7 @@ from bot.core.state import FlowState
 from bot.core.stores import ConversationStore, Database, StepConflict, StoreFactory
 from bot.core.texts import CoreWords
 from bot.core.turn import Turn
+from bot.core.understanding import TextPass, Understanding
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +53,7 @@ class Coach:
         *,
         clock: Clock,
         idle_after: timedelta = timedelta(hours=2),
+        passes: Sequence[TextPass] = (),
     ) -> None:
         self.database = database
         self.conversations = conversations
@@ -59,6 +61,7 @@ class Coach:
         self.safety = safety
         self.clock = clock
         self.idle_after = idle_after
+        self.understanding = Understanding(passes)
         self.flows = [*flows, _Cancel(self)]
         self._commands: dict[str, tuple[CommandDef, Flow]] = {}
         for flow in self.flows:
@@ -131,6 +134,7 @@ class Coach:
                 state=state,
                 tx=tx,
             )
+            turn.leaver = lambda reason: self.leave(turn, reason)
             expired = row is not None and not state.idle and now - row.updated_at > self.idle_after
             accepted = await self._dispatch(turn, inbound, expired)
             await self._follow_redirects(turn)
@@ -237,6 +241,9 @@ class Coach:
             return
         if not text:
             turn.say(common.empty_text)
+            return
+        # Before any flow: a red flag is heard whatever step the runner is at.
+        if await self.understanding.hear(turn, text) is not None:
             return
         if unreadable is not None:
             await unreadable.restart(turn)

@@ -18,6 +18,11 @@ from bot.core.texts import CoreWords
 S = TypeVar("S")
 D = TypeVar("D", bound=FlowData)
 AfterCommit = Callable[[], Awaitable[None]]
+Leaver = Callable[[str], Awaitable[None]]
+
+
+async def _stay(reason: str) -> None:
+    """A turn built outside the engine has no flow to leave."""
 
 
 @dataclass(eq=False)
@@ -44,6 +49,8 @@ class Turn:
     forgotten: bool = False
     # Another command to run after this flow returns (a menu button, "start warm-up").
     redirected_to: tuple[str, str] | None = None
+    # Set by the engine: ends the current flow, letting it close what it opened.
+    leaver: Leaver = _stay
     _stores: dict[Callable[..., Any], Any] = field(default_factory=dict)
     _next_nonce: str | None = None
 
@@ -88,6 +95,10 @@ class Turn:
         self.redirected_to = (command, args)
 
     # --- state ---
+    async def leave(self, reason: str) -> None:
+        """End whatever flow the conversation is in (a red flag stops a warm-up)."""
+        await self.leaver(reason)
+
     def data(self, kind: type[D]) -> D:
         """The current step's data. The engine has already checked that saved data reads
         as the step's type (see ``Flow.steps``), so this fails only on a flow's own bug."""

@@ -221,7 +221,11 @@ class Warmup(Flow):
         turn.finish()
 
     async def leave(self, turn: Turn, reason: str) -> None:
-        if turn.state.step == "drill":
+        if turn.state.step == "sharp" and reason == "red_flag":
+            # A red flag typed at the sharp-pain question answers it: yes, sharp.
+            soreness = turn.data(Checked).soreness
+            await turn.store(self.store).add_checkin(turn.user.id, soreness, True, turn.now)
+        elif turn.state.step == "drill":
             status = "expired" if reason == "expired" else "stopped"
             session_id = turn.data(Drilling).session
             await turn.store(self.store).finish_session(turn.user.id, session_id, status, turn.now)

@@ -1,0 +1,32 @@
+"""The red-flag pass of the core's understanding step, on the tight-spot reader's triage."""
+
+from __future__ import annotations
+
+from bot.core.turn import Turn
+from bot.features.tight.content import TightContent
+from bot.features.tight.reader import Reader
+from bot.features.tight.render import triage_message
+
+RED_FLAG = "red_flag"
+
+
+class RedFlagPass:
+    """A core ``TextPass``: a red flag typed at any step stops what is running.
+
+    The current flow is left with reason ``red_flag`` (a warm-up is saved as stopped), and
+    only the triage message follows: no drills, no rolling.
+    """
+
+    name = RED_FLAG
+
+    def __init__(self, content: TightContent, reader: Reader) -> None:
+        self.content = content
+        self.reader = reader
+
+    async def __call__(self, turn: Turn, text: str) -> bool:
+        triage = self.reader.read(text).triage
+        if triage.level is None:
+            return False
+        await turn.leave(RED_FLAG)
+        turn.say(triage_message(self.content, triage), private=True)
+        return True
