@@ -41,6 +41,7 @@ from bot.features.reminders.options import ReminderOptions
 from bot.features.reminders.scheduler import ReminderScheduler
 from bot.features.reminders.store import ReminderRepository
 from bot.features.reminders.timezone_flow import TimeZones
+from bot.features.safety.ports import LocalEmergencyWords
 from bot.features.tight.flow import Tight
 from bot.features.tight.ports import ReminderFocusLines, ReportedAreaHistory, TailoredPrelude
 from bot.features.tight.understanding import RedFlagPass
@@ -63,11 +64,16 @@ def build_flows(content: Content, options: ReminderOptions) -> list[Flow]:
     """Every flow the coach offers, in the order the engine consults them for free text."""
     tight = content.tight
     reminders = Reminders(content.reminder_texts, options)
-    tight_flow = Tight(tight)
+    emergency = LocalEmergencyWords(content.emergency)
+    tight_flow = Tight(tight, emergency=emergency)
     return [
         Onboarding(content.texts.help, on_start=reminders.restore_after_start),
         Warmup(
-            content.drills, content.routine, content.texts.warmup, prelude=TailoredPrelude(tight)
+            content.drills,
+            content.routine,
+            content.texts.warmup,
+            emergency=emergency,
+            prelude=TailoredPrelude(tight),
         ),
         Privacy(content.texts.privacy),
         reminders,
@@ -98,7 +104,7 @@ def build_coach(
         clock=clock,
         idle_after=idle_after,
         # Red flags first: they stop whatever is running, in every state.
-        passes=(RedFlagPass(content.tight, tight.reader),),
+        passes=(RedFlagPass(content.tight, tight.reader, tight.emergency),),
     )
 
 

@@ -133,6 +133,7 @@ class Coach:
                 user=user,
                 state=state,
                 tx=tx,
+                locale=inbound.locale,
             )
             turn.leaver = lambda reason: self.leave(turn, reason)
             expired = row is not None and not state.idle and now - row.updated_at > self.idle_after

@@ -43,6 +43,7 @@ class Turn:
     user: Runner
     state: FlowState
     tx: Transaction
+    locale: str | None = None
     replies: list[Reply] = field(default_factory=list)
     after_commit: list[AfterCommit] = field(default_factory=list)
     notice: str | None = None

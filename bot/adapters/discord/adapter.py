@@ -246,7 +246,13 @@ class DiscordAdapter(PlatformAdapter):
             if self._stopping:
                 await answer.send(Piece(self._texts.restarting), ephemeral=True)
                 return
-            inbound = Inbound(_key_of(interaction), event, is_private=not answer.in_server)
+            inbound = Inbound(
+                _key_of(interaction),
+                event,
+                is_private=not answer.in_server,
+                # The client's language ("en-GB"); its str is the tag itself.
+                locale=str(interaction.locale),
+            )
             outcome = await self._core_in_time(inbound, answer)
             await answer.deliver(outcome)
         except discord.HTTPException as exc:

@@ -12,6 +12,7 @@ from typing import ClassVar
 
 from bot.core.flow import CommandDef, Flow, Steps
 from bot.core.numbers import read_number
+from bot.core.ports import EmergencyWords
 from bot.core.prompts import ask_consent
 from bot.core.stores import StoreFactory
 from bot.core.turn import Turn
@@ -34,9 +35,14 @@ class Tight(Flow):
     }
 
     def __init__(
-        self, content: TightContent, store: StoreFactory[TightStore] = TightReportRepository
+        self,
+        content: TightContent,
+        store: StoreFactory[TightStore] = TightReportRepository,
+        *,
+        emergency: EmergencyWords,
     ) -> None:
         self.content = content
+        self.emergency = emergency
         self.store = store
         self.reader: Reader = reader_for(content)
 
@@ -87,7 +93,7 @@ class Tight(Flow):
         self._start_picking(turn, data, list(reading.candidates), picked, prompt)
 
     def _triage(self, turn: Turn, reading: Reading) -> None:
-        turn.say(triage_message(self.content, reading.triage), private=True)
+        turn.say(triage_message(self.content, reading.triage, self.emergency(turn)), private=True)
         turn.finish()
 
     # --- area multi-select -------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.core.ports import EmergencyWords
 from bot.core.turn import Turn
 from bot.features.tight.content import TightContent
 from bot.features.tight.reader import Reader
@@ -19,14 +20,15 @@ class RedFlagPass:
 
     name = RED_FLAG
 
-    def __init__(self, content: TightContent, reader: Reader) -> None:
+    def __init__(self, content: TightContent, reader: Reader, emergency: EmergencyWords) -> None:
         self.content = content
         self.reader = reader
+        self.emergency = emergency
 
     async def __call__(self, turn: Turn, text: str) -> bool:
         triage = self.reader.read(text).triage
         if triage.level is None:
             return False
         await turn.leave(RED_FLAG)
-        turn.say(triage_message(self.content, triage), private=True)
+        turn.say(triage_message(self.content, triage, self.emergency(turn)), private=True)
         return True

@@ -7,7 +7,7 @@ from typing import ClassVar
 
 from bot.core.flow import CommandDef, Flow, Steps
 from bot.core.numbers import read_number
-from bot.core.ports import WarmupPrelude
+from bot.core.ports import EmergencyWords, WarmupPrelude
 from bot.core.state import NoData
 from bot.core.stores import StoreFactory
 from bot.core.turn import Turn
@@ -45,9 +45,12 @@ class Warmup(Flow):
         routine: Routine,
         texts: WarmupTexts,
         *,
+        emergency: EmergencyWords,
         prelude: WarmupPrelude | None = None,
         store: StoreFactory[WarmupStore] = WarmupRepository,
     ) -> None:
+        # The sharp-pain note names the emergency number where the runner is.
+        self.emergency = emergency
         self.book = book
         self.routine = routine
         self.texts = texts
@@ -157,7 +160,8 @@ class Warmup(Flow):
         soreness = turn.data(Checked).soreness
         checkin_id = await repo.add_checkin(turn.user.id, soreness, sharp, turn.now)
         if sharp:
-            turn.say(turn.safety.sharp_pain.text, private=True)
+            words = self.emergency(turn)
+            turn.say(turn.safety.sharp_pain.text.format_map(words), private=True)
             turn.finish()
             return
         gentle_from = self.routine.gentle_from_soreness
