@@ -31,6 +31,8 @@ from bot.core.flow import Flow
 from bot.core.messages import ConversationKey
 from bot.core.ports import Adapter, Clock, OnUnreachable, SystemClock
 from bot.core.stores import Database
+from bot.core.understanding import FaqPass
+from bot.features.faq.ports import FaqReplies
 from bot.features.onboarding.flow import Onboarding
 from bot.features.privacy.flow import Privacy
 from bot.features.progress.flow import Progress
@@ -105,6 +107,8 @@ def build_coach(
         idle_after=idle_after,
         # Red flags first: they stop whatever is running, in every state.
         passes=(RedFlagPass(content.tight, tight.reader, tight.emergency),),
+        # After the current step, and after the core's greetings and commands.
+        after_step=(FaqPass(FaqReplies(content.faq)),),
     )
 
 

@@ -289,45 +289,46 @@ class Tight(Flow):
 
     # --- typing instead of tapping ------------------------------------------------------
 
-    async def text(self, turn: Turn, text: str) -> None:
+    async def text(self, turn: Turn, text: str) -> bool:
         content = self.content
         words = content.words.tight
         reading = self.reader.read(text)
         if reading.red_flag is not None:
             self._triage(turn, reading)
-            return
+            return True
         plain = normalise(text)
         step = turn.state.step
         data = turn.data(Report)
         if step == "side":
             if reading.side_hint is not None or plain in _phrases(words.unsure_words):
                 await self._got_side(turn, reading.side_hint or "none")
-                return
+                return True
             sides = {a.side for a in reading.areas if a.side}
             if len(sides) == 1:
                 await self._got_side(turn, sides.pop() or "none")
-                return
+                return True
         elif step == "intensity":
             typed = read_number(text, 0, 10)
             value = typed if typed is not None else reading.intensity
             if value is not None and 0 <= value <= 10:
                 kind = data.kind or reading.kind
                 await self._advance(turn, replace(data, intensity=value, kind=kind))
-                return
+                return True
         elif step == "kind" and reading.kind is not None:
             await self._advance(turn, replace(data, kind=reading.kind))
-            return
+            return True
         elif step == "confirm" and plain in _phrases(words.yes_words):
             await self._confirmed(turn)
-            return
+            return True
         elif step == "confirm" and plain in _phrases(words.no_words):
             await self.choice(turn, "tt.change")
-            return
+            return True
         if reading.says_anything():
             await self._report(turn, text, reading)
-            return
+            return True
         turn.say(words.type_or_tap)
         await self.reprompt(turn)
+        return True
 
     async def reprompt(self, turn: Turn) -> None:
         step = turn.state.step

@@ -135,21 +135,28 @@ class Warmup(Flow):
             return
         await super().choice(turn, action)
 
-    async def text(self, turn: Turn, text: str) -> None:
+    async def text(self, turn: Turn, text: str) -> bool:
         word = text.strip().lower()
         step = turn.state.step
         if step == "soreness":
             value = parse_soreness(word)
             if value is None:
-                turn.say(self.texts.soreness_invalid)
-            else:
-                await self._got_soreness(turn, value)
-        elif step == "sharp" and word in _YES | _NO:
+                return False  # "hi", a question: for the passes after the step
+            await self._got_soreness(turn, value)
+            return True
+        if step == "sharp" and word in _YES | _NO:
             await self._got_sharp(turn, word in _YES)
         elif step == "drill" and word in _DRILL_WORDS:
             await self._drill_answer(turn, _DRILL_WORDS[word])
         else:
-            turn.say(self.texts.in_progress)
+            return False
+        return True
+
+    async def not_understood(self, turn: Turn) -> None:
+        if turn.state.step == "soreness":
+            turn.say(self.texts.soreness_invalid)  # "0 to 10, or a button"
+        else:
+            await super().not_understood(turn)
 
     async def _got_soreness(self, turn: Turn, soreness: int) -> None:
         turn.goto(NAME, "sharp", Checked(soreness=soreness))
