@@ -26,7 +26,8 @@ class RedFlagPass:
         self.emergency = emergency
 
     async def __call__(self, turn: Turn, text: str) -> bool:
-        triage = self.reader.read(text).triage
+        # Every typed message passes here first, so only the cheap triage part of a reading.
+        triage = self.reader.red_flags(text)
         if triage.level is None:
             return False
         await turn.leave(RED_FLAG)
