@@ -75,7 +75,12 @@ async def test_forged_buttons_are_answered_and_change_nothing(
                 texts.common.foreign_button,
                 texts.common.expired_button,
             }
-        assert drill_one.labels() == [texts.warmup.done, texts.warmup.skip, texts.warmup.stop]
+        assert drill_one.labels() == [
+            texts.warmup.done,
+            texts.warmup.skip,
+            texts.warmup.stop,
+            texts.warmup.hurt,
+        ]
         # Still on drill one: the stale press showed it again, and its fresh Done moves on.
         again = await newest_with(api, record, texts.warmup.done)
         assert again.content.startswith("Drill 1 of 3")
