@@ -47,6 +47,7 @@ imports: $(STAMP)
 ## bench: the measurement scripts (not part of the test suite)
 bench: $(STAMP)
 	$(BIN)/python bench/core.py
+	taskset -c 0 $(BIN)/python bench/understanding.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -34,6 +34,8 @@ from bot.core.messages import ConversationKey
 from bot.core.payloads import Buttons
 from bot.core.ports import Adapter, Clock, OnUnreachable, SystemClock
 from bot.core.stores import Database, Scrubber
+from bot.core.understanding import FaqPass
+from bot.features.faq.ports import FaqReplies
 from bot.features.onboarding.flow import Onboarding
 from bot.features.privacy.flow import Privacy
 from bot.features.progress.flow import Progress
@@ -44,8 +46,10 @@ from bot.features.reminders.options import ReminderOptions
 from bot.features.reminders.scheduler import ReminderScheduler
 from bot.features.reminders.store import ReminderRepository
 from bot.features.reminders.timezone_flow import TimeZones
+from bot.features.safety.ports import LocalEmergencyWords
 from bot.features.tight.flow import Tight
 from bot.features.tight.ports import ReminderFocusLines, ReportedAreaHistory, TailoredPrelude
+from bot.features.tight.understanding import RedFlagPass
 from bot.features.warmup.flow import Warmup
 from bot.features.warmup.store import WarmupRepository
 from bot.storage.checks import ready_schema
@@ -69,16 +73,22 @@ def build_flows(
     """Every flow the coach offers, in the order the engine consults them for free text."""
     tight = content.tight
     reminders = Reminders(content.reminder_texts, options)
+    emergency = LocalEmergencyWords(content.emergency)
+    tight_flow = Tight(tight, emergency=emergency)
     return [
         Onboarding(content.texts.help, on_start=reminders.restore_after_start),
         Warmup(
-            content.drills, content.routine, content.texts.warmup, prelude=TailoredPrelude(tight)
+            content.drills,
+            content.routine,
+            content.texts.warmup,
+            emergency=emergency,
+            prelude=TailoredPrelude(tight),
         ),
         Privacy(content.texts.privacy, scrubber=scrubber),
         reminders,
         TimeZones(content.reminder_texts, options),
         # Last: plain words about tight spots are the widest free-text net.
-        Tight(tight),
+        tight_flow,
         Progress(content.progress, warmups=WarmupRepository, areas=ReportedAreaHistory(tight)),
     ]
 
@@ -92,17 +102,23 @@ def build_coach(
     idle_after: timedelta = timedelta(hours=2),
     buttons: Buttons | None = None,
 ) -> Coach:
-    """The core with every feature's flow, on this database."""
+    """The core with every feature's flow and the understanding passes, on this database."""
     database = SqlDatabase(sessions)
+    flows = build_flows(content, options or ReminderOptions(), scrubber=database)
+    tight = next(flow for flow in flows if isinstance(flow, Tight))
     return Coach(
         database,
         ConversationRepository,
         content.texts,
         content.safety,
-        build_flows(content, options or ReminderOptions(), scrubber=database),
+        flows,
         clock=clock,
         idle_after=idle_after,
         buttons=buttons,
+        # Red flags first: they stop whatever is running, in every state.
+        passes=(RedFlagPass(content.tight, tight.reader, tight.emergency),),
+        # After the current step, and after the core's greetings and commands.
+        after_step=(FaqPass(FaqReplies(content.faq)),),
     )
 
 

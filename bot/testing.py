@@ -71,10 +71,14 @@ class Chat:
         default_factory=lambda: ConversationKey("terminal", "chat-1", "user-1")
     )
     is_private: bool = True
+    # The platform's language tag for the user, as Telegram and Discord report it.
+    locale: str | None = None
     outcomes: list[Outcome] = field(default_factory=list)
 
     async def send(self, event: Event) -> Outcome:
-        outcome = await self.coach.handle(Inbound(self.key, event, self.is_private))
+        outcome = await self.coach.handle(
+            Inbound(self.key, event, self.is_private, locale=self.locale)
+        )
         self.outcomes.append(outcome)
         return outcome
 

@@ -15,6 +15,8 @@ import weakref
 from collections.abc import Sequence
 from datetime import timedelta
 
+from rapidfuzz import fuzz, process
+
 from bot.core import payloads
 from bot.core.content import ContentError, Safety
 from bot.core.flow import CommandDef, Flow
@@ -25,11 +27,18 @@ from bot.core.state import FlowState
 from bot.core.stores import ConversationStore, Database, StepConflict, StoreFactory
 from bot.core.texts import CoreWords
 from bot.core.turn import Turn
+from bot.core.understanding import SocialPass, TextPass, Understanding, plain_words
 
 log = logging.getLogger(__name__)
 
 MAX_TEXT = 2000
 MAX_REDIRECTS = 3
+GO_PREFIX = "go."
+"""A "Did you mean /warmup?" button: run that command."""
+TYPO_CUTOFF = 75.0
+"""Least similarity (0-100) for a typed word to read as a command: "warmp" is /warmup,
+"wrm" is nothing."""
+TYPO_MIN_LENGTH = 4
 _COMMAND_NAME = re.compile(r"^[a-z0-9_]{1,32}$")
 # Control characters (but not newline or tab) are dropped from typed text.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
@@ -53,6 +62,8 @@ class Coach:
         clock: Clock,
         idle_after: timedelta = timedelta(hours=2),
         buttons: payloads.Buttons | None = None,
+        passes: Sequence[TextPass] = (),
+        after_step: Sequence[TextPass] = (),
     ) -> None:
         self.database = database
         self.buttons = buttons or payloads.process_buttons()
@@ -61,7 +72,12 @@ class Coach:
         self.safety = safety
         self.clock = clock
         self.idle_after = idle_after
-        self.flows = [*flows, _Cancel(self)]
+        self.understanding = Understanding(passes)
+        # What any step can hear once the step itself did not understand the text.
+        self.after_step = Understanding(
+            (SocialPass(words.understanding), _CommandPass(self), *after_step)
+        )
+        self.flows = [*flows, _Cancel(self), _Go(self)]
         self._commands: dict[str, tuple[CommandDef, Flow]] = {}
         for flow in self.flows:
             for spec in flow.commands:
@@ -133,7 +149,9 @@ class Coach:
                 state=state,
                 tx=tx,
                 buttons=self.buttons,
+                locale=inbound.locale,
             )
+            turn.leaver = lambda reason: self.leave(turn, reason)
             expired = row is not None and not state.idle and now - row.updated_at > self.idle_after
             accepted = await self._dispatch(turn, inbound, expired)
             await self._follow_redirects(turn)
@@ -188,7 +206,8 @@ class Coach:
             return
         found = self._commands.get(name)
         if found is None:
-            turn.say(common.unknown_command.format(command=name))
+            if not self.suggest(turn, name):
+                turn.say(common.unknown_command.format(command=name))
             return
         spec, flow = found
         args = _clean(args)
@@ -254,17 +273,50 @@ class Coach:
         if not text:
             turn.say(common.empty_text)
             return
+        # Before any flow: a red flag is heard whatever step the runner is at.
+        if await self.understanding.hear(turn, text) is not None:
+            return
         if unreadable is not None:
             await unreadable.restart(turn)
             return
         current = self._by_name.get(turn.state.flow or "")
         if current is not None:
-            await current.text(turn, text)
-            return
-        for flow in self.flows:
-            if await flow.claims_text(turn, text):
+            if await current.text(turn, text):
                 return
-        send_menu(turn, common.free_text)
+        else:
+            for flow in self.flows:
+                if await flow.claims_text(turn, text):
+                    return
+        if await self.after_step.hear(turn, text) is not None:
+            return
+        # Nothing understood it. Mid-flow the step's buttons above stay the live ones.
+        log.debug("understood pass=none flow=%s step=%s", turn.state.flow, turn.state.step)
+        if current is None:
+            send_menu(turn, common.free_text)
+        else:
+            await current.not_understood(turn)
+
+    def command_named(self, typed: str) -> str | None:
+        """The command ``typed`` names exactly, slash or not ("warmup", "/Warmup")."""
+        name = typed.strip().lower().removeprefix("/")
+        return name if name in self._commands else None
+
+    def suggest(self, turn: Turn, typed: str) -> bool:
+        """ "Did you mean /warmup?" with a button, for a near miss of a command's name."""
+        name = typed.strip().lower().removeprefix("/")
+        if len(name) < TYPO_MIN_LENGTH or not _COMMAND_NAME.match(name):
+            return False
+        found = process.extractOne(
+            name, list(self._commands), scorer=fuzz.ratio, score_cutoff=TYPO_CUTOFF
+        )
+        if found is None:
+            return False
+        command = found[0]
+        turn.say(
+            self.words.understanding.did_you_mean.format(command=command),
+            choices=[turn.global_choice(f"/{command}", f"{GO_PREFIX}{command}")],
+        )
+        return True
 
     async def _follow_redirects(self, turn: Turn) -> None:
         for _ in range(MAX_REDIRECTS):
@@ -298,6 +350,42 @@ class _Cancel(Flow):
         else:
             await self._coach.leave(turn, "cancelled")
             turn.say(common.cancelled)
+
+
+class _CommandPass:
+    """A command typed without its slash runs; a near miss is offered as a button."""
+
+    name = "command"
+
+    def __init__(self, coach: Coach) -> None:
+        self._coach = coach
+
+    async def __call__(self, turn: Turn, text: str) -> bool:
+        plain = plain_words(text)
+        if " " in plain or not plain:
+            return False
+        name = self._coach.command_named(plain)
+        if name is not None:
+            turn.redirect(name)
+            return True
+        return self._coach.suggest(turn, plain)
+
+
+class _Go(Flow):
+    """The button under "Did you mean /warmup?": runs that command."""
+
+    name = "go"
+    global_prefixes = (GO_PREFIX,)
+
+    def __init__(self, coach: Coach) -> None:
+        self._coach = coach
+
+    async def global_choice(self, turn: Turn, action: str) -> None:
+        name = self._coach.command_named(action.removeprefix(GO_PREFIX))
+        if name is None:
+            turn.notice = turn.texts.common.unknown_button
+            return
+        turn.redirect(name)
 
 
 def _clean(text: str) -> str:

@@ -54,9 +54,16 @@ class Flow:
         """A press on a button of this flow's current prompt."""
         turn.say(turn.texts.common.unknown_button)
 
-    async def text(self, turn: Turn, text: str) -> None:
-        """Text typed while in this flow; by default, point back at the buttons."""
-        turn.say(turn.texts.common.use_buttons)
+    async def text(self, turn: Turn, text: str) -> bool:
+        """Text typed while in this flow; True if the step understood it. Otherwise the
+        engine's later passes try (greetings, commands, the FAQ, then an honest "I can't
+        help with that yet"), and the step's buttons stay live."""
+        return False
+
+    async def not_understood(self, turn: Turn) -> None:
+        """No pass understood text typed in this flow. Only words: the step's buttons
+        above stay the live ones."""
+        turn.say(turn.texts.understanding.cant_help_yet)
 
     async def global_choice(self, turn: Turn, action: str) -> None:
         turn.notice = turn.texts.common.unknown_button

@@ -60,6 +60,9 @@ class Inbound:
     key: ConversationKey
     event: Event
     is_private: bool = True
+    # The platform's language tag for the user ("en-GB"), when it gives one: with the
+    # runner's time zone it tells which emergency number to name.
+    locale: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -157,3 +157,14 @@ class ReminderFocus(Protocol):
 
 StartHook = Callable[[Turn], Awaitable[None]]
 """Run on every /start (reminders resume what was paused while the runner was away)."""
+
+
+class EmergencyWords(Protocol):
+    """The emergency words that fit where the runner is, for safety advice templates.
+
+    Keys: ``emergency`` (the number to call, or "your local emergency number"),
+    ``urgent_line`` and ``department``; and ``country``, the ISO code the words are for
+    ("" when unknown). Implemented by the safety feature.
+    """
+
+    def __call__(self, turn: Turn) -> Mapping[str, str]: ...

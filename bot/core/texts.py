@@ -36,6 +36,17 @@ class StartTexts(Frozen):
     must_accept: Template
 
 
+class UnderstandingTexts(Frozen):
+    """What any step can hear: greetings, thanks, commands typed without the slash."""
+
+    greetings: tuple[NonEmpty, ...]
+    thanks: tuple[NonEmpty, ...]
+    greeting_reply: Template
+    thanks_reply: Template
+    did_you_mean: Template
+    cant_help_yet: Template
+
+
 class CoreWords(Frozen):
     """The sections of core.yaml the core reads; features add their own sections."""
 
@@ -44,3 +55,4 @@ class CoreWords(Frozen):
     menu: dict[str, ButtonLabel]
     common: CommonTexts
     start: StartTexts
+    understanding: UnderstandingTexts

@@ -18,6 +18,11 @@ from bot.core.texts import CoreWords
 S = TypeVar("S")
 D = TypeVar("D", bound=FlowData)
 AfterCommit = Callable[[], Awaitable[None]]
+Leaver = Callable[[str], Awaitable[None]]
+
+
+async def _stay(reason: str) -> None:
+    """A turn built outside the engine has no flow to leave."""
 
 
 @dataclass(eq=False)
@@ -38,6 +43,7 @@ class Turn:
     user: Runner
     state: FlowState
     tx: Transaction
+    locale: str | None = None
     replies: list[Reply] = field(default_factory=list)
     after_commit: list[AfterCommit] = field(default_factory=list)
     notice: str | None = None
@@ -46,6 +52,8 @@ class Turn:
     redirected_to: tuple[str, str] | None = None
     # Makes this turn's button payloads, with the coach's secret key.
     buttons: payloads.Buttons = field(default_factory=payloads.process_buttons)
+    # Set by the engine: ends the current flow, letting it close what it opened.
+    leaver: Leaver = _stay
     _stores: dict[Callable[..., Any], Any] = field(default_factory=dict)
     _next_nonce: str | None = None
 
@@ -90,6 +98,10 @@ class Turn:
         self.redirected_to = (command, args)
 
     # --- state ---
+    async def leave(self, reason: str) -> None:
+        """End whatever flow the conversation is in (a red flag stops a warm-up)."""
+        await self.leaver(reason)
+
     def data(self, kind: type[D]) -> D:
         """The current step's data. The engine has already checked that saved data reads
         as the step's type (see ``Flow.steps``), so this fails only on a flow's own bug."""

@@ -249,7 +249,13 @@ class DiscordAdapter(PlatformAdapter):
             if isinstance(event, ChoiceMade) and _forged(interaction):
                 await answer.deliver(self.unshown_press(interaction.id))
                 return
-            inbound = Inbound(_key_of(interaction), event, is_private=not answer.in_server)
+            inbound = Inbound(
+                _key_of(interaction),
+                event,
+                is_private=not answer.in_server,
+                # The client's language ("en-GB"); its str is the tag itself.
+                locale=str(interaction.locale),
+            )
             outcome = await self._core_in_time(inbound, answer)
             await answer.deliver(outcome)
         except discord.HTTPException as exc:

@@ -41,7 +41,12 @@ def to_inbound(update: Update, bot_username: str) -> Inbound | None:
     if event is None:
         return None
     private = message.chat.type == Chat.PRIVATE
-    return Inbound(chat_key(message.chat, message.from_user.id), event, is_private=private)
+    return Inbound(
+        chat_key(message.chat, message.from_user.id),
+        event,
+        is_private=private,
+        locale=message.from_user.language_code,
+    )
 
 
 def _from_press(query: CallbackQuery) -> Inbound | None:
@@ -53,6 +58,7 @@ def _from_press(query: CallbackQuery) -> Inbound | None:
         chat_key(chat, query.from_user.id),
         ChoiceMade(query.data),
         is_private=chat.type == Chat.PRIVATE,
+        locale=query.from_user.language_code,
     )
 
 

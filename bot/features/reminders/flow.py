@@ -301,11 +301,11 @@ class Reminders(Flow):
         else:
             await super().choice(turn, action)
 
-    async def text(self, turn: Turn, text: str) -> None:
+    async def text(self, turn: Turn, text: str) -> bool:
         zone_name = known_zone(turn.user.time_zone)
         if zone_name is None:
             ask_zone(turn, self.texts, then="remind")
-            return
+            return True
         step = turn.state.step
         if step == "days":
             await self._days_text(turn, text, zone_name)
@@ -318,7 +318,8 @@ class Reminders(Flow):
             else:
                 turn.say(self.texts.remind.bad_lead_typed.format(max=MAX_LEAD_MINUTES))
         else:
-            await super().text(turn, text)
+            return False
+        return True
 
     async def _days_text(self, turn: Turn, text: str, zone_name: str) -> None:
         draft = self._draft(turn)

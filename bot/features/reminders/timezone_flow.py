@@ -103,12 +103,12 @@ class TimeZones(Flow):
             return
         await super().choice(turn, action)
 
-    async def text(self, turn: Turn, text: str) -> None:
+    async def text(self, turn: Turn, text: str) -> bool:
         texts = self.texts
         local = parse_clock(text, texts.vocabulary.build(), bare_hour=False)
         if isinstance(local, BadTime):
             turn.say(texts.timezone.bad_time.format(text=local.text))
-            return
+            return True
         if local is not None:
             candidates = zones_at_local_time(local, turn.now, texts.zone_ranking(), MAX_CHOICES)
             shown = f"{local.hour:02d}:{local.minute:02d}"
@@ -118,7 +118,7 @@ class TimeZones(Flow):
                 await self._save(turn, candidates[0])
             else:
                 self._suggest(turn, texts.timezone.pick_for_time.format(time=shown), candidates)
-            return
+            return True
         found = resolve_zone(text, turn.now, texts.zone_ranking())
         if isinstance(found, ZoneFound):
             await self._save(turn, found.name)
@@ -126,6 +126,7 @@ class TimeZones(Flow):
             self._suggest(turn, texts.timezone.suggest.format(typed=text), found.names)
         else:
             turn.say(texts.timezone.unknown.format(typed=text))
+        return True
 
     async def reprompt(self, turn: Turn) -> None:
         question = turn.data(ZoneQuestion)

@@ -208,7 +208,15 @@ class SmrContent(Frozen):
 
 class LevelText(Frozen):
     headline: NonEmpty
-    advice: NonEmpty
+    # Placeholders from safety's emergency words: {emergency}, {urgent_line}, {department}.
+    advice: Template
+
+
+class TriageSource(Source):
+    """A source for triage advice; ``country`` marks a health service's own pages (the
+    NHS), listed only to runners in that country."""
+
+    country: str | None = Field(default=None, pattern=r"^[A-Z]{2}$")
 
 
 class TriageRule(Frozen):
@@ -229,7 +237,7 @@ class SeverePain(Frozen):
 
 
 class TriageContent(Frozen):
-    sources: dict[Identifier, Source]
+    sources: dict[Identifier, TriageSource]
     levels: dict[Level, LevelText]
     reasons_intro: Template
     sources_intro: NonEmpty

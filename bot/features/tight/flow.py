@@ -12,6 +12,7 @@ from typing import ClassVar
 
 from bot.core.flow import CommandDef, Flow, Steps
 from bot.core.numbers import read_number
+from bot.core.ports import EmergencyWords
 from bot.core.prompts import ask_consent
 from bot.core.stores import StoreFactory
 from bot.core.turn import Turn
@@ -34,9 +35,14 @@ class Tight(Flow):
     }
 
     def __init__(
-        self, content: TightContent, store: StoreFactory[TightStore] = TightReportRepository
+        self,
+        content: TightContent,
+        store: StoreFactory[TightStore] = TightReportRepository,
+        *,
+        emergency: EmergencyWords,
     ) -> None:
         self.content = content
+        self.emergency = emergency
         self.store = store
         self.reader: Reader = reader_for(content)
 
@@ -87,7 +93,7 @@ class Tight(Flow):
         self._start_picking(turn, data, list(reading.candidates), picked, prompt)
 
     def _triage(self, turn: Turn, reading: Reading) -> None:
-        turn.say(triage_message(self.content, reading.triage), private=True)
+        turn.say(triage_message(self.content, reading.triage, self.emergency(turn)), private=True)
         turn.finish()
 
     # --- area multi-select -------------------------------------------------------------
@@ -283,45 +289,46 @@ class Tight(Flow):
 
     # --- typing instead of tapping ------------------------------------------------------
 
-    async def text(self, turn: Turn, text: str) -> None:
+    async def text(self, turn: Turn, text: str) -> bool:
         content = self.content
         words = content.words.tight
         reading = self.reader.read(text)
         if reading.red_flag is not None:
             self._triage(turn, reading)
-            return
+            return True
         plain = normalise(text)
         step = turn.state.step
         data = turn.data(Report)
         if step == "side":
             if reading.side_hint is not None or plain in _phrases(words.unsure_words):
                 await self._got_side(turn, reading.side_hint or "none")
-                return
+                return True
             sides = {a.side for a in reading.areas if a.side}
             if len(sides) == 1:
                 await self._got_side(turn, sides.pop() or "none")
-                return
+                return True
         elif step == "intensity":
             typed = read_number(text, 0, 10)
             value = typed if typed is not None else reading.intensity
             if value is not None and 0 <= value <= 10:
                 kind = data.kind or reading.kind
                 await self._advance(turn, replace(data, intensity=value, kind=kind))
-                return
+                return True
         elif step == "kind" and reading.kind is not None:
             await self._advance(turn, replace(data, kind=reading.kind))
-            return
+            return True
         elif step == "confirm" and plain in _phrases(words.yes_words):
             await self._confirmed(turn)
-            return
+            return True
         elif step == "confirm" and plain in _phrases(words.no_words):
             await self.choice(turn, "tt.change")
-            return
+            return True
         if reading.says_anything():
             await self._report(turn, text, reading)
-            return
+            return True
         turn.say(words.type_or_tap)
         await self.reprompt(turn)
+        return True
 
     async def reprompt(self, turn: Turn) -> None:
         step = turn.state.step

@@ -5,7 +5,7 @@ Pure functions from content and a reading to text; every word comes from content
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from bot.core.content import Source
 from bot.core.wording import join_words
@@ -118,9 +118,14 @@ def release_plan(
     return messages
 
 
-def triage_message(content: TightContent, triage: Triage) -> str:
-    """ "Stop here..." with the reasons found, what to do, and where the advice comes from."""
+def triage_message(content: TightContent, triage: Triage, emergency: Mapping[str, str]) -> str:
+    """ "Stop here..." with the reasons found, what to do, and where the advice comes from.
+
+    ``emergency`` fills the advice with the numbers and services where the runner is. A
+    health service's own pages are left out for a runner known to be in another country
+    (a Toronto runner reads no "NHS"); where the country is unknown, they still help."""
     assert triage.level is not None
+    country = emergency.get("country")
     rules = content.triage
     level = rules.levels[triage.level]
     reasons = [rules.rule(reason_id).reason for reason_id in triage.reasons]
@@ -128,13 +133,15 @@ def triage_message(content: TightContent, triage: Triage) -> str:
     for reason_id in triage.reasons:
         for source_id in rules.rule(reason_id).sources:
             source = rules.sources[source_id]
+            if country and source.country not in (None, country):
+                continue
             if source not in sources:
                 sources.append(source)
     lines = [
         level.headline,
         rules.reasons_intro.format(reasons=join_words(reasons)),
-        level.advice,
-        rules.sources_intro,
-        *(f"• {s.title}: {s.url}" for s in sources[:MAX_SOURCES]),
+        level.advice.format_map(emergency),
     ]
+    if sources:
+        lines += [rules.sources_intro, *(f"• {s.title}: {s.url}" for s in sources[:MAX_SOURCES])]
     return "\n".join(lines)

@@ -79,6 +79,12 @@ class WarmupTexts(Frozen):
     done: ButtonLabel
     skip: ButtonLabel
     stop: ButtonLabel
+    hurt: ButtonLabel
+    hurt_question: Template
+    hurt_sharp: ButtonLabel
+    hurt_uncomfortable: ButtonLabel
+    hurt_offer: Template
+    gentle_version: ButtonLabel
     summary_complete: Template
     skipped_note: Template
     summary_stopped: Template

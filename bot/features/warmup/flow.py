@@ -7,7 +7,7 @@ from typing import ClassVar
 
 from bot.core.flow import CommandDef, Flow, Steps
 from bot.core.numbers import read_number
-from bot.core.ports import WarmupPrelude
+from bot.core.ports import EmergencyWords, WarmupPrelude
 from bot.core.state import NoData
 from bot.core.stores import StoreFactory
 from bot.core.turn import Turn
@@ -37,7 +37,14 @@ def parse_soreness(text: str) -> int | None:
 class Warmup(Flow):
     name = NAME
     commands = (CommandDef("warmup"),)
-    steps: ClassVar[Steps] = {"soreness": NoData, "sharp": Checked, "drill": Drilling}
+    steps: ClassVar[Steps] = {
+        "soreness": NoData,
+        "sharp": Checked,
+        "drill": Drilling,
+        # After "That hurt" on a drill: which kind of hurt, then what to do about it.
+        "hurt": Drilling,
+        "hurt_offer": Drilling,
+    }
 
     def __init__(
         self,
@@ -45,9 +52,12 @@ class Warmup(Flow):
         routine: Routine,
         texts: WarmupTexts,
         *,
+        emergency: EmergencyWords,
         prelude: WarmupPrelude | None = None,
         store: StoreFactory[WarmupStore] = WarmupRepository,
     ) -> None:
+        # The sharp-pain note names the emergency number where the runner is.
+        self.emergency = emergency
         self.book = book
         self.routine = routine
         self.texts = texts
@@ -104,8 +114,39 @@ class Warmup(Flow):
                 turn.choice(texts.done, "wu.done"),
                 turn.choice(texts.skip, "wu.skip"),
                 turn.choice(texts.stop, "wu.stop"),
+                turn.choice(texts.hurt, "wu.hurt"),
             ],
         )
+
+    def _ask_hurt(self, turn: Turn) -> None:
+        texts = self.texts
+        turn.goto(NAME, "hurt", turn.data(Drilling))
+        turn.say(
+            texts.hurt_question,
+            choices=[
+                turn.choice(texts.hurt_sharp, "hurt.sharp"),
+                turn.choice(texts.hurt_uncomfortable, "hurt.meh"),
+            ],
+        )
+
+    def _offer_gentle(self, turn: Turn) -> None:
+        texts = self.texts
+        turn.goto(NAME, "hurt_offer", turn.data(Drilling))
+        turn.say(
+            texts.hurt_offer,
+            choices=[
+                turn.choice(texts.gentle_version, "hurt.gentle"),
+                turn.choice(texts.skip, "wu.skip"),
+            ],
+        )
+
+    async def _hurt_sharp(self, turn: Turn) -> None:
+        """Sharp pain on a drill is typed-pain advice: stop the warm-up, say why privately."""
+        drilling = turn.data(Drilling)
+        done = await self._done_so_far(turn, drilling)
+        await self._close(turn, drilling.session, done, "stopped")
+        words = self.emergency(turn)
+        turn.say(turn.safety.sharp_pain.text.format_map(words), private=True)
 
     async def reprompt(self, turn: Turn) -> None:
         step = turn.state.step
@@ -113,6 +154,10 @@ class Warmup(Flow):
             self._ask_soreness(turn)
         elif step == "sharp":
             self._ask_sharp(turn)
+        elif step == "hurt":
+            self._ask_hurt(turn)
+        elif step == "hurt_offer":
+            self._offer_gentle(turn)
         else:
             self._show_drill(turn)
 
@@ -130,23 +175,47 @@ class Warmup(Flow):
         elif step == "drill" and action in ("wu.done", "wu.skip", "wu.stop"):
             await self._drill_answer(turn, action.removeprefix("wu."))
             return
+        elif step == "drill" and action == "wu.hurt":
+            self._ask_hurt(turn)
+            return
+        elif step == "hurt" and action == "hurt.sharp":
+            await self._hurt_sharp(turn)
+            return
+        elif step == "hurt" and action == "hurt.meh":
+            self._offer_gentle(turn)
+            return
+        elif step == "hurt_offer" and action == "hurt.gentle":
+            turn.goto(NAME, "drill", replace(turn.data(Drilling), gentle=True))
+            self._show_drill(turn)
+            return
+        elif step == "hurt_offer" and action == "wu.skip":
+            turn.goto(NAME, "drill", turn.data(Drilling))
+            await self._drill_answer(turn, "skip")
+            return
         await super().choice(turn, action)
 
-    async def text(self, turn: Turn, text: str) -> None:
+    async def text(self, turn: Turn, text: str) -> bool:
         word = text.strip().lower()
         step = turn.state.step
         if step == "soreness":
             value = parse_soreness(word)
             if value is None:
-                turn.say(self.texts.soreness_invalid)
-            else:
-                await self._got_soreness(turn, value)
-        elif step == "sharp" and word in _YES | _NO:
+                return False  # "hi", a question: for the passes after the step
+            await self._got_soreness(turn, value)
+            return True
+        if step == "sharp" and word in _YES | _NO:
             await self._got_sharp(turn, word in _YES)
         elif step == "drill" and word in _DRILL_WORDS:
             await self._drill_answer(turn, _DRILL_WORDS[word])
         else:
-            turn.say(self.texts.in_progress)
+            return False
+        return True
+
+    async def not_understood(self, turn: Turn) -> None:
+        if turn.state.step == "soreness":
+            turn.say(self.texts.soreness_invalid)  # "0 to 10, or a button"
+        else:
+            await super().not_understood(turn)
 
     async def _got_soreness(self, turn: Turn, soreness: int) -> None:
         turn.goto(NAME, "sharp", Checked(soreness=soreness))
@@ -157,7 +226,8 @@ class Warmup(Flow):
         soreness = turn.data(Checked).soreness
         checkin_id = await repo.add_checkin(turn.user.id, soreness, sharp, turn.now)
         if sharp:
-            turn.say(turn.safety.sharp_pain.text, private=True)
+            words = self.emergency(turn)
+            turn.say(turn.safety.sharp_pain.text.format_map(words), private=True)
             turn.finish()
             return
         gentle_from = self.routine.gentle_from_soreness
@@ -221,7 +291,11 @@ class Warmup(Flow):
         turn.finish()
 
     async def leave(self, turn: Turn, reason: str) -> None:
-        if turn.state.step == "drill":
+        if turn.state.step == "sharp" and reason == "red_flag":
+            # A red flag typed at the sharp-pain question answers it: yes, sharp.
+            soreness = turn.data(Checked).soreness
+            await turn.store(self.store).add_checkin(turn.user.id, soreness, True, turn.now)
+        elif turn.state.step in ("drill", "hurt", "hurt_offer"):
             status = "expired" if reason == "expired" else "stopped"
             session_id = turn.data(Drilling).session
             await turn.store(self.store).finish_session(turn.user.id, session_id, status, turn.now)

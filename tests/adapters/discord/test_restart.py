@@ -76,7 +76,12 @@ async def test_forged_buttons_are_answered_and_change_nothing(
                 texts.common.foreign_button,
                 texts.common.expired_button,
             }
-        assert drill_one.labels() == [texts.warmup.done, texts.warmup.skip, texts.warmup.stop]
+        assert drill_one.labels() == [
+            texts.warmup.done,
+            texts.warmup.skip,
+            texts.warmup.stop,
+            texts.warmup.hurt,
+        ]
         # None of them is a button of the message, so none reached the coach: still on
         # drill one, and the message's own Done moves on.
         assert not [i for i in recorder.inbound if i.event in [ChoiceMade(f) for f in forgeries]]
