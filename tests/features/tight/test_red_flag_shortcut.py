@@ -13,7 +13,7 @@ HERE = Path(__file__).parent
 
 def _phrases() -> list[str]:
     flags = yaml.safe_load(
-        (HERE.parent / "understanding" / "red_flags.yaml").read_text(encoding="utf-8")
+        (HERE.parents[1] / "understanding" / "red_flags.yaml").read_text(encoding="utf-8")
     )
     table = yaml.safe_load((HERE / "phrases.yaml").read_text(encoding="utf-8"))
     extra = ["pain 9", "it's agony", "sore 9/10", "killing me, eight out of ten", "sore 4"]
