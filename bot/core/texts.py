@@ -41,6 +41,8 @@ class UnderstandingTexts(Frozen):
 
     greetings: tuple[NonEmpty, ...]
     thanks: tuple[NonEmpty, ...]
+    # Everyday ways of saying yes, for a step that asks for agreement.
+    agree: tuple[NonEmpty, ...]
     greeting_reply: Template
     thanks_reply: Template
     did_you_mean: Template

@@ -17,6 +17,7 @@ from bot.core.prompts import (
     send_menu,
 )
 from bot.core.turn import Turn
+from bot.core.understanding import plain_words
 from bot.features.onboarding.texts import HelpTexts
 
 
@@ -43,6 +44,13 @@ class Onboarding(Flow):
             ask_consent(turn, then=None)
         else:
             send_menu(turn, turn.texts.start.already_accepted)
+
+    async def text(self, turn: Turn, text: str) -> bool:
+        """At the safety note, an everyday "yes" or "ok" accepts it, as the button does."""
+        if plain_words(text) in {plain_words(w) for w in turn.texts.understanding.agree}:
+            await self.choice(turn, ACCEPT)
+            return True
+        return False
 
     async def choice(self, turn: Turn, action: str) -> None:
         if action != ACCEPT:

@@ -25,6 +25,16 @@ async def test_warmup_before_accepting_asks_first_then_continues(chat: Chat) -> 
     assert "how do your hips feel" in chat.last_text()
 
 
+async def test_an_everyday_yes_accepts_the_safety_note_and_carries_on(chat: Chat) -> None:
+    await chat.command("warmup")
+    await chat.say("nope")
+    assert "how do your hips feel" not in chat.last_text()
+    await chat.say("Ok!")
+    assert "how do your hips feel" in chat.last_text()
+    await chat.command("start")
+    assert "Welcome back" in chat.last_text()  # accepted once, remembered
+
+
 async def test_help_lists_every_command(chat: Chat, content: Content) -> None:
     await chat.command("help")
     for name, description in content.texts.commands.items():
