@@ -434,6 +434,7 @@ class NullAdapter:
     """Telegram as far as the scheduler can tell, without a network (nothing is due)."""
 
     name = "telegram"
+    connected = True
 
     def __init__(self) -> None:
         self.sent = 0

@@ -58,7 +58,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     opens_terminal = args.command == "console" or (args.command == "run" and no_platform)
     if opens_terminal and "log_level" not in settings.model_fields_set:
         level = "WARNING"  # keep the chat readable unless asked otherwise
-    setup_logging(level, secrets=settings_secrets(settings))
+    setup_logging(level, secrets=settings_secrets(settings), json=settings.log_format == "json")
     from bot import app  # loaded once settings and logging are in place
 
     try:

@@ -19,6 +19,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from aiohttp import web
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 import bot.schema  # noqa: F401  (registers every table, for export and erasure)
@@ -52,6 +54,7 @@ from bot.features.tight.ports import ReminderFocusLines, ReportedAreaHistory, Ta
 from bot.features.tight.understanding import RedFlagPass
 from bot.features.warmup.flow import Warmup
 from bot.features.warmup.store import WarmupRepository
+from bot.ops.health import Check, HealthServer, health_routes
 from bot.storage.checks import ready_schema
 from bot.storage.conversations import ConversationRepository, UserRepository
 from bot.storage.database import (
@@ -62,6 +65,7 @@ from bot.storage.database import (
 )
 from bot.storage.errors import DatabaseUnreachable
 from bot.storage.key_values import KeyValueStore
+from bot.storage.migrations import current_revision, head_revision
 from bot.storage.processed_updates import ProcessedUpdates
 
 log = logging.getLogger(__name__)
@@ -281,10 +285,12 @@ def build_reminder_scheduler(services: Services, adapters: Sequence[Adapter]) ->
     )
 
 
-def build_platform_adapters(services: Services) -> list[Adapter]:
-    """The platforms whose tokens are set."""
+def build_platform_adapters(
+    services: Services, routes: Sequence[web.RouteDef] = ()
+) -> list[Adapter]:
+    """The platforms whose tokens are set; ``routes`` share a Telegram webhook's port."""
     adapters: list[Adapter] = []
-    telegram = build_telegram_adapter(services)
+    telegram = build_telegram_adapter(services, routes)
     if telegram is not None:
         adapters.append(telegram)
     discord = build_discord_adapter(services)
@@ -293,7 +299,9 @@ def build_platform_adapters(services: Services) -> list[Adapter]:
     return adapters
 
 
-def build_telegram_adapter(services: Services) -> Adapter | None:
+def build_telegram_adapter(
+    services: Services, routes: Sequence[web.RouteDef] = ()
+) -> Adapter | None:
     """The Telegram bot, when ``TELEGRAM_TOKEN`` is set (webhook mode with a webhook URL)."""
     settings = services.settings
     if settings.telegram_token is None:
@@ -320,6 +328,7 @@ def build_telegram_adapter(services: Services) -> Adapter | None:
         claims=ProcessedUpdates(services.sessions, coach.clock),
         on_unreachable=unreachable_reporter(coach),
         store=KeyValueStore(services.sessions),
+        routes=routes,
     )
 
 
@@ -358,7 +367,15 @@ async def run_bot(settings: Settings, *, console_user: str | None = None) -> Non
     for sig in (signal.SIGTERM, signal.SIGINT):
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(sig, stop.set)
-    adapters = [] if console_user else build_platform_adapters(services)
+    # Late-bound: the checks ask the adapters, and a webhook's listener serves the checks.
+    adapters: list[Adapter] = []
+    routes = health_routes(readiness_checks(services.engine, adapters))
+    if not console_user:
+        adapters += build_platform_adapters(services, routes)
+    webhook = settings.telegram_token is not None and settings.telegram_webhook_url is not None
+    health = None
+    if settings.health_port is not None and not (webhook and not console_user):
+        health = HealthServer(routes, port=settings.health_port)
     terminal = None
     if not adapters:
         terminal = TerminalAdapter(
@@ -366,10 +383,12 @@ async def run_bot(settings: Settings, *, console_user: str | None = None) -> Non
             user=console_user or "runner",
             export_dir=settings.data_dir / "exports",
         )
-        adapters = [terminal]
+        adapters.append(terminal)
     started: list[Adapter] = []
     scheduler: ReminderScheduler | None = None
     try:
+        if health is not None:
+            await health.start()
         for adapter in adapters:
             try:
                 await adapter.start()
@@ -397,8 +416,31 @@ async def run_bot(settings: Settings, *, console_user: str | None = None) -> Non
             await scheduler.stop()
         # Side by side, so two platforms together still stop well within a host's grace time.
         await asyncio.gather(*(_stop_adapter(adapter) for adapter in reversed(started)))
+        if health is not None:
+            await health.stop()
         await services.close()
         log.info("stopped")
+
+
+def readiness_checks(engine: AsyncEngine, adapters: Sequence[Adapter]) -> list[Check]:
+    """Ready: the database answers, its schema is at head, every platform is connected."""
+
+    async def database() -> str | None:
+        async with engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+        return None
+
+    async def schema() -> str | None:
+        current, head = await current_revision(engine), head_revision()
+        if current == head:
+            return None
+        return f"at migration {current or 'none'}, the code expects {head}"
+
+    async def platforms() -> str | None:
+        down = [adapter.name for adapter in adapters if not adapter.connected]
+        return f"not connected: {', '.join(down)}" if down else None
+
+    return [Check("database", database), Check("schema", schema), Check("platforms", platforms)]
 
 
 async def _stop_adapter(adapter: Adapter) -> None:

@@ -10,6 +10,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite:///data/hipcoach.sqlite3"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+LOG_FORMATS = ("text", "json")
 
 
 class Settings(BaseSettings):
@@ -18,6 +19,11 @@ class Settings(BaseSettings):
     # --- core ---
     database_url: str = DEFAULT_DATABASE_URL
     log_level: str = "INFO"
+    # "json": one JSON object a line (bot.ops.json_log), for log collectors.
+    log_format: str = "text"
+    # /healthz, /readyz and /metrics on this port. With a Telegram webhook they are served
+    # on PORT beside it, and this is not needed.
+    health_port: int | None = Field(default=None, ge=1, le=65535)
     content_dir: Path = Path("content")
     # Files the coach writes besides the database (terminal exports) go under here.
     data_dir: Path = Path("data")
@@ -137,6 +143,19 @@ class Settings(BaseSettings):
         if not value.startswith(("sqlite://", "postgresql+asyncpg://")):
             raise ValueError("use a sqlite:// or postgresql:// URL")
         return value
+
+    @field_validator("health_port", mode="before")
+    @classmethod
+    def _blank_port_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("log_format")
+    @classmethod
+    def _known_format(cls, value: str) -> str:
+        lower = value.lower()
+        if lower not in LOG_FORMATS:
+            raise ValueError(f"use one of {', '.join(LOG_FORMATS)}")
+        return lower
 
     @field_validator("log_level")
     @classmethod

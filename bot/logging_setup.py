@@ -1,4 +1,5 @@
-"""Logging: one key=value line per event, with every secret scrubbed from every record.
+"""Logging: one key=value line per event (or one JSON object, ``LOG_FORMAT=json``), with
+every secret scrubbed from every record.
 
 The redaction (``bot.core.redaction``) runs as a filter on the root handler, so it also
 covers records from libraries.
@@ -11,14 +12,17 @@ import sys
 from collections.abc import Iterable
 
 from bot.core.redaction import REDACTOR
+from bot.ops.json_log import JsonFormatter
 
 
-def setup_logging(level: str, secrets: Iterable[str] = ()) -> None:
+def setup_logging(level: str, secrets: Iterable[str] = (), *, json: bool = False) -> None:
     for secret in secrets:
         REDACTOR.add(secret)
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(
-        logging.Formatter("%(asctime)s level=%(levelname)s logger=%(name)s %(message)s")
+        JsonFormatter()
+        if json
+        else logging.Formatter("%(asctime)s level=%(levelname)s logger=%(name)s %(message)s")
     )
     handler.addFilter(REDACTOR)
     root = logging.getLogger()

@@ -142,6 +142,7 @@ class RecordingAdapter:
 
     clock: Clock
     name: str = "terminal"
+    connected: bool = True
     sent: list[Sent] = field(default_factory=list)
     unreachable_chats: set[str] = field(default_factory=set)
     failing_chats: set[str] = field(default_factory=set)

@@ -28,11 +28,13 @@ from __future__ import annotations
 
 import abc
 import logging
+import time
 from collections.abc import Sequence
 
-from bot.core.messages import Choice, ConversationKey, Inbound, Outcome, Reply
+from bot.core.messages import Choice, ChoiceMade, Command, ConversationKey, Inbound, Outcome, Reply
 from bot.core.ports import Handler, OnUnreachable, Unreachable, UpdateClaims
 from bot.core.texts import CoreWords
+from bot.ops.metrics import CONNECTED, STEP_FAILURES, STEP_SECONDS, UPDATES
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +81,12 @@ class PlatformAdapter(abc.ABC):
         self._words = words
         self._on_unreachable = on_unreachable
         self._claims = claims
+        CONNECTED.labels(name).set_function(lambda: float(self.connected))
+
+    @property
+    @abc.abstractmethod
+    def connected(self) -> bool:
+        """The platform connection is up: updates can arrive and replies can go out."""
 
     @abc.abstractmethod
     async def start(self) -> None: ...
@@ -119,9 +127,12 @@ class PlatformAdapter(abc.ABC):
     async def handle(self, inbound: Inbound, *, update_id: object = None) -> Outcome:
         """The core's outcome for ``inbound``, or :func:`error_outcome` if the handler
         raised (logged with ``update_id``, when the platform has one)."""
+        UPDATES.labels(self.name, _kind(inbound)).inc()
+        started = time.perf_counter()
         try:
             return await self._handler(inbound)
         except Exception:
+            STEP_FAILURES.labels(self.name).inc()
             log.exception(
                 "%s_handler_failed %schat=%s event=%s",
                 self.name,
@@ -130,6 +141,8 @@ class PlatformAdapter(abc.ABC):
                 type(inbound.event).__name__,
             )
             return error_outcome(self._words)
+        finally:
+            STEP_SECONDS.labels(self.name).observe(time.perf_counter() - started)
 
     def unshown_press(self, update_id: object = None) -> Outcome:
         """The answer to a press whose data is none of the pressed message's buttons: it
@@ -171,3 +184,10 @@ def typed_choice(typed: str, choices: Sequence[Choice]) -> str | None:
         if typed.casefold() == choice.label.casefold():
             return choice.payload
     return None
+
+
+def _kind(inbound: Inbound) -> str:
+    event = inbound.event
+    if isinstance(event, Command):
+        return "command"
+    return "press" if isinstance(event, ChoiceMade) else "text"

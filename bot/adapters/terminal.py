@@ -100,6 +100,7 @@ def render(reply: Reply, first: int = 1) -> str:
 
 class TerminalAdapter:
     name = Platform.TERMINAL.value
+    connected = True  # the terminal is always there
 
     def __init__(
         self,

@@ -81,6 +81,11 @@ class Adapter(Protocol):
 
     name: str
 
+    @property
+    def connected(self) -> bool:
+        """The connection is up: updates can arrive and replies can go out."""
+        ...
+
     async def start(self) -> None: ...
 
     async def stop(self) -> None: ...

@@ -8,9 +8,10 @@ in well under a second while the pacer is still what keeps the stand-in from ans
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 
+from aiohttp import web
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -56,6 +57,7 @@ def telegram_adapter(
     content: Content | None = None,
     unreachable: OnUnreachable | None = None,
     remember_profile: bool = True,
+    routes: Sequence[web.RouteDef] = (),
 ) -> TelegramAdapter:
     """A :class:`TelegramAdapter` for the coach (or ``handler``), wired as the app wires it."""
     content = content or shipped_content()
@@ -69,6 +71,7 @@ def telegram_adapter(
         claims=ProcessedUpdates(sessions, coach.clock),
         on_unreachable=unreachable or unreachable_reporter(coach),
         store=KeyValueStore(sessions) if remember_profile else None,
+        routes=routes,
     )
 
 
@@ -83,6 +86,7 @@ async def running_bot(
     pace: PaceLimits = FAST_PACE,
     webhook: Webhook | None = None,
     unreachable: OnUnreachable | None = None,
+    routes: Sequence[web.RouteDef] = (),
 ) -> AsyncIterator[TelegramAdapter]:
     """A started adapter for the coach (or ``handler``); stopped on the way out."""
     config = TelegramConfig(
@@ -96,7 +100,13 @@ async def running_bot(
         pace=pace,
     )
     adapter = telegram_adapter(
-        coach, sessions, config, handler=handler, content=content, unreachable=unreachable
+        coach,
+        sessions,
+        config,
+        handler=handler,
+        content=content,
+        unreachable=unreachable,
+        routes=routes,
     )
     await adapter.start()
     try:

@@ -7,6 +7,7 @@ import logging
 from dataclasses import dataclass, field
 
 import pytest
+from prometheus_client import REGISTRY
 
 from bot.adapters.base import PlatformAdapter, Refused, error_outcome, numbered, typed_choice
 from bot.content import Content
@@ -57,6 +58,10 @@ class Platform(PlatformAdapter):
         )
         self.delivered: list[Reply] = []
         self.refusing: set[str] = set()
+
+    @property
+    def connected(self) -> bool:
+        return True
 
     async def start(self) -> None:
         pass
@@ -181,3 +186,23 @@ def test_a_label_shown_twice_means_the_newest() -> None:
     pauses = (Choice("Pause", "v1:a:-:pause.1"), Choice("Pause", "v1:a:-:pause.2"))
     assert typed_choice("pause", pauses) == "v1:a:-:pause.2"
     assert typed_choice("1", pauses) == "v1:a:-:pause.1"
+
+
+def _metric(name: str, **labels: str) -> float:
+    return REGISTRY.get_sample_value(name, labels) or 0.0
+
+
+async def test_every_handled_update_is_counted_and_timed_and_a_failure_counted(
+    content: Content,
+) -> None:
+    async def fragile(inbound: Inbound) -> Outcome:
+        raise RuntimeError("flow exploded")
+
+    texts = _metric("hipcoach_updates_total", platform="test", kind="text")
+    steps = _metric("hipcoach_step_seconds_count", platform="test")
+    failures = _metric("hipcoach_step_failures_total", platform="test")
+    await Platform(Counting(), content, Told()).receive("1", HELLO)
+    await Platform(fragile, content, Told()).receive("2", HELLO)
+    assert _metric("hipcoach_updates_total", platform="test", kind="text") == texts + 2
+    assert _metric("hipcoach_step_seconds_count", platform="test") == steps + 2
+    assert _metric("hipcoach_step_failures_total", platform="test") == failures + 1

@@ -187,11 +187,14 @@ def test_every_command_has_help(command: str) -> None:
     assert "usage: hipcoach" in result.stdout
 
 
-def test_bad_setting_prints_one_line_and_exits_2() -> None:
-    result = _cli("check-content", LOG_LEVEL="LOUD")
+@pytest.mark.parametrize(
+    ("name", "value"), [("LOG_LEVEL", "LOUD"), ("LOG_FORMAT", "xml"), ("HEALTH_PORT", "99999")]
+)
+def test_bad_setting_prints_one_line_and_exits_2(name: str, value: str) -> None:
+    result = _cli("check-content", **{name: value})
     assert result.returncode == 2
     assert result.stderr.strip().count("\n") == 0
-    assert "LOG_LEVEL" in result.stderr
+    assert name in result.stderr
 
 
 def test_bad_database_url_names_it() -> None:

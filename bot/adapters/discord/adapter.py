@@ -57,6 +57,7 @@ from bot.core.ports import CommandSpec, Handler, KeyValues, OnUnreachable
 from bot.core.redaction import REDACTOR
 from bot.core.texts import CoreWords
 from bot.delivery.pacer import PaceLimits, Pacer
+from bot.ops.metrics import PACER_QUEUE
 
 log = logging.getLogger(__name__)
 
@@ -143,6 +144,8 @@ class DiscordAdapter(PlatformAdapter):
         point_discord_at(self._config.api_url, self._config.gateway_url)
         self._stopping = False
         self._pacer = Pacer(self._pace)
+        pacer = self._pacer
+        PACER_QUEUE.labels(self.name).set_function(lambda: float(pacer.waiting))
         self._supervisor.start()
 
     async def stop(self) -> None:

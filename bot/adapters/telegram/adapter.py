@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
+from aiohttp import web
 from telegram import (
     BotCommand,
     CallbackQuery,
@@ -74,6 +75,7 @@ from bot.core.redaction import REDACTOR
 from bot.core.texts import CoreWords
 from bot.delivery import limits
 from bot.delivery.pacer import PaceLimits, Pacer
+from bot.ops.metrics import PACER_QUEUE, RETRIES, THROTTLED
 
 log = logging.getLogger(__name__)
 
@@ -146,7 +148,9 @@ class TelegramAdapter(PlatformAdapter):
         claims: UpdateClaims,
         on_unreachable: OnUnreachable,
         store: KeyValues | None = None,
+        routes: Sequence[web.RouteDef] = (),
     ) -> None:
+        """``routes``: more HTTP routes for the webhook listener's port (health checks)."""
         if not config.token:
             raise ValueError("a Telegram token is needed")
         if config.webhook_url and not config.webhook_secret:
@@ -160,7 +164,9 @@ class TelegramAdapter(PlatformAdapter):
         self._media = media
         self._commands = list(commands)
         self._store = store
+        self._routes = routes
         self._pacer = Pacer(config.pace)
+        PACER_QUEUE.labels(PLATFORM).set_function(lambda: float(self._pacer.waiting))
         self._locks = _ChatLocks()
         self._file_ids: dict[str, str] = {}
         self._listener: WebhookListener | None = None
@@ -173,6 +179,10 @@ class TelegramAdapter(PlatformAdapter):
         )
         self._started = False
         self.username = ""
+
+    @property
+    def connected(self) -> bool:
+        return self._started
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -242,6 +252,7 @@ class TelegramAdapter(PlatformAdapter):
                 path=webhook_path(cfg.webhook_url),
                 host=cfg.listen,
                 port=cfg.port,
+                routes=self._routes,
             )
             await self._listener.start()
             await app.bot.set_webhook(
@@ -539,6 +550,8 @@ class TelegramAdapter(PlatformAdapter):
                 log.warning(
                     "telegram_flood_wait chat=%s seconds=%.0f attempt=%d", chat, wait, attempt
                 )
+                THROTTLED.labels(PLATFORM).inc()
+                RETRIES.labels(PLATFORM).inc()
                 self._pacer.defer(chat, wait)
             except (BadRequest, TimedOut):
                 # A bad request won't get better; a timed-out one may have arrived already.
@@ -547,6 +560,7 @@ class TelegramAdapter(PlatformAdapter):
                 if attempt == MAX_ATTEMPTS:
                     raise
                 log.warning("telegram_network_error chat=%s error=%s", chat, exc.message)
+                RETRIES.labels(PLATFORM).inc()
                 await asyncio.sleep(delay)
                 delay *= 2
         raise NetworkError(f"gave up after {MAX_ATTEMPTS} attempts")

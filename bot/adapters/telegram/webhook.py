@@ -3,6 +3,7 @@
 It answers 403 unless ``X-Telegram-Bot-Api-Secret-Token`` matches, refuses bodies over
 a small cap (an update is a few kilobytes; anything bigger is not Telegram), and hands
 each update to the application's queue, so updates are processed exactly as in polling.
+Other routes (the health checks) can share its port.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import asyncio
 import hmac
 import json
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -42,6 +43,7 @@ class WebhookListener:
         host: str = "0.0.0.0",  # noqa: S104 - it must be reachable from the proxy in front
         port: int = 8080,
         max_body: int = MAX_BODY_BYTES,
+        routes: Sequence[web.RouteDef] = (),
     ) -> None:
         if not secret:
             raise ValueError("a webhook needs a secret token")
@@ -50,12 +52,14 @@ class WebhookListener:
         self._path = path
         self._host, self._port = host, port
         self._max_body = max_body
+        self._routes = routes
         self._runner: web.AppRunner | None = None
         self.bound_port: int | None = None
 
     async def start(self) -> None:
         app = web.Application(client_max_size=self._max_body)
         app.router.add_post(self._path, self._receive)
+        app.add_routes(self._routes)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self._host, self._port)

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import json
 import os
 import signal
+import socket
 import sys
 import time
 from pathlib import Path
+
+import aiohttp
 
 from bot.adapters.discord.adapter import DiscordAdapter
 from bot.app import Services, build_platform_adapters
@@ -154,3 +159,38 @@ async def test_telegram_carries_on_while_discord_cannot_log_in(
     assert "connection_failed platform=discord" in log
     assert api.token not in log
     assert telegram.token not in log
+
+
+async def test_a_deployed_worker_reports_ready_and_logs_json(
+    api: DiscordStandIn, tmp_path: Path
+) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    process = await _bot_process(_env(api, tmp_path, HEALTH_PORT=str(port), LOG_FORMAT="json"))
+    base = f"http://127.0.0.1:{port}"
+    try:
+        api.patience = 30.0
+        await api.wait_connected()
+        async with aiohttp.ClientSession() as http:
+            for _ in range(200):  # the gateway is up; the port may still be opening
+                with contextlib.suppress(aiohttp.ClientConnectionError):
+                    async with http.get(f"{base}/readyz") as ready:
+                        body = await ready.text()
+                        if ready.status == 200:
+                            break
+                await asyncio.sleep(0.05)
+            else:
+                raise AssertionError("/readyz never answered 200")
+        assert "platforms: ok" in body
+        process.send_signal(signal.SIGTERM)
+        _, stderr = await asyncio.wait_for(process.communicate(), timeout=20)
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+    assert process.returncode == 0
+    entries = [json.loads(line) for line in stderr.decode().splitlines()]
+    events = {entry.get("event") for entry in entries}
+    assert {"health_listening", "adapter_started", "stopped"} <= events
+    assert api.token not in stderr.decode()

@@ -27,15 +27,18 @@ TOKEN = "4242:token-under-test"
 LOUD = ("", "httpx", "httpcore", "telegram", "aiohttp", "bot", "asyncio", "sqlalchemy")
 
 
-@pytest.fixture
-def captured(monkeypatch: pytest.MonkeyPatch) -> Iterator[io.StringIO]:
-    """The app's own logging set-up at DEBUG, writing to a buffer; restored afterwards."""
+@pytest.fixture(params=["text", "json"])
+def captured(
+    monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
+) -> Iterator[io.StringIO]:
+    """The app's own logging set-up at DEBUG, in each LOG_FORMAT, writing to a buffer;
+    restored afterwards."""
     root = logging.getLogger()
     saved_handlers = root.handlers[:]
     saved_levels = {name: logging.getLogger(name).level for name in LOUD}
     buffer = io.StringIO()
     monkeypatch.setattr(sys, "stderr", buffer)
-    setup_logging("DEBUG")
+    setup_logging("DEBUG", json=request.param == "json")
     for name in LOUD:  # louder than the app would ever be: the worst case
         logging.getLogger(name).setLevel(logging.DEBUG)
     yield buffer

@@ -7,10 +7,14 @@ import socket
 
 import aiohttp
 import pytest
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from prometheus_client.parser import text_string_to_metric_families
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.adapters.telegram.webhook import MAX_BODY_BYTES, SECRET_HEADER
+from bot.app import readiness_checks
 from bot.core.engine import Coach
+from bot.core.ports import Adapter
+from bot.ops.health import health_routes
 from bot.testing import shipped_content
 from tests.adapters.telegram_harness import (
     Webhook,
@@ -112,4 +116,40 @@ async def test_an_oversized_body_is_refused(
         async with http.post(webhook.url, data=b"{not json", headers=headers) as response:
             assert response.status == 400
     assert api.sent_to(chat) == []
+    assert_clean(api)
+
+
+async def test_health_and_metrics_share_the_webhook_port(
+    api: TelegramStandIn,
+    coach: Coach,
+    engine: AsyncEngine,
+    sessions: async_sessionmaker[AsyncSession],
+    webhook: Webhook,
+) -> None:
+    runner = api.user()
+    chat = api.private_chat(runner)
+    adapters: list[Adapter] = []
+    routes = health_routes(readiness_checks(engine, adapters))
+    base = f"http://127.0.0.1:{webhook.port}"
+    async with running_bot(api, coach, sessions, webhook=webhook, routes=routes) as adapter:
+        adapters.append(adapter)
+        api.send_command(chat, runner, "help")
+        await api.wait_for(sent_message(chat, containing="/warmup"))
+        async with aiohttp.ClientSession() as http:
+            async with http.get(f"{base}/readyz") as ready:
+                assert ready.status == 200
+                assert "platforms: ok" in await ready.text()
+            async with http.get(f"{base}/metrics") as metrics:
+                handled = [
+                    sample.value
+                    for family in text_string_to_metric_families(await metrics.text())
+                    for sample in family.samples
+                    if sample.name == "hipcoach_updates_total"
+                    and sample.labels == {"platform": "telegram", "kind": "command"}
+                ]
+    assert len(handled) == 1
+    assert handled[0] >= 1
+    async with aiohttp.ClientSession() as http:
+        with pytest.raises(aiohttp.ClientConnectionError):
+            await http.get(f"{base}/healthz")  # the port closes with the bot
     assert_clean(api)

@@ -118,6 +118,10 @@ class Arrivals:
         self.times: list[datetime] = []
         self.arrived = asyncio.Event()
 
+    @property
+    def connected(self) -> bool:
+        return self.inner.connected
+
     async def start(self) -> None:
         await self.inner.start()
 
