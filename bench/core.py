@@ -1,19 +1,28 @@
-"""Core throughput: simulated users doing full warm-ups against a SQLite file.
+"""Core throughput: simulated users doing full warm-ups, on a SQLite file and on PostgreSQL.
 
-Prints updates per second and p50/p99 time per update, twice: users one after another
-(the time one update takes), and many users at once (what a burst feels like, queueing
-included). Run: `taskset -c 0 python bench/core.py` to hold it to one core.
+Prints updates per second and p50/p99 time per update for each database, twice: users one
+after another (the time one update takes), and many users at once (what a burst feels
+like, queueing included). Run: `taskset -c 0 python bench/core.py` to hold it to one core.
+PostgreSQL is the server at ``BENCH_POSTGRES_URL`` (default: the test server at
+127.0.0.1:5432); a fresh database is created there and dropped afterwards.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import os
 import statistics
 import sys
 import tempfile
 import time
+import uuid
+from collections.abc import AsyncIterator
 from pathlib import Path
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -33,6 +42,7 @@ from bot.storage.database import create_engine, session_factory
 from bot.storage.migrations import upgrade_to_head
 
 ROOT = Path(__file__).resolve().parents[1]
+POSTGRES = os.environ.get("BENCH_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
 
 
 class Runner:
@@ -66,35 +76,57 @@ class Runner:
         assert "3 of 3 drills done" in outcome.replies[-1].text, outcome
 
 
-async def main(users: int, concurrency: int) -> None:
-    for level in (1, concurrency):
-        await measure(users, level)
+async def main(users: int, concurrency: int, databases: list[str]) -> None:
+    for database in databases:
+        for level in (1, concurrency):
+            try:
+                async with fresh_database(database) as url:
+                    await measure(database, url, users, level)
+            except OSError as exc:
+                print(f"database={database} skipped: not reachable ({exc})")
+                break
 
 
-async def measure(users: int, concurrency: int) -> None:
-    with tempfile.TemporaryDirectory() as tmp:
-        engine = create_engine(f"sqlite:///{tmp}/bench.sqlite3")
-        await upgrade_to_head(engine)
-        runner = Runner(
-            build_coach(
-                session_factory(engine), load_content(ROOT / "content"), clock=SystemClock()
-            )
-        )
-        gate = asyncio.Semaphore(concurrency)
+@contextlib.asynccontextmanager
+async def fresh_database(kind: str) -> AsyncIterator[str]:
+    if kind == "sqlite":
+        with tempfile.TemporaryDirectory() as tmp:
+            yield f"sqlite:///{tmp}/bench.sqlite3"
+        return
+    admin = create_async_engine(POSTGRES, isolation_level="AUTOCOMMIT")
+    name = f"hipcoach_bench_{uuid.uuid4().hex[:12]}"
+    try:
+        async with admin.connect() as connection:
+            await connection.execute(text(f'CREATE DATABASE "{name}"'))
+        yield POSTGRES.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        with contextlib.suppress(OSError):
+            async with admin.connect() as connection:
+                await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        await admin.dispose()
 
-        async def one(n: int) -> None:
-            async with gate:
-                await runner.warm_up(n)
 
-        started = time.perf_counter()
-        await asyncio.gather(*(one(n) for n in range(users)))
-        elapsed = time.perf_counter() - started
-        await engine.dispose()
+async def measure(database: str, url: str, users: int, concurrency: int) -> None:
+    engine = create_engine(url)
+    await upgrade_to_head(engine)
+    runner = Runner(
+        build_coach(session_factory(engine), load_content(ROOT / "content"), clock=SystemClock())
+    )
+    gate = asyncio.Semaphore(concurrency)
+
+    async def one(n: int) -> None:
+        async with gate:
+            await runner.warm_up(n)
+
+    started = time.perf_counter()
+    await asyncio.gather(*(one(n) for n in range(users)))
+    elapsed = time.perf_counter() - started
+    await engine.dispose()
     timings = sorted(runner.timings)
     p50 = statistics.median(timings) * 1000
     p99 = timings[int(len(timings) * 0.99) - 1] * 1000
     print(
-        f"users={users} concurrency={concurrency} updates={len(timings)} "
+        f"database={database} users={users} concurrency={concurrency} updates={len(timings)} "
         f"elapsed={elapsed:.2f}s updates_per_s={len(timings) / elapsed:.0f} "
         f"p50_ms={p50:.2f} p99_ms={p99:.2f}"
     )
@@ -104,5 +136,9 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--users", type=int, default=1000)
     parser.add_argument("--concurrency", type=int, default=50)
+    parser.add_argument(
+        "--database", choices=["sqlite", "postgres", "both"], default="both", dest="database"
+    )
     args = parser.parse_args()
-    asyncio.run(main(args.users, args.concurrency))
+    chosen = ["sqlite", "postgres"] if args.database == "both" else [args.database]
+    asyncio.run(main(args.users, args.concurrency, chosen))
