@@ -349,6 +349,8 @@ def build_discord_adapter(services: Services) -> Adapter | None:
             api_url=settings.discord_api_url,
             gateway_url=settings.discord_gateway_url,
             guild_id=settings.discord_guild_id,
+            shard_count=settings.discord_shard_count,
+            shard_ids=settings.shard_ids,
         ),
         commands=coach.commands(),
         texts=content.discord_texts,

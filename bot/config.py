@@ -53,6 +53,10 @@ class Settings(BaseSettings):
     discord_gateway_url: str = "wss://gateway.discord.gg/"
     # Sync the slash commands to this one server only (they show up there at once): development.
     discord_guild_id: int | None = Field(default=None, gt=0)
+    # Gateway sharding across workers: how many shards the bot has, and which of them this
+    # worker runs ("0,1"; all of them when unset). Unset count: no sharding.
+    discord_shard_count: int | None = Field(default=None, ge=1, le=1024)
+    discord_shard_ids: str | None = None
 
     # --- telegram ---
     # The bot token from @BotFather; the Telegram bot runs only when it is set.
@@ -117,7 +121,38 @@ class Settings(BaseSettings):
             )
         return value
 
-    @field_validator("discord_token", "discord_guild_id", mode="before")
+    @field_validator("discord_shard_ids")
+    @classmethod
+    def _shard_list(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"\s*\d+(\s*,\s*\d+)*\s*", value):
+            raise ValueError('use shard numbers separated by commas, such as "0,1"')
+        return value
+
+    @model_validator(mode="after")
+    def _shards_in_range(self) -> Settings:
+        ids = self.shard_ids
+        if ids is None:
+            return self
+        if self.discord_shard_count is None:
+            raise ValueError("DISCORD_SHARD_IDS needs DISCORD_SHARD_COUNT")
+        if any(i >= self.discord_shard_count for i in ids):
+            raise ValueError(f"DISCORD_SHARD_IDS run from 0 to {self.discord_shard_count - 1}")
+        return self
+
+    @property
+    def shard_ids(self) -> tuple[int, ...] | None:
+        """``DISCORD_SHARD_IDS`` as numbers, in order, without repeats."""
+        if not self.discord_shard_ids or not self.discord_shard_ids.strip():
+            return None
+        return tuple(sorted({int(part) for part in self.discord_shard_ids.split(",")}))
+
+    @field_validator(
+        "discord_token",
+        "discord_guild_id",
+        "discord_shard_count",
+        "discord_shard_ids",
+        mode="before",
+    )
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value

@@ -52,6 +52,8 @@ def make_adapter(
     guild_id: int | None = None,
     answer_within: float = ANSWER_WITHIN,
     commands: list[CommandSpec] | None = None,
+    shard_count: int | None = None,
+    shard_ids: tuple[int, ...] | None = None,
 ) -> DiscordAdapter:
     recorder = recorder or Recorder(coach)
     return DiscordAdapter(
@@ -61,6 +63,8 @@ def make_adapter(
             api_url=api.api_url,
             gateway_url=api.gateway_url,
             guild_id=guild_id,
+            shard_count=shard_count,
+            shard_ids=shard_ids,
         ),
         commands=coach.commands() if commands is None else commands,
         texts=shipped_content().discord_texts,

@@ -141,6 +141,16 @@ class _Session:
     seq: int = 0
     intents: int | None = None
     resumed: bool = False
+    # [shard_id, num_shards] from IDENTIFY; None: one unsharded session gets every event.
+    shard: tuple[int, int] | None = None
+
+    def serves(self, guild_id: int | None) -> bool:
+        """Discord's routing: a server's events go to shard (guild_id >> 22) % num_shards,
+        DMs to shard 0."""
+        if self.shard is None:
+            return True
+        shard_id, count = self.shard
+        return shard_id == (0 if guild_id is None else (guild_id >> 22) % count)
 
 
 class ApiError(Exception):
@@ -158,8 +168,11 @@ class DiscordStandIn:
         token: str = DEFAULT_TOKEN,
         spec: SpecChecker | bool | None = True,
         heartbeat_interval_ms: int = HEARTBEAT_INTERVAL_MS,
+        shard_count: int = 1,
     ) -> None:
         self.token = token
+        # What GET /gateway/bot recommends, and how many shards must be up to be connected.
+        self.shard_count = shard_count
         # How long wait_until waits before failing the test.
         self.patience = 5.0
         # Discord's limit for an interaction's first response.
@@ -170,8 +183,9 @@ class DiscordStandIn:
         self.app_id = self._ids.next()
         self.bot = DcUser(self._ids.next(), "Hip Coach", bot=True)
         self.owner = DcUser(self._ids.next(), "club-owner")
-        self.guild_id = self._ids.next()
+        self.guild_id = self._guild_id(shard=0)
         self.channel = DcChannel(self._ids.next(), GUILD_TEXT, self.guild_id, name="running")
+        self.guild_channels: dict[int, DcChannel] = {self.guild_id: self.channel}  # by guild
         self.users: dict[int, DcUser] = {self.owner.id: self.owner}
         self.dm_channels: dict[int, DcChannel] = {}  # by user id
         self.messages: dict[int, StoredMessage] = {}
@@ -183,6 +197,9 @@ class DiscordStandIn:
         self.rate_limited: list[str] = []
         self.unreachable: set[int] = set()
         self.refuse_logins = 0
+        # While set, RESUMEs wait unanswered (a gateway slow to take the bot back).
+        self.hold_resumes = False
+        self._held_resumes: list[tuple[_Session, dict[str, Any]]] = []
         self.identifies = 0
         self.resumes = 0
         self.gateway_frames: list[dict[str, Any]] = []  # everything the bot sent on the gateway
@@ -190,7 +207,7 @@ class DiscordStandIn:
         self._rate_limits: list[_RateLimitRule] = []
         self._failures: list[_FailureRule] = []
         self._sessions: dict[str, _Session] = {}
-        self._active: _Session | None = None
+        self._live: list[_Session] = []  # identified or resumed, not yet closed
         self._changed = asyncio.Condition()
         self._runner: web.AppRunner | None = None
         self.port = 0
@@ -242,17 +259,45 @@ class DiscordStandIn:
         self.users[user.id] = user
         return user
 
+    def add_guild(self, name: str = "club", *, shard: int | None = None) -> DcChannel:
+        """Another server the bot is in (one that ``shard`` serves, if given); its text
+        channel. Servers added before the bot connects are announced at IDENTIFY, on the
+        shard that serves them."""
+        guild_id = self._guild_id(shard)
+        channel = DcChannel(self._ids.next(), GUILD_TEXT, guild_id, name=name)
+        self.guild_channels[guild_id] = channel
+        return channel
+
+    def _guild_id(self, shard: int | None) -> int:
+        guild_id = self._ids.next()
+        if shard is None:
+            return guild_id
+        # Move the id's timestamp part on to the next millisecond that lands on ``shard``.
+        ms = (guild_id >> 22) + (shard - (guild_id >> 22)) % self.shard_count
+        return (ms << 22) | (guild_id & 0x3FFFFF)
+
+    def shard_of(self, channel: DcChannel) -> int:
+        return 0 if channel.guild_id is None else (channel.guild_id >> 22) % self.shard_count
+
     def dm_channel(self, user: DcUser) -> DcChannel:
         if user.id not in self.dm_channels:
             self.dm_channels[user.id] = DcChannel(self._ids.next(), DM, recipient=user)
         return self.dm_channels[user.id]
 
     async def command(
-        self, user: DcUser, name: str, text: str | None = None, *, in_guild: bool = False
+        self,
+        user: DcUser,
+        name: str,
+        text: str | None = None,
+        *,
+        in_guild: bool = False,
+        channel: DcChannel | None = None,
     ) -> InteractionRecord:
-        """Run ``/name`` (with the free-text option when given), as Discord would dispatch it."""
-        channel = self.channel if in_guild else self.dm_channel(user)
-        registered = self.registered_command(name, in_guild=in_guild)
+        """Run ``/name`` (with the free-text option when given), as Discord would dispatch it:
+        in the user's DM, in the first server (``in_guild``), or in ``channel``."""
+        if channel is None:
+            channel = self.channel if in_guild else self.dm_channel(user)
+        registered = self.registered_command(name, guild_id=channel.guild_id)
         if registered is None:
             raise AssertionError(f"/{name} is not registered; synced: {self.command_syncs}")
         data: dict[str, Any] = {"id": str(registered["id"]), "name": name, "type": 1}
@@ -296,8 +341,12 @@ class DiscordStandIn:
         await self.dispatch("MESSAGE_CREATE", self._message_json(message))
         return message
 
-    def registered_command(self, name: str, *, in_guild: bool) -> dict[str, Any] | None:
-        scopes: list[int | None] = [self.guild_id, None] if in_guild else [None]
+    def registered_command(
+        self, name: str, *, in_guild: bool = False, guild_id: int | None = None
+    ) -> dict[str, Any] | None:
+        if in_guild:
+            guild_id = self.guild_id
+        scopes: list[int | None] = [guild_id, None] if guild_id is not None else [None]
         for scope in scopes:
             for command in self.commands.get(scope, []):
                 if command["name"] == name:
@@ -329,12 +378,13 @@ class DiscordStandIn:
         """Answer the next ``times`` requests to ``route`` with a Discord error."""
         self._failures.append(_FailureRule(method, route, times, status, code, message))
 
-    async def drop_gateway(self, code: int = 4000) -> None:
-        """Close the bot's gateway connection, as Discord does now and then."""
-        session = self._active
+    async def drop_gateway(self, code: int = 4000, *, shard: int = 0) -> None:
+        """Close the bot's gateway connection (the one serving ``shard``), as Discord does
+        now and then."""
+        session = self._session_for(None if shard == 0 else self._guild_on_shard(shard))
         if session is None:
             raise AssertionError("no gateway connection to drop")
-        self._active = None
+        self._live.remove(session)
         await session.ws.close(code=code)
 
     # ----- observing -----
@@ -379,20 +429,44 @@ class DiscordStandIn:
             await self._changed.wait_for(condition)
 
     async def wait_connected(self) -> None:
-        await self.wait_until(lambda: self._active is not None)
+        await self.wait_until(lambda: self.connected)
 
     async def wait_answered(self, record: InteractionRecord) -> None:
         await self.wait_until(lambda: record.answered)
 
     @property
     def connected(self) -> bool:
-        return self._active is not None
+        """Every shard is served by a live session (one unsharded session serves all)."""
+        if any(session.shard is None for session in self._live):
+            return True
+        up = {session.shard[0] for session in self._live if session.shard is not None}
+        return up >= set(range(self.shard_count))
+
+    @property
+    def shard_sessions(self) -> dict[int, int]:
+        """Shard id -> how many live sessions serve it (more than 1 is a misconfiguration)."""
+        counts: dict[int, int] = {}
+        for session in self._live:
+            for shard_id in range(self.shard_count):
+                if session.shard is None or session.shard[0] == shard_id:
+                    counts[shard_id] = counts.get(shard_id, 0) + 1
+        return counts
+
+    def _session_for(self, guild_id: int | None) -> _Session | None:
+        return next((s for s in reversed(self._live) if s.serves(guild_id)), None)
+
+    def _guild_on_shard(self, shard: int) -> int:
+        for guild_id in self.guild_channels:
+            if (guild_id >> 22) % self.shard_count == shard:
+                return guild_id
+        raise AssertionError(f"no server on shard {shard}")
 
     # ----- gateway -----
 
     async def dispatch(self, event: str, data: dict[str, Any]) -> None:
         await self.wait_connected()
-        session = self._active
+        guild = data.get("guild_id")
+        session = self._session_for(int(guild) if guild else None)
         assert session is not None
         await self._send_dispatch(session, event, data)
 
@@ -412,8 +486,8 @@ class DiscordStandIn:
                 await self._on_gateway_frame(session, json.loads(frame.data))
             elif frame.type == WSMsgType.BINARY:
                 self._violation("the bot sent a binary gateway frame")
-        if self._active is session:
-            self._active = None
+        if session in self._live:
+            self._live.remove(session)
             await self._notify()
         return ws
 
@@ -434,27 +508,63 @@ class DiscordStandIn:
         if data.get("token") != self.token:
             await session.ws.close(code=4004, message=b"Authentication failed.")
             return
+        shard = data.get("shard")
+        if shard is not None:
+            valid = (
+                isinstance(shard, list)
+                and len(shard) == 2
+                and all(isinstance(n, int) for n in shard)
+                and 0 <= shard[0] < shard[1]
+            )
+            if not valid:
+                self._violation(f"IDENTIFY with shard {shard!r}: must be [shard_id, num_shards]")
+                await session.ws.close(code=4010, message=b"Invalid shard.")
+                return
+            if shard[1] != self.shard_count:
+                # Discord closes with 4011 when the bot needs more shards; a count that
+                # differs from another live session's would route servers twice.
+                self._violation(f"IDENTIFY with {shard[1]} shards; the bot has {self.shard_count}")
+            session.shard = (shard[0], shard[1])
         self.identifies += 1
         session.session_id = secrets.token_hex(16)
         session.intents = data.get("intents")
         self._sessions[session.session_id] = session
+        served = [g for g in self.guild_channels if session.serves(g)]
         ready = {
             "v": 10,
             "user": self.bot.to_json(),
-            "guilds": [{"id": str(self.guild_id), "unavailable": True}],
+            "guilds": [{"id": str(g), "unavailable": True} for g in served],
             "session_id": session.session_id,
             "resume_gateway_url": f"ws://127.0.0.1:{self.port}/resume",
             "application": {"id": str(self.app_id), "flags": 0},
             "private_channels": [],
             "relationships": [],
         }
+        if session.shard is not None:
+            ready["shard"] = list(session.shard)
         await self._send_dispatch(session, "READY", ready)
-        guild = guild_json(self.guild_id, self.channel, self.bot, list(self.users.values()))
-        await self._send_dispatch(session, "GUILD_CREATE", guild)
-        self._active = session
+        members = list(self.users.values())
+        for guild_id in served:
+            guild = guild_json(guild_id, self.guild_channels[guild_id], self.bot, members)
+            await self._send_dispatch(session, "GUILD_CREATE", guild)
+        self._live.append(session)
         await self._notify()
 
+    @property
+    def held_resumes(self) -> int:
+        return len(self._held_resumes)
+
+    async def release_resumes(self) -> None:
+        self.hold_resumes = False
+        held, self._held_resumes = self._held_resumes, []
+        for session, data in held:
+            await self._resume(session, data)
+
     async def _resume(self, session: _Session, data: dict[str, Any]) -> None:
+        if self.hold_resumes:
+            self._held_resumes.append((session, data))
+            await self._notify()
+            return
         old = self._sessions.get(data.get("session_id", ""))
         if data.get("token") != self.token or old is None:
             await session.ws.send_str(json.dumps({"op": 9, "d": False}))
@@ -462,10 +572,13 @@ class DiscordStandIn:
         self.resumes += 1
         session.session_id = old.session_id
         session.seq = old.seq
+        session.shard = old.shard
         session.resumed = True
         self._sessions[session.session_id] = session
+        if old in self._live:
+            self._live.remove(old)
         await self._send_dispatch(session, "RESUMED", {})
-        self._active = session
+        self._live.append(session)
         await self._notify()
 
     # ----- interactions -----
@@ -510,16 +623,16 @@ class DiscordStandIn:
             payload["context"] = 1
             payload["authorizing_integration_owners"] = {"0": str(user.id)}
         else:
-            payload["guild_id"] = str(self.guild_id)
+            payload["guild_id"] = str(channel.guild_id)
             payload["guild_locale"] = "en-US"
             payload["member"] = {**member_json(user), "permissions": ALL_PERMISSIONS}
             payload["context"] = 0
-            payload["authorizing_integration_owners"] = {"0": str(self.guild_id)}
+            payload["authorizing_integration_owners"] = {"0": str(channel.guild_id)}
         if message is not None:
             payload["message"] = self._message_json(message)
         self.interactions.append(record)
         await self.wait_connected()
-        session = self._active
+        session = self._session_for(channel.guild_id)
         assert session is not None
         record.dispatched_at = time.monotonic()
         await self._send_dispatch(session, "INTERACTION_CREATE", payload)
@@ -716,7 +829,7 @@ class DiscordStandIn:
         return _json(
             {
                 "url": self.gateway_url,
-                "shards": 1,
+                "shards": self.shard_count,
                 "session_start_limit": {
                     "total": 1000,
                     "remaining": 999,
@@ -755,7 +868,7 @@ class DiscordStandIn:
         guild = request.match_info.get("guild_id")
         if guild is None:
             return None
-        if guild != str(self.guild_id):
+        if not guild.isdigit() or int(guild) not in self.guild_channels:
             raise ApiError(403, 50001, "Missing Access")
         return int(guild)
 
@@ -918,9 +1031,7 @@ class DiscordStandIn:
         return web.Response(status=204)
 
     def _channel(self, channel_id: int) -> DcChannel:
-        if channel_id == self.channel.id:
-            return self.channel
-        for channel in self.dm_channels.values():
+        for channel in [*self.guild_channels.values(), *self.dm_channels.values()]:
             if channel.id == channel_id:
                 return channel
         raise ApiError(404, 10003, "Unknown Channel")

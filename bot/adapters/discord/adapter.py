@@ -31,6 +31,7 @@ from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import discord
 import yarl
@@ -84,6 +85,23 @@ class DiscordConfig:
     api_url: str = DEFAULT_API_URL
     gateway_url: str = DEFAULT_GATEWAY_URL
     guild_id: int | None = None
+    # Gateway sharding: this worker runs ``shard_ids`` (all, when unset) of ``shard_count``
+    # shards. Unset: one connection without sharding.
+    shard_count: int | None = None
+    shard_ids: tuple[int, ...] | None = None
+
+    def __post_init__(self) -> None:
+        if self.shard_ids is not None and self.shard_count is None:
+            raise ValueError("shard ids need a shard count")
+        if self.shard_count is not None:
+            ids = self.shard_ids if self.shard_ids is not None else range(self.shard_count)
+            if not ids or any(not 0 <= i < self.shard_count for i in ids):
+                raise ValueError(f"shard ids must be between 0 and {self.shard_count - 1}")
+
+    @property
+    def runs_start_up(self) -> bool:
+        """Exactly one worker syncs the commands: the one running shard 0 (DMs go there)."""
+        return self.shard_count is None or 0 in (self.shard_ids or (0,))
 
 
 class NotConnected(ConnectionError):
@@ -133,6 +151,7 @@ class DiscordAdapter(PlatformAdapter):
         self._client: _CoachClient | None = None
         self._pacer: Pacer | None = None
         self._connected = asyncio.Event()
+        self._shards_up: set[int] = set()
         self._stopping = False
         self._in_hand: set[asyncio.Task[object]] = set()
         self._dm_channels: OrderedDict[int, int] = OrderedDict()
@@ -167,7 +186,14 @@ class DiscordAdapter(PlatformAdapter):
         return self._connected.is_set()
 
     async def _connect(self) -> None:
-        client = _CoachClient(self)
+        cfg = self._config
+        client: _CoachClient
+        if cfg.shard_count is None:
+            client = _CoachClient(self)
+        else:
+            ids = list(cfg.shard_ids or range(cfg.shard_count))
+            client = _ShardedCoachClient(self, shard_count=cfg.shard_count, shard_ids=ids)
+        self._shards_up.clear()
         self._client = client
         try:
             async with client:
@@ -177,11 +203,27 @@ class DiscordAdapter(PlatformAdapter):
             if self._client is client:
                 self._client = None
 
+    def _shard_up(self, shard_id: int, *, up: bool) -> None:
+        """A sharded client is connected while every one of its shards is."""
+        if up:
+            self._shards_up.add(shard_id)
+        else:
+            self._shards_up.discard(shard_id)
+        cfg = self._config
+        wanted = 1 if cfg.shard_count is None else len(cfg.shard_ids or range(cfg.shard_count))
+        if len(self._shards_up) >= wanted:
+            self._connected.set()
+        else:
+            self._connected.clear()
+
     async def _setup(self, client: _CoachClient) -> None:
-        """After login, before the gateway: register the commands, sync if they changed."""
+        """After login, before the gateway: register the commands, sync if they changed
+        (on one worker only, when the shards are spread over several)."""
         for command in build_commands(self._specs, self._texts.text_option, self._on_command):
             client.tree.add_command(command)
         client.tree.error(self._on_tree_error)
+        if not self._config.runs_start_up:
+            return
         app_id = client.application_id
         if app_id is None:
             raise RuntimeError("Discord did not say which application this bot belongs to")
@@ -514,7 +556,7 @@ def _pressed_label(interaction: Interaction) -> str | None:
 class _CoachClient(discord.Client):
     """discord.py's hooks, handed to the adapter."""
 
-    def __init__(self, adapter: DiscordAdapter) -> None:
+    def __init__(self, adapter: DiscordAdapter, **sharding: Any) -> None:
         # The coach has no voice; discord.py's warnings about voice libraries are noise.
         discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
         intents = discord.Intents.none()
@@ -526,6 +568,7 @@ class _CoachClient(discord.Client):
             max_messages=None,
             chunk_guilds_at_startup=False,
             member_cache_flags=discord.MemberCacheFlags.none(),
+            **sharding,
         )
         self.adapter = adapter
         self.tree: app_commands.CommandTree[discord.Client] = app_commands.CommandTree(self)
@@ -534,16 +577,39 @@ class _CoachClient(discord.Client):
         await self.adapter._setup(self)
 
     async def on_connect(self) -> None:
-        self.adapter._connected.set()
+        self.adapter._shard_up(0, up=True)
 
     async def on_resumed(self) -> None:
-        self.adapter._connected.set()
+        self.adapter._shard_up(0, up=True)
 
     async def on_disconnect(self) -> None:
-        self.adapter._connected.clear()
+        self.adapter._shard_up(0, up=False)
 
     async def on_interaction(self, interaction: Interaction) -> None:
         await self.adapter._on_interaction(interaction)
 
     async def on_message(self, message: discord.Message) -> None:
         await self.adapter._on_message(message)
+
+
+class _ShardedCoachClient(_CoachClient, discord.AutoShardedClient):
+    """The same hooks for a worker running some or all of the bot's gateway shards.
+    Discord sends each server's events to shard ``(guild_id >> 22) % shard_count``, and
+    DMs to shard 0; the client is connected while every one of its shards is."""
+
+    def __init__(self, adapter: DiscordAdapter, *, shard_count: int, shard_ids: list[int]) -> None:
+        super().__init__(adapter, shard_count=shard_count, shard_ids=shard_ids)
+
+    async def on_connect(self) -> None:
+        """Each shard reports on its own, below."""
+
+    on_resumed = on_disconnect = on_connect
+
+    async def on_shard_connect(self, shard_id: int) -> None:
+        self.adapter._shard_up(shard_id, up=True)
+
+    async def on_shard_resumed(self, shard_id: int) -> None:
+        self.adapter._shard_up(shard_id, up=True)
+
+    async def on_shard_disconnect(self, shard_id: int) -> None:
+        self.adapter._shard_up(shard_id, up=False)
