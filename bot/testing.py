@@ -73,11 +73,15 @@ class Chat:
     is_private: bool = True
     # The platform's language tag for the user, as Telegram and Discord report it.
     locale: str | None = None
+    # In a group: replies can be shown to this user alone (Discord), or not (Telegram).
+    can_whisper: bool = False
     outcomes: list[Outcome] = field(default_factory=list)
 
     async def send(self, event: Event) -> Outcome:
         outcome = await self.coach.handle(
-            Inbound(self.key, event, self.is_private, locale=self.locale)
+            Inbound(
+                self.key, event, self.is_private, locale=self.locale, can_whisper=self.can_whisper
+            )
         )
         self.outcomes.append(outcome)
         return outcome

@@ -150,6 +150,7 @@ class Coach:
                 tx=tx,
                 buttons=self.buttons,
                 locale=inbound.locale,
+                can_whisper=inbound.can_whisper,
             )
             turn.leaver = lambda reason: self.leave(turn, reason)
             expired = row is not None and not state.idle and now - row.updated_at > self.idle_after
@@ -213,6 +214,10 @@ class Coach:
         args = _clean(args)
         if len(args) > MAX_TEXT:
             turn.say(common.too_long.format(limit=MAX_TEXT))
+            return
+        if spec.personal and not turn.is_private and not turn.can_whisper:
+            # Nothing about the runner's health is asked or shown where the group sees it.
+            turn.say(common.go_private, private_start=name)
             return
         if turn.user.disclaimer_accepted_at is None and not spec.open:
             await self.leave(turn, "switched")

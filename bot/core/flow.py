@@ -21,12 +21,15 @@ class CommandDef:
     ``open``: it may run before the safety note is accepted.
     ``switches``: the conversation leaves any other flow first (not so for /cancel, which
     acts on the flow in progress).
+    ``personal``: it asks about or shows the runner's health (soreness, pain, reports). In
+    a group where a reply can't be shown to one member alone, it runs in a private chat.
     """
 
     name: str
     takes_text: bool = False
     open: bool = False
     switches: bool = True
+    personal: bool = False
 
 
 class Flow:

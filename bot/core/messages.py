@@ -63,6 +63,9 @@ class Inbound:
     # The platform's language tag for the user ("en-GB"), when it gives one: with the
     # runner's time zone it tells which emergency number to name.
     locale: str | None = None
+    # In a group: the platform can show a reply to this user alone (Discord's ephemeral
+    # messages). Where it can't (a Telegram group), health questions move to a private chat.
+    can_whisper: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,9 +101,11 @@ class Document:
 class Reply:
     """One message to the user.
 
-    ``private`` asks for a reply only this user sees (Discord ephemeral); platforms
-    without that send it as usual. Choices are ordered; adapters without buttons
-    show them as numbered lines.
+    ``private`` asks for a reply only this user sees (Discord ephemeral); a platform
+    without that, in a group, sends it to the user's private chat instead. Choices are
+    ordered; adapters without buttons show them as numbered lines. ``private_start``
+    names a command to carry on with in a private chat with the coach: the platform
+    shows a button that opens that chat and runs it there (a Telegram deep link).
     """
 
     text: str
@@ -108,6 +113,7 @@ class Reply:
     image: ImageRef | None = None
     document: Document | None = None
     private: bool = False
+    private_start: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,6 +26,10 @@ class CommonTexts(Frozen):
     idle_reset: Template
     use_buttons: Template
     error: Template
+    # A personal command used in a group that can't whisper: the neutral line the group
+    # sees, and the label of the button that opens a private chat to carry on there.
+    go_private: Template
+    go_private_button: ButtonLabel
 
 
 class StartTexts(Frozen):

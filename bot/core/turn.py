@@ -44,6 +44,8 @@ class Turn:
     state: FlowState
     tx: Transaction
     locale: str | None = None
+    # In a group: a reply can be shown to this user alone (see Inbound.can_whisper).
+    can_whisper: bool = False
     replies: list[Reply] = field(default_factory=list)
     after_commit: list[AfterCommit] = field(default_factory=list)
     notice: str | None = None
@@ -73,6 +75,7 @@ class Turn:
         private: bool = False,
         image: ImageRef | None = None,
         document: Document | None = None,
+        private_start: str | None = None,
     ) -> None:
         self.replies.append(
             Reply(
@@ -81,6 +84,7 @@ class Turn:
                 private=private,
                 image=image,
                 document=document,
+                private_start=private_start,
             )
         )
 

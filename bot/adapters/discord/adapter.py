@@ -300,6 +300,7 @@ class DiscordAdapter(PlatformAdapter):
                 is_private=not answer.in_server,
                 # The client's language ("en-GB"); its str is the tag itself.
                 locale=str(interaction.locale),
+                can_whisper=True,  # ephemeral replies: seen by this member alone
             )
             outcome = await self._core_in_time(inbound, answer)
             await answer.deliver(outcome)

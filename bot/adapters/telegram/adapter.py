@@ -28,7 +28,7 @@ import logging
 import time
 import warnings
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -457,18 +457,36 @@ class TelegramAdapter(PlatformAdapter):
 
     async def _render(self, key: ConversationKey, reply: Reply, *, bulk: bool) -> None:
         chat_id = int(key.chat_id)
+        if is_group(chat_id) and (reply.private or reply.document is not None):
+            await self._privately(key, reply, bulk=bulk)
+        else:
+            await self._render_in(chat_id, reply, bulk=bulk)
+
+    async def _render_in(self, chat_id: int, reply: Reply, *, bulk: bool) -> None:
         if reply.document is not None:
-            if is_group(chat_id):
-                await self._document_from_group(key, reply, reply.document, bulk=bulk)
-            else:
-                await self._send_document(chat_id, reply, reply.document, bulk=bulk)
+            await self._send_document(chat_id, reply, reply.document, bulk=bulk)
         elif reply.image is not None:
             await self._send_image(chat_id, reply, reply.image, bulk=bulk)
         else:
-            await self._send_text(chat_id, reply.text, reply.choices, bulk=bulk)
+            link = self._start_link(reply.private_start)
+            await self._send_text(chat_id, reply.text, reply.choices, bulk=bulk, link=link)
+
+    def _start_link(self, command: str | None) -> InlineKeyboardButton | None:
+        """A button opening a private chat with the coach that runs ``command`` there
+        (a deep link: Telegram sends "/start <command>" when the runner taps Start)."""
+        if command is None:
+            return None
+        url = f"https://t.me/{self.username}" + (f"?start={command}" if command else "")
+        return InlineKeyboardButton(self._words.common.go_private_button, url=url)
 
     async def _send_text(
-        self, chat_id: int, text: str, choices: Sequence[Choice], *, bulk: bool
+        self,
+        chat_id: int,
+        text: str,
+        choices: Sequence[Choice],
+        *,
+        bulk: bool,
+        link: InlineKeyboardButton | None = None,
     ) -> None:
         parts = split_text(text)
         if not parts:
@@ -476,7 +494,10 @@ class TelegramAdapter(PlatformAdapter):
             log.warning("telegram_empty_reply_dropped chat=%s buttons=%d", chat_id, len(choices))
             return
         for number, part in enumerate(parts, start=1):
-            markup = _keyboard(choices) if number == len(parts) else None
+            last = number == len(parts)
+            markup = (
+                (InlineKeyboardMarkup([[link]]) if link else _keyboard(choices)) if last else None
+            )
             send = functools.partial(
                 self._bot.write, "sendMessage", chat_id=chat_id, text=part, reply_markup=markup
             )
@@ -521,21 +542,21 @@ class TelegramAdapter(PlatformAdapter):
         if not caption_fits:
             await self._send_text(chat_id, reply.text, reply.choices, bulk=bulk)
 
-    async def _document_from_group(
-        self, key: ConversationKey, reply: Reply, document: Document, *, bulk: bool
-    ) -> None:
-        """Personal files go to the user's private chat, never into the group."""
+    async def _privately(self, key: ConversationKey, reply: Reply, *, bulk: bool) -> None:
+        """Personal words and files go to the user's private chat, never into the group;
+        the group sees one neutral line. (Their buttons belong to the group's
+        conversation, so they stay behind.)"""
         texts = self._texts
         group = int(key.chat_id)
         try:
-            await self._send_document(int(key.user_id), reply, document, bulk=bulk)
+            await self._render_in(int(key.user_id), replace(reply, choices=()), bulk=bulk)
         except (Forbidden, BadRequest) as exc:
             # They never opened a private chat with the coach (or blocked it).
             log.info("telegram_private_send_refused chat=%s error=%s", key.user_id, exc.message)
             note = texts.dm_first.format(bot=self.username)
+            await self._send_text(group, note, (), bulk=bulk, link=self._start_link(""))
         else:
-            note = texts.sent_privately
-        await self._send_text(group, note, (), bulk=bulk)
+            await self._send_text(group, texts.sent_privately, (), bulk=bulk)
 
     async def _paced(self, chat_id: int, call: Callable[[], Awaitable[T]], *, bulk: bool) -> T:
         """One chat write under the pacer; a 429 waits ``retry_after`` and tries again."""

@@ -39,9 +39,15 @@ class Onboarding(Flow):
         turn.user.unreachable_since = None
         if self.on_start is not None:
             await self.on_start(turn)
+        # "/start warmup": a deep link from a group, to carry on with /warmup in private.
+        then = args.strip().casefold()
+        if then not in turn.texts.commands or then == "start":
+            then = ""
         if turn.user.disclaimer_accepted_at is None:
             turn.say(turn.texts.start.welcome)
-            ask_consent(turn, then=None)
+            ask_consent(turn, then=then or None)
+        elif then:
+            turn.redirect(then, "")
         else:
             send_menu(turn, turn.texts.start.already_accepted)
 

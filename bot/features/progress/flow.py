@@ -20,7 +20,7 @@ TOP_AREAS = 3
 
 class Progress(Flow):
     name = NAME
-    commands = (CommandDef("progress"),)
+    commands = (CommandDef("progress", personal=True),)
 
     def __init__(
         self,

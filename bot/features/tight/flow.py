@@ -29,7 +29,7 @@ _KINDS: tuple[Kind, ...] = ("tightness", "pain")
 
 class Tight(Flow):
     name = NAME
-    commands = (CommandDef("tight", takes_text=True),)
+    commands = (CommandDef("tight", takes_text=True, personal=True),)
     steps: ClassVar[Steps] = {
         step: Report for step in ("pick", "side", "intensity", "kind", "confirm")
     }

@@ -36,7 +36,7 @@ def parse_soreness(text: str) -> int | None:
 
 class Warmup(Flow):
     name = NAME
-    commands = (CommandDef("warmup"),)
+    commands = (CommandDef("warmup", personal=True),)
     steps: ClassVar[Steps] = {
         "soreness": NoData,
         "sharp": Checked,

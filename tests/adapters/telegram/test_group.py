@@ -16,13 +16,22 @@ from tests.adapters.telegram_harness import (
 )
 from tests.standins.telegram_api import Call, TelegramStandIn, TgChat, TgUser
 
+ZONE_QUESTION = "Which time zone are you in?"
 
-async def accept_and_warm_up(api: TelegramStandIn, group: TgChat, user: TgUser) -> Call:
-    """``user`` starts a warm-up in the group; the soreness question they get."""
+
+async def accept_and_ask_zone(api: TelegramStandIn, group: TgChat, user: TgUser) -> Call:
+    """``user`` asks for /timezone in the group (a flow with buttons and nothing personal
+    in it) and accepts the safety note; the time-zone question they get."""
     mark = api.mark()
-    api.send_command(group, user, "warmup", mention=True)
+    api.send_command(group, user, "timezone", mention=True)
     await api.wait_for(sent_message(group, buttons=True), since=mark)
-    return await step(api, group, user, "I understand", "how do your hips feel")
+    return await step(api, group, user, "I understand", ZONE_QUESTION)
+
+
+def link_of(call: Call) -> str:
+    [[button]] = json.loads(call.params["reply_markup"])["inline_keyboard"]
+    url: str = button["url"]
+    return url
 
 
 async def test_a_button_acts_only_for_the_runner_it_belongs_to(
@@ -31,49 +40,81 @@ async def test_a_button_acts_only_for_the_runner_it_belongs_to(
     ann, bob = api.user("Ann"), api.user("Bob")
     group = api.group_chat("Riverside Runners")
     async with running_bot(api, coach, sessions):
-        question = await accept_and_warm_up(api, group, ann)
+        question = await accept_and_ask_zone(api, group, ann)
         message_id = question.result["message_id"]
         before = api.mark()
 
         # Bob presses Ann's button: a polite word to Bob only, and nothing else happens.
-        _, query = api.press_button(group, bob, "Sore", message_id=message_id)
+        _, query = api.press_button(group, bob, "London", message_id=message_id)
         answer = await api.wait_for_answer(query)
         assert "someone else" in answer.params["text"]
 
         # Ann's press still works: her conversation never moved.
-        await step(api, group, ann, "Sore", "anything sharp")
+        await step(api, group, ann, "London", "Europe/London")
         writes = [c.method for c in api.sent_to(group, since=before)]
     assert sorted(writes) == ["editMessageText", "sendMessage"]  # Ann's press only
     pressed = api.message(group, message_id)
     assert pressed.text is not None
-    assert pressed.text.endswith("» Sore")
+    assert pressed.text.endswith("» London")
     assert_clean(api)
 
 
-async def test_two_runners_warm_up_side_by_side_in_one_group(
+async def test_two_runners_answer_side_by_side_in_one_group(
     api: TelegramStandIn, coach: Coach, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
     ann, bob = api.user("Ann"), api.user("Bob")
     group = api.group_chat()
     async with running_bot(api, coach, sessions):
-        await accept_and_warm_up(api, group, ann)
-        await accept_and_warm_up(api, group, bob)
-        # Each presses "Sore" on their own question (the newest one is Bob's).
-        bob_question = api.last_bot_message(group)
-        ann_question = [m for m in api.bot_messages(group) if m.buttons][-2]
+        ann_question = await accept_and_ask_zone(api, group, ann)
+        bob_question = await accept_and_ask_zone(api, group, bob)
         mark = api.mark()
-        api.press_button(group, ann, "Sore", message_id=ann_question.message_id)
-        api.press_button(group, bob, "Loose 😊", message_id=bob_question.message_id)
-        await api.wait_until(
-            lambda: (
-                len(api.calls_since(mark, "sendMessage")) == 2
-                and bool(ann_question.edits and bob_question.edits)
-            )
-        )
-    assert ann_question.text is not None
-    assert ann_question.text.endswith("» Sore")
-    assert bob_question.text is not None
-    assert bob_question.text.endswith("» Loose 😊")
+        api.press_button(group, ann, "Sydney", message_id=ann_question.result["message_id"])
+        api.press_button(group, bob, "Denver", message_id=bob_question.result["message_id"])
+        await api.wait_until(lambda: len(api.calls_since(mark, "sendMessage")) == 2)
+    said = " ".join(c.params["text"] for c in api.calls_since(mark, "sendMessage"))
+    assert "Australia/Sydney" in said
+    assert "America/Denver" in said
+    assert_clean(api)
+
+
+async def test_a_warm_up_asked_for_in_a_group_carries_on_in_a_private_chat(
+    api: TelegramStandIn, coach: Coach, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    ann = api.user("Ann")
+    group = api.group_chat("Riverside Runners")
+    async with running_bot(api, coach, sessions):
+        mark = api.mark()
+        api.send_command(group, ann, "warmup", mention=True)
+        note = await api.wait_for(sent_message(group), since=mark)
+        # Ann taps the button: Telegram opens the private chat and, on Start, sends
+        # "/start warmup" there.
+        assert link_of(note) == "https://t.me/HipCoachBot?start=warmup"
+        dm = api.private_chat(ann)
+        api.send_text(dm, ann, "/start warmup")
+        await api.wait_for(sent_message(dm, buttons=True), since=mark)
+        question = await step(api, dm, ann, "I understand", "how do your hips feel")
+        await step(api, dm, ann, "Sore", "anything sharp")
+    assert note.params["text"] == shipped_content().texts.common.go_private
+    # The group saw the one neutral line, and nothing about Ann's hips.
+    assert [c.params.get("text") for c in api.sent_to(group)] == [note.params["text"]]
+    assert question.chat_id == dm.id
+    assert_clean(api)
+
+
+async def test_pain_mentioned_in_a_group_is_answered_in_private(
+    api: TelegramStandIn, coach: Coach, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    ann = api.user("Ann")
+    dm = api.private_chat(ann)  # Ann has talked to the coach in private before
+    group = api.group_chat()
+    async with running_bot(api, coach, sessions):
+        mark = api.mark()
+        api.send_text(group, ann, "@HipCoachBot sharp pain in my groin since my fall, cant walk")
+        note = await api.wait_for(sent_message(group), since=mark)
+        [advice] = [c for c in api.calls_since(mark, "sendMessage") if c.chat_id == dm.id]
+    assert "sent that to you" in note.params["text"]
+    assert "groin" not in note.params["text"]
+    assert "urgent" in advice.params["text"].casefold() or "999" in advice.params["text"]
     assert_clean(api)
 
 
@@ -84,7 +125,7 @@ async def test_export_in_a_group_goes_to_a_private_chat(
     dm = api.private_chat(ann)  # Ann has opened a private chat with the coach before
     group = api.group_chat()
     async with running_bot(api, coach, sessions):
-        await accept_and_warm_up(api, group, ann)
+        await accept_and_ask_zone(api, group, ann)
         mark = api.mark()
         api.send_command(group, ann, "export")
         note = await api.wait_for(sent_message(group, containing="private chat"), since=mark)
@@ -102,11 +143,11 @@ async def test_export_in_a_group_without_a_private_chat_asks_for_one(
     bob = api.user("Bob")
     group = api.group_chat()
     async with running_bot(api, coach, sessions):
-        await accept_and_warm_up(api, group, bob)
+        await accept_and_ask_zone(api, group, bob)
         mark = api.mark()
         api.send_command(group, bob, "export")
         note = await api.wait_for(sent_message(group, containing="@HipCoachBot"), since=mark)
-    assert "/export" in note.params["text"]
+    assert link_of(note) == "https://t.me/HipCoachBot"
     # The one refused private send was Telegram saying no, not a malformed request.
     refused = api.calls_since(mark, "sendDocument")
     assert [c.status for c in refused] == [403]
