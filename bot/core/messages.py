@@ -68,10 +68,19 @@ class Inbound:
     can_whisper: bool = False
 
 
+class Tone(StrEnum):
+    """What pressing a button means, for platforms that colour buttons (Discord)."""
+
+    PLAIN = "plain"
+    GO = "go"  # moves on: Done, Save, Looks right
+    DANGER = "danger"  # erases or deletes something for good
+
+
 @dataclass(frozen=True, slots=True)
 class Choice:
     label: str
     payload: str
+    tone: Tone = Tone.PLAIN
 
     def __post_init__(self) -> None:
         if not self.label:

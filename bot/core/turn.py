@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 
 from bot.core import payloads
 from bot.core.content import Safety
-from bot.core.messages import Choice, ConversationKey, Document, ImageRef, Reply
+from bot.core.messages import Choice, ConversationKey, Document, ImageRef, Reply, Tone
 from bot.core.runner import Runner
 from bot.core.state import FlowData, FlowState, StateUnreadable
 from bot.core.stores import StoreFactory, Transaction
@@ -88,15 +88,17 @@ class Turn:
             )
         )
 
-    def choice(self, label: str, action: str) -> Choice:
+    def choice(self, label: str, action: str, tone: Tone = Tone.PLAIN) -> Choice:
         """A button for the prompt being sent now; it expires when the step moves on."""
         if self._next_nonce is None:
             self._next_nonce = payloads.new_nonce()
-        return Choice(label, self.buttons.encode(self.key.user_id, self._next_nonce, action))
+        payload = self.buttons.encode(self.key.user_id, self._next_nonce, action)
+        return Choice(label, payload, tone)
 
-    def global_choice(self, label: str, action: str) -> Choice:
+    def global_choice(self, label: str, action: str, tone: Tone = Tone.PLAIN) -> Choice:
         """A button valid at any time; the flow handling ``action`` validates it."""
-        return Choice(label, self.buttons.encode(self.key.user_id, payloads.ANY_SCOPE, action))
+        payload = self.buttons.encode(self.key.user_id, payloads.ANY_SCOPE, action)
+        return Choice(label, payload, tone)
 
     def redirect(self, command: str, args: str = "") -> None:
         self.redirected_to = (command, args)

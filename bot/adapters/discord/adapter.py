@@ -53,6 +53,7 @@ from bot.core.messages import (
     Platform,
     Reply,
     Text,
+    Tone,
 )
 from bot.core.ports import CommandSpec, Handler, KeyValues, OnUnreachable
 from bot.core.redaction import REDACTOR
@@ -491,6 +492,14 @@ class _StaticView(discord.ui.View):
         return False
 
 
+# Green moves on, red erases; everything else stays grey.
+_STYLES = {
+    Tone.PLAIN: discord.ButtonStyle.secondary,
+    Tone.GO: discord.ButtonStyle.success,
+    Tone.DANGER: discord.ButtonStyle.danger,
+}
+
+
 def _view_of(piece: Piece) -> discord.ui.View | None:
     if not piece.buttons:
         return None
@@ -501,7 +510,7 @@ def _view_of(piece: Piece) -> discord.ui.View | None:
                 label=button.label,
                 custom_id=button.custom_id,
                 row=button.row,
-                style=discord.ButtonStyle.secondary,
+                style=_STYLES[button.tone],
             )
         )
     return view

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.adapters import text as text_limits
-from bot.core.messages import Choice, Reply
+from bot.core.messages import Choice, Reply, Tone
 
 MAX_CONTENT = 2000
 MAX_LABEL = 80
@@ -28,6 +28,7 @@ class Button:
     label: str
     custom_id: str
     row: int
+    tone: Tone = Tone.PLAIN
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,7 +100,9 @@ def _button_groups(choices: tuple[Choice, ...]) -> list[tuple[Button, ...]]:
         batch = unique[start : start + BUTTONS_PER_MESSAGE]
         groups.append(
             tuple(
-                Button(label_for(choice.label), choice.payload, index // BUTTONS_PER_ROW)
+                Button(
+                    label_for(choice.label), choice.payload, index // BUTTONS_PER_ROW, choice.tone
+                )
                 for index, choice in enumerate(batch)
             )
         )

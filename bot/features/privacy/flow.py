@@ -6,7 +6,7 @@ import json
 from typing import ClassVar
 
 from bot.core.flow import CommandDef, Flow, Steps
-from bot.core.messages import Document
+from bot.core.messages import Document, Tone
 from bot.core.state import NoData
 from bot.core.stores import Scrubber, StoreFactory
 from bot.core.turn import Turn
@@ -53,7 +53,7 @@ class Privacy(Flow):
         turn.say(
             texts.forget_confirm,
             choices=[
-                turn.choice(texts.forget_yes, "forget.yes"),
+                turn.choice(texts.forget_yes, "forget.yes", Tone.DANGER),
                 turn.choice(texts.forget_no, "forget.no"),
             ],
             private=True,

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from bot.core.calendar import known_zone
-from bot.core.messages import Choice
+from bot.core.messages import Choice, Tone
 from bot.core.stores import StoreFactory
 from bot.core.turn import Turn
 from bot.features.reminders.describe import clock_text, summary, when
@@ -103,7 +103,9 @@ class ReminderActions:
         return [
             toggle,
             turn.global_choice(listing.edit_button, on_reminder(ListVerb.EDIT, reminder.id)),
-            turn.global_choice(listing.delete_button, on_reminder(ListVerb.DELETE, reminder.id)),
+            turn.global_choice(
+                listing.delete_button, on_reminder(ListVerb.DELETE, reminder.id), Tone.DANGER
+            ),
         ]
 
     async def owned(self, turn: Turn, reminder_id: int) -> Reminder | None:

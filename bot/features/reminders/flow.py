@@ -19,6 +19,7 @@ from typing import ClassVar
 
 from bot.core.calendar import known_zone, zone
 from bot.core.flow import CommandDef, Flow, Steps
+from bot.core.messages import Tone
 from bot.core.stores import StoreFactory
 from bot.core.turn import Turn
 from bot.features.reminders import payloads
@@ -187,7 +188,7 @@ class Reminders(Flow):
             turn.choice(remind.working_days_button, "days.work"),
             turn.choice(remind.today_button, "once.today"),
             turn.choice(remind.tomorrow_button, "once.tomorrow"),
-            turn.choice(remind.done_button, "days.done"),
+            turn.choice(remind.done_button, "days.done", Tone.GO),
         ]
         prompt = (
             remind.ask_days_chosen.format(days=days_text(chosen, texts))
@@ -217,7 +218,7 @@ class Reminders(Flow):
         turn.say(
             remind.confirm.format(summary=summary(rule, self.texts)),
             choices=[
-                turn.choice(remind.save_button, "save"),
+                turn.choice(remind.save_button, "save", Tone.GO),
                 turn.choice(remind.restart_button, "restart"),
                 turn.choice(remind.cancel_button, "cancel"),
             ],

@@ -6,6 +6,7 @@ from dataclasses import replace
 from typing import ClassVar
 
 from bot.core.flow import CommandDef, Flow, Steps
+from bot.core.messages import Tone
 from bot.core.numbers import read_number
 from bot.core.ports import EmergencyWords, WarmupPrelude
 from bot.core.state import NoData
@@ -111,7 +112,7 @@ class Warmup(Flow):
         turn.say(
             "\n".join(lines),
             choices=[
-                turn.choice(texts.done, "wu.done"),
+                turn.choice(texts.done, "wu.done", Tone.GO),
                 turn.choice(texts.skip, "wu.skip"),
                 turn.choice(texts.stop, "wu.stop"),
                 turn.choice(texts.hurt, "wu.hurt"),
