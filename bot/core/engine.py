@@ -103,10 +103,12 @@ class Coach:
 
     def commands(self) -> list[CommandSpec]:
         """Every command with its description, for platform command menus."""
-        return [
-            CommandSpec(name, description, takes_text=self._commands[name][0].takes_text)
-            for name, description in self.words.commands.items()
-        ]
+        specs = []
+        for name, description in self.words.commands.items():
+            command, flow = self._commands[name]
+            options = flow.command_options(name)
+            specs.append(CommandSpec(name, description, command.takes_text, options))
+        return specs
 
     async def handle(self, inbound: Inbound) -> Outcome:
         lock = self._locks.get(inbound.key)

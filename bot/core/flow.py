@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import ClassVar
 
+from bot.core.ports import OptionSpec
 from bot.core.state import FlowData
 from bot.core.turn import Turn
 
@@ -52,6 +53,11 @@ class Flow:
 
     async def command(self, turn: Turn, name: str, args: str) -> None:
         raise NotImplementedError(f"{self.name} has no command {name}")
+
+    def command_options(self, command: str) -> tuple[OptionSpec, ...]:
+        """The named parts of ``command``'s text, for platforms with structured options
+        (none: one free-text box, if the command takes text)."""
+        return ()
 
     async def choice(self, turn: Turn, action: str) -> None:
         """A press on a button of this flow's current prompt."""

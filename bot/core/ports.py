@@ -29,6 +29,29 @@ class SystemClock:
         return datetime.now(UTC)
 
 
+Suggest = Callable[[str], Sequence[str]]
+"""What has been typed into an option so far -> values worth offering for it."""
+
+
+@dataclass(frozen=True, slots=True)
+class OptionSpec:
+    """One named part of a command's text, for platforms with structured command options
+    (Discord's slash-command options). The parts a runner fills in are joined, in order,
+    into the one line the command reads, just as if it had been typed in full."""
+
+    name: str
+    description: str
+    # (label, value) pairs to pick from; none: anything may be typed.
+    choices: tuple[tuple[str, str], ...] = ()
+    # Values to offer as the runner types (autocomplete); they may still type anything.
+    suggest: Suggest | None = None
+    # How a value reads in the command's text ("{}min": a lead of 30 is "30min").
+    template: str = "{}"
+
+    def text(self, value: str) -> str:
+        return self.template.format(value.strip())
+
+
 @dataclass(frozen=True, slots=True)
 class CommandSpec:
     """A command as shown in a platform's command menu."""
@@ -36,6 +59,12 @@ class CommandSpec:
     name: str
     description: str
     takes_text: bool = False
+    # Platforms with structured options show these in place of one free-text box.
+    options: tuple[OptionSpec, ...] = ()
+
+    def text_of(self, values: Mapping[str, str | None]) -> str:
+        """The command's text from option values (by option name); unset ones left out."""
+        return " ".join(o.text(v) for o in self.options if (v := values.get(o.name)) and v.strip())
 
 
 class Unreachable(Exception):

@@ -62,6 +62,9 @@ HEARTBEAT_INTERVAL_MS = 41_250
 # Interaction and callback types.
 APPLICATION_COMMAND = 2
 MESSAGE_COMPONENT = 3
+APPLICATION_COMMAND_AUTOCOMPLETE = 4
+AUTOCOMPLETE_RESULT = 8  # the callback type answering an autocomplete interaction
+MAX_CHOICES = 25
 CHANNEL_MESSAGE = 4
 DEFERRED_CHANNEL_MESSAGE = 5
 DEFERRED_UPDATE_MESSAGE = 6
@@ -101,6 +104,7 @@ class InteractionRecord:
     pressed_message_id: int | None = None
     first_response_at: float | None = None
     response_types: list[int] = field(default_factory=list)
+    choices: list[dict[str, Any]] | None = None  # an autocomplete's answer
     original_message_id: int | None = None
     message_ids: list[int] = field(default_factory=list)  # messages created or edited
 
@@ -292,23 +296,73 @@ class DiscordStandIn:
         *,
         in_guild: bool = False,
         channel: DcChannel | None = None,
+        options: dict[str, str] | None = None,
     ) -> InteractionRecord:
-        """Run ``/name`` (with the free-text option when given), as Discord would dispatch it:
-        in the user's DM, in the first server (``in_guild``), or in ``channel``."""
-        if channel is None:
-            channel = self.channel if in_guild else self.dm_channel(user)
+        """Run ``/name`` as Discord would dispatch it: with the free-text option when
+        ``text`` is given, or the named ``options``; in the user's DM, in the first server
+        (``in_guild``), or in ``channel``."""
+        channel = channel or (self.channel if in_guild else self.dm_channel(user))
+        data = self._command_data(name, channel)
+        if text is not None:
+            string_options = [o for o in self._options_of(data) if o.get("type") == 3]
+            if not string_options:
+                raise AssertionError(f"/{name} takes no text")
+            options = {string_options[0]["name"]: text}
+        if options:
+            data["options"] = self._filled(data, options)
+        return await self._interact(APPLICATION_COMMAND, user, channel, name, data)
+
+    async def autocomplete(
+        self,
+        user: DcUser,
+        name: str,
+        option: str,
+        typed: str,
+        *,
+        channel: DcChannel | None = None,
+    ) -> list[dict[str, Any]]:
+        """The runner types ``typed`` into ``option`` of ``/name``: the choices the bot
+        offers (Discord asks with every keystroke; the bot has 3 s to answer)."""
+        channel = channel or self.dm_channel(user)
+        data = self._command_data(name, channel)
+        declared = {o["name"]: o for o in self._options_of(data)}
+        if not declared.get(option, {}).get("autocomplete"):
+            raise AssertionError(f"/{name} {option} has no autocomplete")
+        data["options"] = [{"name": option, "type": 3, "value": typed, "focused": True}]
+        record = await self._interact(APPLICATION_COMMAND_AUTOCOMPLETE, user, channel, name, data)
+        await self.wait_answered(record)
+        assert record.choices is not None
+        return record.choices
+
+    def _command_data(self, name: str, channel: DcChannel) -> dict[str, Any]:
         registered = self.registered_command(name, guild_id=channel.guild_id)
         if registered is None:
             raise AssertionError(f"/{name} is not registered; synced: {self.command_syncs}")
         data: dict[str, Any] = {"id": str(registered["id"]), "name": name, "type": 1}
         if registered.get("guild_id"):
             data["guild_id"] = registered["guild_id"]
-        if text is not None:
-            string_options = [o for o in registered.get("options", []) if o.get("type") == 3]
-            if not string_options:
-                raise AssertionError(f"/{name} takes no text")
-            data["options"] = [{"name": string_options[0]["name"], "type": 3, "value": text}]
-        return await self._interact(APPLICATION_COMMAND, user, channel, name, data)
+        return data
+
+    def _options_of(self, data: dict[str, Any]) -> list[dict[str, Any]]:
+        command = self.registered_command(data["name"], guild_id=_int_or_none(data.get("guild_id")))
+        assert command is not None
+        options: list[dict[str, Any]] = command.get("options", [])
+        return options
+
+    def _filled(self, data: dict[str, Any], values: dict[str, str]) -> list[dict[str, Any]]:
+        """The options as Discord sends them; only declared options, and a value from the
+        choices where an option has them (the client offers nothing else)."""
+        declared = {o["name"]: o for o in self._options_of(data)}
+        filled = []
+        for key, value in values.items():
+            option = declared.get(key)
+            if option is None:
+                raise AssertionError(f"/{data['name']} has no option {key!r}")
+            choices = [c["value"] for c in option.get("choices", [])]
+            if choices and value not in choices:
+                raise AssertionError(f"{value!r} is none of {key}'s choices {choices}")
+            filled.append({"name": key, "type": option["type"], "value": value})
+        return filled
 
     async def press(
         self,
@@ -638,6 +692,20 @@ class DiscordStandIn:
         await self._send_dispatch(session, "INTERACTION_CREATE", payload)
         return record
 
+    def _checked_choices(self, choices: object) -> list[dict[str, Any]]:
+        """Discord's rules for an autocomplete answer: at most 25 choices, each with a
+        name and a value of 1-100 characters."""
+        if not isinstance(choices, list) or len(choices) > MAX_CHOICES:
+            self._violation(f"autocomplete answered with {choices!r:.80}: at most 25 choices")
+            raise ApiError(400, 50035, "Invalid Form Body: choices")
+        for choice in choices:
+            name, value = choice.get("name"), choice.get("value")
+            if not (isinstance(name, str) and 1 <= len(name) <= 100):
+                self._violation(f"autocomplete choice name {name!r}")
+            if not (isinstance(value, str) and 1 <= len(value) <= 100):
+                self._violation(f"autocomplete choice value {value!r}")
+        return choices
+
     def _interaction(self, interaction_id: str | None, token: str) -> InteractionRecord:
         for record in self.interactions:
             if record.token == token and (
@@ -918,6 +986,15 @@ class DiscordStandIn:
         body = request[_BODY]
         kind = body.get("type")
         data = body.get("data") or {}
+        if (kind == AUTOCOMPLETE_RESULT) != (record.type == APPLICATION_COMMAND_AUTOCOMPLETE):
+            self._violation(f"callback type {kind} for an interaction of type {record.type}")
+            raise ApiError(400, 50035, "Invalid Form Body: interaction type")
+        if kind == AUTOCOMPLETE_RESULT:
+            record.first_response_at = now
+            record.response_types.append(kind)
+            record.choices = self._checked_choices(data.get("choices"))
+            await self._notify()
+            return web.Response(status=204)
         if kind in (DEFERRED_UPDATE_MESSAGE, UPDATE_MESSAGE) and record.type != MESSAGE_COMPONENT:
             self._violation(f"callback type {kind} for a command")
             raise ApiError(400, 50035, "Invalid Form Body: interaction type")
@@ -1154,3 +1231,7 @@ def _int(value: str) -> int:
     if not value.isdigit():
         raise ApiError(404, 10003, "Unknown Channel")
     return int(value)
+
+
+def _int_or_none(value: object) -> int | None:
+    return int(value) if isinstance(value, str | int) and str(value).isdigit() else None

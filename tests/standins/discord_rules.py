@@ -168,6 +168,18 @@ def _check_options(options: list[Any], command: str) -> list[str]:
         if name in names:
             problems.append(f"command {command!r}: option {name!r} appears twice")
         names.add(name)
+        choices = option.get("choices") or []
+        if len(choices) > 25:
+            problems.append(f"command {command!r}: option {name!r} has {len(choices)} choices")
+        if choices and option.get("autocomplete"):
+            # "autocomplete may not be set to true if choices are present"
+            problems.append(f"command {command!r}: option {name!r} has choices and autocomplete")
+        for choice in choices:
+            label, value = choice.get("name"), choice.get("value")
+            if not (isinstance(label, str) and 1 <= len(label) <= 100):
+                problems.append(f"command {command!r}: option {name!r} choice name {label!r}")
+            if isinstance(value, str) and not 1 <= len(value) <= 100:
+                problems.append(f"command {command!r}: option {name!r} choice value {value!r}")
         if option.get("required"):
             if optional_seen:
                 problems.append(f"command {command!r}: required option {name!r} after optional")

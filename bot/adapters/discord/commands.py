@@ -1,5 +1,9 @@
 """Slash commands made from the core's command list, and syncing them only when they change.
 
+A command with named parts (:class:`~bot.core.ports.OptionSpec`) gets one option for
+each, with Discord's choices or autocomplete; what the runner fills in is joined back
+into the one line the core reads. Other commands that take text get one text option.
+
 Discord keeps an application's commands on its side; overwriting them on every start
 is slow to propagate and rate limited. The command set that was last synced is
 remembered as a hash (with the application and the scope in it), so a restart with
@@ -9,9 +13,10 @@ the same commands syncs nothing.
 from __future__ import annotations
 
 import hashlib
+import inspect
 import json
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from typing import Any
 
 import discord
@@ -19,11 +24,13 @@ from discord import app_commands
 
 from bot.adapters.discord.texts import TextOption
 from bot.adapters.text import fit
-from bot.core.ports import CommandSpec, KeyValues
+from bot.core.ports import CommandSpec, KeyValues, Suggest
 
 log = logging.getLogger(__name__)
 
 MAX_DESCRIPTION = 100
+MAX_CHOICES = 25  # choices and autocomplete results per option
+MAX_CHOICE_TEXT = 100  # a choice's name and value
 
 RunCommand = Callable[[discord.Interaction[discord.Client], str, str], Awaitable[None]]
 """Called for every slash command: (interaction, command name, free text or "")."""
@@ -50,8 +57,10 @@ def _command(
     spec: CommandSpec, option: TextOption, run: RunCommand
 ) -> app_commands.Command[Any, ..., None]:
     name = spec.name
-    callback: Callable[..., Awaitable[None]]
-    if spec.takes_text:
+    callback: Callable[..., Coroutine[Any, Any, None]]
+    if spec.options:
+        callback = _with_options(spec, run)
+    elif spec.takes_text:
 
         async def with_text(
             interaction: discord.Interaction[discord.Client], text: str | None = None
@@ -69,6 +78,54 @@ def _command(
 
         callback = plain
     return app_commands.Command(name=name, description=_fit(spec.description), callback=callback)
+
+
+def _with_options(spec: CommandSpec, run: RunCommand) -> Callable[..., Coroutine[Any, Any, None]]:
+    """A callback taking one optional text option per part of ``spec``."""
+    name = spec.name
+
+    async def callback(interaction: discord.Interaction[discord.Client], **values: str) -> None:
+        await run(interaction, name, spec.text_of(values))
+
+    # discord.py reads a command's options from its callback's signature.
+    interaction = inspect.Parameter(
+        "interaction", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=discord.Interaction
+    )
+    options = [
+        inspect.Parameter(
+            o.name, inspect.Parameter.KEYWORD_ONLY, default=None, annotation=str | None
+        )
+        for o in spec.options
+    ]
+    callback.__signature__ = inspect.Signature([interaction, *options])  # type: ignore[attr-defined]
+    described = app_commands.describe(**{o.name: _fit(o.description) for o in spec.options})
+    decorated: Callable[..., Coroutine[Any, Any, None]] = described(callback)
+    choices = {
+        o.name: [app_commands.Choice(name=label, value=value) for label, value in o.choices]
+        for o in spec.options
+        if o.choices
+    }
+    if choices:
+        decorated = app_commands.choices(**choices)(decorated)
+    completions = {o.name: _autocomplete(o.suggest) for o in spec.options if o.suggest}
+    if completions:
+        decorated = app_commands.autocomplete(**completions)(decorated)
+    return decorated
+
+
+Complete = Callable[
+    [discord.Interaction[Any], str], Coroutine[Any, Any, list[app_commands.Choice[str]]]
+]
+
+
+def _autocomplete(suggest: Suggest) -> Complete:
+    async def complete(
+        interaction: discord.Interaction[Any], current: str
+    ) -> list[app_commands.Choice[str]]:
+        values = [v for v in suggest(current) if 1 <= len(v) <= MAX_CHOICE_TEXT]
+        return [app_commands.Choice(name=v, value=v) for v in values[:MAX_CHOICES]]
+
+    return complete
 
 
 def _fit(description: str) -> str:

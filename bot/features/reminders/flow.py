@@ -12,6 +12,7 @@ actions are built and read in ``payloads``.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 from enum import Enum
@@ -20,6 +21,7 @@ from typing import ClassVar
 from bot.core.calendar import known_zone, zone
 from bot.core.flow import CommandDef, Flow, Steps
 from bot.core.messages import Tone
+from bot.core.ports import OptionSpec
 from bot.core.stores import StoreFactory
 from bot.core.turn import Turn
 from bot.features.reminders import payloads
@@ -72,12 +74,24 @@ from bot.features.reminders.store import (
 )
 from bot.features.reminders.texts import ReminderTexts
 from bot.features.reminders.timezone_flow import ask_zone
+from bot.features.reminders.zones import MAX_SUGGESTIONS
 
 NAME = "reminders"
 # "/remind edit:12" is how the Edit button enters the form (ownership is checked).
 EDIT = "edit:"
 _EDIT_ARGS = re.compile(r"^edit:(\d{1,12})$")
 LEADS = (15, 30, 45, 60)
+
+
+def suggest_days(typed: str, presets: Sequence[str]) -> tuple[str, ...]:
+    """Day sets to offer while the runner types: the presets that fit, their own words
+    first (anything may be typed; the reminder reads it as usual)."""
+    typed = " ".join(typed.casefold().split())
+    fitting = [p for p in presets if p.startswith(typed)] + [
+        p for p in presets if typed in p and not p.startswith(typed)
+    ]
+    own = [typed] if typed and typed not in presets else []
+    return tuple([*own, *fitting][:MAX_SUGGESTIONS])
 
 
 class Saved(Enum):
@@ -123,6 +137,24 @@ class Reminders(Flow):
         self.store = store
         self.actions = ReminderActions(texts, options, store)
         self.vocabulary: Vocabulary = texts.vocabulary.build()
+
+    def command_options(self, command: str) -> tuple[OptionSpec, ...]:
+        """/remind's parts, joined into the one line it reads ("mon wed fri 06:30 30min")."""
+        if command != "remind":
+            return ()
+        words = self.texts.options
+        presets = words.day_presets
+        lead = self.texts.remind.lead_button
+        return (
+            OptionSpec("days", words.days, suggest=lambda typed: suggest_days(typed, presets)),
+            OptionSpec("time", words.time),
+            OptionSpec(
+                "before",
+                words.before,
+                choices=tuple((lead.format(minutes=n), str(n)) for n in LEADS),
+                template="{}min",
+            ),
+        )
 
     # --- commands ---
     async def command(self, turn: Turn, name: str, args: str) -> None:

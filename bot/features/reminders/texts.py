@@ -158,6 +158,18 @@ class TimezoneTexts(Frozen):
     other_prompt: Template
 
 
+class CommandOptionTexts(Frozen):
+    """Descriptions of /remind's and /timezone's parts, where a platform shows them as
+    separate options (Discord)."""
+
+    days: NonEmpty
+    time: NonEmpty
+    before: NonEmpty
+    zone: NonEmpty
+    # Offered as the runner types the days (they may type any others).
+    day_presets: tuple[NonEmpty, ...] = Field(min_length=1, max_length=25)
+
+
 class ReminderTexts(Frozen):
     vocabulary: VocabularyTexts
     day_names: tuple[ButtonLabel, ...] = Field(min_length=7, max_length=7)
@@ -168,6 +180,7 @@ class ReminderTexts(Frozen):
     reminders: ReminderListTexts
     fire: FireTexts
     timezone: TimezoneTexts
+    options: CommandOptionTexts
 
     def zone_ranking(self) -> tuple[str, ...]:
         """Zones to suggest first: the buttons' zones, then the well-known ones."""

@@ -14,6 +14,7 @@ from typing import ClassVar
 
 from bot.core.calendar import known_zone
 from bot.core.flow import CommandDef, Flow, Steps
+from bot.core.ports import OptionSpec
 from bot.core.stores import StoreFactory
 from bot.core.turn import Turn
 from bot.features.reminders.describe import clock_text
@@ -28,7 +29,13 @@ from bot.features.reminders.store import (
     rule_of,
 )
 from bot.features.reminders.texts import ReminderTexts
-from bot.features.reminders.zones import ZoneFound, resolve_zone, zones_at_local_time
+from bot.features.reminders.zones import (
+    MAX_SUGGESTIONS,
+    ZoneFound,
+    resolve_zone,
+    suggest_zones,
+    zones_at_local_time,
+)
 
 NAME = "timezone"
 ASK = "ask"
@@ -78,6 +85,16 @@ class TimeZones(Flow):
         self.texts = texts
         self.options = options
         self.store = store
+
+    def command_options(self, command: str) -> tuple[OptionSpec, ...]:
+        ranking = self.texts.zone_ranking()
+        return (
+            OptionSpec(
+                "zone",
+                self.texts.options.zone,
+                suggest=lambda typed: suggest_zones(typed, ranking, MAX_SUGGESTIONS),
+            ),
+        )
 
     async def command(self, turn: Turn, name: str, args: str) -> None:
         texts = self.texts.timezone

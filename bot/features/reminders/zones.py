@@ -111,6 +111,28 @@ def _by_city() -> dict[str, tuple[str, ...]]:
     return {city: tuple(names) for city, names in cities.items()}
 
 
+MAX_SUGGESTIONS = 25  # as many as a platform's autocomplete shows (Discord: 25)
+
+
+def suggest_zones(typed: str, ranking: Sequence[str], limit: int) -> tuple[str, ...]:
+    """Zone names to offer as the runner types a city or zone: nothing typed, the
+    well-known ones; otherwise names whose city or whole name starts with it, the
+    well-known ones first, then names that contain it."""
+    key = "_".join(typed.casefold().split())
+    if not key:
+        return tuple(ranking[:limit])
+    names = geographic_zones()
+
+    def city(name: str) -> str:
+        return name.rsplit("/", 1)[-1].casefold()
+
+    starts = [n for n in names if city(n).startswith(key) or n.casefold().startswith(key)]
+    contains = [n for n in names if key in n.casefold() and n not in starts]
+    known = set(ranking)
+    ordered = [n for n in starts if n in known] + [n for n in starts if n not in known]
+    return _unique([*ordered, *contains])[:limit]
+
+
 def resolve_zone(text: str, now: datetime, preferred: Sequence[str] = ()) -> ZoneLookup:
     """An exact zone for the text, or suggestions (an empty tuple means no idea).
 
