@@ -67,8 +67,13 @@ class Inbound:
 
 @dataclass(frozen=True, slots=True)
 class Choice:
+    """A button. ``destructive`` ones end or erase something (Stop, Delete, Erase): where
+    buttons are pressed by typing a number (the terminal), a number alone must not press
+    them, since a stray digit would stop a warm-up."""
+
     label: str
     payload: str
+    destructive: bool = False
 
     def __post_init__(self) -> None:
         if not self.label:
@@ -100,7 +105,9 @@ class Reply:
 
     ``private`` asks for a reply only this user sees (Discord ephemeral); platforms
     without that send it as usual. Choices are ordered; adapters without buttons
-    show them as numbered lines.
+    show them as numbered lines. ``asks_number`` marks a question whose answer is a
+    number ("from 0 to 10"): a number typed there is that answer, never the button
+    shown at that position, so such adapters key its choices with letters instead.
     """
 
     text: str
@@ -108,6 +115,7 @@ class Reply:
     image: ImageRef | None = None
     document: Document | None = None
     private: bool = False
+    asks_number: bool = False
 
 
 @dataclass(frozen=True, slots=True)

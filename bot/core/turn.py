@@ -73,6 +73,7 @@ class Turn:
         private: bool = False,
         image: ImageRef | None = None,
         document: Document | None = None,
+        asks_number: bool = False,
     ) -> None:
         self.replies.append(
             Reply(
@@ -81,18 +82,22 @@ class Turn:
                 private=private,
                 image=image,
                 document=document,
+                asks_number=asks_number,
             )
         )
 
-    def choice(self, label: str, action: str) -> Choice:
-        """A button for the prompt being sent now; it expires when the step moves on."""
+    def choice(self, label: str, action: str, *, destructive: bool = False) -> Choice:
+        """A button for the prompt being sent now; it expires when the step moves on.
+        ``destructive``: it ends or erases something (see :class:`Choice`)."""
         if self._next_nonce is None:
             self._next_nonce = payloads.new_nonce()
-        return Choice(label, self.buttons.encode(self.key.user_id, self._next_nonce, action))
+        payload = self.buttons.encode(self.key.user_id, self._next_nonce, action)
+        return Choice(label, payload, destructive=destructive)
 
-    def global_choice(self, label: str, action: str) -> Choice:
+    def global_choice(self, label: str, action: str, *, destructive: bool = False) -> Choice:
         """A button valid at any time; the flow handling ``action`` validates it."""
-        return Choice(label, self.buttons.encode(self.key.user_id, payloads.ANY_SCOPE, action))
+        payload = self.buttons.encode(self.key.user_id, payloads.ANY_SCOPE, action)
+        return Choice(label, payload, destructive=destructive)
 
     def redirect(self, command: str, args: str = "") -> None:
         self.redirected_to = (command, args)

@@ -61,7 +61,14 @@ async def _heard(
     elif kind == "thanks":
         ok = got == [words.thanks_reply]
     elif kind == "suggest":
-        ok = got == [words.did_you_mean.format(command=name)] and bool(outcome.replies[0].choices)
+        names = name.split(",")
+        said = (
+            words.did_you_mean.format(command=names[0])
+            if len(names) == 1
+            else words.did_you_mean_either.format(first=names[0], second=names[1])
+        )
+        buttons = [choice.label for choice in outcome.replies[0].choices] if got else []
+        ok = got == [said] and buttons == [f"/{n}" for n in names]
     elif kind == "faq":
         ok = len(got) == 1 and got[0] in {entry.answer for entry in content.faq.entries}
     elif kind == "fallback":

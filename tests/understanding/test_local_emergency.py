@@ -67,7 +67,7 @@ async def test_nothing_known_gets_words_true_anywhere(chat: Chat) -> None:
 async def test_an_unknown_country_is_sent_to_no_health_services_pages(
     chat: Chat, text: str
 ) -> None:
-    """"Your local emergency number" with NHS pages about 999 and 111 would contradict itself."""
+    """ "Your local emergency number" with NHS pages about 999 and 111 would contradict itself."""
     await _ready(chat, None)
     advice = (await chat.say(text)).replies[0].text
     assert "your local emergency number" in advice

@@ -53,7 +53,7 @@ class Privacy(Flow):
         turn.say(
             texts.forget_confirm,
             choices=[
-                turn.choice(texts.forget_yes, "forget.yes"),
+                turn.choice(texts.forget_yes, "forget.yes", destructive=True),
                 turn.choice(texts.forget_no, "forget.no"),
             ],
             private=True,

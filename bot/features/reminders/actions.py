@@ -103,7 +103,11 @@ class ReminderActions:
         return [
             toggle,
             turn.global_choice(listing.edit_button, on_reminder(ListVerb.EDIT, reminder.id)),
-            turn.global_choice(listing.delete_button, on_reminder(ListVerb.DELETE, reminder.id)),
+            turn.global_choice(
+                listing.delete_button,
+                on_reminder(ListVerb.DELETE, reminder.id),
+                destructive=True,
+            ),
         ]
 
     async def owned(self, turn: Turn, reminder_id: int) -> Reminder | None:

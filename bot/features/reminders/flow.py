@@ -199,7 +199,7 @@ class Reminders(Flow):
     def _ask_time(self, turn: Turn) -> None:
         current = self._draft(turn).time
         choices = [turn.choice(current, "time.keep")] if current else []
-        turn.say(self.texts.remind.ask_time, choices=choices)
+        turn.say(self.texts.remind.ask_time, choices=choices, asks_number=True)
 
     def _ask_lead(self, turn: Turn) -> None:
         remind = self.texts.remind
@@ -208,7 +208,7 @@ class Reminders(Flow):
         if current is not None and current not in leads:
             leads.append(current)
         choices = [turn.choice(remind.lead_button.format(minutes=n), f"lead.{n}") for n in leads]
-        turn.say(remind.ask_lead.format(max=MAX_LEAD_MINUTES), choices=choices)
+        turn.say(remind.ask_lead.format(max=MAX_LEAD_MINUTES), choices=choices, asks_number=True)
 
     def _confirm(self, turn: Turn, zone_name: str) -> None:
         remind = self.texts.remind

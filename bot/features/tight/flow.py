@@ -191,6 +191,7 @@ class Tight(Flow):
                     turn.choice(buttons.moderate, f"tt.int.{levels['moderate']}"),
                     turn.choice(buttons.strong, f"tt.int.{levels['strong']}"),
                 ],
+                asks_number=True,
             )
             return
         if data.kind is None:

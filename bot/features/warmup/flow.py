@@ -80,7 +80,7 @@ class Warmup(Flow):
             turn.choice(option.label, f"sore.{option.value}")
             for option in self.routine.soreness_choices
         ]
-        turn.say(self.texts.soreness_question, choices=choices, private=True)
+        turn.say(self.texts.soreness_question, choices=choices, private=True, asks_number=True)
 
     def _ask_sharp(self, turn: Turn) -> None:
         texts = self.texts
@@ -113,7 +113,7 @@ class Warmup(Flow):
             choices=[
                 turn.choice(texts.done, "wu.done"),
                 turn.choice(texts.skip, "wu.skip"),
-                turn.choice(texts.stop, "wu.stop"),
+                turn.choice(texts.stop, "wu.stop", destructive=True),
                 turn.choice(texts.hurt, "wu.hurt"),
             ],
         )
