@@ -77,13 +77,15 @@ class Coach:
         self.clock = clock
         self.idle_after = idle_after
         self.understanding = Understanding(passes)
+        # Greetings and thanks are a closed list of whole messages that no step takes as
+        # its answer, so they are heard before the step: a time-zone step's fuzzy search
+        # would otherwise read "thanks" as Tehran.
+        self.social = Understanding((SocialPass(words.understanding),))
         # What any step can hear once the step itself did not understand the text. Outside
         # any flow these come before the flows' free-text nets ("how often should I do the
         # hip routine?" is a question, not a tight-spot report), and near misses of a
         # command's name after them, since a report may be one word ("hammies").
-        self.after_step = Understanding(
-            (SocialPass(words.understanding), _CommandPass(self), *after_step)
-        )
+        self.after_step = Understanding((_CommandPass(self), *after_step))
         self.near_misses = Understanding((_SuggestPass(self),))
         self.flows = [*flows, _Cancel(self), _Go(self)]
         self._commands: dict[str, tuple[CommandDef, Flow]] = {}
@@ -284,6 +286,8 @@ class Coach:
         # Before any flow: a red flag is heard whatever step the runner is at.
         if await self.understanding.hear(turn, text) is not None:
             return
+        if await self.social.hear(turn, text) is not None:
+            return
         if unreadable is not None:
             await unreadable.restart(turn)
             return
@@ -306,7 +310,7 @@ class Coach:
         if current is None:
             send_menu(turn, common.free_text)
         else:
-            await current.not_understood(turn)
+            await current.not_understood(turn, text)
 
     def command_named(self, typed: str) -> str | None:
         """The command ``typed`` names exactly, slash or not ("warmup", "/Warmup")."""

@@ -306,28 +306,49 @@ class Reminders(Flow):
         if zone_name is None:
             ask_zone(turn, self.texts, then="remind")
             return True
+        # Text the step cannot take is left to the passes after it ("how long should I
+        # foam roll for?" is an FAQ question); only if none knows it does the step say why
+        # (``not_understood``). The question and its buttons stay either way.
         step = turn.state.step
         if step == "days":
-            await self._days_text(turn, text, zone_name)
-        elif step == "time":
-            self._time_text(turn, text)
-        elif step == "lead":
+            return await self._days_text(turn, text, zone_name)
+        if step == "time":
+            at = parse_clock(text, self.vocabulary)
+            if at is None or isinstance(at, BadTime):
+                return False
+            self._goto(turn, "lead", replace(self._draft(turn), time=format_hhmm(at)))
+            self._ask_lead(turn)
+            return True
+        if step == "lead":
             lead = parse_lead(text, self.vocabulary)
-            if isinstance(lead, int):
-                await self._got_lead(turn, lead, zone_name)
-            else:
-                turn.say(self.texts.remind.bad_lead_typed.format(max=MAX_LEAD_MINUTES))
-        else:
-            return False
-        return True
+            if not isinstance(lead, int):
+                return False
+            await self._got_lead(turn, lead, zone_name)
+            return True
+        return False
 
-    async def _days_text(self, turn: Turn, text: str, zone_name: str) -> None:
+    async def not_understood(self, turn: Turn, text: str) -> None:
+        remind = self.texts.remind
+        step = turn.state.step
+        if step == "days":
+            days = parse_days(text, self.vocabulary)
+            if not isinstance(days, frozenset | RelativeDay):
+                turn.say(parse_error_text(days, self.texts))
+            turn.say(remind.days_typed_help)
+        elif step == "time":
+            turn.say(remind.bad_time.format(text=text.strip()))
+        elif step == "lead":
+            turn.say(remind.bad_lead_typed.format(max=MAX_LEAD_MINUTES))
+        else:
+            await super().not_understood(turn, text)
+
+    async def _days_text(self, turn: Turn, text: str, zone_name: str) -> bool:
         draft = self._draft(turn)
         whole = parse_reminder(text, self.vocabulary)
         if isinstance(whole, ReminderRequest):  # the one-line form typed here: take it all
             turn.finish()
             await self._one_line(turn, text, zone_name, draft.edit)
-            return
+            return True
         days = parse_days(text, self.vocabulary)
         today = turn.now.astimezone(zone(zone_name)).date()
         if isinstance(days, frozenset):
@@ -336,20 +357,10 @@ class Reminders(Flow):
             offset = 0 if days is RelativeDay.TODAY else 1
             draft = draft.with_once(today + timedelta(days=offset))
         else:
-            turn.say(parse_error_text(days, self.texts))
-            turn.say(self.texts.remind.days_typed_help)
-            return
+            return False
         self._goto(turn, "time", draft)
         self._ask_time(turn)
-
-    def _time_text(self, turn: Turn, text: str) -> None:
-        at = parse_clock(text, self.vocabulary)
-        if at is None or isinstance(at, BadTime):
-            turn.say(self.texts.remind.bad_time.format(text=text.strip()))
-            return
-        draft = replace(self._draft(turn), time=format_hhmm(at))
-        self._goto(turn, "lead", draft)
-        self._ask_lead(turn)
+        return True
 
     # --- storing ---
     async def _save(self, turn: Turn, rule: Rule, edit: int | None) -> Saved:

@@ -327,9 +327,13 @@ class Tight(Flow):
         if reading.says_anything():
             await self._report(turn, text, reading)
             return True
-        turn.say(words.type_or_tap)
+        # Nothing about a body: "hi", "how long should I foam roll for?" go to the passes
+        # after the step, and the question stays as it was.
+        return False
+
+    async def not_understood(self, turn: Turn, text: str) -> None:
+        turn.say(self.content.words.tight.type_or_tap)
         await self.reprompt(turn)
-        return True
 
     async def reprompt(self, turn: Turn) -> None:
         step = turn.state.step

@@ -211,11 +211,11 @@ class Warmup(Flow):
             return False
         return True
 
-    async def not_understood(self, turn: Turn) -> None:
+    async def not_understood(self, turn: Turn, text: str) -> None:
         if turn.state.step == "soreness":
             turn.say(self.texts.soreness_invalid)  # "0 to 10, or a button"
         else:
-            await super().not_understood(turn)
+            await super().not_understood(turn, text)
 
     async def _got_soreness(self, turn: Turn, soreness: int) -> None:
         turn.goto(NAME, "sharp", Checked(soreness=soreness))
