@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from enum import Enum
 from typing import ClassVar
 
@@ -21,6 +21,7 @@ from bot.core.calendar import known_zone, zone
 from bot.core.flow import CommandDef, Flow, Steps
 from bot.core.stores import StoreFactory
 from bot.core.turn import Turn
+from bot.core.understanding import plain_words
 from bot.features.reminders import payloads
 from bot.features.reminders.actions import ReminderActions
 from bot.features.reminders.describe import days_text, summary, when
@@ -31,6 +32,7 @@ from bot.features.reminders.parsing import (
     AlreadyPassed,
     BadLead,
     BadTime,
+    Correction,
     MixedDays,
     NoDays,
     NoTime,
@@ -41,6 +43,7 @@ from bot.features.reminders.parsing import (
     UnknownWords,
     Vocabulary,
     parse_clock,
+    parse_correction,
     parse_days,
     parse_lead,
     parse_reminder,
@@ -322,10 +325,34 @@ class Reminders(Flow):
         if step == "lead":
             lead = parse_lead(text, self.vocabulary)
             if not isinstance(lead, int):
-                return False
+                return await self._corrected(turn, text, zone_name)
             await self._got_lead(turn, lead, zone_name)
             return True
+        if step == "confirm":
+            if await self._corrected(turn, text, zone_name):
+                return True
+            agree = {plain_words(word) for word in turn.texts.understanding.agree}
+            if plain_words(text) in agree:  # "yes", "ok": as the Save button
+                await self._confirm_choice(turn, "save", self._draft(turn), zone_name)
+                return True
         return False
+
+    async def _corrected(self, turn: Turn, text: str, zone_name: str) -> bool:
+        """A change to the reminder ("make it 7am instead", "no, mon and thu", "an hour
+        before instead"): applied, then the confirmation again. Also in the middle of the
+        form, when the change completes it (editing a reminder starts at its days)."""
+        found = parse_correction(text, self.vocabulary)
+        if found is None:
+            return False
+        if not isinstance(found, Correction):
+            turn.say(parse_error_text(found, self.texts))
+            return True
+        draft = _apply(self._draft(turn), found, turn.now.astimezone(zone(zone_name)).date())
+        if draft.rule(zone_name) is None:
+            return False
+        self._goto(turn, "confirm", draft)
+        self._confirm(turn, zone_name)
+        return True
 
     async def not_understood(self, turn: Turn, text: str) -> None:
         remind = self.texts.remind
@@ -357,7 +384,7 @@ class Reminders(Flow):
             offset = 0 if days is RelativeDay.TODAY else 1
             draft = draft.with_once(today + timedelta(days=offset))
         else:
-            return False
+            return await self._corrected(turn, text, zone_name)
         self._goto(turn, "time", draft)
         self._ask_time(turn)
         return True
@@ -467,3 +494,17 @@ class Reminders(Flow):
     async def restore_after_start(self, turn: Turn) -> None:
         """``/start`` from a runner we could not reach: their paused reminders resume."""
         await self.actions.restore_unreachable(turn)
+
+
+def _apply(draft: Draft, change: Correction, today: date) -> Draft:
+    """The draft with what ``change`` names changed, the rest as it was."""
+    if change.weekdays is not None:
+        draft = draft.with_days(change.weekdays)
+    if change.day is not None:
+        offset = 0 if change.day is RelativeDay.TODAY else 1
+        draft = draft.with_once(today + timedelta(days=offset))
+    if change.run_time is not None:
+        draft = replace(draft, time=format_hhmm(change.run_time))
+    if change.lead_minutes is not None:
+        draft = replace(draft, lead=change.lead_minutes)
+    return draft
