@@ -16,6 +16,7 @@ from bot.core.ports import EmergencyWords
 from bot.core.prompts import ask_consent
 from bot.core.stores import StoreFactory
 from bot.core.turn import Turn
+from bot.core.understanding import typed_label
 from bot.features.tight import AreaReading, Reader, Reading, reader_for
 from bot.features.tight.content import SIDES, Kind, TightContent
 from bot.features.tight.render import area_names, release_plan, summary, triage_message
@@ -311,6 +312,12 @@ class Tight(Flow):
         elif step == "intensity":
             typed = read_number(text, 0, 10)
             value = typed if typed is not None else reading.intensity
+            levels = content.vocabulary.intensity.levels
+            picked = typed_label(
+                text, [words.buttons.mild, words.buttons.moderate, words.buttons.strong]
+            )
+            if value is None and picked is not None:  # a button's label typed: "moderate"
+                value = levels[("mild", "moderate", "strong")[picked]]
             if value is not None and 0 <= value <= 10:
                 kind = data.kind or reading.kind
                 await self._advance(turn, replace(data, intensity=value, kind=kind))

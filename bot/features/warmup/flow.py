@@ -11,6 +11,7 @@ from bot.core.ports import EmergencyWords, WarmupPrelude
 from bot.core.state import NoData
 from bot.core.stores import StoreFactory
 from bot.core.turn import Turn
+from bot.core.understanding import typed_label
 from bot.features.warmup.content import Drill, DrillBook, Routine, WarmupTexts
 from bot.features.warmup.state import (
     Checked,
@@ -26,6 +27,8 @@ NAME = "warmup"
 _YES = {"yes", "y", "yeah", "yep", "sharp"}
 _NO = {"no", "n", "nope", "nah", "fine"}
 _DRILL_WORDS = {"done": "done", "next": "done", "skip": "skip", "stop": "stop"}
+# "That hurt" asks: sharp (0) or just uncomfortable (1)?
+_HURT_WORDS = {"sharp": 0, "worse": 0, "yes": 0, "uncomfortable": 1, "meh": 1, "no": 1}
 _OUTCOMES: dict[str, Outcome] = {"done": "done", "skip": "skipped"}
 
 
@@ -197,19 +200,44 @@ class Warmup(Flow):
     async def text(self, turn: Turn, text: str) -> bool:
         word = text.strip().lower()
         step = turn.state.step
+        texts = self.texts
         if step == "soreness":
             value = parse_soreness(word)
+            options = self.routine.soreness_choices
+            picked = typed_label(text, [option.label for option in options])
+            if value is None and picked is not None:
+                value = options[picked].value  # a button's label typed: "a bit stiff"
             if value is None:
                 return False  # "hi", a question: for the passes after the step
             await self._got_soreness(turn, value)
             return True
-        if step == "sharp" and word in _YES | _NO:
-            await self._got_sharp(turn, word in _YES)
-        elif step == "drill" and word in _DRILL_WORDS:
-            await self._drill_answer(turn, _DRILL_WORDS[word])
-        else:
-            return False
-        return True
+        if step == "sharp":
+            picked = typed_label(text, [texts.sharp_yes, texts.sharp_no])
+            if word not in _YES | _NO and picked is None:
+                return False
+            await self._got_sharp(turn, word in _YES if picked is None else picked == 0)
+            return True
+        if step == "drill":
+            labels = [texts.done, texts.skip, texts.stop, texts.hurt]
+            picked = typed_label(text, labels)
+            if picked == 3:
+                self._ask_hurt(turn)
+            elif picked is not None:
+                await self._drill_answer(turn, ("done", "skip", "stop")[picked])
+            elif word in _DRILL_WORDS:
+                await self._drill_answer(turn, _DRILL_WORDS[word])
+            else:
+                return False
+            return True
+        if step == "hurt":
+            picked = typed_label(text, [texts.hurt_sharp, texts.hurt_uncomfortable])
+            if picked is None and word in _HURT_WORDS:
+                picked = _HURT_WORDS[word]
+            if picked is None:
+                return False
+            await self.choice(turn, ("hurt.sharp", "hurt.meh")[picked])
+            return True
+        return False
 
     async def not_understood(self, turn: Turn, text: str) -> None:
         if turn.state.step == "soreness":
