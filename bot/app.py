@@ -384,6 +384,7 @@ async def run_bot(settings: Settings, *, console_user: str | None = None) -> Non
             services.coach.handle,
             user=console_user or "runner",
             export_dir=settings.data_dir / "exports",
+            words=services.content.texts,
         )
         adapters.append(terminal)
     started: list[Adapter] = []

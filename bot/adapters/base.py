@@ -18,7 +18,8 @@ owns what is the same on every platform:
   own buttons (forged) gets :meth:`~PlatformAdapter.unshown_press`, a polite word with
   nothing acted on and nothing edited.
 - Choices for a platform without buttons: :func:`numbered` lines, and
-  :func:`typed_choice` from a typed number or label back to the payload.
+  :func:`typed_choice` from a typed key or label back to the choice. At a question
+  that asks for a number the keys are letters, so a typed number stays the answer.
 
 Keeping a connection up, and trying again after a start that failed, is
 :mod:`bot.adapters.supervise`.
@@ -165,24 +166,47 @@ class PlatformAdapter(abc.ABC):
             log.exception("mark_unreachable_failed platform=%s", self.name)
 
 
-def numbered(choices: Sequence[Choice], first: int = 1) -> list[str]:
-    """The choices as lines numbered from ``first`` (``  [1] Done``), for a platform
-    without buttons."""
-    return [f"  [{n}] {choice.label}" for n, choice in enumerate(choices, start=first)]
+_LETTERS = "abcdefghijklmnopqrstuvwxyz"
 
 
-def typed_choice(typed: str, choices: Sequence[Choice]) -> str | None:
-    """The payload of the choice that ``typed`` names by its number (as numbered from 1)
-    or its label (any case); ``None`` if it names none of them."""
+def choice_key(position: int, *, asks_number: bool = False) -> str:
+    """What to type for the choice at ``position`` (from 1): its number, or at a question
+    that asks for a number its letter (``a``, ``b``...), so that "3" stays the answer 3.
+    Past ``z`` there is no letter, and such a choice is picked by its label."""
+    if not asks_number:
+        return str(position)
+    return _LETTERS[position - 1] if position <= len(_LETTERS) else ""
+
+
+def numbered(choices: Sequence[Choice], first: int = 1, *, asks_number: bool = False) -> list[str]:
+    """The choices as lines keyed from ``first`` (``  [1] Done``, or ``  [a] Mild`` at a
+    number question), for a platform without buttons."""
+    lines = []
+    for position, choice in enumerate(choices, start=first):
+        key = choice_key(position, asks_number=asks_number)
+        lines.append(f"  [{key}] {choice.label}" if key else f"  {choice.label}")
+    return lines
+
+
+def typed_choice(
+    typed: str, choices: Sequence[Choice], *, asks_number: bool = False
+) -> Choice | None:
+    """The choice that ``typed`` names by its key (see :func:`choice_key`) or its label
+    (any case); ``None`` if it names none of them. At a number question a number names
+    no choice: it is the runner's answer."""
     typed = typed.strip()
-    if typed.isdecimal() and len(typed) <= _MAX_NUMBER_DIGITS:
+    folded = typed.casefold()
+    if asks_number:
+        if len(folded) == 1 and folded in _LETTERS[: len(choices)]:
+            return choices[_LETTERS.index(folded)]
+    elif typed.isdecimal() and len(typed) <= _MAX_NUMBER_DIGITS:
         number = int(typed)
         if 1 <= number <= len(choices):
-            return choices[number - 1].payload
+            return choices[number - 1]
     # A label shown more than once (Pause on each listed reminder) means the newest one.
     for choice in reversed(choices):
-        if typed.casefold() == choice.label.casefold():
-            return choice.payload
+        if folded == choice.label.casefold():
+            return choice
     return None
 
 

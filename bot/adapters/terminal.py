@@ -1,7 +1,11 @@
 """The terminal chat: the same coach, typed at a prompt or fed from a pipe.
 
 Choices are printed as numbered lines (``[1] Done``); typing the number or the label
-presses the button (the numbered fallback in :mod:`bot.adapters.base`). Documents (the
+presses the button (the numbered fallback in :mod:`bot.adapters.base`). At a question that
+asks for a number ("from 0 to 10") the choices are lettered instead (``[a] Mild``), so a
+typed "3" is the answer 3. A destructive button (Stop, Delete, Erase) named by its number
+is not pressed at once: the terminal asks, and only "y" presses it, so a stray digit never
+stops a warm-up; typing its label presses it. Documents (the
 data export) are written to a file named with a hash of the user's key, so that /forget
 (``Outcome.erased``) can delete that user's exports before it says "erased". The
 terminal is the only adapter that writes files about a user: Telegram and Discord send
@@ -35,6 +39,8 @@ from bot.core.messages import (
     Text,
 )
 from bot.core.ports import Handler
+from bot.core.texts import CoreWords
+from bot.core.understanding import plain_words
 
 CHAT_ID = "console"
 MAX_LINE_BYTES = 1 << 20
@@ -79,22 +85,22 @@ async def read_lines(stream: TextIO) -> AsyncIterator[str]:
         os.set_blocking(fd, True)  # leave the shell's terminal as we found it
 
 
-def parse_line(line: str, choices: tuple[Choice, ...]) -> Event:
+def parse_line(line: str, choices: tuple[Choice, ...], *, asks_number: bool = False) -> Event:
     """Map a typed line to a command, a button press or free text."""
     stripped = line.strip()
     if stripped.startswith("/") and len(stripped) > 1:
         name, _, args = stripped[1:].partition(" ")
         return Command(name=name.lower(), args=args.strip())
-    payload = typed_choice(stripped, choices)
-    return Text(line) if payload is None else ChoiceMade(payload)
+    chosen = typed_choice(stripped, choices, asks_number=asks_number)
+    return Text(line) if chosen is None else ChoiceMade(chosen.payload)
 
 
-def render(reply: Reply, first: int = 1) -> str:
-    """The reply's text and its buttons, numbered from ``first``."""
+def render(reply: Reply, first: int = 1, *, asks_number: bool = False) -> str:
+    """The reply's text and its buttons, keyed from ``first``."""
     lines = [reply.text]
     if reply.image is not None:
         lines.append(f"[image: {reply.image.alt}]")
-    lines += numbered(reply.choices, first)
+    lines += numbered(reply.choices, first, asks_number=asks_number or reply.asks_number)
     return "\n".join(lines)
 
 
@@ -110,8 +116,14 @@ class TerminalAdapter:
         stdin: TextIO | None = None,
         stdout: TextIO | None = None,
         export_dir: Path = Path("data/exports"),
+        words: CoreWords | None = None,
     ) -> None:
         self.handler = handler
+        # Without words to ask with, a destructive button is pressed by its label only.
+        self.words = words
+        heard = words.understanding if words else None
+        self._agree = frozenset(plain_words(w) for w in heard.agree) if heard else frozenset()
+        self._disagree = frozenset(plain_words(w) for w in heard.disagree) if heard else frozenset()
         self.key = ConversationKey(Platform.TERMINAL.value, CHAT_ID, user)
         self.stdin = stdin or sys.stdin
         self.stdout = stdout or sys.stdout
@@ -119,8 +131,11 @@ class TerminalAdapter:
         # Names this user's exports without spelling out who they are.
         self.export_tag = hashlib.sha256(str(self.key).encode()).hexdigest()[:16]
         self.echo_input = not self.stdin.isatty()
-        # The most recent buttons shown; numbers typed refer to these.
+        # The most recent buttons shown; numbers (or letters) typed refer to these.
         self.choices: tuple[Choice, ...] = ()
+        self.asks_number = False
+        # A destructive button named by its number, waiting for "y".
+        self.pending: Choice | None = None
 
     async def start(self) -> None:
         """Nothing to connect; the conversation runs in ``run``."""
@@ -141,10 +156,34 @@ class TerminalAdapter:
             line = raw.rstrip("\n")
             if self.echo_input:
                 self._print(f"> {line}")
-            outcome = await self.handler(
-                Inbound(key=self.key, event=parse_line(line, self.choices), is_private=True)
-            )
+            event = self._event(line)
+            if event is None:
+                continue
+            outcome = await self.handler(Inbound(key=self.key, event=event, is_private=True))
             self._show_outcome(outcome)
+
+    def _event(self, line: str) -> Event | None:
+        """What the line means; ``None`` when the terminal asked something itself."""
+        pending, self.pending = self.pending, None
+        if pending is not None and plain_words(line) in self._agree:
+            return ChoiceMade(pending.payload)
+        if pending is not None and plain_words(line) in self._disagree:
+            return None  # not pressed; the buttons above still work
+        stripped = line.strip()
+        chosen = (
+            None
+            if stripped.startswith("/")
+            else typed_choice(stripped, self.choices, asks_number=self.asks_number)
+        )
+        if chosen is None:
+            return parse_line(line, self.choices, asks_number=self.asks_number)
+        if chosen.destructive and stripped.casefold() != chosen.label.casefold():
+            if self.words is None:
+                return Text(line)
+            self.pending = chosen
+            self._print(self.words.common.confirm_press.format(label=chosen.label))
+            return None
+        return ChoiceMade(chosen.payload)
 
     def _show_outcome(self, outcome: Outcome) -> None:
         if outcome.erased:
@@ -155,13 +194,18 @@ class TerminalAdapter:
         # Buttons are numbered on through one answer, so that in a list of reminders
         # each one's Pause, Edit and Delete can be picked.
         shown: list[Choice] = []
+        # One number question among the replies letters all of them: "3" is its answer.
+        asks_number = any(reply.asks_number for reply in outcome.replies)
         for reply in outcome.replies:
-            self._show(reply, first=len(shown) + 1)
+            self._show(reply, first=len(shown) + 1, asks_number=asks_number)
             shown += reply.choices
         if shown:
             self.choices = tuple(shown)
+        # A number question without buttons ("what time?") still makes "8" an answer.
+        if shown or asks_number:
+            self.asks_number = asks_number
 
-    def _show(self, reply: Reply, first: int = 1) -> None:
+    def _show(self, reply: Reply, first: int = 1, *, asks_number: bool = False) -> None:
         if reply.document is not None:
             try:
                 path = self._save(reply.document.filename, reply.document.data)
@@ -170,9 +214,10 @@ class TerminalAdapter:
             else:
                 self._print(f"{reply.text}\n[saved to {path}]")
         else:
-            self._print(render(reply, first))
+            self._print(render(reply, first, asks_number=asks_number))
         if reply.choices:
             self.choices = reply.choices
+            self.asks_number = asks_number or reply.asks_number
 
     def _save(self, filename: str, data: bytes) -> Path:
         """Write a new file only its owner can read; never overwrite another export."""

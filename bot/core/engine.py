@@ -39,6 +39,10 @@ TYPO_CUTOFF = 75.0
 """Least similarity (0-100) for a typed word to read as a command: "warmp" is /warmup,
 "wrm" is nothing."""
 TYPO_MIN_LENGTH = 4
+TYPO_TIE = 10.0
+"""Commands this close to the best near miss are offered too: "reminder" is as likely
+/remind as /reminders."""
+TYPO_MAX_OFFERS = 2
 _COMMAND_NAME = re.compile(r"^[a-z0-9_]{1,32}$")
 # Control characters (but not newline or tab) are dropped from typed text.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
@@ -73,10 +77,16 @@ class Coach:
         self.clock = clock
         self.idle_after = idle_after
         self.understanding = Understanding(passes)
-        # What any step can hear once the step itself did not understand the text.
-        self.after_step = Understanding(
-            (SocialPass(words.understanding), _CommandPass(self), *after_step)
-        )
+        # Greetings and thanks are a closed list of whole messages that no step takes as
+        # its answer, so they are heard before the step: a time-zone step's fuzzy search
+        # would otherwise read "thanks" as Tehran.
+        self.social = Understanding((SocialPass(words.understanding),))
+        # What any step can hear once the step itself did not understand the text. Outside
+        # any flow these come before the flows' free-text nets ("how often should I do the
+        # hip routine?" is a question, not a tight-spot report), and near misses of a
+        # command's name after them, since a report may be one word ("hammies").
+        self.after_step = Understanding((_CommandPass(self), *after_step))
+        self.near_misses = Understanding((_SuggestPass(self),))
         self.flows = [*flows, _Cancel(self), _Go(self)]
         self._commands: dict[str, tuple[CommandDef, Flow]] = {}
         for flow in self.flows:
@@ -283,6 +293,8 @@ class Coach:
         # Before any flow: a red flag is heard whatever step the runner is at.
         if await self.understanding.hear(turn, text) is not None:
             return
+        if await self.social.hear(turn, text) is not None:
+            return
         if unreadable is not None:
             await unreadable.restart(turn)
             return
@@ -290,18 +302,22 @@ class Coach:
         if current is not None:
             if await current.text(turn, text):
                 return
+            if await self.after_step.hear(turn, text) is not None:
+                return
         else:
+            if await self.after_step.hear(turn, text) is not None:
+                return
             for flow in self.flows:
                 if await flow.claims_text(turn, text):
                     return
-        if await self.after_step.hear(turn, text) is not None:
+        if await self.near_misses.hear(turn, text) is not None:
             return
         # Nothing understood it. Mid-flow the step's buttons above stay the live ones.
         log.debug("understood pass=none flow=%s step=%s", turn.state.flow, turn.state.step)
         if current is None:
             send_menu(turn, common.free_text)
         else:
-            await current.not_understood(turn)
+            await current.not_understood(turn, text)
 
     def command_named(self, typed: str) -> str | None:
         """The command ``typed`` names exactly, slash or not ("warmup", "/Warmup")."""
@@ -309,19 +325,28 @@ class Coach:
         return name if name in self._commands else None
 
     def suggest(self, turn: Turn, typed: str) -> bool:
-        """ "Did you mean /warmup?" with a button, for a near miss of a command's name."""
+        """ "Did you mean /warmup?" with a button, for a near miss of a command's name; two
+        buttons when two commands are about as near ("reminder": /remind or /reminders)."""
         name = typed.strip().lower().removeprefix("/")
         if len(name) < TYPO_MIN_LENGTH or not _COMMAND_NAME.match(name):
             return False
-        found = process.extractOne(
-            name, list(self._commands), scorer=fuzz.ratio, score_cutoff=TYPO_CUTOFF
+        found = process.extract(
+            name, list(self._commands), scorer=fuzz.ratio, score_cutoff=TYPO_CUTOFF, limit=None
         )
-        if found is None:
+        if not found:
             return False
-        command = found[0]
+        best = found[0][1]
+        near = {command for command, score, _ in found if score >= best - TYPO_TIE}
+        # In the order the commands are declared: /remind before /reminders.
+        offered = [command for command in self._commands if command in near][:TYPO_MAX_OFFERS]
+        words = self.words.understanding
+        if len(offered) == 1:
+            text = words.did_you_mean.format(command=offered[0])
+        else:
+            text = words.did_you_mean_either.format(first=offered[0], second=offered[1])
         turn.say(
-            self.words.understanding.did_you_mean.format(command=command),
-            choices=[turn.global_choice(f"/{command}", f"{GO_PREFIX}{command}")],
+            text,
+            choices=[turn.global_choice(f"/{c}", f"{GO_PREFIX}{c}") for c in offered],
         )
         return True
 
@@ -360,7 +385,7 @@ class _Cancel(Flow):
 
 
 class _CommandPass:
-    """A command typed without its slash runs; a near miss is offered as a button."""
+    """A command typed without its slash runs ("warmup", "Help!")."""
 
     name = "command"
 
@@ -372,9 +397,24 @@ class _CommandPass:
         if " " in plain or not plain:
             return False
         name = self._coach.command_named(plain)
-        if name is not None:
-            turn.redirect(name)
-            return True
+        if name is None:
+            return False
+        turn.redirect(name)
+        return True
+
+
+class _SuggestPass:
+    """A near miss of a command's name ("warmp") is offered as a button."""
+
+    name = "suggest"
+
+    def __init__(self, coach: Coach) -> None:
+        self._coach = coach
+
+    async def __call__(self, turn: Turn, text: str) -> bool:
+        plain = plain_words(text)
+        if " " in plain or not plain:
+            return False
         return self._coach.suggest(turn, plain)
 
 

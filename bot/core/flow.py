@@ -69,9 +69,9 @@ class Flow:
         help with that yet"), and the step's buttons stay live."""
         return False
 
-    async def not_understood(self, turn: Turn) -> None:
-        """No pass understood text typed in this flow. Only words: the step's buttons
-        above stay the live ones."""
+    async def not_understood(self, turn: Turn, text: str) -> None:
+        """No pass understood ``text``, typed in this flow. Only words (why the step could
+        not take it): the step's buttons above stay the live ones."""
         turn.say(turn.texts.understanding.cant_help_yet)
 
     async def global_choice(self, turn: Turn, action: str) -> None:

@@ -69,18 +69,28 @@ class Inbound:
 
 
 class Tone(StrEnum):
-    """What pressing a button means, for platforms that colour buttons (Discord)."""
+    """What pressing a button means: platforms that colour buttons (Discord) show it, and
+    where buttons are pressed by typing a number (the terminal), a number alone never
+    presses a STOP or DANGER one, since a stray digit would stop a warm-up."""
 
     PLAIN = "plain"
     GO = "go"  # moves on: Done, Save, Looks right
+    STOP = "stop"  # ends what is running: Stop
     DANGER = "danger"  # erases or deletes something for good
 
 
 @dataclass(frozen=True, slots=True)
 class Choice:
+    """A button; its :class:`Tone` says what pressing it means."""
+
     label: str
     payload: str
     tone: Tone = Tone.PLAIN
+
+    @property
+    def destructive(self) -> bool:
+        """It ends or erases something (Stop, Delete, Erase)."""
+        return self.tone in (Tone.STOP, Tone.DANGER)
 
     def __post_init__(self) -> None:
         if not self.label:
@@ -112,9 +122,12 @@ class Reply:
 
     ``private`` asks for a reply only this user sees (Discord ephemeral); a platform
     without that, in a group, sends it to the user's private chat instead. Choices are
-    ordered; adapters without buttons show them as numbered lines. ``private_start``
-    names a command to carry on with in a private chat with the coach: the platform
-    shows a button that opens that chat and runs it there (a Telegram deep link).
+    ordered; adapters without buttons show them as numbered lines. ``asks_number`` marks
+    a question whose answer is a number ("from 0 to 10"): a number typed there is that
+    answer, never the button shown at that position, so such adapters key its choices
+    with letters instead. ``private_start`` names a command to carry on with in a
+    private chat with the coach: the platform shows a button that opens that chat and
+    runs it there (a Telegram deep link).
     """
 
     text: str
@@ -122,6 +135,7 @@ class Reply:
     image: ImageRef | None = None
     document: Document | None = None
     private: bool = False
+    asks_number: bool = False
     private_start: str | None = None
 
 

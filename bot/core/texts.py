@@ -25,6 +25,8 @@ class CommonTexts(Frozen):
     unknown_button: Template
     idle_reset: Template
     use_buttons: Template
+    # The terminal, when a destructive button is named by its number: press it?
+    confirm_press: Template
     error: Template
     # A personal command used in a group that can't whisper: the neutral line the group
     # sees, and the label of the button that opens a private chat to carry on there.
@@ -47,9 +49,12 @@ class UnderstandingTexts(Frozen):
     thanks: tuple[NonEmpty, ...]
     # Everyday ways of saying yes, for a step that asks for agreement.
     agree: tuple[NonEmpty, ...]
+    # And of saying no, for a question the runner may turn down.
+    disagree: tuple[NonEmpty, ...]
     greeting_reply: Template
     thanks_reply: Template
     did_you_mean: Template
+    did_you_mean_either: Template
     cant_help_yet: Template
 
 

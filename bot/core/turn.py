@@ -75,6 +75,7 @@ class Turn:
         private: bool = False,
         image: ImageRef | None = None,
         document: Document | None = None,
+        asks_number: bool = False,
         private_start: str | None = None,
     ) -> None:
         self.replies.append(
@@ -84,6 +85,7 @@ class Turn:
                 private=private,
                 image=image,
                 document=document,
+                asks_number=asks_number,
                 private_start=private_start,
             )
         )

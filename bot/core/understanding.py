@@ -11,6 +11,8 @@ import logging
 from collections.abc import Sequence
 from typing import Protocol
 
+from rapidfuzz import fuzz, process
+
 from bot.core.texts import UnderstandingTexts
 from bot.core.turn import Turn
 
@@ -57,6 +59,38 @@ class Understanding:
 def plain_words(text: str) -> str:
     """Lower case, punctuation and emoji dropped, spaces collapsed: "Thanks!!" -> "thanks"."""
     return " ".join("".join(ch if ch.isalnum() else " " for ch in text.lower()).split())
+
+
+LABEL_CUTOFF = 85.0
+"""Least similarity (0-100) for typed words to name a button: "very sor" is Very sore,
+"sorry" is nothing."""
+
+
+def typed_label(text: str, labels: Sequence[str]) -> int | None:
+    """Which of a step's button ``labels`` the runner typed, allowing a typo ("a bit stif",
+    "LOOSE") or the label's first words ("mild" for "Mild (3)", "no, just stiff" for "No,
+    just stiff or fine"), by index; ``None`` when none is close or two are equally close."""
+    typed = plain_words(text)
+    if not typed:
+        return None
+    plain = [plain_words(label) for label in labels]
+    if len(typed) >= TYPO_PREFIX:
+        # At least half of the label: "very" alone is not "very sore".
+        starting = [
+            i
+            for i, label in enumerate(plain)
+            if f"{label} ".startswith(f"{typed} ") and 2 * len(typed) >= len(label)
+        ]
+        if len(starting) == 1:
+            return starting[0]
+    found = process.extract(typed, plain, scorer=fuzz.ratio, score_cutoff=LABEL_CUTOFF, limit=2)
+    if not found or (len(found) > 1 and found[1][1] == found[0][1]):
+        return None
+    return found[0][2]
+
+
+TYPO_PREFIX = 4
+"""Typed words this long may name a button by its first words."""
 
 
 class SocialPass:

@@ -170,11 +170,16 @@ def test_choices_are_numbered_from_the_first_number() -> None:
     assert numbered(CHOICES, first=4) == ["  [4] Done", "  [5] Skip"]
 
 
+def _payload(typed: str, choices: tuple[Choice, ...], *, asks_number: bool = False) -> str | None:
+    chosen = typed_choice(typed, choices, asks_number=asks_number)
+    return None if chosen is None else chosen.payload
+
+
 def test_a_typed_number_or_label_picks_its_payload() -> None:
-    assert typed_choice("2", CHOICES) == "v1:a:-:skip"
-    assert typed_choice(" 1 ", CHOICES) == "v1:a:-:done"
-    assert typed_choice("skip", CHOICES) == "v1:a:-:skip"
-    assert typed_choice("DONE", CHOICES) == "v1:a:-:done"
+    assert _payload("2", CHOICES) == "v1:a:-:skip"
+    assert _payload(" 1 ", CHOICES) == "v1:a:-:done"
+    assert _payload("skip", CHOICES) == "v1:a:-:skip"
+    assert _payload("DONE", CHOICES) == "v1:a:-:done"
 
 
 @pytest.mark.parametrize("typed", ["0", "3", "²", "9" * 5000, "Sk", "", "hello"])
@@ -184,8 +189,28 @@ def test_anything_else_picks_nothing(typed: str) -> None:
 
 def test_a_label_shown_twice_means_the_newest() -> None:
     pauses = (Choice("Pause", "v1:a:-:pause.1"), Choice("Pause", "v1:a:-:pause.2"))
-    assert typed_choice("pause", pauses) == "v1:a:-:pause.2"
-    assert typed_choice("1", pauses) == "v1:a:-:pause.1"
+    assert _payload("pause", pauses) == "v1:a:-:pause.2"
+    assert _payload("1", pauses) == "v1:a:-:pause.1"
+
+
+LEVELS = (Choice("Mild", "v1:a:-:int.2"), Choice("Moderate", "v1:a:-:int.5"))
+
+
+def test_at_a_number_question_choices_are_lettered() -> None:
+    assert numbered(LEVELS, asks_number=True) == ["  [a] Mild", "  [b] Moderate"]
+    assert numbered(LEVELS, first=2, asks_number=True) == ["  [b] Mild", "  [c] Moderate"]
+
+
+@pytest.mark.parametrize("typed", ["1", "2", "7", "0"])
+def test_at_a_number_question_a_number_is_the_answer_not_a_button(typed: str) -> None:
+    assert typed_choice(typed, LEVELS, asks_number=True) is None
+
+
+def test_at_a_number_question_a_letter_or_label_picks_the_button() -> None:
+    assert _payload("b", LEVELS, asks_number=True) == "v1:a:-:int.5"
+    assert _payload("A", LEVELS, asks_number=True) == "v1:a:-:int.2"
+    assert _payload("moderate", LEVELS, asks_number=True) == "v1:a:-:int.5"
+    assert typed_choice("c", LEVELS, asks_number=True) is None  # no third button
 
 
 def _metric(name: str, **labels: str) -> float:

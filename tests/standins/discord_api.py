@@ -258,8 +258,8 @@ class DiscordStandIn:
 
     # ----- the test's side: people and what they do -----
 
-    def user(self, name: str = "runner") -> DcUser:
-        user = DcUser(self._ids.next(), name)
+    def user(self, name: str = "runner", *, locale: str = "en-US") -> DcUser:
+        user = DcUser(self._ids.next(), name, locale=locale)
         self.users[user.id] = user
         return user
 
@@ -667,7 +667,7 @@ class DiscordStandIn:
             "version": 1,
             "channel_id": str(channel.id),
             "channel": channel.to_json(),
-            "locale": "en-US",
+            "locale": user.locale,
             "app_permissions": ALL_PERMISSIONS,
             "entitlements": [],
             "attachment_size_limit": 10 * 1024 * 1024,

@@ -37,6 +37,8 @@ class DcUser:
     id: int
     name: str
     bot: bool = False
+    # The language of the user's Discord client, sent with every interaction they make.
+    locale: str = "en-US"
 
     def to_json(self) -> dict[str, Any]:
         return {

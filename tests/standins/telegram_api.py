@@ -60,11 +60,15 @@ class TgUser:
     first_name: str
     username: str | None = None
     is_bot: bool = False
+    # The IETF language tag of the user's app ("en-GB"), which Telegram sends when it has one.
+    language_code: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {"id": self.id, "is_bot": self.is_bot, "first_name": self.first_name}
         if self.username:
             data["username"] = self.username
+        if self.language_code:
+            data["language_code"] = self.language_code
         return data
 
 
@@ -330,8 +334,14 @@ class TelegramStandIn:
 
     # ------------------------------------------------------------------ playing users
 
-    def user(self, first_name: str = "Runner", username: str | None = None) -> TgUser:
-        user = TgUser(next(self._user_ids), first_name, username)
+    def user(
+        self,
+        first_name: str = "Runner",
+        username: str | None = None,
+        *,
+        language_code: str | None = None,
+    ) -> TgUser:
+        user = TgUser(next(self._user_ids), first_name, username, language_code=language_code)
         self._users.add(user.id)
         return user
 

@@ -16,7 +16,7 @@ from bot.testing import Chat
 
 ROWS = yaml.safe_load(Path(__file__).with_name("intents.yaml").read_text(encoding="utf-8"))
 CASES: list[tuple[str, str]] = [(row["text"], row["intent"]) for row in ROWS]
-REQUIRED_ACCURACY = 0.95
+REQUIRED_ACCURACY = 1.0
 
 Enter = Callable[[Chat], Awaitable[None]]
 
@@ -61,7 +61,14 @@ async def _heard(
     elif kind == "thanks":
         ok = got == [words.thanks_reply]
     elif kind == "suggest":
-        ok = got == [words.did_you_mean.format(command=name)] and bool(outcome.replies[0].choices)
+        names = name.split(",")
+        said = (
+            words.did_you_mean.format(command=names[0])
+            if len(names) == 1
+            else words.did_you_mean_either.format(first=names[0], second=names[1])
+        )
+        buttons = [choice.label for choice in outcome.replies[0].choices] if got else []
+        ok = got == [said] and buttons == [f"/{n}" for n in names]
     elif kind == "faq":
         ok = len(got) == 1 and got[0] in {entry.answer for entry in content.faq.entries}
     elif kind == "fallback":

@@ -55,6 +55,39 @@ async def test_nothing_known_gets_words_true_anywhere(chat: Chat) -> None:
     assert "911" not in advice
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        RED_FLAG,
+        "numbness down my leg",
+        "pinpoint pain on the bone of my left shin",
+        "my hip has been sore for 3 weeks and is not getting better",
+    ],
+)
+async def test_an_unknown_country_is_sent_to_no_health_services_pages(
+    chat: Chat, text: str
+) -> None:
+    """ "Your local emergency number" with NHS pages about 999 and 111 would contradict itself."""
+    await _ready(chat, None)
+    advice = (await chat.say(text)).replies[0].text
+    assert "your local emergency number" in advice
+    for british in ("NHS", "nhs.uk", "A&E", "999", "111", "glos"):
+        assert british not in advice, (british, advice)
+
+
+async def test_an_unknown_country_still_gets_sources_that_hold_anywhere(chat: Chat) -> None:
+    await _ready(chat, None)
+    advice = (await chat.say("pinpoint pain on the bone of my left shin")).replies[0].text
+    assert "More on this:" in advice
+    assert "doi.org/10.2147/OAJSM.S39512" in advice  # the stress-fracture review
+
+
+async def test_a_london_runner_gets_the_nhs_pages(chat: Chat) -> None:
+    await _ready(chat, "Europe/London")
+    advice = (await chat.say(RED_FLAG)).replies[0].text
+    assert "nhs.uk" in advice
+
+
 async def test_the_warm_up_sharp_pain_note_fits_the_runner_too(chat: Chat) -> None:
     await _ready(chat, "America/Toronto")
     await chat.command("warmup")

@@ -492,10 +492,11 @@ class _StaticView(discord.ui.View):
         return False
 
 
-# Green moves on, red erases; everything else stays grey.
+# Green moves on, red erases; everything else (Stop included) stays grey.
 _STYLES = {
     Tone.PLAIN: discord.ButtonStyle.secondary,
     Tone.GO: discord.ButtonStyle.success,
+    Tone.STOP: discord.ButtonStyle.secondary,
     Tone.DANGER: discord.ButtonStyle.danger,
 }
 

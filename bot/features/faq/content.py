@@ -31,6 +31,8 @@ class PersonalReport(Frozen):
     states: Words = Field(min_length=1)
     window: int = Field(ge=1, le=8)
     explain_starts: Words = ()
+    # "is it ok to run if my hips are sore?": a body supposed, not reported.
+    conditions: Words = ()
 
 
 class Matching(Frozen):
@@ -46,6 +48,7 @@ class Matching(Frozen):
     commands: Words = ()
     stop_words: Words = ()
     rewrites: dict[NonEmpty, NonEmpty] = Field(default_factory=dict)
+    phrases: dict[NonEmpty, NonEmpty] = Field(default_factory=dict)
 
 
 class FaqEntry(Frozen):

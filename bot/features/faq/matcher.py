@@ -8,9 +8,10 @@ Three steps, cheapest first:
    tight-spot flow and its red-flag triage, never to a canned answer. Questions on topics
    the FAQ leaves out on purpose (food, kit, training plans) get no answer either.
 2. **Is it about our topics?** The words that carry meaning (stop words dropped, word forms
-   and misspellings folded together by the content's rewrites, typos snapped to the nearest
-   word the FAQ knows with rapidfuzz's optimal-string-alignment distance) must include at
-   least one word the FAQ knows.
+   and misspellings folded together by the content's rewrites, phrases that mean one thing
+   read as one word: "how long" is a duration, "long run" a kind of run, "all the time"
+   always; typos snapped to the nearest word the FAQ knows with rapidfuzz's
+   optimal-string-alignment distance) must include at least one word the FAQ knows.
 3. **Which entry?** Each phrasing is a set of words, each word weighted by how rare it is
    across entries ("winter" tells more than "run"). A message scores against a phrasing
    with the weighted Dice overlap, 0-100: twice the weight they share over the weight of
@@ -95,10 +96,16 @@ class FaqMatcher:
         self._areas = frozenset(report.areas)
         self._states = frozenset(report.states)
         self._window = report.window
+        self._conditions = frozenset(report.conditions)
         self._explain_starts = tuple(tuple(words(phrase)) for phrase in report.explain_starts)
         self._stop_words = frozenset(matching.stop_words)
         self._off_topic = _phrases(matching.off_topic)
         self._rewrites = {word: tuple(words(to)) for word, to in matching.rewrites.items()}
+        self._phrase_rewrites = {
+            tuple(self._rewritten(words(phrase))): tuple(words(to))
+            for phrase, to in matching.phrases.items()
+        }
+        self._longest_phrase = max((len(p) for p in self._phrase_rewrites), default=0)
         self._commands = frozenset(
             tuple(self._meaningful(words(command))) for command in matching.commands
         )
@@ -198,10 +205,11 @@ class FaqMatcher:
         return any(token in self._side_words for token in kept.split())
 
     def _personal_state(self, tokens: Sequence[str]) -> bool:
-        """An owner ("my", "ive got") then a body part near a state word ("tight")."""
+        """An owner ("my", "ive got") then a body part near a state word ("tight"), unless
+        the owner follows a condition ("if my hips are sore")."""
         window = self._window
         for i, token in enumerate(tokens):
-            if token not in self._owners:
+            if token not in self._owners or (i > 0 and tokens[i - 1] in self._conditions):
                 continue
             for j in range(i + 1, min(len(tokens), i + 1 + window)):
                 if tokens[j] not in self._areas:
@@ -213,12 +221,30 @@ class FaqMatcher:
 
     # --- step 2: about our topics? ---------------------------------------------------
 
+    def _rewritten(self, tokens: Sequence[str]) -> list[str]:
+        return [word for token in tokens for word in self._rewrites.get(token, (token,))]
+
     def _meaningful(self, tokens: Sequence[str]) -> list[str]:
+        rewritten = self._rewritten(tokens)
+        if self._phrase_rewrites:
+            rewritten = self._join_phrases(rewritten)
+        return [w for w in rewritten if w not in self._stop_words and not w.isdigit()]
+
+    def _join_phrases(self, tokens: list[str]) -> list[str]:
+        """Each phrase of the content's ``phrases`` replaced by what it means, longest
+        first: "how long should i" -> "duration should i"."""
         out: list[str] = []
-        for token in tokens:
-            for word in self._rewrites.get(token, (token,)):
-                if word not in self._stop_words and not word.isdigit():
-                    out.append(word)
+        i = 0
+        while i < len(tokens):
+            for size in range(min(self._longest_phrase, len(tokens) - i), 1, -1):
+                meaning = self._phrase_rewrites.get(tuple(tokens[i : i + size]))
+                if meaning is not None:
+                    out.extend(meaning)
+                    i += size
+                    break
+            else:
+                out.append(tokens[i])
+                i += 1
         return out
 
     def _known(self, tokens: Sequence[str]) -> list[str] | None:

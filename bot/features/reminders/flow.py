@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from enum import Enum
 from typing import ClassVar
 
@@ -24,6 +24,7 @@ from bot.core.messages import Tone
 from bot.core.ports import OptionSpec
 from bot.core.stores import StoreFactory
 from bot.core.turn import Turn
+from bot.core.understanding import plain_words
 from bot.features.reminders import payloads
 from bot.features.reminders.actions import ReminderActions
 from bot.features.reminders.describe import days_text, summary, when
@@ -34,6 +35,7 @@ from bot.features.reminders.parsing import (
     AlreadyPassed,
     BadLead,
     BadTime,
+    Correction,
     MixedDays,
     NoDays,
     NoTime,
@@ -44,6 +46,7 @@ from bot.features.reminders.parsing import (
     UnknownWords,
     Vocabulary,
     parse_clock,
+    parse_correction,
     parse_days,
     parse_lead,
     parse_reminder,
@@ -232,7 +235,7 @@ class Reminders(Flow):
     def _ask_time(self, turn: Turn) -> None:
         current = self._draft(turn).time
         choices = [turn.choice(current, "time.keep")] if current else []
-        turn.say(self.texts.remind.ask_time, choices=choices)
+        turn.say(self.texts.remind.ask_time, choices=choices, asks_number=True)
 
     def _ask_lead(self, turn: Turn) -> None:
         remind = self.texts.remind
@@ -241,7 +244,7 @@ class Reminders(Flow):
         if current is not None and current not in leads:
             leads.append(current)
         choices = [turn.choice(remind.lead_button.format(minutes=n), f"lead.{n}") for n in leads]
-        turn.say(remind.ask_lead.format(max=MAX_LEAD_MINUTES), choices=choices)
+        turn.say(remind.ask_lead.format(max=MAX_LEAD_MINUTES), choices=choices, asks_number=True)
 
     def _confirm(self, turn: Turn, zone_name: str) -> None:
         remind = self.texts.remind
@@ -339,28 +342,73 @@ class Reminders(Flow):
         if zone_name is None:
             ask_zone(turn, self.texts, then="remind")
             return True
+        # Text the step cannot take is left to the passes after it ("how long should I
+        # foam roll for?" is an FAQ question); only if none knows it does the step say why
+        # (``not_understood``). The question and its buttons stay either way.
         step = turn.state.step
         if step == "days":
-            await self._days_text(turn, text, zone_name)
-        elif step == "time":
-            self._time_text(turn, text)
-        elif step == "lead":
+            return await self._days_text(turn, text, zone_name)
+        if step == "time":
+            at = parse_clock(text, self.vocabulary)
+            if at is None or isinstance(at, BadTime):
+                return False
+            self._goto(turn, "lead", replace(self._draft(turn), time=format_hhmm(at)))
+            self._ask_lead(turn)
+            return True
+        if step == "lead":
             lead = parse_lead(text, self.vocabulary)
-            if isinstance(lead, int):
-                await self._got_lead(turn, lead, zone_name)
-            else:
-                turn.say(self.texts.remind.bad_lead_typed.format(max=MAX_LEAD_MINUTES))
-        else:
+            if not isinstance(lead, int):
+                return await self._corrected(turn, text, zone_name)
+            await self._got_lead(turn, lead, zone_name)
+            return True
+        if step == "confirm":
+            if await self._corrected(turn, text, zone_name):
+                return True
+            agree = {plain_words(word) for word in turn.texts.understanding.agree}
+            if plain_words(text) in agree:  # "yes", "ok": as the Save button
+                await self._confirm_choice(turn, "save", self._draft(turn), zone_name)
+                return True
+        return False
+
+    async def _corrected(self, turn: Turn, text: str, zone_name: str) -> bool:
+        """A change to the reminder ("make it 7am instead", "no, mon and thu", "an hour
+        before instead"): applied, then the confirmation again. Also in the middle of the
+        form, when the change completes it (editing a reminder starts at its days)."""
+        found = parse_correction(text, self.vocabulary)
+        if found is None:
             return False
+        if not isinstance(found, Correction):
+            turn.say(parse_error_text(found, self.texts))
+            return True
+        draft = _apply(self._draft(turn), found, turn.now.astimezone(zone(zone_name)).date())
+        if draft.rule(zone_name) is None:
+            return False
+        self._goto(turn, "confirm", draft)
+        self._confirm(turn, zone_name)
         return True
 
-    async def _days_text(self, turn: Turn, text: str, zone_name: str) -> None:
+    async def not_understood(self, turn: Turn, text: str) -> None:
+        remind = self.texts.remind
+        step = turn.state.step
+        if step == "days":
+            days = parse_days(text, self.vocabulary)
+            if not isinstance(days, frozenset | RelativeDay):
+                turn.say(parse_error_text(days, self.texts))
+            turn.say(remind.days_typed_help)
+        elif step == "time":
+            turn.say(remind.bad_time.format(text=text.strip()))
+        elif step == "lead":
+            turn.say(remind.bad_lead_typed.format(max=MAX_LEAD_MINUTES))
+        else:
+            await super().not_understood(turn, text)
+
+    async def _days_text(self, turn: Turn, text: str, zone_name: str) -> bool:
         draft = self._draft(turn)
         whole = parse_reminder(text, self.vocabulary)
         if isinstance(whole, ReminderRequest):  # the one-line form typed here: take it all
             turn.finish()
             await self._one_line(turn, text, zone_name, draft.edit)
-            return
+            return True
         days = parse_days(text, self.vocabulary)
         today = turn.now.astimezone(zone(zone_name)).date()
         if isinstance(days, frozenset):
@@ -369,20 +417,10 @@ class Reminders(Flow):
             offset = 0 if days is RelativeDay.TODAY else 1
             draft = draft.with_once(today + timedelta(days=offset))
         else:
-            turn.say(parse_error_text(days, self.texts))
-            turn.say(self.texts.remind.days_typed_help)
-            return
+            return await self._corrected(turn, text, zone_name)
         self._goto(turn, "time", draft)
         self._ask_time(turn)
-
-    def _time_text(self, turn: Turn, text: str) -> None:
-        at = parse_clock(text, self.vocabulary)
-        if at is None or isinstance(at, BadTime):
-            turn.say(self.texts.remind.bad_time.format(text=text.strip()))
-            return
-        draft = replace(self._draft(turn), time=format_hhmm(at))
-        self._goto(turn, "lead", draft)
-        self._ask_lead(turn)
+        return True
 
     # --- storing ---
     async def _save(self, turn: Turn, rule: Rule, edit: int | None) -> Saved:
@@ -489,3 +527,17 @@ class Reminders(Flow):
     async def restore_after_start(self, turn: Turn) -> None:
         """``/start`` from a runner we could not reach: their paused reminders resume."""
         await self.actions.restore_unreachable(turn)
+
+
+def _apply(draft: Draft, change: Correction, today: date) -> Draft:
+    """The draft with what ``change`` names changed, the rest as it was."""
+    if change.weekdays is not None:
+        draft = draft.with_days(change.weekdays)
+    if change.day is not None:
+        offset = 0 if change.day is RelativeDay.TODAY else 1
+        draft = draft.with_once(today + timedelta(days=offset))
+    if change.run_time is not None:
+        draft = replace(draft, time=format_hhmm(change.run_time))
+    if change.lead_minutes is not None:
+        draft = replace(draft, lead=change.lead_minutes)
+    return draft

@@ -33,6 +33,9 @@ class Vocabulary:
 
     ``weekdays`` holds seven alias tuples, Monday first. Phrases may be several words
     ("every day"). ``filler`` words are allowed and ignored ("on", "and", "at").
+    ``lead_words`` are minutes said in words ("an hour": 60). ``corrections`` are the
+    words around a change at the confirmation ("make it", "instead", "actually"), ignored
+    there only.
     """
 
     weekdays: tuple[tuple[str, ...], ...]
@@ -45,6 +48,8 @@ class Vocabulary:
     pm: tuple[str, ...]
     minutes: tuple[str, ...]
     filler: tuple[str, ...]
+    lead_words: tuple[tuple[str, int], ...] = ()
+    corrections: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if len(self.weekdays) != 7:
@@ -117,6 +122,17 @@ class MixedDays:
 @dataclass(frozen=True, slots=True)
 class AlreadyPassed:
     """A one-off whose reminder time has already gone by."""
+
+
+@dataclass(frozen=True, slots=True)
+class Correction:
+    """What a runner changes at the confirmation; ``None`` parts stay as they were. At
+    most one of ``weekdays`` and ``day`` is set."""
+
+    weekdays: frozenset[int] | None
+    day: RelativeDay | None
+    run_time: time | None
+    lead_minutes: int | None
 
 
 ParseError = BadTime | UnknownWords | NoDays | NoTime | BadLead | TooMany | MixedDays
@@ -208,9 +224,8 @@ def parse_days(text: str, vocabulary: Vocabulary) -> frozenset[int] | RelativeDa
     scan = _scan(text, vocabulary)
     if isinstance(scan, BadTime | BadLead):
         return scan
-    extra = [format_hhmm(at) for at in scan.times] + [str(lead) for lead in scan.leads]
-    if extra:
-        return UnknownWords((*scan.unknown, *extra))
+    if scan.times or scan.leads:  # as typed, in order: "make it 7am instead"
+        return UnknownWords(tuple(scan.not_days))
     problem = _day_problem(scan)
     if problem is not None:
         return problem
@@ -224,13 +239,43 @@ class _Scan:
     times: list[time] = field(default_factory=list)
     leads: list[int] = field(default_factory=list)
     unknown: list[str] = field(default_factory=list)
+    # The words that are no day, as typed and in order (unknown ones, times and leads).
+    not_days: list[str] = field(default_factory=list)
 
 
-def _scan(text: str, vocabulary: Vocabulary) -> _Scan | BadTime | BadLead:
-    """Sort every word into days, times, leads or unknown; stop at an impossible time."""
+def parse_correction(text: str, vocabulary: Vocabulary) -> Correction | ParseError | None:
+    """A change typed at the confirmation: "make it 7am instead", "no, mon and thu", "an
+    hour before instead", "actually 6:45". As in the one-line form, a lone number is the
+    minutes before. ``None`` when the text names no day, time or minutes, or has words
+    that are none of them (a question, say, for the passes after the step)."""
+    scan = _scan(text, vocabulary, ignore=frozenset(vocabulary.corrections))
+    if isinstance(scan, BadTime | BadLead):
+        return scan
+    if scan.unknown or not (scan.days or scan.relative or scan.times or scan.leads):
+        return None
+    if len(scan.times) > 1:
+        return TooMany(" ".join(format_hhmm(at) for at in scan.times))
+    if len(scan.leads) > 1:
+        return TooMany(" ".join(str(lead) for lead in scan.leads))
+    if (scan.relative and scan.days) or len(scan.relative) > 1:
+        return MixedDays()
+    return Correction(
+        weekdays=frozenset(scan.days) or None,
+        day=next(iter(scan.relative)) if scan.relative else None,
+        run_time=scan.times[0] if scan.times else None,
+        lead_minutes=scan.leads[0] if scan.leads else None,
+    )
+
+
+def _scan(
+    text: str, vocabulary: Vocabulary, *, ignore: frozenset[str] = frozenset()
+) -> _Scan | BadTime | BadLead:
+    """Sort every word into days, times, leads or unknown; stop at an impossible time.
+    Words in ``ignore`` are skipped like filler."""
     tokens = _tokens(text, vocabulary)
     scan = _Scan()
     day_words = _day_words(vocabulary)
+    lead_words = dict(vocabulary.lead_words)
     index = 0
     while index < len(tokens):
         token = tokens[index]
@@ -240,7 +285,11 @@ def _scan(text: str, vocabulary: Vocabulary) -> _Scan | BadTime | BadLead:
         elif following in vocabulary.am or following in vocabulary.pm:
             token, index = token + following, index + 1  # "6 pm"
         index += 1
-        if token in vocabulary.filler or token in vocabulary.minutes:
+        if token in vocabulary.filler or token in vocabulary.minutes or token in ignore:
+            continue
+        if token in lead_words:
+            scan.leads.append(lead_words[token])
+            scan.not_days.append(token)
             continue
         found = day_words.get(token) or _day_range(token, vocabulary)
         if isinstance(found, RelativeDay):
@@ -252,6 +301,7 @@ def _scan(text: str, vocabulary: Vocabulary) -> _Scan | BadTime | BadLead:
         clock = parse_clock(token, vocabulary, bare_hour=False)
         if isinstance(clock, BadTime):
             return clock
+        scan.not_days.append(token)
         if clock is not None:
             scan.times.append(clock)
             continue
@@ -277,7 +327,7 @@ def _day_problem(scan: _Scan) -> UnknownWords | MixedDays | NoDays | None:
 
 def _tokens(text: str, vocabulary: Vocabulary) -> list[str]:
     """Lower-case words, with known multi-word phrases joined into one token."""
-    spaced = re.sub(r"[,;/&+]", " ", text.lower())
+    spaced = re.sub(r"[,;/&+!?]", " ", text.lower())
     words = re.sub(r"\s*-\s*", "-", spaced).split()  # "mon - fri" is the range "mon-fri"
     phrases = sorted(
         (phrase for phrase in _all_words(vocabulary) if " " in phrase),
@@ -308,6 +358,8 @@ def _all_words(vocabulary: Vocabulary) -> list[str]:
         vocabulary.tomorrow,
         vocabulary.filler,
         vocabulary.minutes,
+        vocabulary.corrections,
+        tuple(phrase for phrase, _ in vocabulary.lead_words),
     ):
         words.extend(group)
     return words

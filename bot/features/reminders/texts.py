@@ -9,6 +9,7 @@ from pydantic import AfterValidator, Field
 from bot.core.calendar import known_zone
 from bot.core.content import ButtonLabel, Frozen, NonEmpty, Template
 from bot.features.reminders.parsing import Vocabulary
+from bot.features.reminders.rules import MAX_LEAD_MINUTES
 
 
 def _lower_case(value: str) -> str:
@@ -32,6 +33,10 @@ class VocabularyTexts(Frozen):
     pm: Words = Field(min_length=1)
     minutes: Words = Field(min_length=1)
     filler: Words = ()
+    lead_words: dict[NonEmpty, Annotated[int, Field(ge=0, le=MAX_LEAD_MINUTES)]] = Field(
+        default_factory=dict
+    )
+    corrections: Words = ()
 
     def build(self) -> Vocabulary:
         return Vocabulary(
@@ -45,6 +50,8 @@ class VocabularyTexts(Frozen):
             pm=self.pm,
             minutes=self.minutes,
             filler=self.filler,
+            lead_words=tuple(self.lead_words.items()),
+            corrections=self.corrections,
         )
 
 

@@ -102,7 +102,8 @@ class TimeZones(Flow):
         then, then_args = _pending(turn)
         if args:
             turn.goto(NAME, ASK, ZoneQuestion(then=then, args=then_args))
-            await self.text(turn, args)
+            if not await self.text(turn, args):
+                await self.not_understood(turn, args)
             return
         current = known_zone(turn.user.time_zone)
         if current is not None:
@@ -142,8 +143,13 @@ class TimeZones(Flow):
         elif found.names:
             self._suggest(turn, texts.timezone.suggest.format(typed=text), found.names)
         else:
-            turn.say(texts.timezone.unknown.format(typed=text))
+            # Nothing like a place or a time: the passes after the step may know it (an FAQ
+            # question); the zone question and its buttons stay.
+            return False
         return True
+
+    async def not_understood(self, turn: Turn, text: str) -> None:
+        turn.say(self.texts.timezone.unknown.format(typed=text.strip()))
 
     async def reprompt(self, turn: Turn) -> None:
         question = turn.data(ZoneQuestion)

@@ -16,6 +16,7 @@ from bot.core.ports import EmergencyWords
 from bot.core.prompts import ask_consent
 from bot.core.stores import StoreFactory
 from bot.core.turn import Turn
+from bot.core.understanding import typed_label
 from bot.features.tight import AreaReading, Reader, Reading, reader_for
 from bot.features.tight.content import SIDES, Kind, TightContent
 from bot.features.tight.render import area_names, release_plan, summary, triage_message
@@ -191,6 +192,7 @@ class Tight(Flow):
                     turn.choice(buttons.moderate, f"tt.int.{levels['moderate']}"),
                     turn.choice(buttons.strong, f"tt.int.{levels['strong']}"),
                 ],
+                asks_number=True,
             )
             return
         if data.kind is None:
@@ -310,6 +312,12 @@ class Tight(Flow):
         elif step == "intensity":
             typed = read_number(text, 0, 10)
             value = typed if typed is not None else reading.intensity
+            levels = content.vocabulary.intensity.levels
+            picked = typed_label(
+                text, [words.buttons.mild, words.buttons.moderate, words.buttons.strong]
+            )
+            if value is None and picked is not None:  # a button's label typed: "moderate"
+                value = levels[("mild", "moderate", "strong")[picked]]
             if value is not None and 0 <= value <= 10:
                 kind = data.kind or reading.kind
                 await self._advance(turn, replace(data, intensity=value, kind=kind))
@@ -326,9 +334,13 @@ class Tight(Flow):
         if reading.says_anything():
             await self._report(turn, text, reading)
             return True
-        turn.say(words.type_or_tap)
+        # Nothing about a body: "hi", "how long should I foam roll for?" go to the passes
+        # after the step, and the question stays as it was.
+        return False
+
+    async def not_understood(self, turn: Turn, text: str) -> None:
+        turn.say(self.content.words.tight.type_or_tap)
         await self.reprompt(turn)
-        return True
 
     async def reprompt(self, turn: Turn) -> None:
         step = turn.state.step

@@ -122,8 +122,10 @@ def triage_message(content: TightContent, triage: Triage, emergency: Mapping[str
     """ "Stop here..." with the reasons found, what to do, and where the advice comes from.
 
     ``emergency`` fills the advice with the numbers and services where the runner is. A
-    health service's own pages are left out for a runner known to be in another country
-    (a Toronto runner reads no "NHS"); where the country is unknown, they still help."""
+    health service's own pages (a source with a ``country``) are listed only for a runner
+    known to be in that country: a Toronto runner reads no "NHS", and neither does a
+    runner whose country is unknown, who is told "your local emergency number" and would
+    otherwise be sent to pages about 999 and NHS 111."""
     assert triage.level is not None
     country = emergency.get("country")
     rules = content.triage
@@ -133,7 +135,7 @@ def triage_message(content: TightContent, triage: Triage, emergency: Mapping[str
     for reason_id in triage.reasons:
         for source_id in rules.rule(reason_id).sources:
             source = rules.sources[source_id]
-            if country and source.country not in (None, country):
+            if source.country is not None and source.country != country:
                 continue
             if source not in sources:
                 sources.append(source)

@@ -12,6 +12,7 @@ from bot.core.ports import EmergencyWords, WarmupPrelude
 from bot.core.state import NoData
 from bot.core.stores import StoreFactory
 from bot.core.turn import Turn
+from bot.core.understanding import typed_label
 from bot.features.warmup.content import Drill, DrillBook, Routine, WarmupTexts
 from bot.features.warmup.state import (
     Checked,
@@ -27,6 +28,8 @@ NAME = "warmup"
 _YES = {"yes", "y", "yeah", "yep", "sharp"}
 _NO = {"no", "n", "nope", "nah", "fine"}
 _DRILL_WORDS = {"done": "done", "next": "done", "skip": "skip", "stop": "stop"}
+# "That hurt" asks: sharp (0) or just uncomfortable (1)?
+_HURT_WORDS = {"sharp": 0, "worse": 0, "yes": 0, "uncomfortable": 1, "meh": 1, "no": 1}
 _OUTCOMES: dict[str, Outcome] = {"done": "done", "skip": "skipped"}
 
 
@@ -81,7 +84,7 @@ class Warmup(Flow):
             turn.choice(option.label, f"sore.{option.value}")
             for option in self.routine.soreness_choices
         ]
-        turn.say(self.texts.soreness_question, choices=choices, private=True)
+        turn.say(self.texts.soreness_question, choices=choices, private=True, asks_number=True)
 
     def _ask_sharp(self, turn: Turn) -> None:
         texts = self.texts
@@ -114,7 +117,7 @@ class Warmup(Flow):
             choices=[
                 turn.choice(texts.done, "wu.done", Tone.GO),
                 turn.choice(texts.skip, "wu.skip"),
-                turn.choice(texts.stop, "wu.stop"),
+                turn.choice(texts.stop, "wu.stop", Tone.STOP),
                 turn.choice(texts.hurt, "wu.hurt"),
             ],
         )
@@ -198,25 +201,50 @@ class Warmup(Flow):
     async def text(self, turn: Turn, text: str) -> bool:
         word = text.strip().lower()
         step = turn.state.step
+        texts = self.texts
         if step == "soreness":
             value = parse_soreness(word)
+            options = self.routine.soreness_choices
+            picked = typed_label(text, [option.label for option in options])
+            if value is None and picked is not None:
+                value = options[picked].value  # a button's label typed: "a bit stiff"
             if value is None:
                 return False  # "hi", a question: for the passes after the step
             await self._got_soreness(turn, value)
             return True
-        if step == "sharp" and word in _YES | _NO:
-            await self._got_sharp(turn, word in _YES)
-        elif step == "drill" and word in _DRILL_WORDS:
-            await self._drill_answer(turn, _DRILL_WORDS[word])
-        else:
-            return False
-        return True
+        if step == "sharp":
+            picked = typed_label(text, [texts.sharp_yes, texts.sharp_no])
+            if word not in _YES | _NO and picked is None:
+                return False
+            await self._got_sharp(turn, word in _YES if picked is None else picked == 0)
+            return True
+        if step == "drill":
+            labels = [texts.done, texts.skip, texts.stop, texts.hurt]
+            picked = typed_label(text, labels)
+            if picked == 3:
+                self._ask_hurt(turn)
+            elif picked is not None:
+                await self._drill_answer(turn, ("done", "skip", "stop")[picked])
+            elif word in _DRILL_WORDS:
+                await self._drill_answer(turn, _DRILL_WORDS[word])
+            else:
+                return False
+            return True
+        if step == "hurt":
+            picked = typed_label(text, [texts.hurt_sharp, texts.hurt_uncomfortable])
+            if picked is None and word in _HURT_WORDS:
+                picked = _HURT_WORDS[word]
+            if picked is None:
+                return False
+            await self.choice(turn, ("hurt.sharp", "hurt.meh")[picked])
+            return True
+        return False
 
-    async def not_understood(self, turn: Turn) -> None:
+    async def not_understood(self, turn: Turn, text: str) -> None:
         if turn.state.step == "soreness":
             turn.say(self.texts.soreness_invalid)  # "0 to 10, or a button"
         else:
-            await super().not_understood(turn)
+            await super().not_understood(turn, text)
 
     async def _got_soreness(self, turn: Turn, soreness: int) -> None:
         turn.goto(NAME, "sharp", Checked(soreness=soreness))

@@ -1,7 +1,7 @@
 """The labelled phrase sets: how well the coach recognises FAQ questions runners type, and
 how reliably it leaves everything else (reports, commands, chat) alone.
 
-Three sets, none of whose texts is in content/faq.yaml:
+Six sets, none of whose texts is in content/faq.yaml:
 
 - faq_tuning.yaml chose the cutoff and margin (56 positives, 35 negatives).
 - faq_phrases.yaml was written with it, before any tuning, as the held-out set (90, 57).
@@ -9,8 +9,15 @@ Three sets, none of whose texts is in content/faq.yaml:
   off-topic words), so today's figure is no longer an unseen one.
 - faq_holdout.yaml holds three batches written later, each measured once on arrival:
   51/56 and 23/25, then 50/56 and 29/30, then 47/56 and 28/30 (about 89% of unseen
-  questions answered, and 95% of other messages left alone). Its floor below is the
-  honest one.
+  questions answered, and 95% of other messages left alone).
+- faq_unseen.yaml (batch 4: 112, 40) was written before the phrase rewrites ("how long"
+  is a duration, "long run" a kind of run), the conditions ("if my hips are sore" is not
+  a report) and the wider synonyms: 89/112 and 39/40 on arrival. The misses of the three
+  sets above guided that round, then its own (105/112 and 40/40 after).
+- faq_fresh.yaml (batch 5: 84, 30), written after that round: 77/84 (92%) and 30/30 on
+  arrival; its misses guided one more small round (82/84 after).
+- faq_final.yaml (batch 6: 84, 30), written after that, measured once: 76/84 (90%) and
+  30/30. Nothing was changed for it; its floor below is the honest one.
 """
 
 from __future__ import annotations
@@ -43,12 +50,18 @@ def _load(name: str) -> LabelledSet:
     )
 
 
-SETS = {name: _load(f"faq_{name}.yaml") for name in ("tuning", "phrases", "holdout")}
+SETS = {
+    name: _load(f"faq_{name}.yaml")
+    for name in ("tuning", "phrases", "holdout", "unseen", "fresh", "final")
+}
 FLOORS = {
     # name: (share of positives answered right, share of negatives left alone)
     "tuning": (0.95, 1.0),
     "phrases": (0.95, 0.97),
-    "holdout": (0.90, 0.95),
+    "holdout": (0.95, 0.95),
+    "unseen": (0.93, 1.0),
+    "fresh": (0.95, 1.0),
+    "final": (0.90, 1.0),
 }
 
 

@@ -73,7 +73,9 @@ async def test_a_red_flag_gets_triage_and_nothing_else(
     [reply] = outcome.replies
     assert reply.text.startswith(urgent.headline)
     assert "a fall or a knock" in reply.text
-    assert "nhs.uk" in reply.text
+    # Nothing says where this runner is: no health service's pages, only words true anywhere.
+    assert "nhs.uk" not in reply.text
+    assert "your local emergency number" in reply.text
     assert reply.choices == ()
     assert "Tool:" not in reply.text
     assert content.tight.smr.heads_up not in reply.text

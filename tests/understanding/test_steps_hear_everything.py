@@ -1,0 +1,118 @@
+"""Steps that wait for one kind of answer (a time zone, the days or time of a reminder, a
+tight spot's side or strength) still hear greetings, thanks and FAQ questions: each gets
+its kind answer, and the step, with its buttons, stays where it was."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+import pytest
+
+from bot.content import Content
+from bot.testing import Chat
+
+FAQ = "how long should I foam roll for"
+
+
+async def _ready(chat: Chat, zone: str | None = "Europe/London") -> None:
+    await chat.command("start")
+    await chat.press("I understand")
+    if zone is not None:
+        await chat.command("timezone", zone)
+
+
+@dataclass(frozen=True)
+class Step:
+    flow: str
+    step: str
+    enter: Callable[[Chat], Awaitable[object]]
+    answer: str  # a typed answer the step takes
+    then: str  # what the next prompt says once it has
+
+
+async def _zone_first(chat: Chat) -> None:
+    await _ready(chat, None)
+    await chat.command("remind")
+
+
+async def _days(chat: Chat) -> None:
+    await _ready(chat)
+    await chat.command("remind")
+
+
+async def _time(chat: Chat) -> None:
+    await _days(chat)
+    await chat.say("mon wed")
+
+
+async def _lead(chat: Chat) -> None:
+    await _time(chat)
+    await chat.say("07:00")
+
+
+async def _side(chat: Chat) -> None:
+    await _ready(chat)
+    await chat.command("tight", "glute tight 4/10")
+
+
+async def _intensity(chat: Chat) -> None:
+    await _ready(chat)
+    await chat.command("tight", "left glute tight")
+
+
+STEPS = [
+    Step("timezone", "ask", _zone_first, "Chicago", "Which days do you run?"),
+    Step("reminders", "days", _days, "mon wed", "What time does your run start?"),
+    Step("reminders", "time", _time, "6:30am", "How long before the run"),
+    Step("reminders", "lead", _lead, "20", "Remind you Mon Wed, 20 minutes before your 07:00 run?"),
+    Step("tight", "side", _side, "left", "Is that right?"),
+    Step("tight", "intensity", _intensity, "6", "Is that right?"),
+]
+
+
+def _faq_answer(content: Content) -> str:
+    return content.faq.entry("roll_duration").answer
+
+
+@pytest.mark.parametrize("step", STEPS, ids=lambda s: f"{s.flow}.{s.step}")
+@pytest.mark.parametrize("said", ["hi", "thanks!", FAQ])
+async def test_the_step_hears_it_and_stays(
+    chat: Chat, content: Content, step: Step, said: str
+) -> None:
+    await step.enter(chat)
+    buttons = chat.last_choices()
+    outcome = await chat.say(said)
+    words = content.texts.understanding
+    expected = {
+        "hi": words.greeting_reply,
+        "thanks!": words.thanks_reply,
+        FAQ: _faq_answer(content),
+    }[said]
+    assert [r.text for r in outcome.replies] == [expected]
+    assert not outcome.replies[0].choices, "the step's buttons stay the newest"
+    assert chat.last_choices() == buttons
+    await chat.say(step.answer)
+    assert step.then in chat.last_text()
+
+
+@pytest.mark.parametrize(
+    ("step", "why"),
+    [
+        (STEPS[0], 'I don\'t know "qwerty uiop" as a time zone'),
+        (STEPS[1], 'I didn\'t understand "qwerty uiop"'),
+        (STEPS[2], '"qwerty uiop" isn\'t a time I can use'),
+        (STEPS[3], "whole number of minutes from 0 to 180"),
+        (STEPS[4], "Tap one of the buttons below, or type your answer."),
+        (STEPS[5], "Tap one of the buttons below, or type your answer."),
+    ],
+    ids=lambda value: f"{value.flow}.{value.step}" if isinstance(value, Step) else "",
+)
+async def test_what_nothing_understands_gets_the_steps_own_help(
+    chat: Chat, step: Step, why: str
+) -> None:
+    await step.enter(chat)
+    outcome = await chat.say("qwerty uiop")
+    assert any(why in reply.text for reply in outcome.replies), outcome.replies
+    await chat.say(step.answer)
+    assert step.then in chat.last_text()
