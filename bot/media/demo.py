@@ -36,12 +36,16 @@ class Canvas:
     margin: int = 14
 
 
+CANVAS = Canvas()
+
+
 def _palette() -> Image.Image:
     colours = [BACKGROUND, FLOOR, NEAR, FAR, WORK, WORK_FAR, SUPPORT, TEXT]
     # Text is smoothed: shades from the background to the text colour keep its edges.
     for step in range(1, 8):
         t = step / 8
-        colours.append(tuple(round(b + (f - b) * t) for b, f in zip(BACKGROUND, TEXT)))  # type: ignore[misc]
+        r, g, b = (round(bg + (fg - bg) * t) for bg, fg in zip(BACKGROUND, TEXT, strict=True))
+        colours.append((r, g, b))
     flat = [channel for colour in colours for channel in colour]
     image = Image.new("P", (1, 1))
     image.putpalette(flat + flat[:3] * (256 - len(colours)))
@@ -119,7 +123,7 @@ def _draw_body(
     arm(near)
 
 
-def render(book: PoseBook, demo: Demo, canvas: Canvas = Canvas()) -> bytes:
+def render(book: PoseBook, demo: Demo, canvas: Canvas = CANVAS) -> bytes:
     """The demo as GIF bytes, looping for ever."""
     timeline = frames(book, demo)
     head = book.figure.head

@@ -8,6 +8,7 @@ the rest of the body stays above it is a property of the angles, which
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass
 
@@ -222,7 +223,7 @@ def frames(book: PoseBook, demo: Demo) -> list[Frame]:
     keys = keys_of(book, demo)
     first = keys[0]
     out = [Frame(key_body(figure, first.pose), first.side, first.count, max(first.ms, step))]
-    for previous, key in zip(keys, keys[1:], strict=False):
+    for previous, key in itertools.pairwise(keys):
         root = common_foot(previous.pose, key.pose) or key.pose.stance
         start = key_body(figure, previous.pose).legs[root].ankle[0]
         end = key_body(figure, key.pose).legs[root].ankle[0]
@@ -261,7 +262,7 @@ def demo_problems(book: PoseBook, demo: Demo) -> list[str]:
                     f"pose {key.pose_id}: the {other} foot should be on the floor, "
                     f"it is {gap:+.1f} cm from it"
                 )
-    for previous, key in zip(keys, keys[1:], strict=False):
+    for previous, key in itertools.pairwise(keys):
         if common_foot(previous.pose, key.pose) is None:
             found.append(f"from {previous.pose_id} to {key.pose_id}: no foot stays on the floor")
         for side in SIDES:

@@ -152,8 +152,10 @@ class PoseBook(Frozen):
         return self
 
     def demo(self, drill: str, variant: str) -> Demo | None:
-        variants = self.demos.get(drill, {})
-        return variants.get(variant)  # type: ignore[call-overload]
+        for name, demo in self.demos.get(drill, {}).items():
+            if name == variant:
+                return demo
+        return None
 
 
 def load_poses(path: Path) -> PoseBook:
