@@ -1,7 +1,10 @@
 """The terminal chat: the same coach, typed at a prompt or fed from a pipe.
 
 Choices are printed as numbered lines (``[1] Done``); typing the number or the label
-presses the button (the numbered fallback in :mod:`bot.adapters.base`). Documents (the
+presses the button (the numbered fallback in :mod:`bot.adapters.base`). A picture is
+shown as its file's path with its alt text as a one-line cue: drill demos are files in
+the media cache already; a picture about the runner (their /progress) is saved beside
+their exports, and erased with them. Documents (the
 data export) are written to a file named with a hash of the user's key, so that /forget
 (``Outcome.erased``) can delete that user's exports before it says "erased". The
 terminal is the only adapter that writes files about a user: Telegram and Discord send
@@ -28,13 +31,14 @@ from bot.core.messages import (
     Command,
     ConversationKey,
     Event,
+    ImageRef,
     Inbound,
     Outcome,
     Platform,
     Reply,
     Text,
 )
-from bot.core.ports import Handler
+from bot.core.ports import Handler, Pictures
 
 CHAT_ID = "console"
 MAX_LINE_BYTES = 1 << 20
@@ -89,11 +93,14 @@ def parse_line(line: str, choices: tuple[Choice, ...]) -> Event:
     return Text(line) if payload is None else ChoiceMade(payload)
 
 
-def render(reply: Reply, first: int = 1) -> str:
-    """The reply's text and its buttons, numbered from ``first``."""
+def render(reply: Reply, first: int = 1, picture: str | None = None) -> str:
+    """The reply's text, its picture (``picture``: where it is) and its buttons,
+    numbered from ``first``."""
     lines = [reply.text]
-    if reply.image is not None:
-        lines.append(f"[image: {reply.image.alt}]")
+    image = reply.image
+    if image is not None:
+        cue = " ".join(image.alt.split())
+        lines.append(f"[{image.kind.value}: {picture}] {cue}" if picture else f"[image: {cue}]")
     lines += numbered(reply.choices, first)
     return "\n".join(lines)
 
@@ -109,8 +116,10 @@ class TerminalAdapter:
         stdin: TextIO | None = None,
         stdout: TextIO | None = None,
         export_dir: Path = Path("data/exports"),
+        pictures: Pictures | None = None,
     ) -> None:
         self.handler = handler
+        self.pictures = pictures
         self.key = ConversationKey(Platform.TERMINAL.value, CHAT_ID, user)
         self.stdin = stdin or sys.stdin
         self.stdout = stdout or sys.stdout
@@ -129,7 +138,7 @@ class TerminalAdapter:
 
     async def send(self, key: ConversationKey, reply: Reply, *, bulk: bool = False) -> None:
         """Print a message that arrives on its own (a reminder)."""
-        self._show(reply)
+        await self._show(reply)
 
     async def run(self) -> None:
         """Read lines until end of input, handling each before reading the next."""
@@ -143,9 +152,9 @@ class TerminalAdapter:
             outcome = await self.handler(
                 Inbound(key=self.key, event=parse_line(line, self.choices), is_private=True)
             )
-            self._show_outcome(outcome)
+            await self._show_outcome(outcome)
 
-    def _show_outcome(self, outcome: Outcome) -> None:
+    async def _show_outcome(self, outcome: Outcome) -> None:
         if outcome.erased:
             self._erase_exports()
         # A button answer the replies don't already say (e.g. "that button has expired").
@@ -155,12 +164,12 @@ class TerminalAdapter:
         # each one's Pause, Edit and Delete can be picked.
         shown: list[Choice] = []
         for reply in outcome.replies:
-            self._show(reply, first=len(shown) + 1)
+            await self._show(reply, first=len(shown) + 1)
             shown += reply.choices
         if shown:
             self.choices = tuple(shown)
 
-    def _show(self, reply: Reply, first: int = 1) -> None:
+    async def _show(self, reply: Reply, first: int = 1) -> None:
         if reply.document is not None:
             try:
                 path = self._save(reply.document.filename, reply.document.data)
@@ -169,9 +178,23 @@ class TerminalAdapter:
             else:
                 self._print(f"{reply.text}\n[saved to {path}]")
         else:
-            self._print(render(reply, first))
+            where = await self._picture_at(reply.image) if reply.image is not None else None
+            self._print(render(reply, first, where))
         if reply.choices:
             self.choices = reply.choices
+
+    async def _picture_at(self, image: ImageRef) -> str | None:
+        """Where the picture is on disk, saving a one-off one (about this runner) beside
+        their exports; ``None`` when there is none to show."""
+        picture = await self.pictures.picture(image) if self.pictures is not None else None
+        if picture is None:
+            return None
+        if picture.path is not None:
+            return str(picture.path)
+        try:
+            return str(self._save(picture.filename, picture.data))
+        except OSError:
+            return None
 
     def _save(self, filename: str, data: bytes) -> Path:
         """Write a new file only its owner can read; never overwrite another export."""

@@ -152,8 +152,8 @@ class WarmupHistory(Protocol):
         """Start times of completed warm-ups from ``since`` on, oldest first."""
         ...
 
-    async def soreness_since(self, user_id: int, since: datetime) -> list[int]:
-        """Soreness of each check-in from ``since`` on, oldest first."""
+    async def soreness_since(self, user_id: int, since: datetime) -> list[tuple[datetime, int]]:
+        """When, and how sore, each check-in from ``since`` on was, oldest first."""
         ...
 
 

@@ -18,8 +18,9 @@ from bot.adapters.telegram.adapter import TelegramAdapter, TelegramConfig
 from bot.app import unreachable_reporter
 from bot.content import Content
 from bot.core.engine import Coach
-from bot.core.ports import Handler, OnUnreachable
+from bot.core.ports import Handler, OnUnreachable, Pictures
 from bot.delivery.pacer import PaceLimits
+from bot.media.library import MediaLibrary
 from bot.storage.key_values import KeyValueStore
 from bot.storage.models import User
 from bot.storage.processed_updates import ProcessedUpdates
@@ -56,6 +57,7 @@ def telegram_adapter(
     content: Content | None = None,
     unreachable: OnUnreachable | None = None,
     remember_profile: bool = True,
+    pictures: Pictures | None = None,
 ) -> TelegramAdapter:
     """A :class:`TelegramAdapter` for the coach (or ``handler``), wired as the app wires it."""
     content = content or shipped_content()
@@ -64,7 +66,7 @@ def telegram_adapter(
         config,
         texts=content.telegram_texts,
         words=content.texts,
-        media=content.directory,
+        pictures=pictures or MediaLibrary(content.directory),
         commands=coach.commands(),
         claims=ProcessedUpdates(sessions, coach.clock),
         on_unreachable=unreachable or unreachable_reporter(coach),
@@ -83,6 +85,7 @@ async def running_bot(
     pace: PaceLimits = FAST_PACE,
     webhook: Webhook | None = None,
     unreachable: OnUnreachable | None = None,
+    pictures: Pictures | None = None,
 ) -> AsyncIterator[TelegramAdapter]:
     """A started adapter for the coach (or ``handler``); stopped on the way out."""
     config = TelegramConfig(
@@ -96,7 +99,13 @@ async def running_bot(
         pace=pace,
     )
     adapter = telegram_adapter(
-        coach, sessions, config, handler=handler, content=content, unreachable=unreachable
+        coach,
+        sessions,
+        config,
+        handler=handler,
+        content=content,
+        unreachable=unreachable,
+        pictures=pictures,
     )
     await adapter.start()
     try:

@@ -831,6 +831,7 @@ class DiscordStandIn:
                 content=data.get("content") or "",
                 components=data.get("components") or [],
                 attachments=self._attachments(data, request[_FILES]),
+                embeds=data.get("embeds") or [],
             )
             record.original_message_id = message.id
         else:
@@ -879,6 +880,7 @@ class DiscordStandIn:
                 content=body.get("content") or "",
                 components=body.get("components") or [],
                 attachments=self._attachments(body, files),
+                embeds=body.get("embeds") or [],
             )
         if request.query.get("wait") not in ("1", "true", "True"):
             return web.Response(status=204)
@@ -946,6 +948,7 @@ class DiscordStandIn:
             content=body.get("content") or "",
             components=body.get("components") or [],
             attachments=self._attachments(body, request[_FILES]),
+            embeds=body.get("embeds") or [],
         )
         return _json(self._message_json(message))
 
@@ -971,6 +974,7 @@ class DiscordStandIn:
         content: str = "",
         components: list[dict[str, Any]] | None = None,
         attachments: list[Attachment] | None = None,
+        embeds: list[dict[str, Any]] | None = None,
     ) -> StoredMessage:
         message = StoredMessage(
             id=self._ids.next(),
@@ -980,6 +984,7 @@ class DiscordStandIn:
             components=components or [],
             flags=flags,
             attachments=attachments or [],
+            embeds=embeds or [],
             interaction_id=interaction.id if interaction else None,
             visible_to=interaction.user.id if interaction and flags & EPHEMERAL else None,
         )
@@ -993,6 +998,8 @@ class DiscordStandIn:
             message.content = body["content"] or ""
         if "components" in body:
             message.components = body["components"] or []
+        if "embeds" in body:
+            message.embeds = body["embeds"] or []
         if "attachments" in body or files:
             kept = {str(a.get("id")) for a in body.get("attachments") or []}
             message.attachments = [a for a in message.attachments if str(a.id) in kept]
