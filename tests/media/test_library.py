@@ -34,7 +34,7 @@ async def test_every_drill_and_variant_is_a_small_looping_animation(
             assert len(picture.data) < MAX_DEMO_BYTES, (drill.id, variant, len(picture.data))
             with Image.open(io.BytesIO(picture.data)) as gif:
                 assert gif.format == "GIF"
-                assert gif.n_frames > 1
+                assert getattr(gif, "n_frames", 1) > 1
                 assert gif.info.get("loop") == 0  # for ever
             assert picture.path is not None
             assert picture.path.read_bytes() == picture.data

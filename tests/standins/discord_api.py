@@ -183,6 +183,9 @@ class DiscordStandIn:
         self.rate_limited: list[str] = []
         self.unreachable: set[int] = set()
         self.refuse_logins = 0
+        # Answer this many of the next requests that carry files "413 Request entity too
+        # large", as Discord does for an upload over the limit.
+        self.refuse_uploads = 0
         self.identifies = 0
         self.resumes = 0
         self.gateway_frames: list[dict[str, Any]] = []  # everything the bot sent on the gateway
@@ -579,6 +582,9 @@ class DiscordStandIn:
                 recorded.status = 429
                 return limited
             self._take_failure(request.method, route)
+            if files and self.refuse_uploads > 0:
+                self.refuse_uploads -= 1
+                raise ApiError(413, 40005, "Request entity too large")
             problems = self._check_body(request.method, route, body, files)
             if problems:
                 for problem in problems:

@@ -104,7 +104,8 @@ async def test_the_file_id_is_kept_across_a_restart(
     assert again.params["animation"] == file_id
     assert "animation" not in again.uploads
     assert not cache.exists()
-    assert_clean(api)
+    # (A restarted pacer may run into the flood limit once; it waits and tries again.)
+    assert api.violations == []
 
 
 async def test_an_animation_telegram_refuses_leaves_the_drill_as_text(
