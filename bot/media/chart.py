@@ -135,6 +135,7 @@ def _areas(axes: Axes, chart: ProgressChart) -> None:
     names = [name for name, _ in shown]
     days = [count for _, count in shown]
     axes.barh(names, days, color=DONE, height=0.6)
+    axes.set_ylim(-0.5, max(len(shown), 3) - 0.5)  # one area: a bar, not a block
     axes.set_xlim(0, max(max(days), 3) + 0.5)
     axes.set_xlabel(words.days_axis, fontsize=22, color=INK)
     axes.xaxis.set_major_locator(MaxNLocator(integer=True))

@@ -48,7 +48,8 @@ def _palette() -> Image.Image:
         colours.append((r, g, b))
     flat = [channel for colour in colours for channel in colour]
     image = Image.new("P", (1, 1))
-    image.putpalette(flat + flat[:3] * (256 - len(colours)))
+    # Sixteen entries: the GIF then codes each pixel in 4 bits.
+    image.putpalette(flat + flat[:3] * (16 - len(colours)))
     return image
 
 
@@ -163,5 +164,6 @@ def render(book: PoseBook, demo: Demo, canvas: Canvas = CANVAS) -> bytes:
         duration=[frame.ms for frame in timeline],
         loop=0,
         disposal=1,
+        optimize=False,  # the palette is ours already; remapping it costs seconds
     )
     return out.getvalue()
