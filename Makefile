@@ -48,6 +48,7 @@ imports: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/core.py
 	taskset -c 0 $(BIN)/python bench/understanding.py
+	taskset -c 0 $(BIN)/python bench/media.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

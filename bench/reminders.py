@@ -334,7 +334,7 @@ async def burst(
             ),
             texts=content.telegram_texts,
             words=content.texts,
-            media=content.directory,
+            pictures=None,
             commands=coach.commands(),
             claims=ProcessedUpdates(sessions, clock),
             on_unreachable=unreachable_reporter(coach),

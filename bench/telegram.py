@@ -209,7 +209,7 @@ async def serve_coach(api_url: str, token: str, database: str, *, echo_only: boo
         TelegramConfig(token=token, api_url=api_url, pace=UNTHROTTLED),
         texts=shipped_content().telegram_texts,
         words=shipped_content().texts,
-        media=shipped_content().directory,
+        pictures=None,
         commands=coach.commands(),
         claims=ProcessedUpdates(sessions, coach.clock),
         on_unreachable=unreachable_reporter(coach),

@@ -64,7 +64,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "check-content":
             content = load_content(settings.content_dir)
-            print(f"content OK: {len(content.drills.drills)} drills, {content.directory}")
+            demos = sum(len(variants) for variants in content.media.poses.demos.values())
+            print(
+                f"content OK: {len(content.drills.drills)} drills, {demos} drill demos "
+                f"(poses checked frame by frame), {content.directory}"
+            )
         elif args.command == "migrate":
             revision = asyncio.run(app.migrate(settings))
             print(f"database at migration {revision}")

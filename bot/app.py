@@ -54,6 +54,7 @@ from bot.features.tight.ports import ReminderFocusLines, ReportedAreaHistory, Ta
 from bot.features.tight.understanding import RedFlagPass
 from bot.features.warmup.flow import Warmup
 from bot.features.warmup.store import WarmupRepository
+from bot.media.library import DemoRefs, MediaLibrary, RollPictures
 from bot.ops.health import Check, HealthServer, health_routes
 from bot.storage.checks import ready_schema
 from bot.storage.conversations import ConversationRepository, UserRepository
@@ -78,7 +79,8 @@ def build_flows(
     tight = content.tight
     reminders = Reminders(content.reminder_texts, options)
     emergency = LocalEmergencyWords(content.emergency)
-    tight_flow = Tight(tight, emergency=emergency)
+    media = content.media
+    tight_flow = Tight(tight, emergency=emergency, where_to_roll=RollPictures(media.body_map))
     return [
         Onboarding(content.texts.help, on_start=reminders.restore_after_start),
         Warmup(
@@ -87,6 +89,7 @@ def build_flows(
             content.texts.warmup,
             emergency=emergency,
             prelude=TailoredPrelude(tight),
+            demos=DemoRefs(media.poses),
         ),
         Privacy(content.texts.privacy, scrubber=scrubber),
         reminders,
@@ -166,6 +169,7 @@ class Services:
     content: Content
     coach: Coach
     reminder_options: ReminderOptions = field(default_factory=ReminderOptions)
+    pictures: MediaLibrary | None = None
 
     async def close(self) -> None:
         if isinstance(self.coach.database, SqlDatabase):
@@ -215,7 +219,20 @@ async def open_services(settings: Settings) -> Services:
         idle_after=timedelta(minutes=settings.conversation_idle_minutes),
         buttons=Buttons(load_button_secret(settings)),
     )
-    return Services(settings, engine, sessions, content, coach, reminder_options)
+    return Services(
+        settings,
+        engine,
+        sessions,
+        content,
+        coach,
+        reminder_options,
+        media_library(settings, content),
+    )
+
+
+def media_library(settings: Settings, content: Content) -> MediaLibrary:
+    """The pictures every platform reads: drawn on first use, kept in DATA_DIR/media."""
+    return MediaLibrary(content.directory, content.media, settings.data_dir / "media")
 
 
 def build_dispatcher(
@@ -323,7 +340,7 @@ def build_telegram_adapter(
         ),
         texts=content.telegram_texts,
         words=content.texts,
-        media=content.directory,
+        pictures=services.pictures,
         commands=coach.commands(),
         claims=ProcessedUpdates(services.sessions, coach.clock),
         on_unreachable=unreachable_reporter(coach),
@@ -355,7 +372,7 @@ def build_discord_adapter(services: Services) -> Adapter | None:
         commands=coach.commands(),
         texts=content.discord_texts,
         words=content.texts,
-        media=content.directory,
+        pictures=services.pictures,
         store=KeyValueStore(services.sessions),
         on_unreachable=unreachable_reporter(coach),
     )
@@ -385,6 +402,7 @@ async def run_bot(settings: Settings, *, console_user: str | None = None) -> Non
             user=console_user or "runner",
             export_dir=settings.data_dir / "exports",
             words=services.content.texts,
+            pictures=services.pictures,
         )
         adapters.append(terminal)
     started: list[Adapter] = []

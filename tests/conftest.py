@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from bot.app import build_coach
 from bot.content import Content, load_content
 from bot.core.engine import Coach
+from bot.media.library import MediaLibrary
 from bot.storage.database import create_engine, session_factory
 from bot.storage.migrations import upgrade_to_head
 from bot.testing import Chat, FakeClock
@@ -55,3 +56,15 @@ def coach(sessions: async_sessionmaker[AsyncSession], content: Content, clock: F
 @pytest.fixture
 def chat(coach: Coach) -> Chat:
     return Chat(coach)
+
+
+@pytest.fixture(scope="session")
+def media_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One media cache for the whole run: each picture is drawn once, then read back."""
+    return tmp_path_factory.mktemp("media")
+
+
+@pytest.fixture
+def pictures(content: Content, media_cache: Path) -> MediaLibrary:
+    """The pictures as the app wires them (fresh memory, the run's shared disk cache)."""
+    return MediaLibrary(content.directory, content.media, media_cache)

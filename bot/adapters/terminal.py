@@ -5,7 +5,10 @@ presses the button (the numbered fallback in :mod:`bot.adapters.base`). At a que
 asks for a number ("from 0 to 10") the choices are lettered instead (``[a] Mild``), so a
 typed "3" is the answer 3. A destructive button (Stop, Delete, Erase) named by its number
 is not pressed at once: the terminal asks, and only "y" presses it, so a stray digit never
-stops a warm-up; typing its label presses it. Documents (the
+stops a warm-up; typing its label presses it. A picture is shown as its file's path with
+its alt text as a one-line cue: drill demos are files in the media cache already; a
+picture about the runner (their /progress) is saved beside their exports, and erased
+with them. Documents (the
 data export) are written to a file named with a hash of the user's key, so that /forget
 (``Outcome.erased``) can delete that user's exports before it says "erased". The
 terminal is the only adapter that writes files about a user: Telegram and Discord send
@@ -32,13 +35,14 @@ from bot.core.messages import (
     Command,
     ConversationKey,
     Event,
+    ImageRef,
     Inbound,
     Outcome,
     Platform,
     Reply,
     Text,
 )
-from bot.core.ports import Handler
+from bot.core.ports import Handler, Pictures
 from bot.core.texts import CoreWords
 from bot.core.understanding import plain_words
 
@@ -95,11 +99,16 @@ def parse_line(line: str, choices: tuple[Choice, ...], *, asks_number: bool = Fa
     return Text(line) if chosen is None else ChoiceMade(chosen.payload)
 
 
-def render(reply: Reply, first: int = 1, *, asks_number: bool = False) -> str:
-    """The reply's text and its buttons, keyed from ``first``."""
+def render(
+    reply: Reply, first: int = 1, picture: str | None = None, *, asks_number: bool = False
+) -> str:
+    """The reply's text, its picture (``picture``: where it is) and its buttons, keyed
+    from ``first``."""
     lines = [reply.text]
-    if reply.image is not None:
-        lines.append(f"[image: {reply.image.alt}]")
+    image = reply.image
+    if image is not None:
+        cue = " ".join(image.alt.split())
+        lines.append(f"[{image.kind.value}: {picture}] {cue}" if picture else f"[image: {cue}]")
     lines += numbered(reply.choices, first, asks_number=asks_number or reply.asks_number)
     return "\n".join(lines)
 
@@ -116,9 +125,11 @@ class TerminalAdapter:
         stdin: TextIO | None = None,
         stdout: TextIO | None = None,
         export_dir: Path = Path("data/exports"),
+        pictures: Pictures | None = None,
         words: CoreWords | None = None,
     ) -> None:
         self.handler = handler
+        self.pictures = pictures
         # Without words to ask with, a destructive button is pressed by its label only.
         self.words = words
         heard = words.understanding if words else None
@@ -145,7 +156,7 @@ class TerminalAdapter:
 
     async def send(self, key: ConversationKey, reply: Reply, *, bulk: bool = False) -> None:
         """Print a message that arrives on its own (a reminder)."""
-        self._show(reply)
+        await self._show(reply)
 
     async def run(self) -> None:
         """Read lines until end of input, handling each before reading the next."""
@@ -160,7 +171,7 @@ class TerminalAdapter:
             if event is None:
                 continue
             outcome = await self.handler(Inbound(key=self.key, event=event, is_private=True))
-            self._show_outcome(outcome)
+            await self._show_outcome(outcome)
 
     def _event(self, line: str) -> Event | None:
         """What the line means; ``None`` when the terminal asked something itself."""
@@ -185,7 +196,7 @@ class TerminalAdapter:
             return None
         return ChoiceMade(chosen.payload)
 
-    def _show_outcome(self, outcome: Outcome) -> None:
+    async def _show_outcome(self, outcome: Outcome) -> None:
         if outcome.erased:
             self._erase_exports()
         # A button answer the replies don't already say (e.g. "that button has expired").
@@ -197,7 +208,7 @@ class TerminalAdapter:
         # One number question among the replies letters all of them: "3" is its answer.
         asks_number = any(reply.asks_number for reply in outcome.replies)
         for reply in outcome.replies:
-            self._show(reply, first=len(shown) + 1, asks_number=asks_number)
+            await self._show(reply, first=len(shown) + 1, asks_number=asks_number)
             shown += reply.choices
         if shown:
             self.choices = tuple(shown)
@@ -205,7 +216,7 @@ class TerminalAdapter:
         if shown or asks_number:
             self.asks_number = asks_number
 
-    def _show(self, reply: Reply, first: int = 1, *, asks_number: bool = False) -> None:
+    async def _show(self, reply: Reply, first: int = 1, *, asks_number: bool = False) -> None:
         if reply.document is not None:
             try:
                 path = self._save(reply.document.filename, reply.document.data)
@@ -214,10 +225,24 @@ class TerminalAdapter:
             else:
                 self._print(f"{reply.text}\n[saved to {path}]")
         else:
-            self._print(render(reply, first, asks_number=asks_number))
+            where = await self._picture_at(reply.image) if reply.image is not None else None
+            self._print(render(reply, first, where, asks_number=asks_number))
         if reply.choices:
             self.choices = reply.choices
             self.asks_number = asks_number or reply.asks_number
+
+    async def _picture_at(self, image: ImageRef) -> str | None:
+        """Where the picture is on disk, saving a one-off one (about this runner) beside
+        their exports; ``None`` when there is none to show."""
+        picture = await self.pictures.picture(image) if self.pictures is not None else None
+        if picture is None:
+            return None
+        if picture.path is not None:
+            return str(picture.path)
+        try:
+            return str(self._save(picture.filename, picture.data))
+        except OSError:
+            return None
 
     def _save(self, filename: str, data: bytes) -> Path:
         """Write a new file only its owner can read; never overwrite another export."""

@@ -15,6 +15,9 @@ from bot.features.reminders.texts import ReminderTexts
 from bot.features.safety.content import load_emergency_content
 from bot.features.tight.content import load_tight_content
 from bot.features.warmup.content import DrillBook, Routine
+from bot.media.body import BodyMapContent
+from bot.media.library import MediaContent
+from bot.media.poses import PoseBook
 
 __all__ = ["ContentError", "load_content", "load_file"]
 
@@ -35,6 +38,10 @@ def load_content(directory: Path) -> Content:
         progress=load_file(directory / "texts" / "progress.yaml", ProgressTexts),
         faq=load_faq_content(directory / "faq.yaml"),
         emergency=load_emergency_content(directory / "emergency.yaml"),
+        media=MediaContent(
+            poses=load_file(directory / "poses.yaml", PoseBook),
+            body_map=load_file(directory / "body_map.yaml", BodyMapContent),
+        ),
     )
     problems = content.cross_check()
     if problems:

@@ -19,6 +19,8 @@ from bot.features.reminders.texts import ReminderTexts
 from bot.features.safety.content import EmergencyContent
 from bot.features.tight.content import TightContent
 from bot.features.warmup.content import DrillBook, Routine
+from bot.media.library import MediaContent
+from bot.media.motion import problems as pose_problems
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +38,7 @@ class Content:
     progress: ProgressTexts
     faq: FaqContent
     emergency: EmergencyContent
+    media: MediaContent
 
     def cross_check(self) -> list[str]:
         """References between files; each problem names file and field."""
@@ -62,4 +65,20 @@ class Content:
         ):
             for source_id in note.sources:
                 need_source(f"safety.yaml: {name}.sources", source_id)
+        problems += self._media_problems()
+        return problems
+
+    def _media_problems(self) -> list[str]:
+        """Every drill variant has a demo whose poses stay above the floor; every
+        tight-spot area has a place on the body map."""
+        poses = self.media.poses
+        problems = [f"poses.yaml: {problem}" for problem in pose_problems(poses)]
+        for drill in self.drills.drills:
+            for variant in ("standard", "gentle"):
+                if poses.demo(drill.id, variant) is None:
+                    problems.append(f"poses.yaml: demos.{drill.id}.{variant}: missing")
+        known = set(self.media.body_map.areas)
+        for area in self.tight.vocabulary.areas:
+            if area.id not in known:
+                problems.append(f"body_map.yaml: areas.{area.id}: missing")
         return problems

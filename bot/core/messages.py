@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from bot.core.drawings import Drawing
+
 MAX_PAYLOAD_BYTES = 64  # Telegram's callback_data limit; Discord's custom_id allows 100.
 
 
@@ -99,12 +101,30 @@ class Choice:
             raise ValueError(f"payload must be 1-{MAX_PAYLOAD_BYTES} bytes: {self.payload!r}")
 
 
+class ImageKind(StrEnum):
+    PHOTO = "photo"
+    ANIMATION = "animation"
+
+
 @dataclass(frozen=True, slots=True)
 class ImageRef:
-    """An image shipped in content/ (path relative to the content directory)."""
+    """An image in a reply, with its alt text (from content) for those who can't see it.
+
+    Without ``drawing``, ``path`` is a file shipped in content/ (relative to the content
+    directory). With one, the coach draws the picture itself (``bot.media``) and ``path``
+    is the file name it goes by. Adapters get the bytes of either through
+    :class:`~bot.core.ports.Pictures`; when they can't, the reply's text goes alone.
+
+    ``caption`` is the part of the reply's text to show with the picture on a platform
+    that puts a short caption under media (Telegram): it must open the text, and the
+    rest of the text follows below the picture. ``None``: all of it, if it fits.
+    """
 
     path: str
     alt: str
+    kind: ImageKind = ImageKind.PHOTO
+    caption: str | None = None
+    drawing: Drawing | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,6 +157,16 @@ class Reply:
     private: bool = False
     asks_number: bool = False
     private_start: str | None = None
+
+    def __post_init__(self) -> None:
+        caption = self.image.caption if self.image is not None else None
+        if caption is not None and not self.text.startswith(caption):
+            raise ValueError("an image's caption must open the reply's text")
+
+    def below_caption(self) -> str:
+        """The text that follows the picture when its ``caption`` is shown with it."""
+        caption = self.image.caption if self.image is not None else None
+        return self.text[len(caption) :].strip() if caption else ""
 
 
 @dataclass(frozen=True, slots=True)

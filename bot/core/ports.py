@@ -9,9 +9,11 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
+from pathlib import Path
 from typing import Protocol
 
-from bot.core.messages import ConversationKey, Inbound, Outcome, Reply
+from bot.core.drawings import Spot, Variant
+from bot.core.messages import ConversationKey, ImageRef, Inbound, Outcome, Reply
 from bot.core.turn import Turn
 
 Handler = Callable[[Inbound], Awaitable[Outcome]]
@@ -100,6 +102,35 @@ class KeyValues(Protocol):
     async def put(self, key: str, value: str) -> None: ...
 
 
+@dataclass(frozen=True, slots=True)
+class Picture:
+    """An image ready to send: its bytes, the file name it goes by, and where it is on
+    disk when it is a file there (the terminal shows that path).
+
+    ``reuse`` names the picture for as long as its bytes stay the same (a drill demo's
+    content hash), so a platform that keeps uploads (Telegram's file_id) can send it
+    again without uploading; ``None`` for a one-off picture (a runner's progress).
+    """
+
+    filename: str
+    data: bytes
+    path: Path | None = None
+    reuse: str | None = None
+
+
+class Pictures(Protocol):
+    """The bytes behind an :class:`ImageRef` (provided by ``bot.media``, wired in bot.app).
+
+    ``reuse_name`` is the picture's ``reuse`` name without making it, so an adapter that
+    has it uploaded already skips the drawing. ``picture`` draws (off the event loop) or
+    reads it; ``None`` when it can't be had, and the adapter then sends the text alone.
+    """
+
+    def reuse_name(self, image: ImageRef) -> str | None: ...
+
+    async def picture(self, image: ImageRef) -> Picture | None: ...
+
+
 class Adapter(Protocol):
     """A platform connection.
 
@@ -155,8 +186,8 @@ class WarmupHistory(Protocol):
         """Start times of completed warm-ups from ``since`` on, oldest first."""
         ...
 
-    async def soreness_since(self, user_id: int, since: datetime) -> list[int]:
-        """Soreness of each check-in from ``since`` on, oldest first."""
+    async def soreness_since(self, user_id: int, since: datetime) -> list[tuple[datetime, int]]:
+        """When, and how sore, each check-in from ``since`` on was, oldest first."""
         ...
 
 
@@ -180,6 +211,20 @@ class AreaHistory(Protocol):
     """The tight-spot areas a runner reported since a moment (provided by tight spots)."""
 
     async def __call__(self, turn: Turn, since: datetime, tz: tzinfo) -> ReportedAreas: ...
+
+
+class DrillDemos(Protocol):
+    """The animated demo of a drill's variant, with its alt text (provided by
+    ``bot.media``, which has the poses); ``None`` for a drill without one."""
+
+    def __call__(self, drill: str, variant: Variant) -> ImageRef | None: ...
+
+
+class WhereToRoll(Protocol):
+    """The picture for a release plan: a body outline with the spots to roll marked
+    (provided by ``bot.media``, which knows the outline and its words)."""
+
+    def __call__(self, spots: Sequence[Spot]) -> ImageRef: ...
 
 
 class ReminderFocus(Protocol):

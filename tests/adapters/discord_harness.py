@@ -17,7 +17,8 @@ from bot.adapters.supervise import Backoff
 from bot.app import unreachable_reporter
 from bot.core.engine import Coach
 from bot.core.messages import ConversationKey, Inbound, Outcome
-from bot.core.ports import CommandSpec, Handler
+from bot.core.ports import CommandSpec, Handler, Pictures
+from bot.media.library import MediaLibrary
 from bot.storage.key_values import KeyValueStore
 from bot.testing import sessions_of, shipped_content
 from tests.standins.discord_api import DiscordStandIn, InteractionRecord
@@ -54,6 +55,7 @@ def make_adapter(
     commands: list[CommandSpec] | None = None,
     shard_count: int | None = None,
     shard_ids: tuple[int, ...] | None = None,
+    pictures: Pictures | None = None,
 ) -> DiscordAdapter:
     recorder = recorder or Recorder(coach)
     return DiscordAdapter(
@@ -69,7 +71,7 @@ def make_adapter(
         commands=coach.commands() if commands is None else commands,
         texts=shipped_content().discord_texts,
         words=shipped_content().texts,
-        media=shipped_content().directory,
+        pictures=pictures or MediaLibrary(shipped_content().directory),
         store=KeyValueStore(sessions_of(coach)),
         on_unreachable=recorder.mark_unreachable,
         answer_within=answer_within,

@@ -19,8 +19,9 @@ from bot.adapters.telegram.adapter import TelegramAdapter, TelegramConfig
 from bot.app import unreachable_reporter
 from bot.content import Content
 from bot.core.engine import Coach
-from bot.core.ports import Handler, OnUnreachable
+from bot.core.ports import Handler, OnUnreachable, Pictures
 from bot.delivery.pacer import PaceLimits
+from bot.media.library import MediaLibrary
 from bot.storage.key_values import KeyValueStore
 from bot.storage.models import User
 from bot.storage.processed_updates import ProcessedUpdates
@@ -58,6 +59,7 @@ def telegram_adapter(
     unreachable: OnUnreachable | None = None,
     remember_profile: bool = True,
     routes: Sequence[web.RouteDef] = (),
+    pictures: Pictures | None = None,
 ) -> TelegramAdapter:
     """A :class:`TelegramAdapter` for the coach (or ``handler``), wired as the app wires it."""
     content = content or shipped_content()
@@ -66,7 +68,7 @@ def telegram_adapter(
         config,
         texts=content.telegram_texts,
         words=content.texts,
-        media=content.directory,
+        pictures=pictures or MediaLibrary(content.directory),
         commands=coach.commands(),
         claims=ProcessedUpdates(sessions, coach.clock),
         on_unreachable=unreachable or unreachable_reporter(coach),
@@ -87,6 +89,7 @@ async def running_bot(
     webhook: Webhook | None = None,
     unreachable: OnUnreachable | None = None,
     routes: Sequence[web.RouteDef] = (),
+    pictures: Pictures | None = None,
 ) -> AsyncIterator[TelegramAdapter]:
     """A started adapter for the coach (or ``handler``); stopped on the way out."""
     config = TelegramConfig(
@@ -107,6 +110,7 @@ async def running_bot(
         content=content,
         unreachable=unreachable,
         routes=routes,
+        pictures=pictures,
     )
     await adapter.start()
     try:

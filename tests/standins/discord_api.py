@@ -204,6 +204,9 @@ class DiscordStandIn:
         # While set, RESUMEs wait unanswered (a gateway slow to take the bot back).
         self.hold_resumes = False
         self._held_resumes: list[tuple[_Session, dict[str, Any]]] = []
+        # Answer this many of the next requests that carry files "413 Request entity too
+        # large", as Discord does for an upload over the limit.
+        self.refuse_uploads = 0
         self.identifies = 0
         self.resumes = 0
         self.gateway_frames: list[dict[str, Any]] = []  # everything the bot sent on the gateway
@@ -760,6 +763,9 @@ class DiscordStandIn:
                 recorded.status = 429
                 return limited
             self._take_failure(request.method, route)
+            if files and self.refuse_uploads > 0:
+                self.refuse_uploads -= 1
+                raise ApiError(413, 40005, "Request entity too large")
             problems = self._check_body(request.method, route, body, files)
             if problems:
                 for problem in problems:
@@ -1021,6 +1027,7 @@ class DiscordStandIn:
                 content=data.get("content") or "",
                 components=data.get("components") or [],
                 attachments=self._attachments(data, request[_FILES]),
+                embeds=data.get("embeds") or [],
             )
             record.original_message_id = message.id
         else:
@@ -1069,6 +1076,7 @@ class DiscordStandIn:
                 content=body.get("content") or "",
                 components=body.get("components") or [],
                 attachments=self._attachments(body, files),
+                embeds=body.get("embeds") or [],
             )
         if request.query.get("wait") not in ("1", "true", "True"):
             return web.Response(status=204)
@@ -1134,6 +1142,7 @@ class DiscordStandIn:
             content=body.get("content") or "",
             components=body.get("components") or [],
             attachments=self._attachments(body, request[_FILES]),
+            embeds=body.get("embeds") or [],
         )
         return _json(self._message_json(message))
 
@@ -1159,6 +1168,7 @@ class DiscordStandIn:
         content: str = "",
         components: list[dict[str, Any]] | None = None,
         attachments: list[Attachment] | None = None,
+        embeds: list[dict[str, Any]] | None = None,
     ) -> StoredMessage:
         message = StoredMessage(
             id=self._ids.next(),
@@ -1168,6 +1178,7 @@ class DiscordStandIn:
             components=components or [],
             flags=flags,
             attachments=attachments or [],
+            embeds=embeds or [],
             interaction_id=interaction.id if interaction else None,
             visible_to=interaction.user.id if interaction and flags & EPHEMERAL else None,
         )
@@ -1181,6 +1192,8 @@ class DiscordStandIn:
             message.content = body["content"] or ""
         if "components" in body:
             message.components = body["components"] or []
+        if "embeds" in body:
+            message.embeds = body["embeds"] or []
         if "attachments" in body or files:
             kept = {str(a.get("id")) for a in body.get("attachments") or []}
             message.attachments = [a for a in message.attachments if str(a.id) in kept]

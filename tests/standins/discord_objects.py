@@ -124,6 +124,7 @@ class StoredMessage:
     components: list[dict[str, Any]] = field(default_factory=list)
     flags: int = 0
     attachments: list[Attachment] = field(default_factory=list)
+    embeds: list[dict[str, Any]] = field(default_factory=list)
     interaction_id: int | None = None
     # An ephemeral message is seen by one user only.
     visible_to: int | None = None
@@ -166,7 +167,7 @@ class StoredMessage:
             "mentions": [],
             "mention_roles": [],
             "attachments": [a.to_json(base_url) for a in self.attachments],
-            "embeds": [],
+            "embeds": self.embeds,
             "pinned": False,
             "components": self.components,
             "flags": self.flags,

@@ -39,6 +39,19 @@ MAX_COMMAND_NAME = 32
 MAX_DESCRIPTION = 100
 MAX_OPTIONS = 25
 MAX_ATTACHMENTS = 10
+# Uploads: the size a bot may send without boosts, as the stand-in's interactions say
+# (``attachment_size_limit``); Discord's default, lowered from 25 MiB in 2024.
+MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
+# Embeds, from Discord's documentation of embed limits.
+MAX_EMBEDS = 10
+MAX_EMBED_TITLE = 256
+MAX_EMBED_DESCRIPTION = 4096
+MAX_EMBED_FIELDS = 25
+MAX_FIELD_NAME = 256
+MAX_FIELD_VALUE = 1024
+MAX_FOOTER = 2048
+MAX_AUTHOR = 256
+MAX_EMBED_TOTAL = 6000
 
 ACTION_ROW = 1
 BUTTON = 2
@@ -69,9 +82,61 @@ def check_message(body: Mapping[str, Any], *, creating: bool) -> list[str]:
     attachments = body.get("attachments") or []
     if len(attachments) > MAX_ATTACHMENTS:
         problems.append(f"{len(attachments)} attachments, the limit is {MAX_ATTACHMENTS}")
-    has_files = bool(body.get("__files__"))
+    files = body.get("__files__") or []
+    has_files = bool(files)
+    names = [str(a.get("filename")) for a in attachments if isinstance(a, Mapping)]
+    names += [str(getattr(f, "filename", "")) for f in files]
+    problems.extend(check_embeds(body.get("embeds") or [], set(names)))
+    for file in files:
+        size = len(getattr(file, "data", b""))
+        if size > MAX_ATTACHMENT_BYTES:
+            problems.append(f"file {file.filename!r} is {size} bytes, the limit is 10 MiB")
     if creating and not (content or components or attachments or body.get("embeds") or has_files):
         problems.append("a new message needs content, components, embeds or a file")
+    return problems
+
+
+def check_embeds(embeds: Any, filenames: set[str]) -> list[str]:
+    """Problems with a message's embeds: Discord's limits on each part and on all of
+    them together, and every ``attachment://`` image naming a file sent with them."""
+    if not isinstance(embeds, list):
+        return ["embeds must be an array"]
+    problems: list[str] = []
+    if len(embeds) > MAX_EMBEDS:
+        problems.append(f"{len(embeds)} embeds, the limit is {MAX_EMBEDS}")
+    total = 0
+    for index, embed in enumerate(embeds):
+        where = f"embed {index}"
+        if not isinstance(embed, Mapping):
+            problems.append(f"{where} is not an object")
+            continue
+        fields = embed.get("fields") or []
+        footer = (embed.get("footer") or {}).get("text") or ""
+        author = (embed.get("author") or {}).get("name") or ""
+        parts = [
+            ("title", embed.get("title") or "", MAX_EMBED_TITLE),
+            ("description", embed.get("description") or "", MAX_EMBED_DESCRIPTION),
+            ("footer", footer, MAX_FOOTER),
+            ("author name", author, MAX_AUTHOR),
+        ]
+        if len(fields) > MAX_EMBED_FIELDS:
+            problems.append(f"{where} has {len(fields)} fields, the limit is {MAX_EMBED_FIELDS}")
+        for number, field in enumerate(fields):
+            parts.append((f"field {number} name", field.get("name") or "", MAX_FIELD_NAME))
+            parts.append((f"field {number} value", field.get("value") or "", MAX_FIELD_VALUE))
+        for name, text, limit in parts:
+            if len(text) > limit:
+                problems.append(f"{where} {name} has {len(text)} characters, the limit is {limit}")
+            total += len(text)
+        for kind in ("image", "thumbnail"):
+            url = str((embed.get(kind) or {}).get("url") or "")
+            if (
+                url.startswith("attachment://")
+                and url.removeprefix("attachment://") not in filenames
+            ):
+                problems.append(f"{where} {kind} {url} names no file sent with the message")
+    if total > MAX_EMBED_TOTAL:
+        problems.append(f"embeds have {total} characters in all, the limit is {MAX_EMBED_TOTAL}")
     return problems
 
 

@@ -264,6 +264,8 @@ class TelegramStandIn:
         self.wait_seconds = 10.0  # how long the wait_* helpers wait before failing the test
         self.violations: list[Violation] = []
         self.throttled: list[Call] = []
+        # Every file_id handed out, with the kind of file it is (photo, animation, ...).
+        self.files: dict[str, str] = {}
         self.commands: list[dict[str, str]] = []
         self.description = ""
         self.short_description = ""
@@ -822,23 +824,24 @@ class TelegramStandIn:
         return self._result(message)
 
     async def _m_sendPhoto(self, call: Call, chat: TgChat | None) -> Any:
-        size = {
-            "file_id": _file_id(),
-            "file_unique_id": _file_id()[:16],
-            "width": 640,
-            "height": 480,
-        }
+        size = {**self._file("photo", call), "width": 640, "height": 480}
         return self._send_media(call, chat, {"photo": [size]})
 
     async def _m_sendAnimation(self, call: Call, chat: TgChat | None) -> Any:
-        animation = {
-            "file_id": _file_id(),
-            "file_unique_id": _file_id()[:16],
-            "width": 480,
-            "height": 360,
-            "duration": 3,
-        }
+        animation = {**self._file("animation", call), "width": 480, "height": 360, "duration": 3}
         return self._send_media(call, chat, {"animation": animation})
+
+    def _file(self, kind: str, call: Call) -> dict[str, Any]:
+        """The file an upload becomes (a new file_id), or the one a file_id names: only
+        a file_id this bot was given for the same kind of file is accepted."""
+        if kind in call.uploads or call.params.get(kind, "").startswith("attach://"):
+            file_id = _file_id()
+            self.files[file_id] = kind
+        else:
+            file_id = call.params[kind]
+            if self.files.get(file_id) != kind:
+                raise Rejected("Bad Request: wrong file identifier/HTTP URL specified")
+        return {"file_id": file_id, "file_unique_id": file_id[4:20]}
 
     async def _m_sendDocument(self, call: Call, chat: TgChat | None) -> Any:
         upload = call.uploads.get("document")

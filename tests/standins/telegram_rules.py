@@ -9,11 +9,14 @@ parameter names, required fields and value types checked against it.
 from __future__ import annotations
 
 import html
+import io
 import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from PIL import Image
 
 SPEC_PATH = (
     Path(__file__).resolve().parents[2].parent / "shared" / "specs" / "telegram-bot-api.json"
@@ -30,6 +33,9 @@ MAX_DESCRIPTION = 512
 MAX_SHORT_DESCRIPTION = 120
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 MAX_PHOTO_BYTES = 10 * 1024 * 1024
+# sendPhoto: "width and height must not exceed 10000 in total", "ratio must be at most 20".
+MAX_PHOTO_SIDES = 10_000
+MAX_PHOTO_RATIO = 20
 COMMAND_NAME = re.compile(r"[a-z0-9_]{1,32}")
 SECRET_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,256}")
 WEBHOOK_PORTS = {443, 80, 88, 8443}
@@ -227,8 +233,26 @@ def _media_checker(field: str, max_bytes: int) -> Any:
                 raise Rejected("Bad Request: file must be non-empty")
             if len(upload.data) > max_bytes:
                 raise Rejected("Request Entity Too Large")
+            _check_file_type(field, upload.data)
 
     return check
+
+
+def _check_file_type(field: str, data: bytes) -> None:
+    """sendAnimation takes "GIF or H.264/MPEG-4 AVC video without sound"; sendPhoto an
+    image within the documented size and shape."""
+    if field == "animation" and not (data[:6] in (b"GIF87a", b"GIF89a") or data[4:8] == b"ftyp"):
+        raise Rejected("Bad Request: wrong type of the animation: GIF or MP4 expected")
+    if field == "photo":
+        try:
+            with Image.open(io.BytesIO(data)) as image:
+                width, height = image.size
+        except Exception:
+            raise Rejected("Bad Request: IMAGE_PROCESS_FAILED") from None
+        if width + height > MAX_PHOTO_SIDES or max(width, height) > MAX_PHOTO_RATIO * min(
+            width, height
+        ):
+            raise Rejected("Bad Request: PHOTO_INVALID_DIMENSIONS")
 
 
 def _check_callback_answer(params: dict[str, str], uploads: dict[str, Upload]) -> None:

@@ -25,12 +25,12 @@ then closes the connection.
 from __future__ import annotations
 
 import asyncio
+import functools
 import io
 import logging
 from collections import OrderedDict
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from pathlib import Path
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 
 import discord
@@ -48,6 +48,7 @@ from bot.core.messages import (
     Command,
     ConversationKey,
     Event,
+    ImageRef,
     Inbound,
     Outcome,
     Platform,
@@ -55,7 +56,7 @@ from bot.core.messages import (
     Text,
     Tone,
 )
-from bot.core.ports import CommandSpec, Handler, KeyValues, OnUnreachable
+from bot.core.ports import CommandSpec, Handler, KeyValues, OnUnreachable, Picture, Pictures
 from bot.core.redaction import REDACTOR
 from bot.core.texts import CoreWords
 from bot.delivery.pacer import PaceLimits, Pacer
@@ -76,6 +77,9 @@ CANNOT_MESSAGE_USER = 50007
 UNKNOWN_USER = 10013
 _UNREACHABLE_CODES = {CANNOT_MESSAGE_USER, UNKNOWN_USER}
 _DM_CACHE_SIZE = 10_000
+# A refused upload (too large, a bad file): the piece goes again as text.
+_UPLOAD_REFUSED = {400, 413}
+EMBED_COLOUR = discord.Colour(0xDE5814)
 
 Interaction = discord.Interaction[discord.Client]
 
@@ -127,7 +131,7 @@ class DiscordAdapter(PlatformAdapter):
         commands: Sequence[CommandSpec],
         texts: DiscordTexts,
         words: CoreWords,
-        media: Path,
+        pictures: Pictures | None,
         store: KeyValues,
         on_unreachable: OnUnreachable | None = None,
         pace: PaceLimits = DISCORD_PACE,
@@ -141,7 +145,7 @@ class DiscordAdapter(PlatformAdapter):
         self._config = config
         self._specs = list(commands)
         self._texts = texts
-        self._media = media
+        self._pictures = pictures
         self._store = store
         self._pace = pace
         self._answer_within = answer_within
@@ -275,8 +279,7 @@ class DiscordAdapter(PlatformAdapter):
             for reply in outcome.replies:
                 for piece in pieces_of(reply):
                     await self._paced(f"dm:{message.author.id}", bulk=False)
-                    rendered = await self._render(piece)
-                    await channel.send(rendered.content, view=rendered.view, files=rendered.files)
+                    await self._send(piece, functools.partial(_to_channel, channel))
         except discord.HTTPException as exc:
             log.warning("dm_reply_failed platform=discord status=%s code=%s", exc.status, exc.code)
         finally:
@@ -335,8 +338,7 @@ class DiscordAdapter(PlatformAdapter):
             channel = await self._dm_channel(client, user_id, chat, bulk=bulk)
             for piece in pieces_of(reply):
                 await self._paced(chat, bulk=bulk)
-                rendered = await self._render(piece)
-                await channel.send(rendered.content, view=rendered.view, files=rendered.files)
+                await self._send(piece, functools.partial(_to_channel, channel))
         except (discord.Forbidden, discord.NotFound) as exc:
             if exc.code not in _UNREACHABLE_CODES:
                 raise
@@ -365,26 +367,46 @@ class DiscordAdapter(PlatformAdapter):
         if self._pacer is not None:
             await self._pacer.acquire(chat, bulk=bulk)
 
+    async def _send(self, piece: Piece, send: Callable[[_Rendered], Awaitable[object]]) -> None:
+        """Send one piece; if Discord refuses its upload, the piece again without it."""
+        rendered = await self._render(piece)
+        try:
+            await send(rendered)
+        except discord.HTTPException as exc:
+            if not rendered.files or exc.status not in _UPLOAD_REFUSED:
+                raise
+            log.warning(
+                "media_refused platform=discord status=%s code=%s bytes=%d",
+                exc.status,
+                exc.code,
+                sum(len(f.fp.getbuffer()) for f in rendered.files if isinstance(f.fp, io.BytesIO)),
+            )
+            await send(await self._render(replace(piece, attachments=())))
+
     async def _render(self, piece: Piece) -> _Rendered:
         view = _view_of(piece)
-        files = await self._files_of(piece)
+        files, embeds = await self._files_of(piece)
         return _Rendered(
             content=piece.content or None,
             view=view if view is not None else MISSING,
             files=files or MISSING,
+            embeds=embeds or MISSING,
         )
 
-    async def _files_of(self, piece: Piece) -> list[discord.File]:
-        files = []
-        root = self._media.resolve()
+    async def _files_of(self, piece: Piece) -> tuple[list[discord.File], list[discord.Embed]]:
+        """The uploads, and an embed showing each picture among them."""
+        files: list[discord.File] = []
+        embeds: list[discord.Embed] = []
         for attachment in piece.attachments:
             data = attachment.data
-            if data is None and attachment.path is not None:
-                path = (root / attachment.path).resolve()
-                if not path.is_relative_to(root) or not path.is_file():
-                    log.warning("image_missing platform=discord path=%s", attachment.path)
-                    continue
-                data = await asyncio.to_thread(Path.read_bytes, path)
+            if attachment.image is not None:
+                picture = await self._picture(attachment.image)
+                if picture is None:
+                    continue  # the text goes without it
+                data = picture.data
+                embed = discord.Embed(colour=EMBED_COLOUR)
+                embed.set_image(url=f"attachment://{attachment.filename}")
+                embeds.append(embed)
             if data is not None:
                 files.append(
                     discord.File(
@@ -393,7 +415,15 @@ class DiscordAdapter(PlatformAdapter):
                         description=attachment.description,
                     )
                 )
-        return files
+        return files, embeds
+
+    async def _picture(self, image: ImageRef) -> Picture | None:
+        if self._pictures is None:
+            return None
+        picture = await self._pictures.picture(image)
+        if picture is None:
+            log.warning("image_missing platform=discord path=%s", image.path)
+        return picture
 
 
 class _Answer:
@@ -444,16 +474,23 @@ class _Answer:
             await self.send(Piece(texts.nothing_to_say), ephemeral=True)
 
     async def send(self, piece: Piece, *, ephemeral: bool) -> None:
-        rendered = await self._adapter._render(piece)
+        await self._adapter._send(piece, functools.partial(self._send, ephemeral=ephemeral))
+
+    async def _send(self, rendered: _Rendered, *, ephemeral: bool) -> None:
         if not self.acknowledged:
             await self._interaction.response.send_message(
-                rendered.content, view=rendered.view, files=rendered.files, ephemeral=ephemeral
+                rendered.content,
+                view=rendered.view,
+                files=rendered.files,
+                embeds=rendered.embeds,
+                ephemeral=ephemeral,
             )
         else:
             await self._interaction.followup.send(
                 rendered.content if rendered.content is not None else MISSING,
                 view=rendered.view,
                 files=rendered.files,
+                embeds=rendered.embeds,
                 ephemeral=ephemeral,
                 wait=True,
             )
@@ -482,6 +519,13 @@ class _Rendered:
     content: str | None
     view: discord.ui.View
     files: list[discord.File]
+    embeds: list[discord.Embed]
+
+
+async def _to_channel(channel: discord.abc.Messageable, rendered: _Rendered) -> None:
+    await channel.send(
+        rendered.content, view=rendered.view, files=rendered.files, embeds=rendered.embeds
+    )
 
 
 class _StaticView(discord.ui.View):

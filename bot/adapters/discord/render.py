@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.adapters import text as text_limits
-from bot.core.messages import Choice, Reply, Tone
+from bot.core.messages import Choice, ImageRef, Reply, Tone
 
 MAX_CONTENT = 2000
 MAX_LABEL = 80
@@ -33,11 +33,12 @@ class Button:
 
 @dataclass(frozen=True, slots=True)
 class Attachment:
-    """A file to upload: bytes in memory, or a path under the content directory."""
+    """A file to upload: bytes in memory, or a picture the adapter fetches. A picture
+    is shown in an embed, which points at the upload by its file name."""
 
     filename: str
     data: bytes | None = None
-    path: str | None = None
+    image: ImageRef | None = None
     description: str | None = None
 
 
@@ -113,7 +114,7 @@ def _attachments(reply: Reply) -> tuple[Attachment, ...]:
     files = []
     if reply.image is not None:
         name = reply.image.path.replace("\\", "/").rsplit("/", 1)[-1]
-        files.append(Attachment(name, path=reply.image.path, description=reply.image.alt[:1024]))
+        files.append(Attachment(name, image=reply.image, description=reply.image.alt[:1024]))
     if reply.document is not None:
         files.append(Attachment(reply.document.filename, data=reply.document.data))
     return tuple(files)

@@ -29,7 +29,6 @@ import time
 import warnings
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
-from pathlib import Path
 from typing import Any, TypeVar
 
 from aiohttp import web
@@ -69,8 +68,15 @@ from bot.adapters.telegram.render import (
 )
 from bot.adapters.telegram.texts import TelegramTexts
 from bot.adapters.telegram.webhook import WebhookListener, webhook_path
-from bot.core.messages import Choice, ConversationKey, Document, ImageRef, Reply
-from bot.core.ports import CommandSpec, Handler, KeyValues, OnUnreachable, UpdateClaims
+from bot.core.messages import Choice, ConversationKey, Document, ImageKind, ImageRef, Reply
+from bot.core.ports import (
+    CommandSpec,
+    Handler,
+    KeyValues,
+    OnUnreachable,
+    Pictures,
+    UpdateClaims,
+)
 from bot.core.redaction import REDACTOR
 from bot.core.texts import CoreWords
 from bot.delivery import limits
@@ -88,7 +94,8 @@ MAX_DESCRIPTION = 512
 MAX_SHORT_DESCRIPTION = 120
 MAX_COMMAND_DESCRIPTION = 256
 PROFILE_KEY = "telegram.profile"
-ANIMATION_SUFFIXES = (".gif", ".mp4")
+# Uploaded pictures are sent again by the file_id Telegram gave them: one key each.
+FILE_KEY_PREFIX = "telegram.file:"
 MAX_START_RETRY = 300.0
 
 
@@ -143,7 +150,7 @@ class TelegramAdapter(PlatformAdapter):
         *,
         texts: TelegramTexts,
         words: CoreWords,
-        media: Path,
+        pictures: Pictures | None,
         commands: Sequence[CommandSpec],
         claims: UpdateClaims,
         on_unreachable: OnUnreachable,
@@ -161,7 +168,7 @@ class TelegramAdapter(PlatformAdapter):
         )
         self._config = config
         self._texts = texts
-        self._media = media
+        self._pictures = pictures
         self._commands = list(commands)
         self._store = store
         self._routes = routes
@@ -504,29 +511,95 @@ class TelegramAdapter(PlatformAdapter):
             await self._paced(chat_id, send, bulk=bulk)
 
     async def _send_image(self, chat_id: int, reply: Reply, image: ImageRef, *, bulk: bool) -> None:
-        caption_fits = utf16_len(reply.text) <= MAX_CAPTION
-        caption = reply.text if caption_fits and reply.text.strip() else None
-        markup = _keyboard(reply.choices) if caption_fits else None
-        path = self._media / image.path
-        media: str | InputFile
-        if image.path in self._file_ids:
-            media = self._file_ids[image.path]
+        """The picture with its caption (the image's own, else the whole text if it fits),
+        then whatever text is left, carrying the buttons. A picture that can't be had,
+        or that Telegram refuses, leaves the text version of the reply."""
+        lead = image.caption if image.caption is not None else reply.text
+        caption_fits = utf16_len(lead) <= MAX_CAPTION
+        caption = lead if caption_fits and lead.strip() else None
+        if image.caption is not None:
+            below = reply.below_caption() if caption_fits else reply.text
         else:
-            try:
-                media = InputFile(await asyncio.to_thread(path.read_bytes), filename=path.name)
-            except OSError:
-                log.error("telegram_image_missing path=%s", image.path)
-                await self._send_text(chat_id, reply.text, reply.choices, bulk=bulk)
-                return
-        animated = path.suffix.lower() in ANIMATION_SUFFIXES
-        method = self._bot.send_animation if animated else self._bot.send_photo
-        send = functools.partial(method, chat_id, media, caption=caption, reply_markup=markup)
-        sent = await self._paced(chat_id, send, bulk=bulk)
-        file_id = _file_id(sent)
-        if file_id is not None:
-            self._file_ids[image.path] = file_id  # later sends skip the upload
-        if not caption_fits:
+            below = "" if caption_fits else reply.text
+        markup = _keyboard(reply.choices) if not below else None
+        if not await self._send_picture(chat_id, image, caption, markup, bulk=bulk):
             await self._send_text(chat_id, reply.text, reply.choices, bulk=bulk)
+            return
+        if below:
+            await self._send_text(chat_id, below, reply.choices, bulk=bulk)
+
+    async def _send_picture(
+        self,
+        chat_id: int,
+        image: ImageRef,
+        caption: str | None,
+        markup: InlineKeyboardMarkup | None,
+        *,
+        bulk: bool,
+    ) -> bool:
+        """Send the picture (by file_id when Telegram has it); False when it can't go."""
+        pictures = self._pictures
+        if pictures is None:
+            return False
+        animated = image.kind is ImageKind.ANIMATION
+        method = self._bot.send_animation if animated else self._bot.send_photo
+        reuse = pictures.reuse_name(image)
+        if reuse is not None and (known := await self._known_file(reuse)) is not None:
+            send = functools.partial(method, chat_id, known, caption=caption, reply_markup=markup)
+            try:
+                await self._paced(chat_id, send, bulk=bulk)
+                return True
+            except BadRequest as exc:
+                # The file_id is another bot's, or Telegram forgot it: upload again.
+                log.info("telegram_file_id_refused chat=%s error=%s", chat_id, exc.message)
+                await self._forget_file(reuse)
+        picture = await pictures.picture(image)
+        if picture is None:
+            return False
+        upload = InputFile(picture.data, filename=picture.filename)
+        send = functools.partial(method, chat_id, upload, caption=caption, reply_markup=markup)
+        try:
+            sent = await self._paced(chat_id, send, bulk=bulk)
+        except BadRequest as exc:
+            log.warning(
+                "telegram_media_refused chat=%s kind=%s bytes=%d error=%s",
+                chat_id,
+                image.kind.value,
+                len(picture.data),
+                exc.message,
+            )
+            return False
+        file_id = _file_id(sent)
+        if file_id is not None and picture.reuse is not None:
+            await self._remember_file(picture.reuse, file_id)
+        return True
+
+    def _file_key(self, reuse: str) -> str:
+        # A file_id works for the bot that uploaded it only.
+        bot_id = self._app.bot.id if self._app is not None else 0
+        digest = hashlib.sha256(f"{bot_id}:{reuse}".encode()).hexdigest()[:40]
+        return FILE_KEY_PREFIX + digest
+
+    async def _known_file(self, reuse: str) -> str | None:
+        key = self._file_key(reuse)
+        found = self._file_ids.get(key)
+        if found is None and self._store is not None:
+            found = await self._store.get(key) or None  # "" once forgotten
+            if found is not None:
+                self._file_ids[key] = found
+        return found
+
+    async def _remember_file(self, reuse: str, file_id: str) -> None:
+        key = self._file_key(reuse)
+        self._file_ids[key] = file_id  # later sends skip the upload, after restarts too
+        if self._store is not None:
+            await self._store.put(key, file_id)
+
+    async def _forget_file(self, reuse: str) -> None:
+        key = self._file_key(reuse)
+        self._file_ids.pop(key, None)
+        if self._store is not None:
+            await self._store.put(key, "")
 
     async def _send_document(
         self, chat_id: int, reply: Reply, document: Document, *, bulk: bool

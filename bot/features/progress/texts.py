@@ -7,6 +7,19 @@ from pydantic import Field
 from bot.core.content import Frozen, NonEmpty, Template
 
 
+class ChartTexts(Frozen):
+    """The words on the /progress picture."""
+
+    calendar_title: Template  # {weeks}
+    soreness_title: NonEmpty
+    areas_title: Template  # {window}
+    no_checkins: NonEmpty
+    no_areas: NonEmpty
+    weekdays: tuple[NonEmpty, ...] = Field(min_length=7, max_length=7)  # from Monday
+    days_axis: NonEmpty
+    alt: Template  # {weeks}, {warmups}, {checkins}, {window}
+
+
 class ProgressTexts(Frozen):
     title: NonEmpty
     warmups: Template
@@ -24,3 +37,4 @@ class ProgressTexts(Frozen):
     # The same area on this many days in the window brings "have it looked at".
     repeat_days: int = Field(ge=2, le=14)
     repeat_window_days: int = Field(ge=3, le=60)
+    chart: ChartTexts

@@ -10,16 +10,24 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import ClassVar
 
+from bot.core.drawings import Spot
 from bot.core.flow import CommandDef, Flow, Steps
 from bot.core.numbers import read_number
-from bot.core.ports import EmergencyWords
+from bot.core.ports import EmergencyWords, WhereToRoll
 from bot.core.prompts import ask_consent
 from bot.core.stores import StoreFactory
 from bot.core.turn import Turn
 from bot.core.understanding import typed_label
 from bot.features.tight import AreaReading, Reader, Reading, reader_for
 from bot.features.tight.content import SIDES, Kind, TightContent
-from bot.features.tight.render import area_names, release_plan, summary, triage_message
+from bot.features.tight.render import (
+    area_name,
+    area_names,
+    plan_areas,
+    release_plan,
+    summary,
+    triage_message,
+)
 from bot.features.tight.state import PickPrompt, Report, pairs
 from bot.features.tight.store import TightReportRepository, TightStore
 from bot.features.tight.text import normalise
@@ -41,8 +49,11 @@ class Tight(Flow):
         store: StoreFactory[TightStore] = TightReportRepository,
         *,
         emergency: EmergencyWords,
+        where_to_roll: WhereToRoll | None = None,
     ) -> None:
         self.content = content
+        # A body outline with the spots to roll marked, sent with the plan.
+        self.where_to_roll = where_to_roll
         self.emergency = emergency
         self.store = store
         self.reader: Reader = reader_for(content)
@@ -239,8 +250,13 @@ class Tight(Flow):
             data.text or summary(content, areas, kind, intensity),
             turn.now,
         )
-        for message in release_plan(content, areas, kind):
-            turn.say(message)
+        picture = None
+        if self.where_to_roll is not None:
+            planned = plan_areas(content, areas)
+            spots = [Spot(a.area, a.side, area_name(content, a)) for a in planned]
+            picture = self.where_to_roll(spots) if spots else None
+        for number, message in enumerate(release_plan(content, areas, kind)):
+            turn.say(message, image=picture if number == 0 else None)
         turn.say(content.words.tight.saved)
         turn.finish()
 

@@ -8,7 +8,7 @@ from typing import ClassVar
 from bot.core.flow import CommandDef, Flow, Steps
 from bot.core.messages import Tone
 from bot.core.numbers import read_number
-from bot.core.ports import EmergencyWords, WarmupPrelude
+from bot.core.ports import DrillDemos, EmergencyWords, WarmupPrelude
 from bot.core.state import NoData
 from bot.core.stores import StoreFactory
 from bot.core.turn import Turn
@@ -59,6 +59,7 @@ class Warmup(Flow):
         emergency: EmergencyWords,
         prelude: WarmupPrelude | None = None,
         store: StoreFactory[WarmupStore] = WarmupRepository,
+        demos: DrillDemos | None = None,
     ) -> None:
         # The sharp-pain note names the emergency number where the runner is.
         self.emergency = emergency
@@ -68,6 +69,8 @@ class Warmup(Flow):
         # Recent tight-spot reports add rolling first and may call for gentler drills.
         self.prelude = prelude
         self.store = store
+        # An animation of each drill, shown with it where the platform can.
+        self.demos = demos
         self.drills: list[Drill] = [book.by_id(drill_id) for drill_id in routine.drills]
 
     async def command(self, turn: Turn, name: str, args: str) -> None:
@@ -112,8 +115,17 @@ class Warmup(Flow):
             texts.step_line.format(number=n, text=step.text, cue=step.cue)
             for n, step in enumerate(variant.steps, start=1)
         ]
+        demo = (
+            self.demos(drill.id, "gentle" if drilling.gentle else "standard")
+            if self.demos
+            else None
+        )
+        if demo is not None:
+            # Under the animation: the drill and its first step; the other steps follow.
+            demo = replace(demo, caption="\n".join(lines[:3]))
         turn.say(
             "\n".join(lines),
+            image=demo,
             choices=[
                 turn.choice(texts.done, "wu.done", Tone.GO),
                 turn.choice(texts.skip, "wu.skip"),

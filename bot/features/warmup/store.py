@@ -57,8 +57,8 @@ class WarmupStore(Protocol):
         """The user's check-ins from ``since`` on, oldest first."""
         ...
 
-    async def soreness_since(self, user_id: int, since: datetime) -> list[int]:
-        """Soreness of each check-in from ``since`` on, oldest first."""
+    async def soreness_since(self, user_id: int, since: datetime) -> list[tuple[datetime, int]]:
+        """When, and how sore, each check-in from ``since`` on was, oldest first."""
         ...
 
 
@@ -167,5 +167,6 @@ class WarmupRepository(Repository):
         )
         return list(result)
 
-    async def soreness_since(self, user_id: int, since: datetime) -> list[int]:
-        return [checkin.soreness for checkin in await self.checkins(user_id, since)]
+    async def soreness_since(self, user_id: int, since: datetime) -> list[tuple[datetime, int]]:
+        checkins = await self.checkins(user_id, since)
+        return [(checkin.created_at, checkin.soreness) for checkin in checkins]

@@ -1,0 +1,110 @@
+"""Pictures drawn on first use and kept on disk: every demo is a small looping GIF, a
+broken or missing file is drawn again, and nothing half-written is ever sent."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+from PIL import Image
+
+from bot.content import Content
+from bot.core.drawings import Spot
+from bot.core.messages import ImageKind
+from bot.media.cache import sound
+from bot.media.demo import Canvas
+from bot.media.library import DemoRefs, MediaLibrary, RollPictures
+
+MAX_DEMO_BYTES = 1024 * 1024
+SMALL = Canvas(width=120, height=100, caption=28, margin=4)
+
+
+async def test_every_drill_and_variant_is_a_small_looping_animation(
+    content: Content, pictures: MediaLibrary
+) -> None:
+    demos = DemoRefs(content.media.poses)
+    for drill in content.drills.drills:
+        for variant in ("standard", "gentle"):
+            ref = demos(drill.id, variant)
+            assert ref is not None
+            assert ref.kind is ImageKind.ANIMATION
+            assert ref.alt == content.media.poses.demos[drill.id][variant].alt
+            picture = await pictures.picture(ref)
+            assert picture is not None
+            assert len(picture.data) < MAX_DEMO_BYTES, (drill.id, variant, len(picture.data))
+            with Image.open(io.BytesIO(picture.data)) as gif:
+                assert gif.format == "GIF"
+                assert getattr(gif, "n_frames", 1) > 1
+                assert gif.info.get("loop") == 0  # for ever
+            assert picture.path is not None
+            assert picture.path.read_bytes() == picture.data
+
+
+async def test_a_broken_or_missing_file_is_drawn_again(content: Content, tmp_path: Path) -> None:
+    ref = DemoRefs(content.media.poses)("toy_soldiers", "gentle")
+    assert ref is not None
+    first = await MediaLibrary(content.directory, content.media, tmp_path, canvas=SMALL).picture(
+        ref
+    )
+    assert first is not None
+    assert first.path is not None
+    path = first.path
+    path.write_bytes(first.data[: len(first.data) // 2])  # cut off, as by a full disk
+
+    again = await MediaLibrary(content.directory, content.media, tmp_path, canvas=SMALL).picture(
+        ref
+    )
+    assert again is not None
+    assert again.data == first.data
+    assert sound(path.read_bytes())
+
+    path.unlink()
+    third = await MediaLibrary(content.directory, content.media, tmp_path, canvas=SMALL).picture(
+        ref
+    )
+    assert third is not None
+    assert path.read_bytes() == first.data
+    assert [p.name for p in tmp_path.iterdir()] == [path.name]  # no temporary file left
+
+
+async def test_changed_poses_make_a_new_file_in_place_of_the_old(
+    content: Content, tmp_path: Path
+) -> None:
+    ref = DemoRefs(content.media.poses)("toy_soldiers", "gentle")
+    assert ref is not None
+    before = MediaLibrary(content.directory, content.media, tmp_path, canvas=SMALL)
+    old = await before.picture(ref)
+    poses = content.media.poses
+    slower = poses.model_copy(update={"frame_ms": poses.frame_ms + 20})
+    media = type(content.media)(poses=slower, body_map=content.media.body_map)
+    after = MediaLibrary(content.directory, media, tmp_path, canvas=SMALL)
+    assert after.reuse_name(ref) != before.reuse_name(ref)
+    new = await after.picture(ref)
+    assert old is not None
+    assert new is not None
+    assert new.path is not None
+    assert [p.name for p in tmp_path.iterdir()] == [new.path.name]
+
+
+async def test_the_where_to_roll_picture_marks_the_spots_it_names(
+    content: Content, pictures: MediaLibrary
+) -> None:
+    spots = [Spot("glutes", "left", "left glute"), Spot("lower_back", None, "lower back")]
+    ref = RollPictures(content.media.body_map)(spots)
+    assert "left glute and lower back" in ref.alt
+    picture = await pictures.picture(ref)
+    assert picture is not None
+    with Image.open(io.BytesIO(picture.data)) as png:
+        assert png.format == "PNG"
+        width, _ = png.size
+        # The left glute is marked on the back view's left half, the right one is not.
+        back_left = png.getpixel((int(width * 0.73) - 40, 370))
+        back_right = png.getpixel((int(width * 0.73) + 40, 370))
+    assert back_left != back_right
+
+
+async def test_a_picture_that_cannot_be_had_is_none(content: Content) -> None:
+    library = MediaLibrary(content.directory)  # no drawings: the text goes alone
+    ref = DemoRefs(content.media.poses)("toy_soldiers", "standard")
+    assert ref is not None
+    assert await library.picture(ref) is None
