@@ -91,7 +91,12 @@ class Tight(Flow):
     async def claims_text(self, turn: Turn, text: str) -> bool:
         reading = self.reader.read(text)
         accepted = turn.user.disclaimer_accepted_at is not None
-        if reading.red_flag is None and accepted and await self._correct_latest(turn, text):
+        if (
+            reading.red_flag is None
+            and accepted
+            and self.reader.may_correct(text, reading)
+            and await self._correct_latest(turn, text)
+        ):
             return True
         if not (reading.says_anything() or reading.kind is not None):
             return False

@@ -154,6 +154,17 @@ class Reader:
         self._kind_negations = lex.negate_before | lex.after_not
         self._leads = {tuple(normalise(w).split()) for w in _LEADS}
         self._strains = dict.fromkeys(lex.strain, True)
+        self._correction_words = frozenset(
+            word
+            for phrase in (
+                *lex.corrections,
+                *self._leads,
+                *lex.negate_before,
+                *lex.after_fine,
+                *lex.after_not,
+            )
+            for word in phrase
+        ) | (lex.additive | self._side_words | {"other", "opposite", "wrong"})
         # Words that may make a pain score reach the severe-pain threshold ("agony",
         # "nine"): only text with one of them (or a digit) needs the whole reading to triage.
         threshold = content.triage.severe_pain.threshold
@@ -260,6 +271,16 @@ class Reader:
             intensity=result.intensity,
             areas_changed=set(reading.area_ids) != {a.area for a in areas},
         )
+
+    def may_correct(self, text: str, reading: Reading) -> bool:
+        """Whether ``text`` (read as ``reading``) could be a correction at all: it names no
+        place, or it has a correction cue, a negation ("not my knee", "knee is fine"),
+        "too" or a side ("both legs" names legs only to say both). A cheap test before
+        :meth:`correct`, for every message typed outside a conversation."""
+        if not reading.names_a_place:
+            return True
+        words = set(tokenize(text))
+        return bool(words & self._correction_words)
 
     def _loose_intensity(self, tokens: Sequence[str], part: _Partial) -> int | None:
         """A strength given on its own, as an answer: "6", "more like 7", "mild"."""

@@ -15,6 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.content import Content
 from bot.core.engine import Coach
 from bot.core.messages import ConversationKey, Outcome
+from bot.features.tight import AreaReading, Reader
+from bot.features.tight.content import TightContent
 from bot.features.tight.models import TightReport
 from bot.testing import Chat
 
@@ -286,3 +288,18 @@ async def test_a_correction_replies_with_what_it_now_says(
     await run_report(chat, content, Case(fix.report, questions=1))
     await chat.say(fix.then)
     assert chat.last_text().startswith(content.tight.words.tight.updated.split("{")[0])
+
+
+def test_the_quick_test_for_a_correction_never_misses_one(
+    reader: Reader, tight_content: TightContent
+) -> None:
+    every = tuple(AreaReading(a, "left") for a in tight_content.area_ids())
+    phrases = yaml.safe_load(TABLE.with_name("phrases.yaml").read_text(encoding="utf-8"))
+    texts = [f.then for f in FIXES] + [c.text for c in CASES] + [row["text"] for row in phrases]
+    missed = [
+        text
+        for text in texts
+        if reader.correct(text, every, None, None) is not None
+        and not reader.may_correct(text, reader.read(text))
+    ]
+    assert not missed
