@@ -55,12 +55,12 @@ async def test_a_letter_or_a_label_still_presses_a_soreness_button(
 async def test_a_number_at_how_strong_is_that_strength(
     coach: Coach, content: Content, tmp_path: Path
 ) -> None:
-    script = START + "/tight left glute tight\n2\n"
+    script = START + "/tight left glute hurts\n3\n"
     transcript = await _transcript(coach, content, script, tmp_path)
-    asked = transcript.split("> /tight left glute tight")[1]
-    assert "How strong is it, from 0 to 10?" in asked
-    assert "  [a] Mild (3)\n  [b] Moderate (5)\n  [c] Strong (8)" in asked
-    assert "left glute (tight, 2/10)" in asked  # not "Moderate", the second button
+    asked = transcript.split("> /tight left glute hurts")[1]
+    assert "How much does it hurt, from 1 to 10?" in asked
+    assert "  [a] 1\n  [b] 2\n  [c] 3" in asked  # lettered: a typed number is the answer
+    assert "left glute (painful, 3/10)" in asked
 
 
 async def test_a_number_at_minutes_before_is_those_minutes(

@@ -1,5 +1,5 @@
 """Steps that wait for one kind of answer (a time zone, the days or time of a reminder, a
-tight spot's side or strength) still hear greetings, thanks and FAQ questions: each gets
+tight spot's kind or strength) still hear greetings, thanks and FAQ questions: each gets
 its kind answer, and the step, with its buttons, stays where it was."""
 
 from __future__ import annotations
@@ -51,14 +51,14 @@ async def _lead(chat: Chat) -> None:
     await chat.say("07:00")
 
 
-async def _side(chat: Chat) -> None:
+async def _kind(chat: Chat) -> None:
     await _ready(chat)
-    await chat.command("tight", "glute tight 4/10")
+    await chat.command("tight", "left glute")  # tight or painful? the plan depends on it
 
 
-async def _intensity(chat: Chat) -> None:
+async def _strength(chat: Chat) -> None:
     await _ready(chat)
-    await chat.command("tight", "left glute tight")
+    await chat.command("tight", "left glute hurts")  # how much? 8/10 is a red flag
 
 
 STEPS = [
@@ -66,8 +66,8 @@ STEPS = [
     Step("reminders", "days", _days, "mon wed", "What time does your run start?"),
     Step("reminders", "time", _time, "6:30am", "How long before the run"),
     Step("reminders", "lead", _lead, "20", "Remind you Mon Wed, 20 minutes before your 07:00 run?"),
-    Step("tight", "side", _side, "left", "Is that right?"),
-    Step("tight", "intensity", _intensity, "6", "Is that right?"),
+    Step("tight", "kind", _kind, "tight", "Rolling plan: left glute (tight)"),
+    Step("tight", "strength", _strength, "6", "Rolling plan: left glute (painful, 6/10)"),
 ]
 
 

@@ -57,6 +57,8 @@ class AreaTerms(Frozen):
     id: Identifier
     label: ButtonLabel
     short: NonEmpty
+    # "both calves"; ``short`` with an "s" when not given.
+    plural: NonEmpty | None = None
     # Lower back and the like have no left or right worth asking about.
     sided: bool = True
     terms: Words = Field(min_length=1)
@@ -83,6 +85,19 @@ class IntensityWords(Frozen):
 class KindWords(Frozen):
     tightness: Words
     pain: Words
+    # A fresh pull or strain: read as pain, and not rolled for the first couple of days.
+    strain: Words = ()
+
+
+class EffortWords(Frozen):
+    """A hard effort named in a report ("after the marathon", "since Sunday's half")."""
+
+    words: Words = Field(min_length=1)
+    # How many days before the report the effort was, by the words that say so; an
+    # effort with no such words was today.
+    days_ago: dict[NonEmpty, Annotated[int, Field(ge=0, le=14)]]
+    # Weekday names, Monday first: "Sunday's half" was the last Sunday.
+    weekdays: tuple[NonEmpty, NonEmpty, NonEmpty, NonEmpty, NonEmpty, NonEmpty, NonEmpty]
 
 
 class NegationWords(Frozen):
@@ -112,6 +127,10 @@ class Vocabulary(Frozen):
     kinds: KindWords
     negation: NegationWords
     corrections: CorrectionWords
+    efforts: EffortWords
+    # "when I lift my knee": a place named after these, once a spot was named, is only
+    # what the runner was doing, not another spot.
+    context_cues: Words = ()
     never_correct: Words = ()
 
     @model_validator(mode="after")
@@ -144,6 +163,12 @@ class RollPlan(Frozen):
     how: Words = Field(min_length=1)
     avoid: Words = Field(min_length=1)
     sources: tuple[Identifier, ...] = Field(min_length=1)
+    # The one-screen plan: the tool in a word or two, the time, and the technique in one
+    # sentence (the full ``how`` and ``avoid`` are one tap away).
+    short_tool: NonEmpty
+    brief: NonEmpty
+    # The time on a lighter day (painful, strong, just after a race, or during DOMS).
+    light_time: NonEmpty
 
 
 class NoRollPlan(Frozen):
@@ -153,6 +178,8 @@ class NoRollPlan(Frozen):
     why_not: NonEmpty
     instead: tuple[Identifier, ...] = Field(min_length=1)
     sources: tuple[Identifier, ...] = Field(min_length=1)
+    # ``why_not`` in a few words, for the one-screen plan.
+    brief: NonEmpty
 
 
 def _plan_kind(value: object) -> str:
@@ -167,13 +194,60 @@ AreaPlan = Annotated[
 ]
 
 
+Adjustment = Literal["wait", "care", "fresh", "doms", "strong"]
+ADJUSTMENTS: tuple[Adjustment, ...] = ("wait", "care", "fresh", "doms", "strong")
+"""Why a plan goes lighter (or waits), most important first: a fresh strain; pain; a hard
+effort today; DOMS, a day to three after one; strong tightness."""
+
+
+def _one_line(value: str) -> str:
+    if "\n" in value:
+        raise ValueError("must be one line")
+    return value
+
+
+OneLine = Annotated[Template, AfterValidator(_one_line)]
+
+
+class AdjustmentText(Frozen):
+    # One line on the one-screen plan, with a short citation; ``{score}`` is the strength.
+    line: OneLine
+    # The longer word in "More detail".
+    detail: NonEmpty
+    sources: tuple[Identifier, ...] = Field(min_length=1)
+
+
+class Lighter(Frozen):
+    """When a plan goes lighter, and what it says about it."""
+
+    # Tightness this strong (0-10) or more gets the lighter plan too.
+    strong_from: Score
+    # A hard effort this many hours ago or less is fresh; up to ``doms_until`` it is DOMS.
+    fresh_until_hours: int = Field(ge=1, le=48)
+    doms_until_hours: int = Field(ge=24, le=168)
+    reasons: dict[Adjustment, AdjustmentText]
+
+    @model_validator(mode="after")
+    def _complete(self) -> Lighter:
+        missing = set(ADJUSTMENTS) - set(self.reasons)
+        if missing:
+            raise ValueError(f"reasons: missing {sorted(missing)}")
+        if self.doms_until_hours <= self.fresh_until_hours:
+            raise ValueError("doms_until_hours must come after fresh_until_hours")
+        return self
+
+
 class SmrContent(Frozen):
     sources: dict[Identifier, Source]
     seed_covers: tuple[Identifier, ...]
+    # The general how-to, shown with the first plan of a runner's day.
+    preamble: NonEmpty
     basics: NonEmpty
     heads_up: NonEmpty
     avoid_everywhere: NonEmpty
     when_pain: NonEmpty
+    when_pain_short: NonEmpty
+    lighter: Lighter
     areas: dict[Identifier, AreaPlan]
 
     @model_validator(mode="after")
@@ -200,6 +274,10 @@ class SmrContent(Frozen):
                         raise ValueError(
                             f"areas.{area_id}.instead: {neighbour!r} needs a roll plan of its own"
                         )
+        for name, reason in self.lighter.reasons.items():
+            for source in reason.sources:
+                if source not in self.sources:
+                    raise ValueError(f"lighter.reasons.{name}: unknown source {source!r}")
         return self
 
 
@@ -283,10 +361,9 @@ class TightButtons(Frozen):
     left: ButtonLabel
     right: ButtonLabel
     both: ButtonLabel
-    unsure_side: ButtonLabel
-    mild: ButtonLabel
-    moderate: ButtonLabel
-    strong: ButtonLabel
+    skip: ButtonLabel
+    more_detail: ButtonLabel
+    hurts_a_lot: ButtonLabel
     more: ButtonLabel
     tick: NonEmpty
 
@@ -299,17 +376,33 @@ class TightWords(Frozen):
     too_many: Template
     pick_at_least_one: NonEmpty
     picked_too_many: Template
-    ask_side: Template
-    ask_intensity: Template
+    # Before the plan, only what changes it: tight or painful, and how painful.
     ask_kind: NonEmpty
+    ask_strength: NonEmpty
     confirm: Template
+    # The one-screen plan.
+    plan_head: Template
+    plan_line: Template
+    plan_line_short: Template
+    plan_no_roll_line: Template
+    plan_after_wait: NonEmpty
+    # After the plan, for the log only.
+    log_side: NonEmpty
+    log_strength: NonEmpty
     saved: NonEmpty
-    cancelled: NonEmpty
-    type_or_tap: NonEmpty
+    not_right: NonEmpty
+    updated: Template
+    correction_ask: NonEmpty
+    # "More detail".
     plan_intro: NonEmpty
     plan_area: Template
     plan_no_roll: Template
     plan_outro: NonEmpty
+    light_today: Template
+    detail_sources: NonEmpty
+    detail_gone: NonEmpty
+    cancelled: NonEmpty
+    type_or_tap: NonEmpty
     kind_labels: dict[Kind, NonEmpty]
     kind_buttons: dict[Kind, ButtonLabel]
     side_labels: dict[Side, NonEmpty]
@@ -335,6 +428,8 @@ class WordsContent(Frozen):
     warmup_prelude: WarmupPreludeWords
     # A report this recent shapes the next warm-up.
     prelude_window_days: int = Field(ge=1, le=14)
+    # Typed this soon after a plan, "no, both sides" corrects that report.
+    correction_window_minutes: int = Field(ge=1, le=240)
 
 
 # --- the whole -------------------------------------------------------------------------

@@ -1,47 +1,72 @@
-"""/tight and plain-words reports: understand, confirm, then a release plan.
+"""/tight and plain-words reports: help first, then the log.
 
-Red flags get "get this checked" and nothing else. When the reading is unsure the coach
-asks with an area multi-select, then any missing side, strength or kind, then confirms;
-only a confirmed report is stored.
+A clear report ("tight quads", "IT band on my left leg is angry") gets its rolling plan
+straight away. Only what changes the plan is asked before it, and at most once: tight or
+painful, when the runner didn't say, or how painful (8/10 or more is a red flag, not a
+plan). Side and strength, which only the log needs, are asked after the plan, one tap or
+word each. A vague report ("my hips feel tight", "everything hurts") gets the area picker:
+the coach asks, it never guesses. Red flags get "get this checked" and nothing else (the
+understanding step hears them before any flow).
+
+The report is stored with its plan; answers and corrections ("no, both sides", "just the
+left", "not the hamstring, the calf") update it, and a red flag found later removes it.
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import datetime, timedelta
 from typing import ClassVar
 
+from bot.core.calendar import local_day, zone_or_utc
 from bot.core.drawings import Spot
 from bot.core.flow import CommandDef, Flow, Steps
-from bot.core.numbers import read_number
+from bot.core.messages import Choice, ImageRef
 from bot.core.ports import EmergencyWords, WhereToRoll
 from bot.core.prompts import ask_consent
 from bot.core.stores import StoreFactory
 from bot.core.turn import Turn
-from bot.core.understanding import typed_label
 from bot.features.tight import AreaReading, Reader, Reading, reader_for
-from bot.features.tight.content import SIDES, Kind, TightContent
+from bot.features.tight.content import (
+    ADJUSTMENTS,
+    SIDES,
+    Adjustment,
+    Kind,
+    Side,
+    TightContent,
+)
+from bot.features.tight.lighter import choose, effort_hours
+from bot.features.tight.models import TightReport
+from bot.features.tight.reading import Correction, Effort
 from bot.features.tight.render import (
     area_name,
-    area_names,
+    one_screen_plan,
     plan_areas,
-    release_plan,
+    plan_in_detail,
     summary,
     triage_message,
 )
-from bot.features.tight.state import PickPrompt, Report, pairs
+from bot.features.tight.state import Asking, PickPrompt, Report, pairs
 from bot.features.tight.store import TightReportRepository, TightStore
 from bot.features.tight.text import normalise
 
 NAME = "tight"
+DETAIL = "tt.detail."
+"""The "More detail" button under a plan: valid at any time, for that stored report."""
+LOG = "tt.log."
+"""The log's buttons under a plan (``tt.log.<report>.side.left``, ``.int.6``, ``.skip``):
+valid at any time, for that stored report, so the plan ends the conversation and a runner
+who never answers is not left inside it."""
 _KINDS: tuple[Kind, ...] = ("tightness", "pain")
+_SIDE_LETTERS = {"l": "left", "r": "right", "b": "both"}
+_STRENGTHS = range(1, 11)
 
 
 class Tight(Flow):
     name = NAME
     commands = (CommandDef("tight", takes_text=True, personal=True),)
-    steps: ClassVar[Steps] = {
-        step: Report for step in ("pick", "side", "intensity", "kind", "confirm")
-    }
+    global_prefixes = (DETAIL, LOG)
+    steps: ClassVar[Steps] = {step: Report for step in ("pick", "kind", "strength", "confirm")}
 
     def __init__(
         self,
@@ -57,6 +82,8 @@ class Tight(Flow):
         self.emergency = emergency
         self.store = store
         self.reader: Reader = reader_for(content)
+        # A report of every area: read against it, is a text a correction of any report?
+        self._any_report = tuple(AreaReading(a, "left") for a in content.area_ids())
 
     # --- ways in -----------------------------------------------------------------------
 
@@ -69,9 +96,17 @@ class Tight(Flow):
 
     async def claims_text(self, turn: Turn, text: str) -> bool:
         reading = self.reader.read(text)
+        accepted = turn.user.disclaimer_accepted_at is not None
+        if (
+            reading.red_flag is None
+            and accepted
+            and self.reader.may_correct(text, reading)
+            and await self._correct_latest(turn, text)
+        ):
+            return True
         if not (reading.says_anything() or reading.kind is not None):
             return False
-        if reading.red_flag is None and turn.user.disclaimer_accepted_at is None:
+        if reading.red_flag is None and not accepted:
             ask_consent(turn, then="tight", args=text)
             return True
         await self._report(turn, text, reading)
@@ -82,15 +117,29 @@ class Tight(Flow):
             self._triage(turn, reading)
             return
         content = self.content
+        effort = reading.effort
         data = Report(
             text=text[:500],
             areas=pairs(reading.areas),
             kind=reading.kind,
             intensity=reading.intensity,
             side_hint=reading.side_hint,
+            strain=reading.strain,
+            effort=effort is not None,
+            effort_days=effort.days_ago if effort is not None else None,
+            effort_weekday=effort.weekday if effort is not None else None,
         )
         if not reading.unsure:
-            await self._advance(turn, data)
+            await self._areas_known(turn, data)
+            return
+        if (
+            reading.areas
+            and not reading.too_many
+            and set(reading.candidates) == set(reading.area_ids)
+        ):
+            # Only a loose typo ("gltues"): one tap to say yes.
+            turn.goto(NAME, "confirm", replace(data, asked=True))
+            self._ask_confirm(turn)
             return
         prompt: PickPrompt
         if reading.too_many:
@@ -169,56 +218,44 @@ class Tight(Flow):
         known = {a.area: a.side for a in data.readings()}
         hint = data.side_hint
         order = [a for a in data.candidates if a in data.picked]
-        areas = [AreaReading(a, known.get(a) or hint) for a in order]
-        await self._advance(turn, replace(data, areas=pairs(areas)))
+        areas = [AreaReading(a, known.get(a) or self._side_for(a, hint)) for a in order]
+        await self._areas_known(turn, replace(data, areas=pairs(areas)))
 
-    # --- the remaining questions, then confirm ----------------------------------------
+    def _side_for(self, area: str, side: str | None) -> Side | None:
+        if area not in self._sided():
+            return None
+        return next((s for s in SIDES if s == side), None)
 
-    async def _advance(self, turn: Turn, data: Report) -> None:
-        content = self.content
-        words = content.words.tight
-        buttons = words.buttons
-        areas = data.readings()
-        sided = {a.id for a in content.vocabulary.areas if a.sided}
-        missing = [a for a in areas if a.side is None and a.area in sided]
-        if missing and not data.side_asked:
-            turn.goto(NAME, "side", data)
-            turn.say(
-                words.ask_side.format(areas=area_names(content, missing)),
-                choices=[
-                    turn.choice(buttons.left, "tt.side.left"),
-                    turn.choice(buttons.right, "tt.side.right"),
-                    turn.choice(buttons.both, "tt.side.both"),
-                    turn.choice(buttons.unsure_side, "tt.side.none"),
-                ],
-            )
+    def _sided(self) -> set[str]:
+        return {a.id for a in self.content.vocabulary.areas if a.sided}
+
+    # --- the one question that changes the plan -----------------------------------------
+
+    async def _areas_known(self, turn: Turn, data: Report) -> None:
+        """The areas are clear: ask what changes the plan, if anything, then give it."""
+        if not data.asked and data.kind is None and not data.effort:
+            turn.goto(NAME, "kind", replace(data, asked=True))
+            self._ask_kind(turn)
             return
-        levels = content.vocabulary.intensity.levels
-        if data.intensity is None:
-            turn.goto(NAME, "intensity", data)
-            turn.say(
-                words.ask_intensity.format(),
-                choices=[
-                    turn.choice(buttons.mild, f"tt.int.{levels['mild']}"),
-                    turn.choice(buttons.moderate, f"tt.int.{levels['moderate']}"),
-                    turn.choice(buttons.strong, f"tt.int.{levels['strong']}"),
-                ],
-                asks_number=True,
-            )
+        if not data.asked and data.kind == "pain" and data.intensity is None:
+            turn.goto(NAME, "strength", replace(data, asked=True))
+            self._ask_strength(turn)
             return
-        if data.kind is None:
-            turn.goto(NAME, "kind", data)
-            turn.say(
-                words.ask_kind,
-                choices=[turn.choice(words.kind_buttons[k], f"tt.kind.{k}") for k in _KINDS],
-            )
-            return
-        triage = self.reader.triage.assess((), data.kind, data.intensity)
-        if triage.level is not None:
-            self._triage(turn, Reading(areas=tuple(areas), triage=triage))
-            return
-        turn.goto(NAME, "confirm", data)
-        self._ask_confirm(turn)
+        await self._plan(turn, data)
+
+    def _ask_kind(self, turn: Turn) -> None:
+        words = self.content.words.tight
+        choices = [turn.choice(words.kind_buttons[k], f"tt.kind.{k}") for k in _KINDS]
+        choices.append(turn.choice(words.buttons.hurts_a_lot, "tt.kind.strong"))
+        turn.say(words.ask_kind, choices=choices)
+
+    def _ask_strength(self, turn: Turn) -> None:
+        words = self.content.words.tight
+        turn.say(words.ask_strength, choices=self._strength_choices(turn), asks_number=True)
+
+    def _strength_choices(self, turn: Turn) -> list[Choice]:
+        # 1 to 10 in order, so that in the terminal typing "6" and pressing [6] agree.
+        return [turn.choice(str(n), f"tt.int.{n}") for n in _STRENGTHS]
 
     def _ask_confirm(self, turn: Turn) -> None:
         content = self.content
@@ -234,31 +271,282 @@ class Tight(Flow):
             ],
         )
 
-    async def _confirmed(self, turn: Turn) -> None:
+    # --- the plan ----------------------------------------------------------------------
+
+    async def _plan(self, turn: Turn, data: Report) -> None:
+        """Store the report and give its plan; then the log's questions, if any."""
         content = self.content
-        data = turn.data(Report)
         areas = data.readings()
-        kind, intensity = data.kind, data.intensity
-        if kind is None or intensity is None:  # not asked yet: ask now
-            await self._advance(turn, data)
+        if not areas:
+            all_areas = list(content.area_ids())
+            self._start_picking(turn, data, all_areas, [], "pick_none_found")
             return
-        await turn.store(self.store).add(
+        kind: Kind = data.kind or "tightness"
+        triage = self.reader.triage.assess((), kind, data.intensity)
+        if triage.level is not None:
+            self._triage(turn, Reading(areas=tuple(areas), triage=triage))
+            return
+        hours = await self._effort_hours(turn, data.named_effort(), turn.now)
+        adjustment = choose(
+            content.smr.lighter,
+            kind=kind,
+            intensity=data.intensity,
+            strain=data.strain,
+            hours_since_effort=hours,
+        )
+        report = await turn.store(self.store).add(
             turn.user.id,
-            [(a.area, a.side) for a in areas],
+            list(pairs(areas)),
             kind,
-            intensity,
-            data.text or summary(content, areas, kind, intensity),
+            data.intensity,
+            data.text or summary(content, areas, kind, data.intensity),
             turn.now,
         )
-        picture = None
-        if self.where_to_roll is not None:
-            planned = plan_areas(content, areas)
-            spots = [Spot(a.area, a.side, area_name(content, a)) for a in planned]
-            picture = self.where_to_roll(spots) if spots else None
-        for number, message in enumerate(release_plan(content, areas, kind)):
-            turn.say(message, image=picture if number == 0 else None)
-        turn.say(content.words.tight.saved)
+        data = replace(data, kind=kind, report_id=report.id, adjustment=adjustment)
+        await self._send_plan(turn, data)
+
+    async def _send_plan(self, turn: Turn, data: Report) -> None:
+        """The plan for the report ``data`` (stored): the conversation ends with it; the
+        log's question below it is answered with global buttons or in words."""
+        content = self.content
+        asking = self._next_question(data)
+        plan = one_screen_plan(
+            content,
+            data.readings(),
+            data.kind,
+            data.intensity,
+            data.adjustment,
+            preamble=await self._preamble_due(turn),
+            tail=self._tail(asking),
+        )
+        if plan.preamble:
+            await turn.store(self.store).preamble_shown(turn.user.id, turn.now)
         turn.finish()
+        turn.say(
+            plan.text,
+            choices=self._log_choices(turn, data.report_id, asking),
+            image=self._picture(data.readings()),
+        )
+
+    def _picture(self, areas: list[AreaReading]) -> ImageRef | None:
+        if self.where_to_roll is None:
+            return None
+        content = self.content
+        planned = plan_areas(content, areas)
+        spots = [Spot(a.area, a.side, area_name(content, a)) for a in planned]
+        return self.where_to_roll(spots) if spots else None
+
+    def _log_choices(
+        self, turn: Turn, report_id: int | None, asking: Asking | None
+    ) -> list[Choice]:
+        if report_id is None:
+            return []
+        buttons = self.content.words.tight.buttons
+        log = f"{LOG}{report_id}."
+        choices: list[Choice] = []
+        if asking == "side":
+            choices = [
+                turn.global_choice(label, f"{log}side.{side}")
+                for label, side in (
+                    (buttons.left, "left"),
+                    (buttons.right, "right"),
+                    (buttons.both, "both"),
+                )
+            ]
+        elif asking == "strength":
+            # 1 to 10 in order, so that in the terminal typing "6" and pressing [6] agree.
+            choices = [turn.global_choice(str(n), f"{log}int.{n}") for n in _STRENGTHS]
+        if asking is not None:
+            choices.append(turn.global_choice(buttons.skip, f"{log}skip"))
+        choices.append(turn.global_choice(buttons.more_detail, f"{DETAIL}{report_id}"))
+        return choices
+
+    def _next_question(self, data: Report) -> Asking | None:
+        sided = self._sided()
+        if any(a.side is None and a.area in sided for a in data.readings()):
+            return "side"
+        if data.intensity is None:
+            return "strength"
+        return None
+
+    def _tail(self, asking: Asking | None) -> str:
+        words = self.content.words.tight
+        if asking == "side":
+            return words.log_side
+        if asking == "strength":
+            return words.log_strength
+        return f"{words.saved} {words.not_right}"
+
+    async def _preamble_due(self, turn: Turn) -> bool:
+        """The general how-to goes with the first plan of the runner's (local) day."""
+        shown = await turn.store(self.store).preamble_shown_at(turn.user.id)
+        if shown is None:
+            return True
+        tz = zone_or_utc(turn.user.time_zone)
+        return local_day(shown, tz) != local_day(turn.now, tz)
+
+    async def _effort_hours(
+        self, turn: Turn, effort: Effort | None, now: datetime, skip: int | None = None
+    ) -> float | None:
+        """Hours since the hard effort this report names, or else one a recent report
+        named ("after the marathon" yesterday makes today's soreness DOMS)."""
+        tz = zone_or_utc(turn.user.time_zone)
+        if effort is not None:
+            return effort_hours(effort, now, now, tz)
+        until = self.content.smr.lighter.doms_until_hours
+        reports = await turn.store(self.store).since(turn.user.id, now - timedelta(hours=until))
+        for report in reversed(reports):
+            if report.id == skip or report.created_at > now:
+                continue
+            found = self.reader.read(report.text).effort
+            hours = effort_hours(found, report.created_at, now, tz)
+            if hours is not None and hours <= until:
+                return hours
+        return None
+
+    # --- after the plan: the log's questions and corrections --------------------------
+
+    async def _stored(self, turn: Turn, report_id: int) -> tuple[TightReport, Report] | None:
+        """A stored report of this runner, as the flow's data (with its plan's adjustment)."""
+        report = await turn.store(self.store).get(turn.user.id, report_id)
+        if report is None:
+            return None
+        kind = next((k for k in _KINDS if k == report.kind), None)
+        reading = self.reader.read(report.text)
+        hours = await self._effort_hours(turn, reading.effort, report.created_at, report.id)
+        adjustment = choose(
+            self.content.smr.lighter,
+            kind=kind,
+            intensity=report.intensity,
+            strain=reading.strain,
+            hours_since_effort=hours,
+        )
+        data = Report(
+            text=report.text,
+            areas=pairs(self._stored_areas(report)),
+            kind=kind,
+            intensity=report.intensity,
+            strain=reading.strain,
+            report_id=report.id,
+            adjustment=adjustment,
+        )
+        return report, data
+
+    def _stored_areas(self, report: TightReport) -> list[AreaReading]:
+        known = set(self.content.area_ids())
+        return [
+            AreaReading(str(item["area"]), next((s for s in SIDES if s == item.get("side")), None))
+            for item in report.areas
+            if item.get("area") in known
+        ]
+
+    async def _logged(
+        self, turn: Turn, report: TightReport, data: Report, *, ask_next: bool = True
+    ) -> None:
+        """An answer or a correction that keeps the areas: store it, say so (and, if it
+        makes the plan lighter, why), then the log's next question."""
+        content = self.content
+        words = content.words.tight
+        store = turn.store(self.store)
+        areas = data.readings()
+        kind: Kind = data.kind or "tightness"
+        triage = self.reader.triage.assess((), kind, data.intensity)
+        if triage.level is not None:
+            # Red flags are never kept; the plan given before no longer stands.
+            await store.delete(report)
+            turn.say(
+                triage_message(content, triage, self.emergency(turn)),
+                private=True,
+            )
+            return
+        await store.update(report, list(pairs(areas)), kind, data.intensity)
+        lighter = self._more_important(
+            data.adjustment,
+            choose(
+                content.smr.lighter,
+                kind=kind,
+                intensity=data.intensity,
+                strain=data.strain,
+                hours_since_effort=None,
+            ),
+        )
+        lines = [words.updated.format(summary=summary(content, areas, kind, data.intensity))]
+        if lighter != data.adjustment and lighter is not None:
+            lines.append(content.smr.lighter.reasons[lighter].line.format(score=data.intensity))
+        asking = self._next_question(data) if ask_next else None
+        lines.append(self._tail(asking) if asking else words.saved)
+        turn.say("\n".join(lines), choices=self._log_choices(turn, report.id, asking))
+
+    @staticmethod
+    def _more_important(a: Adjustment | None, b: Adjustment | None) -> Adjustment | None:
+        found = [x for x in (a, b) if x is not None]
+        return min(found, key=ADJUSTMENTS.index) if found else None
+
+    async def _corrected(
+        self, turn: Turn, report: TightReport, data: Report, correction: Correction
+    ) -> None:
+        """A correction after the plan: new areas get a new plan, the rest an update."""
+        content = self.content
+        if not correction.areas:
+            turn.say(content.words.tight.correction_ask)
+            return
+        data = replace(
+            data,
+            areas=pairs(correction.areas),
+            kind=correction.kind or data.kind,
+            intensity=correction.intensity,
+        )
+        if not correction.areas_changed:
+            await self._logged(turn, report, data)
+            return
+        kind: Kind = data.kind or "tightness"
+        triage = self.reader.triage.assess((), kind, data.intensity)
+        store = turn.store(self.store)
+        if triage.level is not None:
+            await store.delete(report)
+            self._triage(turn, Reading(areas=correction.areas, triage=triage))
+            return
+        await store.update(report, list(pairs(correction.areas)), kind, data.intensity)
+        await self._send_plan(turn, replace(data, kind=kind))
+
+    async def _correct_latest(self, turn: Turn, text: str) -> bool:
+        """Outside any step, just after a plan: the log's answers typed ("left", "6") and
+        corrections ("no, both sides", "not the hamstring, the calf") change that report."""
+        words = self.content.words.tight
+        plain = normalise(text)
+        letter = _SIDE_LETTERS.get(plain)
+        unsure = plain in _phrases(words.unsure_words)
+        refused = plain in _phrases(words.no_words)
+        yes = _phrases(words.yes_words)
+        agreed = plain in yes or (bool(plain) and set(plain.split()) <= yes)
+        if not (letter or unsure or refused or agreed) and (
+            self.reader.correct(text, self._any_report, None, None) is None
+        ):
+            return False  # nothing like an answer or a correction: no need to look
+        minutes = self.content.words.correction_window_minutes
+        reports = await turn.store(self.store).since(
+            turn.user.id, turn.now - timedelta(minutes=minutes)
+        )
+        found = await self._stored(turn, reports[-1].id) if reports else None
+        if found is None:
+            return False
+        report, data = found
+        if unsure:
+            turn.say(words.saved)
+            return True
+        if refused:
+            turn.say(words.correction_ask)
+            return True
+        if letter is not None:
+            await self._logged(turn, report, self._with_side(data, letter))
+            return True
+        correction = self.reader.correct(text, data.readings(), data.kind, data.intensity)
+        if correction is None:
+            if agreed:  # "yes", "ok" to the plan: it stays as it is
+                turn.say(words.saved)
+            return agreed
+        await self._corrected(turn, report, data, correction)
+        return True
 
     # --- buttons -------------------------------------------------------------------------
 
@@ -276,101 +564,126 @@ class Tight(Flow):
             self._show_pick(turn)
         elif step == "pick" and action == "tt.done":
             await self._done_picking(turn)
-        elif step == "side" and action.startswith("tt.side."):
-            await self._got_side(turn, action.removeprefix("tt.side."))
-        elif step == "intensity" and action.startswith("tt.int."):
-            value = action.removeprefix("tt.int.")
-            if value.isdigit() and int(value) <= 10:
-                await self._advance(turn, replace(data, intensity=int(value)))
-            else:
-                await self.reprompt(turn)
+        elif step == "kind" and action == "tt.kind.strong":
+            strong = self.content.vocabulary.intensity.levels["strong"]
+            await self._plan(turn, replace(data, kind="pain", intensity=strong))
         elif step == "kind" and (kind := _kind(action.removeprefix("tt.kind."))) is not None:
-            await self._advance(turn, replace(data, kind=kind))
+            await self._plan(turn, replace(data, kind=kind))
+        elif step == "strength" and (value := _strength(action)) is not None:
+            await self._plan(turn, replace(data, intensity=value))
         elif step == "confirm" and action == "tt.yes":
-            await self._confirmed(turn)
+            await self._areas_known(turn, data)
         elif step == "confirm" and action == "tt.change":
             picked = [a.area for a in data.readings()]
-            data = replace(data, side_asked=False)
             self._start_picking(turn, data, list(self.content.area_ids()), picked, "pick_unsure")
         else:
             await super().choice(turn, action)
 
-    async def _got_side(self, turn: Turn, side: str) -> None:
-        data = turn.data(Report)
+    def _with_side(self, data: Report, side: str) -> Report:
+        sided = self._sided()
         chosen = next((known for known in SIDES if known == side), None)
-        sided = {a.id for a in self.content.vocabulary.areas if a.sided}
         areas = [
             AreaReading(a.area, chosen) if a.side is None and a.area in sided else a
             for a in data.readings()
         ]
-        await self._advance(turn, replace(data, areas=pairs(areas), side_asked=True))
+        return replace(data, areas=pairs(areas))
+
+    async def global_choice(self, turn: Turn, action: str) -> None:
+        """The buttons under a plan, whenever they are pressed: the log's answers (for
+        that report) and "More detail"."""
+        prefix = DETAIL if action.startswith(DETAIL) else LOG
+        number, _, answer = action.removeprefix(prefix).partition(".")
+        if not action.startswith(prefix) or not number.isdigit():
+            await super().global_choice(turn, action)
+            return
+        found = await self._stored(turn, int(number))
+        if found is None:
+            turn.say(self.content.words.tight.detail_gone)
+            return
+        report, data = found
+        if prefix == DETAIL:
+            for message in plan_in_detail(
+                self.content, data.readings(), data.kind, data.adjustment
+            ):
+                turn.say(message)
+        elif answer.startswith("side."):
+            await self._logged(turn, report, self._with_side(data, answer.removeprefix("side.")))
+        elif (value := _strength(answer.replace("int.", "tt.int.", 1))) is not None:
+            await self._logged(turn, report, replace(data, intensity=value))
+        elif answer == "skip":
+            turn.say(self.content.words.tight.saved)
+        else:
+            await super().global_choice(turn, action)
 
     # --- typing instead of tapping ------------------------------------------------------
 
     async def text(self, turn: Turn, text: str) -> bool:
-        content = self.content
-        words = content.words.tight
         reading = self.reader.read(text)
         if reading.red_flag is not None:
             self._triage(turn, reading)
             return True
-        plain = normalise(text)
         step = turn.state.step
         data = turn.data(Report)
-        if step == "side":
-            if reading.side_hint is not None or plain in _phrases(words.unsure_words):
-                await self._got_side(turn, reading.side_hint or "none")
+        words = self.content.words.tight
+        plain = normalise(text)
+        if step == "pick":
+            if reading.says_anything():
+                await self._report(turn, text, reading)
                 return True
-            sides = {a.side for a in reading.areas if a.side}
-            if len(sides) == 1:
-                await self._got_side(turn, sides.pop() or "none")
+            if reading.side_hint is not None:
+                turn.goto(NAME, "pick", replace(data, side_hint=reading.side_hint))
+                self._show_pick(turn)
                 return True
-        elif step == "intensity":
-            typed = read_number(text, 0, 10)
-            value = typed if typed is not None else reading.intensity
-            levels = content.vocabulary.intensity.levels
-            picked = typed_label(
-                text, [words.buttons.mild, words.buttons.moderate, words.buttons.strong]
-            )
-            if value is None and picked is not None:  # a button's label typed: "moderate"
-                value = levels[("mild", "moderate", "strong")[picked]]
-            if value is not None and 0 <= value <= 10:
-                kind = data.kind or reading.kind
-                await self._advance(turn, replace(data, intensity=value, kind=kind))
-                return True
-        elif step == "kind" and reading.kind is not None:
-            await self._advance(turn, replace(data, kind=reading.kind))
+            return False
+        if step == "confirm" and plain in _phrases(words.yes_words):
+            await self._areas_known(turn, data)
             return True
-        elif step == "confirm" and plain in _phrases(words.yes_words):
-            await self._confirmed(turn)
-            return True
-        elif step == "confirm" and plain in _phrases(words.no_words):
+        if step == "confirm" and plain in _phrases(words.no_words):
             await self.choice(turn, "tt.change")
+            return True
+        correction = self.reader.correct(text, data.readings(), data.kind, data.intensity)
+        if correction is not None:
+            await self._typed_correction(turn, data, correction)
             return True
         if reading.says_anything():
             await self._report(turn, text, reading)
             return True
-        # Nothing about a body: "hi", "how long should I foam roll for?" go to the passes
-        # after the step, and the question stays as it was.
         return False
+
+    async def _typed_correction(self, turn: Turn, data: Report, correction: Correction) -> None:
+        """A correction typed at a question before the plan: it may answer it, too."""
+        step = turn.state.step
+        data = replace(
+            data,
+            areas=pairs(correction.areas),
+            kind=correction.kind or data.kind,
+            intensity=correction.intensity,
+        )
+        if not correction.areas:
+            all_areas = list(self.content.area_ids())
+            self._start_picking(turn, data, all_areas, [], "pick_unsure")
+        elif step == "kind" and data.kind is None and data.intensity is None:
+            turn.goto(NAME, "kind", data)  # only the side changed: the question stands
+            self._ask_kind(turn)
+        elif step == "strength" and data.intensity is None and data.kind == "pain":
+            turn.goto(NAME, "strength", data)
+            self._ask_strength(turn)
+        else:
+            await self._plan(turn, replace(data, kind=data.kind or "tightness"))
 
     async def not_understood(self, turn: Turn, text: str) -> None:
         turn.say(self.content.words.tight.type_or_tap)
-        await self.reprompt(turn)
 
     async def reprompt(self, turn: Turn) -> None:
         step = turn.state.step
-        data = turn.data(Report)
         if step == "pick":
             self._show_pick(turn)
         elif step == "confirm":
             self._ask_confirm(turn)
-        elif step == "side":
-            await self._advance(turn, replace(data, side_asked=False))
-        elif step == "intensity":
-            await self._advance(turn, replace(data, intensity=None))
+        elif step == "kind":
+            self._ask_kind(turn)
         else:
-            await self._advance(turn, replace(data, kind=None))
+            self._ask_strength(turn)
 
 
 def _phrases(words: tuple[str, ...]) -> set[str]:
@@ -379,3 +692,10 @@ def _phrases(words: tuple[str, ...]) -> set[str]:
 
 def _kind(word: str) -> Kind | None:
     return next((kind for kind in _KINDS if kind == word), None)
+
+
+def _strength(action: str) -> int | None:
+    value = action.removeprefix("tt.int.")
+    if action.startswith("tt.int.") and value.isdigit() and int(value) <= 10:
+        return int(value)
+    return None

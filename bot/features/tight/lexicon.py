@@ -48,6 +48,10 @@ class Lexicon:
     intensity: dict[Phrase, int]
     number_words: dict[str, int]
     kinds: dict[Phrase, Kind]
+    strain: set[Phrase]
+    efforts: dict[Phrase, bool]
+    effort_days: dict[Phrase, int]
+    weekdays: dict[str, int]
     negate_before: set[Phrase]
     after_fine: set[Phrase]
     after_not: set[Phrase]
@@ -57,6 +61,7 @@ class Lexicon:
     corrections: set[Phrase]
     after_no: set[Phrase]
     additive: frozenset[str]
+    context: set[Phrase]
     position_words: frozenset[str]
     sided: frozenset[str]
     max_areas: int
@@ -144,7 +149,12 @@ def build_lexicon(content: TightContent) -> Lexicon:
         sides[_phrase(word)] = "both"
 
     kinds: dict[Phrase, Kind] = {_phrase(w): "tightness" for w in vocab.kinds.tightness}
-    kinds.update({_phrase(w): "pain" for w in vocab.kinds.pain})
+    kinds.update({_phrase(w): "pain" for w in (*vocab.kinds.pain, *vocab.kinds.strain)})
+    efforts = vocab.efforts
+    weekdays: dict[str, int] = {}
+    for index, day in enumerate(efforts.weekdays):
+        name = normalise(day)
+        weekdays[name] = weekdays[f"{name}s"] = index  # "sundays" once "sunday's" is read
     intensity = {_phrase(w): score for w, score in vocab.intensity.words.items()}
     neg = vocab.negation
     corrections = vocab.corrections
@@ -170,6 +180,10 @@ def build_lexicon(content: TightContent) -> Lexicon:
             *vocab.never_correct,
             *vocab.intensity.number_words,
             *vocab.position_words,
+            *vocab.context_cues,
+            *efforts.words,
+            *efforts.days_ago,
+            *weekdays,
         )
         for word in normalise(text).split()
     }
@@ -179,6 +193,10 @@ def build_lexicon(content: TightContent) -> Lexicon:
         intensity=intensity,
         number_words=dict(vocab.intensity.number_words),
         kinds=kinds,
+        strain={_phrase(w) for w in vocab.kinds.strain},
+        efforts={_phrase(w): True for w in efforts.words},
+        effort_days={_phrase(w): days for w, days in efforts.days_ago.items()},
+        weekdays=weekdays,
         negate_before={_phrase(w) for w in neg.before},
         after_fine={_phrase(w) for w in neg.after_fine},
         after_not={_phrase(w) for w in neg.after_not},
@@ -188,6 +206,7 @@ def build_lexicon(content: TightContent) -> Lexicon:
         corrections={_phrase(w) for w in corrections.cues},
         after_no={_phrase(w) for w in corrections.after_no},
         additive=frozenset(normalise(" ".join(corrections.additive)).split()),
+        context={_phrase(w) for w in vocab.context_cues},
         position_words=frozenset(vocab.position_words),
         sided=frozenset(area.id for area in vocab.areas if area.sided),
         max_areas=vocab.max_areas,

@@ -29,3 +29,15 @@ class TightReport(Base):
     intensity: Mapped[int | None] = mapped_column(Integer)  # 0-10
     # The runner's own words, as typed (at most a few hundred characters).
     text: Mapped[str] = mapped_column(Text)
+
+
+class TightPreamble(Base):
+    """When a runner was last shown the general how-to-roll words (the preamble), so
+    that they are shown with the first plan of the runner's day and not with every one."""
+
+    __tablename__ = "tight_preambles"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    shown_at: Mapped[datetime] = mapped_column(UTCDateTime())

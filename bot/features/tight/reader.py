@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from itertools import pairwise
 from typing import TypeVar
 
 from bot.features.tight.content import Kind, Side, TightContent
@@ -22,8 +23,8 @@ from bot.features.tight.lexicon import (
     PlaceKind,
     build_lexicon,
 )
-from bot.features.tight.reading import AreaReading, Reading, Triage
-from bot.features.tight.text import BREAKS, SOFT_BREAK, STRONG_BREAK, tokenize
+from bot.features.tight.reading import AreaReading, Correction, Effort, Reading, Triage
+from bot.features.tight.text import BREAKS, SOFT_BREAK, STRONG_BREAK, normalise, tokenize
 from bot.features.tight.triage import TriageChecker
 
 _V = TypeVar("_V")
@@ -33,6 +34,30 @@ _SIDE_JOINERS = frozenset({"and", "or", SOFT_BREAK})
 _LEFT_RIGHT: frozenset[Side] = frozenset({"left", "right"})
 INTENSITY_REACH = 3
 """An intensity word counts when this close to an area or a tightness/pain word."""
+_DAY_WORDS = frozenset({"day", "days"})
+_DAYS_WHEN = frozenset({"ago", "after", "since", "back", "before"})
+_UNITS = frozenset({"day", "days", "week", "weeks", "mile", "miles", "km", "k", "min", "mins"})
+_LEADS = (
+    "no",
+    "nope",
+    "nah",
+    "wrong",
+    "not quite",
+    "yes",
+    "yeah",
+    "yep",
+    "ok",
+    "okay",
+    "well",
+    "hmm",
+    "oh",
+    "its",
+    "it s",
+    "it is",
+    "thats",
+    "that s",
+)
+"""Words that may open a correction without saying anything themselves."""
 
 
 @dataclass(slots=True)
@@ -65,6 +90,9 @@ class _Partial:
     kind: Kind | None = None
     everything: bool = False
     elsewhere: list[str] = field(default_factory=list)
+    # Only corrections use these: "not the hamstring", "not the left".
+    negated_areas: set[str] = field(default_factory=set)
+    negated_sides: set[Side] = field(default_factory=set)
 
 
 def _scan(
@@ -124,6 +152,19 @@ class Reader:
         self._intensity_words = frozenset(word for phrase in lex.intensity for word in phrase)
         self._intensity_phrases = set(lex.intensity)
         self._kind_negations = lex.negate_before | lex.after_not
+        self._leads = {tuple(normalise(w).split()) for w in _LEADS}
+        self._strains = dict.fromkeys(lex.strain, True)
+        self._correction_words = frozenset(
+            word
+            for phrase in (
+                *lex.corrections,
+                *self._leads,
+                *lex.negate_before,
+                *lex.after_fine,
+                *lex.after_not,
+            )
+            for word in phrase
+        ) | (lex.additive | self._side_words | {"other", "opposite", "wrong"})
         # Words that may make a pain score reach the severe-pain threshold ("agony",
         # "nine"): only text with one of them (or a digit) needs the whole reading to triage.
         threshold = content.triage.severe_pain.threshold
@@ -139,21 +180,149 @@ class Reader:
     # --- entry point -------------------------------------------------------------------
 
     def read(self, text: str) -> Reading:
-        raw = tokenize(text)
-        tokens: list[str] = []
-        confidence: list[float] = []
-        for token in raw:
-            fixed, ratio = self.lexicon.correct(token)
-            tokens.append(fixed)
-            confidence.append(ratio)
-
+        tokens, confidence = self._tokens(text)
         partial: _Partial | None = None
         for start, end, additive in self._segments(tokens):
             part = self._read_segment(tokens[start:end], confidence[start:end])
             partial = part if partial is None else _apply_correction(partial, part, additive)
         partial = partial or _Partial()
         triage = self.triage.assess(tokens, partial.kind, partial.intensity)
-        return self._finish(partial, triage)
+        reading = self._finish(partial, triage)
+        return replace(reading, strain=self._strain(tokens), effort=self._effort(tokens))
+
+    def _tokens(self, text: str) -> tuple[list[str], list[float]]:
+        tokens: list[str] = []
+        confidence: list[float] = []
+        for token in tokenize(text):
+            fixed, ratio = self.lexicon.correct(token)
+            tokens.append(fixed)
+            confidence.append(ratio)
+        return tokens, confidence
+
+    # --- a correction of a report already read ------------------------------------------
+
+    def correct(
+        self,
+        text: str,
+        areas: Sequence[AreaReading],
+        kind: Kind | None,
+        intensity: int | None,
+    ) -> Correction | None:
+        """The report ``areas`` (with ``kind`` and ``intensity``) as ``text`` corrects it:
+        "no, both sides", "just the left", "actually the right one", "not the hamstring,
+        the calf", "the calf too", "more like 6".
+
+        ``None`` when ``text`` is no correction: it says nothing this reader understands,
+        or it names places without a correction cue, a negation or "too" (a new report).
+        """
+        lex = self.lexicon
+        tokens, confidence = self._tokens(text)
+        flip = _flip(tokens, areas)
+        if flip is not None:
+            tokens, confidence = [flip], [1.0]
+        start, cue = 0, False
+        while start < len(tokens):
+            if tokens[start] in BREAKS:
+                start += 1
+                continue
+            size = _phrase_at(tokens, start, lex.corrections | self._leads)
+            if not size:
+                break
+            start += size
+            cue = True
+        # "both legs", "the left side": the leg only says it is a side.
+        kept = [
+            i
+            for i in range(start, len(tokens))
+            if not (
+                tokens[i] in lex.side_filler and i > start and tokens[i - 1] in self._side_words
+            )
+        ]
+        tokens, confidence = [tokens[i] for i in kept], [confidence[i] for i in kept]
+        previous = _Partial(
+            areas={a.area: {a.side} if a.side else set() for a in areas},
+            kind=kind,
+            intensity=intensity,
+        )
+        result = previous
+        said = False
+        named = False
+        for begin, end, additive in self._segments(tokens):
+            words = tokens[begin:end]
+            part = self._read_segment(words, confidence[begin:end])
+            if part.intensity is None:
+                part.intensity = self._loose_intensity(words, part)
+            if part.candidates or part.everything or part.elsewhere:
+                return None  # somewhere vague or new: read it as a report of its own
+            if not _says_something(part):
+                continue
+            said = True
+            additive = additive or any(t in lex.additive for t in words)
+            # "not my knee, my calf": a correction only of a report that had the knee.
+            negation = bool(part.negated_areas & set(result.areas))
+            named = named or (bool(part.areas) and not (cue or negation or additive))
+            result = _correct(result, part, additive)
+        if not said or named:
+            return None
+        reading = self._finish(result, Triage())
+        return Correction(
+            areas=reading.areas,
+            kind=result.kind,
+            intensity=result.intensity,
+            areas_changed=set(reading.area_ids) != {a.area for a in areas},
+        )
+
+    def may_correct(self, text: str, reading: Reading) -> bool:
+        """Whether ``text`` (read as ``reading``) could be a correction at all: it names no
+        place, or it has a correction cue, a negation ("not my knee", "knee is fine"),
+        "too" or a side ("both legs" names legs only to say both). A cheap test before
+        :meth:`correct`, for every message typed outside a conversation."""
+        if not reading.names_a_place:
+            return True
+        words = set(tokenize(text))
+        return bool(words & self._correction_words)
+
+    def _loose_intensity(self, tokens: Sequence[str], part: _Partial) -> int | None:
+        """A strength given on its own, as an answer: "6", "more like 7", "mild"."""
+        numbers = [
+            int(t)
+            for i, t in enumerate(tokens)
+            if t.isdigit()
+            and int(t) <= 10
+            and not (i + 1 < len(tokens) and tokens[i + 1] in _UNITS)
+        ]
+        if len(numbers) == 1:
+            return numbers[0]
+        if part.areas or part.loose_sides or part.negated_sides or part.negated_areas:
+            return None
+        found = [score for _, _, score in _scan(tokens, self.lexicon.intensity, 3)]
+        return max(found) if found else None
+
+    # --- strains and hard efforts -------------------------------------------------------
+
+    def _strain(self, tokens: Sequence[str]) -> bool:
+        for start, _end, _ in _scan(tokens, self._strains, 3):
+            window = tokens[max(0, start - 2) : start]
+            if not any(_phrase_ending(window, k, self._kind_negations) for k in range(len(window))):
+                return True
+        return False
+
+    def _effort(self, tokens: Sequence[str]) -> Effort | None:
+        """The hard effort named, if any, and when ("yesterday's long run")."""
+        lex = self.lexicon
+        if not _scan(tokens, lex.efforts, 3):
+            return None
+        days: int | None = None
+        for _, _, value in _scan(tokens, lex.effort_days, 3):
+            days = value
+        for i, token in enumerate(tokens[:-2]):
+            number = int(token) if token.isdigit() else lex.number_words.get(token)
+            if number is not None and tokens[i + 1] in _DAY_WORDS and tokens[i + 2] in _DAYS_WHEN:
+                days = number
+        weekday = next((lex.weekdays[t] for t in tokens if t in lex.weekdays), None)
+        if days is not None:
+            return Effort(days_ago=days)
+        return Effort(weekday=weekday)
 
     def red_flags(self, text: str) -> Triage:
         """The triage of ``text``, as ``read`` finds it, at a fraction of the cost: the rest
@@ -203,12 +372,16 @@ class Reader:
         occupied = {k for m in mentions for k in range(m.start, m.end)}
         self._negate(tokens, mentions, occupied)
         live = [m for m in mentions if not m.negated]
-        loose_sides = self._attach_sides(tokens, live, occupied)
+        negated_sides: set[Side] = set()
+        loose_sides = self._attach_sides(tokens, live, occupied, negated_sides)
         self._absorb(tokens, live)
         areas = [m for m in live if m.place.kind is PlaceKind.AREA]
         self._carry_sides(tokens, areas)
 
-        part = _Partial()
+        part = _Partial(negated_sides=negated_sides)
+        part.negated_areas = {
+            m.place.areas[0] for m in mentions if m.negated and m.place.kind is PlaceKind.AREA
+        }
         for mention in areas:
             area = mention.place.areas[0]
             sides = part.areas.setdefault(area, set())
@@ -243,7 +416,32 @@ class Reader:
             ):
                 continue  # "back of my calf" names a place on the calf, not the back
             mentions.append(_Mention(start, end, place, min(confidence[start:end])))
-        return mentions
+        return self._without_context(tokens, mentions)
+
+    def _without_context(self, tokens: Sequence[str], mentions: list[_Mention]) -> list[_Mention]:
+        """Drops "my knee" from "hip flexor pinch when I lift my knee": after a context cue,
+        once a spot was named, a place is what the runner was doing."""
+        context = self.lexicon.context
+        cues = [i for i in range(len(tokens)) if _phrase_at(tokens, i, context)]
+        if not cues:
+            return mentions
+        kept: list[_Mention] = []
+        for mention in mentions:
+            cue = next(
+                (
+                    c
+                    for c in reversed(cues)
+                    if c < mention.start and not any(t in BREAKS for t in tokens[c : mention.start])
+                ),
+                None,
+            )
+            named_before = cue is not None and any(
+                m.end <= cue and m.place.kind in (PlaceKind.AREA, PlaceKind.AMBIGUOUS)
+                for m in mentions
+            )
+            if not named_before:
+                kept.append(mention)
+        return kept
 
     # --- negation ----------------------------------------------------------------------
 
@@ -328,9 +526,15 @@ class Reader:
         return runs
 
     def _attach_sides(
-        self, tokens: Sequence[str], mentions: list[_Mention], occupied: set[int]
+        self,
+        tokens: Sequence[str],
+        mentions: list[_Mention],
+        occupied: set[int],
+        negated_loose: set[Side],
     ) -> set[Side]:
-        """Gives each side to the area it belongs to; returns the sides that belong to none."""
+        """Gives each side to the area it belongs to; returns the sides that belong to none
+        (and adds those that belong to none but are negated, "not the left", to
+        ``negated_loose``)."""
         loose: set[Side] = set()
         hangers = self._side_filler_words()
         listed = {id(m): group for group, _ in self._groups(tokens, mentions) for m in group}
@@ -359,7 +563,7 @@ class Reader:
                 target = after
             if target is None:
                 if not single_letter:
-                    loose.update(run.sides)
+                    (negated_loose if negated else loose).update(run.sides)
                 continue
             if target is before and not negated:
                 # "glute and IT band, left side": a side after a list is for the whole list.
@@ -394,7 +598,7 @@ class Reader:
 
     def _absorb(self, tokens: Sequence[str], mentions: list[_Mention]) -> None:
         """ "left leg hamstring": the leg only says where the hamstring is."""
-        filler = self.lexicon.side_filler | {"in", "on", "my", "the", "of"}
+        filler = self._side_filler_words() | self._side_words | {"in", "on", "my", "the", "of"}
         for index, mention in enumerate(mentions):
             if mention.place.kind is not PlaceKind.AMBIGUOUS:
                 continue
@@ -565,6 +769,74 @@ def _apply_correction(previous: _Partial, new: _Partial, additive: bool) -> _Par
             result.loose_sides = set(new.loose_sides)
     else:
         result.loose_sides = set(previous.loose_sides)
+    return result
+
+
+_OTHER = frozenset({"other", "opposite", "wrong"})
+_ONE_SIDE = frozenset({"side", "one", "leg"})
+
+
+def _flip(tokens: Sequence[str], areas: Sequence[AreaReading]) -> str | None:
+    """ "the other side", "wrong side": the one side not given, when one side was."""
+    if not any(a in _OTHER and b in _ONE_SIDE for a, b in pairwise(tokens)):
+        return None
+    sides = {a.side for a in areas if a.side is not None}
+    if len(sides) != 1 or not sides <= _LEFT_RIGHT:
+        return None
+    return "right" if sides == {"left"} else "left"
+
+
+def _says_something(part: _Partial) -> bool:
+    return bool(
+        part.areas
+        or part.loose_sides
+        or part.negated_areas
+        or part.negated_sides
+        or part.intensity is not None
+        or part.kind is not None
+    )
+
+
+def _correct(previous: _Partial, new: _Partial, additive: bool) -> _Partial:
+    """What a correction typed after the report does to it: sides for every area ("both
+    sides"), another side ("not the left"), an area swapped ("not the hamstring, the
+    calf"), added ("the calf too") or replaced ("I meant the calf")."""
+    result = _Partial(
+        areas={area: set(sides) for area, sides in previous.areas.items()},
+        intensity=new.intensity if new.intensity is not None else previous.intensity,
+        kind=new.kind or previous.kind,
+    )
+    known_sides = {side for sides in previous.areas.values() for side in sides}
+    inherited = set(known_sides) if len(known_sides) == 1 else set()
+    if new.areas:
+        swapped = new.negated_areas & set(previous.areas)
+        if additive:
+            for area, sides in new.areas.items():
+                result.areas.setdefault(area, set()).update(sides)
+        elif swapped:
+            gone = {side for area in swapped for side in result.areas.pop(area)}
+            for area, sides in new.areas.items():
+                result.areas[area] = set(sides) or (gone if len(gone) == 1 else set(inherited))
+        else:
+            result.areas = {
+                area: set(sides) or set(previous.areas.get(area, set())) or set(inherited)
+                for area, sides in new.areas.items()
+            }
+        result.loose_sides = set(new.loose_sides)
+        return result
+    for area in new.negated_areas & set(result.areas):
+        del result.areas[area]
+    if new.loose_sides:
+        for sides in result.areas.values():
+            sides.clear()
+            sides.update(new.loose_sides)
+    elif new.negated_sides:
+        for sides in result.areas.values():
+            remaining = sides - new.negated_sides - ({"both"} if sides else set())
+            if not remaining and new.negated_sides <= _LEFT_RIGHT:
+                remaining = set(_LEFT_RIGHT - new.negated_sides)
+            sides.clear()
+            sides.update(remaining)
     return result
 
 

@@ -22,6 +22,26 @@ class Triage:
 
 
 @dataclass(frozen=True, slots=True)
+class Effort:
+    """A hard effort the runner named ("after the marathon"), and when it was: ``days_ago``
+    days before the report, or on ``weekday`` (0 is Monday); neither means today."""
+
+    days_ago: int | None = None
+    weekday: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Correction:
+    """A report after a correction ("no, both sides"); ``areas_changed`` when the areas
+    themselves changed (a new plan is due), not just their sides."""
+
+    areas: tuple[AreaReading, ...]
+    kind: Kind | None
+    intensity: int | None
+    areas_changed: bool
+
+
+@dataclass(frozen=True, slots=True)
 class Reading:
     """One report as read; ``unsure`` means ask before acting on it.
 
@@ -40,6 +60,9 @@ class Reading:
     side_hint: Side | None = None
     # Some place was named, even vaguely ("hips") or outside the coach's range ("shins").
     names_a_place: bool = False
+    # A fresh pull or strain ("I think I pulled my hamstring").
+    strain: bool = False
+    effort: Effort | None = None
 
     @property
     def red_flag(self) -> Level | None:

@@ -6,10 +6,11 @@ Pure functions from content and a reading to text; every word comes from content
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 from bot.core.content import Source
 from bot.core.wording import join_words
-from bot.features.tight.content import Kind, NoRollPlan, RollPlan, TightContent
+from bot.features.tight.content import Adjustment, Kind, NoRollPlan, RollPlan, TightContent
 from bot.features.tight.reading import AreaReading, Triage
 
 MAX_SOURCES = 3
@@ -18,12 +19,13 @@ MAX_SOURCES = 3
 def area_name(content: TightContent, area: AreaReading | str) -> str:
     """ "left glute", "lower back": short and lower-case, for sentences."""
     reading = AreaReading(area) if isinstance(area, str) else area
-    short = content.vocabulary.area(reading.area).short
+    terms = content.vocabulary.area(reading.area)
+    short = terms.short
     if reading.side is None:
         return short
     words = content.words.tight
     if reading.side == "both":
-        return words.summary_area_both.format(area=short)
+        return words.summary_area_both.format(area=terms.plural or f"{short}s")
     return words.summary_area.format(side=words.side_labels[reading.side], area=short)
 
 
@@ -79,17 +81,110 @@ def _sided(content: TightContent) -> set[str]:
     return {area.id for area in content.vocabulary.areas if area.sided}
 
 
-def release_plan(
-    content: TightContent, areas: Sequence[AreaReading], kind: Kind | None
-) -> list[str]:
-    """Messages in order: the basics, one per area (joints and spine point elsewhere), a close."""
+PLAN_LIMIT = 1200
+"""The most a plan's reply may hold, in characters: about one phone screen."""
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _lower(text: str) -> str:
+    return text[:1].lower() + text[1:]
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    text: str
+    preamble: bool
+    """The general how-to-roll words are in ``text`` (shown once a day)."""
+
+
+def one_screen_plan(
+    content: TightContent,
+    areas: Sequence[AreaReading],
+    kind: Kind | None,
+    intensity: int | None,
+    adjustment: Adjustment | None,
+    *,
+    preamble: bool,
+    tail: str = "",
+) -> Plan:
+    """The plan as one message that fits one phone screen (``PLAN_LIMIT``): the preamble
+    if asked for, what was understood, the one-line reason when it goes lighter, a line
+    per area (tool, time, one sentence of technique), then ``tail``.
+
+    Over the limit, the last areas lose their sentence of technique first (it is in "More
+    detail"), and only then the preamble (to be shown with a later plan instead).
+    """
     smr = content.smr
     words = content.words.tight
-    messages = ["\n".join([words.plan_intro, smr.basics, smr.heads_up, smr.avoid_everywhere])]
-    done: set[str] = set()
+    understood = summary(content, areas, kind, intensity)
+    top = [words.plan_head.format(summary=understood)]
+    if adjustment is not None:
+        top.append(smr.lighter.reasons[adjustment].line.format(score=intensity))
+        if adjustment == "wait":
+            top.append(words.plan_after_wait)
     for area in areas:
         plan = smr.areas[area.area]
         if isinstance(plan, NoRollPlan):
+            instead = join_words([content.vocabulary.area(n).short for n in plan.instead])
+            top.append(
+                words.plan_no_roll_line.format(
+                    name=_capital(area_name(content, area)), brief=plan.brief, instead=instead
+                )
+            )
+    targets = plan_areas(content, areas)
+    full, short = [], []
+    for area in targets:
+        plan = smr.areas[area.area]
+        assert isinstance(plan, RollPlan)
+        fields = {
+            "name": _capital(area_name(content, area)),
+            "tool": plan.short_tool,
+            "time": plan.light_time if adjustment is not None else _lower(plan.time),
+            "brief": plan.brief,
+        }
+        full.append(words.plan_line.format(**fields))
+        short.append(words.plan_line_short.format(**fields))
+    closing = [smr.when_pain_short] if kind == "pain" and adjustment != "wait" else []
+
+    def build(with_preamble: bool, briefs: int) -> str:
+        lines = [*top, *full[:briefs], *short[briefs:], *closing]
+        parts = [smr.preamble] if with_preamble else []
+        parts.append("\n".join(lines))
+        if tail:
+            parts.append(tail)
+        return "\n\n".join(parts)
+
+    for with_preamble in (True, False) if preamble else (False,):
+        for briefs in range(len(targets), -1, -1):
+            text = build(with_preamble, briefs)
+            if len(text) <= PLAN_LIMIT:
+                return Plan(text, with_preamble)
+    return Plan(build(False, 0), False)
+
+
+def plan_in_detail(
+    content: TightContent,
+    areas: Sequence[AreaReading],
+    kind: Kind | None,
+    adjustment: Adjustment | None,
+) -> list[str]:
+    """ "More detail": the full how-to, why it is lighter today, the whole technique for
+    each area (joints and spine point to their neighbours), and where it all comes from."""
+    smr = content.smr
+    words = content.words.tight
+    messages = ["\n".join([words.plan_intro, smr.basics, smr.heads_up, smr.avoid_everywhere])]
+    cited: list[str] = ["seed"]
+    if adjustment is not None:
+        reason = smr.lighter.reasons[adjustment]
+        messages.append(reason.detail)
+        cited += reason.sources
+    for area in areas:
+        plan = smr.areas[area.area]
+        if isinstance(plan, NoRollPlan):
+            cited += plan.sources
             instead = [content.vocabulary.area(n).short for n in plan.instead]
             messages.append(
                 words.plan_no_roll.format(
@@ -97,24 +192,32 @@ def release_plan(
                 )
             )
     for area in plan_areas(content, areas):
-        if area.area in done:
-            continue
-        done.add(area.area)
         plan = smr.areas[area.area]
         assert isinstance(plan, RollPlan)
-        messages.append(
-            words.plan_area.format(
-                title=_title(content, area),
-                tool=plan.tool,
-                time=plan.time,
-                how="\n".join(f"• {step}" for step in plan.how),
-                avoid=" ".join(plan.avoid),
-            )
+        cited += plan.sources
+        text = words.plan_area.format(
+            title=_title(content, area),
+            tool=plan.tool,
+            time=plan.time,
+            how="\n".join(f"• {step}" for step in plan.how),
+            avoid=" ".join(plan.avoid),
         )
+        if adjustment is not None:
+            text += "\n" + words.light_today.format(time=plan.light_time)
+        messages.append(text)
     closing = [words.plan_outro]
     if kind == "pain":
         closing.insert(0, smr.when_pain)
     messages.append("\n".join(closing))
+    sources = [smr.sources[s] for s in dict.fromkeys(cited)]
+    messages.append(
+        "\n".join(
+            [
+                words.detail_sources,
+                *(f"• {s.title}: {s.url}" if s.url else f"• {s.title}" for s in sources),
+            ]
+        )
+    )
     return messages
 
 

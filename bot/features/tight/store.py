@@ -14,7 +14,7 @@ from typing import Protocol
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.features.tight.models import TightReport
+from bot.features.tight.models import TightPreamble, TightReport
 from bot.storage.base import Repository
 
 MAX_TEXT = 500
@@ -37,6 +37,30 @@ class TightStore(Protocol):
     async def since(self, user_id: int, since: datetime) -> list[TightReport]:
         """The user's reports from ``since`` on, oldest first."""
         ...
+
+    async def get(self, user_id: int, report_id: int) -> TightReport | None:
+        """The user's report with this id (``None`` if it is not theirs, or gone)."""
+        ...
+
+    async def update(
+        self,
+        report: TightReport,
+        areas: Sequence[tuple[str, str | None]],
+        kind: str,
+        intensity: int | None,
+    ) -> None:
+        """A correction or an answer given after the plan."""
+        ...
+
+    async def delete(self, report: TightReport) -> None:
+        """A report that turned out to be a red flag: red flags are never kept."""
+        ...
+
+    async def preamble_shown_at(self, user_id: int) -> datetime | None:
+        """When the user was last shown the general how-to-roll words."""
+        ...
+
+    async def preamble_shown(self, user_id: int, now: datetime) -> None: ...
 
 
 class TightReportRepository(Repository):
@@ -71,6 +95,38 @@ class TightReportRepository(Repository):
             .order_by(TightReport.created_at, TightReport.id)
         )
         return list(result)
+
+    async def get(self, user_id: int, report_id: int) -> TightReport | None:
+        report = await self.session.get(TightReport, report_id)
+        return report if report is not None and report.user_id == user_id else None
+
+    async def update(
+        self,
+        report: TightReport,
+        areas: Sequence[tuple[str, str | None]],
+        kind: str,
+        intensity: int | None,
+    ) -> None:
+        report.areas = [{"area": area, "side": side} for area, side in areas]
+        report.kind = kind
+        report.intensity = intensity
+        await self.session.flush()
+
+    async def delete(self, report: TightReport) -> None:
+        await self.session.delete(report)
+        await self.session.flush()
+
+    async def preamble_shown_at(self, user_id: int) -> datetime | None:
+        row = await self.session.get(TightPreamble, user_id)
+        return row.shown_at if row is not None else None
+
+    async def preamble_shown(self, user_id: int, now: datetime) -> None:
+        row = await self.session.get(TightPreamble, user_id)
+        if row is None:
+            self.session.add(TightPreamble(user_id=user_id, shown_at=now))
+        else:
+            row.shown_at = now
+        await self.session.flush()
 
     async def focus_by_user(
         self, user_ids: Sequence[int], since: datetime, limit: int = 3

@@ -79,10 +79,10 @@ async def test_a_typed_number_at_how_strong_is_that_strength(
     async with running(make_adapter(api, coach), api):
         await _accept(api, user)
         record = await api.command(user, "tight", "left glute tight")
-        asked = await newest_with(api, record, "Mild (3)")
-        confirm = await _typed(api, user, "2")
-    assert "How strong is it" in asked.content
-    assert "left glute (tight, 2/10)" in confirm.content
+        plan = await newest_with(api, record, "10")  # the plan first; how strong, for the log
+        logged = await _typed(api, user, "2")
+    assert "Rolling plan: left glute" in plan.content
+    assert "left glute (tight, 2/10)" in logged.content
 
 
 async def test_a_stray_digit_at_a_drill_stops_nothing(api: DiscordStandIn, coach: Coach) -> None:

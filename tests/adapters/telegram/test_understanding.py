@@ -75,9 +75,9 @@ async def test_a_typed_number_at_how_strong_is_that_strength(
     chat = api.private_chat(runner)
     async with running_bot(api, coach, sessions):
         await _accept(api, chat, runner)
-        await _say(api, chat, runner, "/tight left glute tight", "How strong is it")
-        confirm = await _say(api, chat, runner, "2", "Is that right?")
-    assert "left glute (tight, 2/10)" in confirm.params["text"]
+        await _say(api, chat, runner, "/tight left glute hurts", "How much does it hurt")
+        plan = await _say(api, chat, runner, "2", "Rolling plan")
+    assert "left glute (painful, 2/10)" in plan.params["text"]
     assert_clean(api)
 
 

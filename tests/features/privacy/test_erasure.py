@@ -30,12 +30,11 @@ NEEDLES = (b"zebra-quokka", USER.encode())
 
 
 def journey(content: Content) -> list[str]:
-    """Start, report a tight spot, confirm it, warm up, export."""
+    """Start, report a tight spot (its plan comes at once), warm up, export."""
     return [
         "/start",
         content.texts.start.accept,
         REPORT,
-        content.tight.words.tight.buttons.looks_right,
         "/warmup",
         next(c.label for c in content.routine.soreness_choices if c.value == 0),
         content.texts.warmup.sharp_no,

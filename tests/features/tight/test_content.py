@@ -72,6 +72,29 @@ def test_a_term_shared_by_two_areas_is_refused(editable: Path) -> None:
         load_tight_content(editable)
 
 
+def test_a_lighter_plan_cites_a_known_source_in_one_line(
+    tight_content: TightContent, editable: Path
+) -> None:
+    lighter = tight_content.smr.lighter
+    for name, reason in lighter.reasons.items():
+        assert "\n" not in reason.line, name
+        assert "(" in reason.line, f"{name}: the line names its source"
+        for source in reason.sources:
+            assert tight_content.smr.sources[source].title, name
+    edit(editable, "smr.yaml", "      sources: [nhs_sprains]", "      sources: [made_up]")
+    with pytest.raises(ContentError, match=r"lighter\.reasons\.wait: unknown source 'made_up'"):
+        load_tight_content(editable)
+
+
+def test_every_rolled_area_has_a_one_screen_line(tight_content: TightContent) -> None:
+    for area_id, plan in tight_content.smr.areas.items():
+        if isinstance(plan, RollPlan):
+            assert len(plan.brief) <= 110, area_id
+            assert plan.light_time != plan.time, area_id
+        else:
+            assert len(plan.brief) <= 60, area_id
+
+
 def test_a_missing_word_names_the_field(editable: Path) -> None:
     edit(editable, "words.yaml", "  saved: ", "  saaved: ")
     with pytest.raises(ContentError, match=r"words\.yaml: tight\.saved"):

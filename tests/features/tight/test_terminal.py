@@ -60,7 +60,7 @@ async def test_the_whole_journey_in_the_terminal(
             "/start",
             content.texts.start.accept,
             report,
-            words.tight.buttons.looks_right,
+            "no, the right side",
             red_flag,
             "/warmup",
             loose,
@@ -72,23 +72,27 @@ async def test_the_whole_journey_in_the_terminal(
         tmp_path,
     )
 
-    # A report leads to a confirmation, then a release plan.
-    assert "left glute and left outer thigh (tight, 4/10)" in first[report]
-    plan = first[words.tight.buttons.looks_right]
-    assert "Glutes and piriformis (buttock), left" in plan
-    assert "Outer thigh (IT band, TFL), left" in plan
-    assert tight.smr.heads_up in plan.replace("\n", " ")
+    # A clear report gets its plan at once, on one screen, and a correction is understood.
+    plan = first[report]
+    assert "Rolling plan: left glute and left outer thigh (tight, 4/10)" in plan
+    assert "• Left glute: " in plan
+    assert "• Left outer thigh: " in plan
+    assert tight.smr.preamble in plan.replace("\n", " ")
+    assert f"[1] {words.tight.buttons.more_detail}" in plan
+    fixed = first["no, the right side"]
+    assert "Updated: right glute and right outer thigh (tight, 4/10)." in fixed
 
     # A red flag gets triage and nothing else.
     triage = first[red_flag]
     assert triage.startswith(tight.triage.levels["urgent"].headline)
-    assert "Tool:" not in triage
+    assert "Rolling plan" not in triage
     assert "[1]" not in triage
 
     # The warm-up after the report starts with rolling there, and says why.
     warmup = first[content.texts.warmup.sharp_no]
     assert (
-        words.warmup_prelude.reason_areas.format(areas="left glute and left outer thigh") in warmup
+        words.warmup_prelude.reason_areas.format(areas="right glute and right outer thigh")
+        in warmup
     )
     assert words.warmup_prelude.intro in warmup
 
@@ -100,8 +104,8 @@ async def test_the_whole_journey_in_the_terminal(
     # /export includes the report (and never the red flag, which nobody confirmed).
     [row] = exported(first["/export"])["tight_reports"]
     assert row["areas"] == [
-        {"area": "glutes", "side": "left"},
-        {"area": "outer_thigh", "side": "left"},
+        {"area": "glutes", "side": "right"},
+        {"area": "outer_thigh", "side": "right"},
     ]
     assert row["intensity"] == 4
     assert row["kind"] == "tightness"
