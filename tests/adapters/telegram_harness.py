@@ -22,7 +22,7 @@ from bot.core.ports import Handler, OnUnreachable
 from bot.delivery.pacer import PaceLimits
 from bot.storage.key_values import KeyValueStore
 from bot.storage.models import User
-from bot.storage.processed_updates import ProcessedUpdates
+from bot.storage.processed_updates import UpdateOutbox
 from bot.testing import shipped_content
 from tests.standins.telegram_api import Call, RateLimits, TelegramStandIn, TgChat, TgUser
 
@@ -66,7 +66,7 @@ def telegram_adapter(
         words=content.texts,
         media=content.directory,
         commands=coach.commands(),
-        claims=ProcessedUpdates(sessions, coach.clock),
+        outbox=UpdateOutbox(sessions, coach.clock),
         on_unreachable=unreachable or unreachable_reporter(coach),
         store=KeyValueStore(sessions) if remember_profile else None,
     )
