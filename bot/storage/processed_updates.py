@@ -22,9 +22,10 @@ Exactly once, across crashes, in three parts:
 
 Marks are written as group commits: one write carries every mark that came in while
 the previous write was under way, so a mark waits for at most one other write, and a
-burst costs a few transactions, not one per reply. Rows older than :data:`KEEP_FOR`
-are pruned; Telegram keeps an undelivered update for 24 hours, so remembering ids for
-two days is enough.
+burst costs a few transactions, not one per reply. On a database server the marks have
+a connection of their own, so they never queue behind a burst of steps for the pool.
+Rows older than :data:`KEEP_FOR` are pruned; Telegram keeps an undelivered update for 24
+hours, so remembering ids for two days is enough.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ from typing import Any
 
 from sqlalchemy import bindparam, delete, func, null, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.core.messages import Choice, ConversationKey, Document, ImageRef, Reply
 from bot.core.ports import Clock, HeldReplies
@@ -101,6 +102,7 @@ class UpdateOutbox:
         self._written: asyncio.Future[None] | None = None
         self._writer: asyncio.Task[None] | None = None
         self._pruned_at: datetime | None = None
+        self._connection: AsyncConnection | None = None  # the marks' own, on a server
 
     async def sent(self, platform: str, update_id: str, count: int, *, finished: bool) -> None:
         key = (platform, update_id)
@@ -148,6 +150,9 @@ class UpdateOutbox:
     async def close(self) -> None:
         if self._writer is not None and not self._writer.done():
             await self._writer
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            await connection.close()
 
     async def _write_pending(self) -> None:
         while self._pending:
@@ -165,13 +170,34 @@ class UpdateOutbox:
     async def _write(self, batch: dict[tuple[str, str], tuple[int, bool]]) -> None:
         finished = [{"p": p, "u": u, "n": n} for (p, u), (n, done) in batch.items() if done]
         progress = [{"p": p, "u": u, "n": n} for (p, u), (n, done) in batch.items() if not done]
-        async with transaction(self._sessions) as session:
-            connection = await session.connection()
+
+        async def write(connection: AsyncConnection) -> None:
             if finished:
                 await connection.execute(_FINISH, finished)
             if progress:
                 await connection.execute(_PROGRESS, progress)
             await self._prune(connection)
+
+        own = await self._own_connection()
+        if own is None:  # SQLite: the one connection, shared with the steps
+            async with transaction(self._sessions) as session:
+                await write(await session.connection())
+            return
+        try:
+            async with own.begin():
+                await write(own)
+        except Exception:
+            self._connection = None
+            await own.invalidate()
+            raise
+
+    async def _own_connection(self) -> AsyncConnection | None:
+        engine = self._sessions.kw.get("bind")
+        if not isinstance(engine, AsyncEngine) or engine.dialect.name == "sqlite":
+            return None
+        if self._connection is None:
+            self._connection = await engine.connect()
+        return self._connection
 
     async def _prune(self, connection: AsyncConnection) -> None:
         now = self._clock.now()
