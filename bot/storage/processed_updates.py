@@ -60,7 +60,12 @@ _RECORD = {
 }
 _WHERE_UPDATE = (_UPDATES.c.platform == bindparam("p")) & (_UPDATES.c.update_id == bindparam("u"))
 _PROGRESS = update(_UPDATES).where(_WHERE_UPDATE).values(replies_sent=bindparam("n"))
-_FINISH = update(_UPDATES).where(_WHERE_UPDATE).values(replies=null(), replies_sent=bindparam("n"))
+# Done: the replies go, and with them who they were for (the id stays, for repeats).
+_FINISH = (
+    update(_UPDATES)
+    .where(_WHERE_UPDATE)
+    .values(replies=null(), chat_id=null(), user_id=null(), replies_sent=bindparam("n"))
+)
 
 
 class UpdateRecords(Repository):
@@ -82,8 +87,9 @@ class UpdateRecords(Repository):
                 "platform": platform,
                 "update_id": update_id,
                 "seen_at": now,
-                "chat_id": key.chat_id,
-                "user_id": key.user_id,
+                # Who the replies are for, only while there are replies to send.
+                "chat_id": key.chat_id if replies else None,
+                "user_id": key.user_id if replies else None,
                 "replies": replies_to_json(replies) if replies else None,
                 "replies_sent": 0,
             },

@@ -78,7 +78,8 @@ async def test_replies_are_held_until_all_are_sent(
     async with sessions() as session:
         kept = await session.scalar(select(ProcessedUpdate).where(ProcessedUpdate.update_id == "7"))
     assert kept is not None
-    assert kept.replies is None
+    assert kept.replies is None  # the id stays; the replies are gone,
+    assert (kept.chat_id, kept.user_id) == (None, None)  # and who they were for
 
 
 async def test_held_replies_come_in_the_order_they_were_handled(
