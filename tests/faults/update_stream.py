@@ -189,10 +189,16 @@ class Runners:
         return all(counts[token] for token in self.sent)
 
     async def wait_answered(self, within: float) -> None:
-        with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(within):
-                while not self.all_answered():
-                    await asyncio.sleep(0.2)
+        """Until every message has a reply, or no new reply came for ``within`` seconds
+        (a backlog after many kills drains at Telegram's 30 a second, however long)."""
+        last, quiet_since = -1, time.monotonic()
+        while not self.all_answered():
+            count = sum(self.replies().values())
+            if count != last:
+                last, quiet_since = count, time.monotonic()
+            elif time.monotonic() - quiet_since > within:
+                return
+            await asyncio.sleep(0.5)
 
     def report(self, database: str, kills: int, logs: list[str]) -> StreamReport:
         held = {int(m) for log in logs for m in _HELD.findall(log)}
@@ -250,7 +256,7 @@ async def run_kill_stream(
             await asyncio.sleep(1.0)
             enough.set()
             await stream
-            await runners.wait_answered(within=60)
+            await runners.wait_answered(within=15)
             exit_codes.append(await bot.terminate())
         finally:
             enough.set()
@@ -300,7 +306,7 @@ async def run_sigterm_stream(
                 if c.at > signalled_at + POLL_IN_FLIGHT
             ]
             await second.start_polling()
-            await runners.wait_answered(within=60)
+            await runners.wait_answered(within=15)
             await second.terminate()
         finally:
             enough.set()
@@ -354,7 +360,7 @@ async def run_two_processes(
             await asyncio.sleep(1.0)
             enough.set()
             await stream
-            await runners.wait_answered(within=60)
+            await runners.wait_answered(within=15)
             for bot in (first, second):
                 if bot.process is not None and bot.process.returncode is None:
                     await bot.terminate()
