@@ -66,7 +66,7 @@ from bot.storage.database import create_engine, session_factory
 from bot.storage.key_values import KeyValueStore
 from bot.storage.migrations import upgrade_to_head
 from bot.storage.models import User
-from bot.storage.processed_updates import ProcessedUpdates
+from bot.storage.processed_updates import UpdateOutbox
 from tests.features.reminders.harness import RunningClock
 from tests.standins.telegram_api import RateLimits, TelegramStandIn, TgChat, TgUser
 
@@ -336,7 +336,7 @@ async def burst(
             words=content.texts,
             pictures=None,
             commands=coach.commands(),
-            claims=ProcessedUpdates(sessions, clock),
+            outbox=UpdateOutbox(sessions, clock),
             on_unreachable=unreachable_reporter(coach),
             store=KeyValueStore(sessions),
         )

@@ -65,7 +65,7 @@ from bot.delivery.pacer import PaceLimits  # noqa: E402
 from bot.storage.database import create_engine, session_factory  # noqa: E402
 from bot.storage.key_values import KeyValueStore  # noqa: E402
 from bot.storage.migrations import upgrade_to_head  # noqa: E402
-from bot.storage.processed_updates import ProcessedUpdates  # noqa: E402
+from bot.storage.processed_updates import UpdateOutbox  # noqa: E402
 from bot.testing import shipped_content  # noqa: E402
 from tests.standins.telegram_api import Call, TelegramStandIn, TgChat, TgUser  # noqa: E402
 
@@ -211,7 +211,7 @@ async def serve_coach(api_url: str, token: str, database: str, *, echo_only: boo
         words=shipped_content().texts,
         pictures=None,
         commands=coach.commands(),
-        claims=ProcessedUpdates(sessions, coach.clock),
+        outbox=UpdateOutbox(sessions, coach.clock),
         on_unreachable=unreachable_reporter(coach),
         store=KeyValueStore(sessions),
     )

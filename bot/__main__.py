@@ -12,8 +12,10 @@ from bot.content import ContentError, load_content
 from bot.logging_setup import setup_logging
 from bot.storage.errors import DatabaseProblem
 from bot.storage.migrations import DatabaseBehind
+from bot.storage.token_lock import AlreadyRunning, LeadershipLost
 
 EXIT_CONFIG = 2
+EXIT_LOCK_LOST = 1
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -76,9 +78,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             asyncio.run(app.run_bot(settings, console_user=args.user))
         else:
             asyncio.run(app.run_bot(settings))
-    except (ContentError, DatabaseBehind, DatabaseProblem) as exc:
+    except (ContentError, DatabaseBehind, DatabaseProblem, AlreadyRunning) as exc:
         print(exc, file=sys.stderr)
         return EXIT_CONFIG
+    except LeadershipLost as exc:
+        print(exc, file=sys.stderr)
+        return EXIT_LOCK_LOST
     except KeyboardInterrupt:
         print("\nBye!", file=sys.stderr)
     return 0

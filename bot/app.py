@@ -1,10 +1,13 @@
 """Composition root: builds settings, database, content, core, scheduler and adapters.
 
-Lifecycle of ``run_bot``: open services (content validated, database at head) →
-start each platform adapter → start the reminder scheduler (it delivers through the
-started adapters, and first catches up on what came due while down) → wait for
-SIGTERM/SIGINT (or, for the terminal chat, end of input) → stop the scheduler (a
-pass in progress finishes its sends) → stop adapters → dispose of the database engine.
+Lifecycle of ``run_bot``: open services (content validated, database at head) → lead
+every platform token (:mod:`bot.storage.token_lock`: on PostgreSQL a second process on
+the same token stands by here until the first one stops; on SQLite it is refused with
+:class:`~bot.storage.token_lock.AlreadyRunning`) → start each platform adapter → start
+the reminder scheduler (it delivers through the started adapters, and first catches up
+on what came due while down) → wait for SIGTERM/SIGINT (or, for the terminal chat, end
+of input) → stop the scheduler (a pass in progress finishes its sends) → stop adapters
+→ let go of the tokens → dispose of the database engine.
 A platform that fails to start is logged and does not stop the others.
 """
 
@@ -67,7 +70,14 @@ from bot.storage.database import (
 from bot.storage.errors import DatabaseUnreachable
 from bot.storage.key_values import KeyValueStore
 from bot.storage.migrations import current_revision, head_revision
-from bot.storage.processed_updates import ProcessedUpdates
+from bot.storage.processed_updates import UpdateOutbox, UpdateRecords
+from bot.storage.token_lock import (
+    AdvisoryTokenLock,
+    FileTokenLock,
+    Leadership,
+    LeadershipLost,
+    TokenLock,
+)
 
 log = logging.getLogger(__name__)
 
@@ -126,6 +136,7 @@ def build_coach(
         passes=(RedFlagPass(content.tight, tight.reader, tight.emergency),),
         # After the current step, and after the core's greetings and commands.
         after_step=(FaqPass(FaqReplies(content.faq)),),
+        updates=UpdateRecords,
     )
 
 
@@ -342,7 +353,7 @@ def build_telegram_adapter(
         words=content.texts,
         pictures=services.pictures,
         commands=coach.commands(),
-        claims=ProcessedUpdates(services.sessions, coach.clock),
+        outbox=UpdateOutbox(services.sessions, coach.clock),
         on_unreachable=unreachable_reporter(coach),
         store=KeyValueStore(services.sessions),
         routes=routes,
@@ -405,11 +416,14 @@ async def run_bot(settings: Settings, *, console_user: str | None = None) -> Non
             pictures=services.pictures,
         )
         adapters.append(terminal)
+    leadership = Leadership([] if terminal is not None else token_locks(services))
     started: list[Adapter] = []
     scheduler: ReminderScheduler | None = None
     try:
         if health is not None:
             await health.start()
+        if not await leadership.take(stop):
+            return  # stopped while standing by
         for adapter in adapters:
             try:
                 await adapter.start()
@@ -437,10 +451,34 @@ async def run_bot(settings: Settings, *, console_user: str | None = None) -> Non
             await scheduler.stop()
         # Side by side, so two platforms together still stop well within a host's grace time.
         await asyncio.gather(*(_stop_adapter(adapter) for adapter in reversed(started)))
+        await leadership.release()
         if health is not None:
             await health.stop()
         await services.close()
         log.info("stopped")
+    if leadership.lost:
+        raise LeadershipLost(
+            "stopped: the database lost this process's token lock, so another process may "
+            "be running the bot now"
+        )
+
+
+def token_locks(services: Services) -> list[TokenLock]:
+    """A lock for each platform token set: advisory on PostgreSQL, a file beside the
+    other data files on SQLite."""
+    settings = services.settings
+    tokens = [
+        (name, secret.get_secret_value())
+        for name, secret in (
+            ("telegram", settings.telegram_token),
+            ("discord", settings.discord_token),
+        )
+        if secret is not None
+    ]
+    if is_sqlite(settings.database_url):
+        directory = settings.data_dir / "locks"
+        return [FileTokenLock(name, token, directory) for name, token in tokens]
+    return [AdvisoryTokenLock(services.engine, name, token) for name, token in tokens]
 
 
 def readiness_checks(engine: AsyncEngine, adapters: Sequence[Adapter]) -> list[Check]:

@@ -6,8 +6,12 @@ into an :class:`Inbound`, asks :meth:`~PlatformAdapter.first_time` and
 :meth:`~PlatformAdapter.deliver`, which :meth:`~PlatformAdapter.send` wraps. The base
 owns what is the same on every platform:
 
-- De-duplication: platforms deliver at least once, so an update id already claimed
-  (:class:`~bot.core.ports.UpdateClaims`) is dropped.
+- Exactly once: platforms deliver at least once, so each :class:`Inbound` carries the
+  platform's update id, which the core records in the step's own transaction; a repeat
+  comes back as an outcome with ``repeat`` set, and nothing is sent. Replies a step
+  keeps (``keep_replies``) are marked as they go out (:meth:`~PlatformAdapter.sent`),
+  and what a crash left unsent is :meth:`~PlatformAdapter.held_replies` for the next
+  start (:class:`~bot.core.ports.ReplyOutbox`).
 - The error outcome: a handler that raises gives the user the core's ``common.error``
   apology (:func:`error_outcome`), never silence or a traceback.
 - One unreachable path: platform I/O raises :class:`Refused` when a chat is gone for
@@ -33,7 +37,7 @@ import time
 from collections.abc import Sequence
 
 from bot.core.messages import Choice, ChoiceMade, Command, ConversationKey, Inbound, Outcome, Reply
-from bot.core.ports import Handler, OnUnreachable, Unreachable, UpdateClaims
+from bot.core.ports import Handler, HeldReplies, OnUnreachable, ReplyOutbox, Unreachable
 from bot.core.texts import CoreWords
 from bot.ops.metrics import CONNECTED, STEP_FAILURES, STEP_SECONDS, UPDATES
 
@@ -62,7 +66,7 @@ def error_outcome(words: CoreWords) -> Outcome:
     """What the user sees when handling their message failed: the same on every platform
     and the same as the core's own (``Coach.handle``)."""
     apology = words.common.error
-    return Outcome(replies=(Reply(apology),), notice=apology, accepted=False)
+    return Outcome(replies=(Reply(apology),), notice=apology, accepted=False, failed=True)
 
 
 class PlatformAdapter(abc.ABC):
@@ -75,13 +79,13 @@ class PlatformAdapter(abc.ABC):
         *,
         words: CoreWords,
         on_unreachable: OnUnreachable | None = None,
-        claims: UpdateClaims | None = None,
+        outbox: ReplyOutbox | None = None,
     ) -> None:
         self.name = name
         self._handler = handler
         self._words = words
         self._on_unreachable = on_unreachable
-        self._claims = claims
+        self._outbox = outbox
         CONNECTED.labels(name).set_function(lambda: float(self.connected))
 
     @property
@@ -113,27 +117,16 @@ class PlatformAdapter(abc.ABC):
             await self.report(refused)
             raise
 
-    async def first_time(self, update_id: str) -> bool:
-        """False for an update already handled (a repeat, or one fetched before a restart)."""
-        if self._claims is None or await self._claims.claim(self.name, update_id):
-            return True
-        log.info("%s_update_repeated update_id=%s", self.name, update_id)
-        return False
-
-    async def close_claims(self) -> None:
-        """Write out the claims still in memory; call once, when stopping."""
-        if self._claims is not None:
-            await self._claims.close()
-
-    async def handle(self, inbound: Inbound, *, update_id: object = None) -> Outcome:
+    async def handle(self, inbound: Inbound) -> Outcome:
         """The core's outcome for ``inbound``, or :func:`error_outcome` if the handler
-        raised (logged with ``update_id``, when the platform has one)."""
+        raised (logged with the update's id, when the platform has one)."""
         UPDATES.labels(self.name, _kind(inbound)).inc()
         started = time.perf_counter()
         try:
             return await self._handler(inbound)
         except Exception:
             STEP_FAILURES.labels(self.name).inc()
+            update_id = inbound.update_id
             log.exception(
                 "%s_handler_failed %schat=%s event=%s",
                 self.name,
@@ -144,6 +137,39 @@ class PlatformAdapter(abc.ABC):
             return error_outcome(self._words)
         finally:
             STEP_SECONDS.labels(self.name).observe(time.perf_counter() - started)
+
+    async def sent(self, update_id: str, count: int, *, finished: bool) -> None:
+        """The first ``count`` of the update's kept replies went out (``finished``:
+        nothing more will be, so the outbox lets them go)."""
+        if self._outbox is not None:
+            await self._outbox.sent(self.name, update_id, count, finished=finished)
+
+    async def held_replies(self) -> list[HeldReplies]:
+        """Replies that steps committed and a stopped or crashed process never finished
+        sending, in the order they were handled; send them before anything new. A
+        database that can't be read gives none (logged): the updates still work."""
+        if self._outbox is None:
+            return []
+        try:
+            held = await self._outbox.held(self.name)
+        except Exception:
+            log.exception("%s_held_replies_unreadable", self.name)
+            return []
+        for item in held:
+            log.info(
+                "%s_held_replies update_id=%s chat=%s replies=%d sent=%d",
+                self.name,
+                item.update_id,
+                item.key.chat_id,
+                len(item.replies),
+                item.sent,
+            )
+        return held
+
+    async def close_outbox(self) -> None:
+        """Write the marks still pending; call once, when stopping."""
+        if self._outbox is not None:
+            await self._outbox.close()
 
     def unshown_press(self, update_id: object = None) -> Outcome:
         """The answer to a press whose data is none of the pressed message's buttons: it

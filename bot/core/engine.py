@@ -2,8 +2,15 @@
 
 Each event is handled in a single database transaction: load the user and the
 conversation's saved state, let the flow decide, save the new state together with
-whatever the flow wrote, commit. A new process on the same database therefore picks
-up exactly where the user was.
+whatever the flow wrote, record the platform's update id (with the replies to keep, see
+:class:`~bot.core.ports.ReplyOutbox`), commit. A new process on the same database
+therefore picks up exactly where the user was.
+
+Exactly once: the update id is a unique key written in the step's own transaction. A
+repeat (Telegram delivering an update again after a restart, a Discord RESUME replaying
+an event) conflicts with it, the step is rolled back and the outcome says ``repeat``:
+nothing is sent again. An update whose step did not commit (a crash, an error) has no
+record, so a redelivery handles it.
 """
 
 from __future__ import annotations
@@ -24,7 +31,7 @@ from bot.core.messages import ChoiceMade, Command, ConversationKey, Inbound, Out
 from bot.core.ports import Clock, CommandSpec
 from bot.core.prompts import ask_consent, send_menu
 from bot.core.state import FlowState
-from bot.core.stores import ConversationStore, Database, StepConflict, StoreFactory
+from bot.core.stores import ConversationStore, Database, StepConflict, StoreFactory, UpdateLog
 from bot.core.texts import CoreWords
 from bot.core.turn import Turn
 from bot.core.understanding import SocialPass, TextPass, Understanding, plain_words
@@ -48,11 +55,17 @@ _COMMAND_NAME = re.compile(r"^[a-z0-9_]{1,32}$")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
 
 
+class _Repeat(Exception):
+    """The update's id was recorded already: roll the step back."""
+
+
 class Coach:
     """The platform-neutral conversation core.
 
     ``handle`` is the single entry point for adapters. Events for one conversation are
-    handled strictly in order; different conversations run concurrently.
+    handled strictly in order; different conversations run concurrently. An event with
+    an ``update_id`` is handled at most once per platform and id (``updates``, bound to
+    the step's transaction; without it ids are not recorded).
     """
 
     def __init__(
@@ -68,8 +81,10 @@ class Coach:
         buttons: payloads.Buttons | None = None,
         passes: Sequence[TextPass] = (),
         after_step: Sequence[TextPass] = (),
+        updates: StoreFactory[UpdateLog] | None = None,
     ) -> None:
         self.database = database
+        self.updates = updates
         self.buttons = buttons or payloads.process_buttons()
         self.conversations = conversations
         self.words = words
@@ -134,7 +149,7 @@ class Coach:
                     type(inbound.event).__name__,
                 )
                 error = self.words.common.error
-                return Outcome(replies=(Reply(error),), notice=error, accepted=False)
+                return Outcome(replies=(Reply(error),), notice=error, accepted=False, failed=True)
 
     async def _handle_once_or_retry(self, inbound: Inbound) -> Outcome:
         # Two first messages from one user in two chats can race to create the user row.
@@ -145,6 +160,15 @@ class Coach:
             return await self._handle(inbound)
 
     async def _handle(self, inbound: Inbound) -> Outcome:
+        try:
+            return await self._step(inbound)
+        except _Repeat:
+            log.info(
+                "update_repeated platform=%s update_id=%s", inbound.key.platform, inbound.update_id
+            )
+            return Outcome(accepted=False, repeat=True)
+
+    async def _step(self, inbound: Inbound) -> Outcome:
         key = inbound.key
         now = self.clock.now()
         async with self.database.transaction() as tx:
@@ -171,6 +195,15 @@ class Coach:
             turn.settle_nonce()
             if not turn.forgotten:
                 await conversations.save(key, row, turn.user, turn.state.to_json(), now)
+            # Last, so that a concurrent step recording the same update (another
+            # process) has been waited for: the step's user row lock comes first.
+            if inbound.update_id is not None and self.updates is not None:
+                kept = turn.replies if inbound.keep_replies else ()
+                first = await self.updates(tx).record(
+                    key.platform, inbound.update_id, now, key=key, replies=kept
+                )
+                if not first:
+                    raise _Repeat
         for callback in turn.after_commit:
             await callback()
         return Outcome(

@@ -68,6 +68,13 @@ class Inbound:
     # In a group: the platform can show a reply to this user alone (Discord's ephemeral
     # messages). Where it can't (a Telegram group), health questions move to a private chat.
     can_whisper: bool = False
+    # The platform's id for this update, when it has one. The step records it in its own
+    # transaction, so an update delivered twice (or again after a crash) is handled once.
+    update_id: str | None = None
+    # The replies can still go out later (a Telegram chat message can; a Discord
+    # interaction's answer cannot): the step keeps them with its record of the update
+    # until the adapter says they went out, so a crash after the commit loses none.
+    keep_replies: bool = False
 
 
 class Tone(StrEnum):
@@ -178,9 +185,16 @@ class Outcome:
     was acted on, so adapters can mark the pressed message as used. ``erased`` says the
     step erased the user (/forget): an adapter that keeps files about them (the
     terminal's exports) deletes them before showing the replies.
+
+    ``repeat`` says the update was handled before (its id is already recorded): the
+    step was rolled back and there is nothing to show. ``failed`` says the step raised
+    and was rolled back, so nothing of it was saved, not even the update's id; the
+    replies are the apology.
     """
 
     replies: tuple[Reply, ...] = ()
     notice: str | None = None
     accepted: bool = True
     erased: bool = False
+    repeat: bool = False
+    failed: bool = False

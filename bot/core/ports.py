@@ -84,14 +84,40 @@ class OnUnreachable(Protocol):
     async def __call__(self, key: ConversationKey, *, private: bool) -> None: ...
 
 
-class UpdateClaims(Protocol):
-    """Remembers which platform updates were handled, so a repeat is dropped."""
+@dataclass(frozen=True, slots=True)
+class HeldReplies:
+    """What a committed step kept to send (``Inbound.keep_replies``) and has not all
+    sent yet: its process died, or stopped, between the commit and the last reply."""
 
-    async def claim(self, platform: str, update_id: str) -> bool:
-        """True the first time this update id is seen; False for a repeat."""
+    update_id: str
+    key: ConversationKey
+    replies: tuple[Reply, ...]
+    sent: int
+    """How many of ``replies`` went out already; they go out in order."""
+
+
+class ReplyOutbox(Protocol):
+    """The replies each step keeps with its update record, until they have gone out.
+
+    The step's transaction stores them (:class:`~bot.core.stores.UpdateLog`); the
+    adapter sends them after the commit and says so here, one reply at a time. After a
+    crash the next process sends what is still held. Only a reply in flight at the
+    moment of the crash (sent, not yet marked) can go out twice.
+    """
+
+    async def sent(self, platform: str, update_id: str, count: int, *, finished: bool) -> None:
+        """The first ``count`` replies went out. ``finished``: nothing more will be sent
+        for this update (all went out, or the rest were given up), so its replies are
+        dropped. Never raises: a mark that fails to be written is logged."""
         ...
 
-    async def close(self) -> None: ...
+    async def held(self, platform: str) -> list[HeldReplies]:
+        """Every update whose replies are not finished, in the order they were handled."""
+        ...
+
+    async def close(self) -> None:
+        """Write the marks still pending (call once, when the adapter stops)."""
+        ...
 
 
 class KeyValues(Protocol):

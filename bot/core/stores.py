@@ -3,17 +3,18 @@
 A step runs in one :class:`Transaction`. The engine loads and saves the conversation
 through a :class:`ConversationStore`; each feature's flow binds its own store to the
 same transaction with ``turn.store(factory)``, so everything a step writes commits or
-rolls back together.
+rolls back together. That includes the record of the platform update the step answers
+(:class:`UpdateLog`): an update is handled exactly when its step commits.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from datetime import datetime
 from typing import Any, Protocol, TypeVar
 
-from bot.core.messages import ConversationKey
+from bot.core.messages import ConversationKey, Reply
 from bot.core.runner import Runner, SavedConversation
 
 S = TypeVar("S")
@@ -61,4 +62,25 @@ class ConversationStore(Protocol):
         now: datetime,
     ) -> None:
         """Store the conversation's new state and the runner's changed settings."""
+        ...
+
+
+class UpdateLog(Protocol):
+    async def record(
+        self,
+        platform: str,
+        update_id: str,
+        now: datetime,
+        *,
+        key: ConversationKey,
+        replies: Sequence[Reply] = (),
+    ) -> bool:
+        """Record, in the step's transaction, that this update is handled, together with
+        the replies to keep until the adapter has sent them (none: nothing kept).
+
+        False when the update was recorded before (a unique-key conflict: a repeat). The
+        engine then rolls the step back. A concurrent step recording the same update (on
+        a database server, in another process) is waited for: if it commits, this is the
+        repeat.
+        """
         ...

@@ -6,14 +6,17 @@ Features keep their own tables beside their code (``bot/features/*/models.py``).
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import (
     JSON,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -51,14 +54,32 @@ class Conversation(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
+_HELD = "replies IS NOT NULL"
+
+
 class ProcessedUpdate(Base):
-    """Platform update ids already handled, so a redelivered update is handled once."""
+    """Platform updates handled, each written by the step it caused: a redelivered update
+    conflicts with its row and is handled once. ``replies`` is the step's outbox: the
+    replies still to send (SQL NULL once they all went out), ``replies_sent`` how many
+    of them went out already."""
 
     __tablename__ = "processed_updates"
+    __table_args__ = (
+        Index(
+            "ix_processed_updates_held",
+            "platform",
+            sqlite_where=text(_HELD),
+            postgresql_where=text(_HELD),
+        ),
+    )
 
     platform: Mapped[str] = mapped_column(String(16), primary_key=True)
     update_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    chat_id: Mapped[str | None] = mapped_column(String(64))
+    user_id: Mapped[str | None] = mapped_column(String(64))
+    replies: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON(none_as_null=True))
+    replies_sent: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class KeyValue(Base):

@@ -1,114 +1,310 @@
-"""Platform update ids already handled (the ``processed_updates`` table).
+"""Handled platform updates and the replies they still owe (the ``processed_updates`` table).
 
-Telegram delivers updates at least once: python-telegram-bot confirms an update when it
-fetches the next batch, not when a handler has finished, so a restart can bring the same
-update back. An update id is claimed before the update is handled, so a repeat is
-dropped (at most once: an update whose handling crashed half-way is not retried, the
-safer failure for a conversation that may already have moved on).
+Exactly once, across crashes, in three parts:
 
-Claims are checked against ids held in memory (loaded from the table on first use) and
-written to the table in small batches off the reply's path: one write transaction per
-update would cost more than the coach's own step. A crash loses at most the last
-``FLUSH_EVERY`` of claims, and only updates Telegram had not yet seen confirmed could
-come back; python-telegram-bot confirms a batch as soon as it asks for the next one.
+1. **Recorded with the step.** The step an update causes inserts the update's row in
+   its own transaction (:class:`UpdateRecords`, the core's
+   :class:`~bot.core.stores.UpdateLog`). The row's key is (platform, update id), so an
+   update delivered again conflicts with it: the engine rolls that step back and sends
+   nothing. An update whose step never committed has no row and is handled when it
+   comes again. There is no claim held in memory, so nothing is forgotten by a crash.
+2. **Replies kept with the record.** The same row keeps the step's replies
+   (``replies``, JSON) when the platform can still send them later (Telegram chat
+   messages). After the commit the adapter sends them in order and marks each one
+   (:class:`UpdateOutbox`, the core's :class:`~bot.core.ports.ReplyOutbox`); the last
+   mark drops them. A process that dies in between leaves them held, and the next one
+   sends what is left before it fetches anything new. The only reply that can arrive
+   twice is one in flight at the moment of the crash: Telegram had it, the mark had
+   not been written.
+3. **Confirmed only after the commit.** The Telegram adapter tells Telegram an update
+   is done only once its step has committed (see ``bot.adapters.telegram.polling``),
+   so a crash never loses an update that was fetched but not yet handled.
+
+Marks are written as group commits: one write carries every mark that came in while
+the previous write was under way, so a mark waits for at most one other write, and a
+burst costs a few transactions, not one per reply. On a database server the marks have
+a connection of their own, so they never queue behind a burst of steps for the pool.
+Rows older than :data:`KEEP_FOR` are pruned; Telegram keeps an undelivered update for 24
+hours, so remembering ids for two days is enough.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
+import base64
 import logging
+from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import delete, select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy import bindparam, delete, func, null, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
-from bot.core.ports import Clock
+from bot.core.drawings import BodyMap, Drawing, DrillDemo, ProgressChart, Spot
+from bot.core.messages import Choice, ConversationKey, Document, ImageKind, ImageRef, Reply, Tone
+from bot.core.ports import Clock, HeldReplies
+from bot.storage.base import Base, Repository
 from bot.storage.database import transaction
-from bot.storage.models import ProcessedUpdate
 
 log = logging.getLogger(__name__)
 
-# Telegram keeps an unconfirmed update for 24 hours; remembering ids for longer is enough.
 KEEP_FOR = timedelta(days=2)
 PRUNE_EVERY = timedelta(hours=1)
-FLUSH_EVERY = 0.1  # seconds
+
+_UPDATES = Base.metadata.tables["processed_updates"]
+# INSERT ... ON CONFLICT DO NOTHING: no row written means the update was recorded before.
+# (A plain INSERT that fails would abort a PostgreSQL transaction; this one does not.)
+_RECORD = {
+    "sqlite": sqlite.insert(_UPDATES).on_conflict_do_nothing(),
+    "postgresql": postgresql.insert(_UPDATES).on_conflict_do_nothing(),
+}
+_WHERE_UPDATE = (_UPDATES.c.platform == bindparam("p")) & (_UPDATES.c.update_id == bindparam("u"))
+_PROGRESS = update(_UPDATES).where(_WHERE_UPDATE).values(replies_sent=bindparam("n"))
+# Done: the replies go, and with them who they were for (the id stays, for repeats).
+_FINISH = (
+    update(_UPDATES)
+    .where(_WHERE_UPDATE)
+    .values(replies=null(), chat_id=null(), user_id=null(), replies_sent=bindparam("n"))
+)
 
 
-class ProcessedUpdates:
-    """``claim`` an update id once per platform; ``close`` writes what is pending."""
+class UpdateRecords(Repository):
+    """The core's :class:`~bot.core.stores.UpdateLog`, in a step's transaction."""
+
+    async def record(
+        self,
+        platform: str,
+        update_id: str,
+        now: datetime,
+        *,
+        key: ConversationKey,
+        replies: Sequence[Reply] = (),
+    ) -> bool:
+        connection = await self.session.connection()
+        result = await connection.execute(
+            _RECORD[connection.dialect.name],
+            {
+                "platform": platform,
+                "update_id": update_id,
+                "seen_at": now,
+                # Who the replies are for, only while there are replies to send.
+                "chat_id": key.chat_id if replies else None,
+                "user_id": key.user_id if replies else None,
+                "replies": replies_to_json(replies) if replies else None,
+                "replies_sent": 0,
+            },
+        )
+        return bool(result.rowcount == 1)
+
+
+class UpdateOutbox:
+    """The core's :class:`~bot.core.ports.ReplyOutbox` on a session factory."""
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession], clock: Clock) -> None:
         self._sessions = sessions
         self._clock = clock
-        # Per platform: update id -> when it was first seen (insertion-ordered).
-        self._seen: dict[str, dict[str, datetime]] = {}
-        self._pending: list[ProcessedUpdate] = []
-        self._flusher: asyncio.Task[None] | None = None
+        # (platform, update id) -> (replies sent, finished), waiting for the next write.
+        self._pending: dict[tuple[str, str], tuple[int, bool]] = {}
+        self._written: asyncio.Future[None] | None = None
+        self._writer: asyncio.Task[None] | None = None
         self._pruned_at: datetime | None = None
-        self._loading = asyncio.Lock()
+        self._connection: AsyncConnection | None = None  # the marks' own, on a server
 
-    async def claim(self, platform: str, update_id: str) -> bool:
-        """True the first time this update is seen; False for a repeat."""
-        seen = self._seen.get(platform)
-        if seen is None:
-            seen = await self._load(platform)
-        if update_id in seen:
-            return False
-        now = self._clock.now()
-        seen[update_id] = now
-        self._pending.append(ProcessedUpdate(platform=platform, update_id=update_id, seen_at=now))
-        if self._flusher is None or self._flusher.done():
-            self._flusher = asyncio.create_task(self._flush_soon(), name="processed-updates")
-        return True
+    async def sent(self, platform: str, update_id: str, count: int, *, finished: bool) -> None:
+        key = (platform, update_id)
+        before = self._pending.get(key)
+        if before is not None:
+            count, finished = max(count, before[0]), finished or before[1]
+        self._pending[key] = (count, finished)
+        if self._written is None:
+            self._written = asyncio.get_running_loop().create_future()
+        written = self._written
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._write_pending(), name="reply-outbox")
+        await asyncio.shield(written)
+
+    async def held(self, platform: str) -> list[HeldReplies]:
+        async with transaction(self._sessions) as session:
+            connection = await session.connection()
+            await self._prune(connection)
+            rows = await connection.execute(
+                select(
+                    _UPDATES.c.update_id,
+                    _UPDATES.c.chat_id,
+                    _UPDATES.c.user_id,
+                    _UPDATES.c.replies,
+                    _UPDATES.c.replies_sent,
+                )
+                .where(_UPDATES.c.platform == platform, _UPDATES.c.replies.is_not(None))
+                .order_by(
+                    _UPDATES.c.seen_at,
+                    func.length(_UPDATES.c.update_id),  # numeric ids in numeric order
+                    _UPDATES.c.update_id,
+                )
+            )
+            found = []
+            for row in rows:
+                try:
+                    replies = replies_from_json(row.replies)
+                except (KeyError, TypeError, ValueError):
+                    log.error("held_replies_unreadable platform=%s update_id=%s", platform, row[0])
+                    continue
+                key = ConversationKey(platform, row.chat_id or "", row.user_id or "")
+                found.append(HeldReplies(row.update_id, key, replies, row.replies_sent))
+        return found
 
     async def close(self) -> None:
-        """Write the pending claims now (call when the adapter stops)."""
-        if self._flusher is not None and not self._flusher.done():
-            self._flusher.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._flusher
-        await self.flush()
+        if self._writer is not None and not self._writer.done():
+            await self._writer
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            await connection.close()
 
-    async def flush(self) -> None:
-        batch, self._pending = self._pending, []
-        if not batch:
+    async def _write_pending(self) -> None:
+        while self._pending:
+            batch, self._pending = self._pending, {}
+            written, self._written = self._written, None
+            try:
+                await self._write(batch)
+            except Exception:
+                # The replies went out; written or not, a restart would send them again.
+                log.exception("reply_marks_not_written updates=%d", len(batch))
+            finally:
+                if written is not None and not written.done():
+                    written.set_result(None)
+
+    async def _write(self, batch: dict[tuple[str, str], tuple[int, bool]]) -> None:
+        finished = [{"p": p, "u": u, "n": n} for (p, u), (n, done) in batch.items() if done]
+        progress = [{"p": p, "u": u, "n": n} for (p, u), (n, done) in batch.items() if not done]
+
+        async def write(connection: AsyncConnection) -> None:
+            if finished:
+                await connection.execute(_FINISH, finished)
+            if progress:
+                await connection.execute(_PROGRESS, progress)
+            await self._prune(connection)
+
+        own = await self._own_connection()
+        if own is None:  # SQLite: the one connection, shared with the steps
+            async with transaction(self._sessions) as session:
+                await write(await session.connection())
             return
-        now = self._clock.now()
-        async with transaction(self._sessions) as session:
-            if self._pruned_at is None or now - self._pruned_at >= PRUNE_EVERY:
-                self._pruned_at = now
-                await session.execute(
-                    delete(ProcessedUpdate).where(ProcessedUpdate.seen_at < now - KEEP_FOR)
-                )
-                self._forget(now - KEEP_FOR)
-            session.add_all(batch)
-
-    async def _flush_soon(self) -> None:
-        await asyncio.sleep(FLUSH_EVERY)  # gathers the claims of a busy moment into one write
         try:
-            await self.flush()
+            async with own.begin():
+                await write(own)
         except Exception:
-            log.exception("processed_updates_flush_failed")
+            self._connection = None
+            await own.invalidate()
+            raise
 
-    def _forget(self, before: datetime) -> None:
-        for seen in self._seen.values():
-            for update_id, when in list(seen.items()):
-                if when >= before:
-                    break  # insertion order is time order
-                del seen[update_id]
+    async def _own_connection(self) -> AsyncConnection | None:
+        engine = self._sessions.kw.get("bind")
+        if not isinstance(engine, AsyncEngine) or engine.dialect.name == "sqlite":
+            return None
+        if self._connection is None:
+            self._connection = await engine.connect()
+        return self._connection
 
-    async def _load(self, platform: str) -> dict[str, datetime]:
-        async with self._loading:
-            if platform not in self._seen:
-                since = self._clock.now() - KEEP_FOR
-                async with self._sessions() as session:
-                    rows = await session.execute(
-                        select(ProcessedUpdate.update_id, ProcessedUpdate.seen_at)
-                        .where(
-                            ProcessedUpdate.platform == platform, ProcessedUpdate.seen_at >= since
-                        )
-                        .order_by(ProcessedUpdate.seen_at)
-                    )
-                    self._seen[platform] = {update_id: seen_at for update_id, seen_at in rows}
-            return self._seen[platform]
+    async def _prune(self, connection: AsyncConnection) -> None:
+        now = self._clock.now()
+        if self._pruned_at is not None and now - self._pruned_at < PRUNE_EVERY:
+            return
+        self._pruned_at = now
+        await connection.execute(delete(_UPDATES).where(_UPDATES.c.seen_at < now - KEEP_FOR))
+
+
+# --- replies as JSON (defaults left out; a document's bytes in base64) ---
+
+
+def replies_to_json(replies: Sequence[Reply]) -> list[dict[str, Any]]:
+    return [_reply_to_json(reply) for reply in replies]
+
+
+def replies_from_json(data: object) -> tuple[Reply, ...]:
+    if not isinstance(data, list):
+        raise TypeError("held replies are not a list")
+    return tuple(_reply_from_json(item) for item in data)
+
+
+def _reply_to_json(reply: Reply) -> dict[str, Any]:
+    item: dict[str, Any] = {"text": reply.text}
+    if reply.choices:
+        item["choices"] = [[c.label, c.payload, c.tone.value] for c in reply.choices]
+    if reply.private:
+        item["private"] = True
+    if reply.asks_number:
+        item["asks_number"] = True
+    if reply.private_start is not None:
+        item["private_start"] = reply.private_start
+    image = reply.image
+    if image is not None and not isinstance(image.drawing, ProgressChart):
+        # A picture of the runner's progress is not kept: its text says the same.
+        item["image"] = {
+            "path": image.path,
+            "alt": image.alt,
+            "kind": image.kind.value,
+            "caption": image.caption,
+            "drawing": _drawing_to_json(image.drawing),
+        }
+    if reply.document is not None:
+        document = reply.document
+        item["document"] = {
+            "filename": document.filename,
+            "mime_type": document.mime_type,
+            "data": base64.b64encode(document.data).decode("ascii"),
+        }
+    return item
+
+
+def _reply_from_json(item: dict[str, Any]) -> Reply:
+    image = item.get("image")
+    document = item.get("document")
+    return Reply(
+        text=item["text"],
+        choices=tuple(
+            Choice(label, payload, Tone(tone)) for label, payload, tone in item.get("choices", ())
+        ),
+        private=bool(item.get("private", False)),
+        asks_number=bool(item.get("asks_number", False)),
+        private_start=item.get("private_start"),
+        image=(
+            ImageRef(
+                image["path"],
+                image["alt"],
+                ImageKind(image["kind"]),
+                image["caption"],
+                _drawing_from_json(image["drawing"]),
+            )
+            if image
+            else None
+        ),
+        document=(
+            Document(
+                document["filename"],
+                base64.b64decode(document["data"]),
+                document["mime_type"],
+            )
+            if document
+            else None
+        ),
+    )
+
+
+def _drawing_to_json(drawing: Drawing | None) -> dict[str, Any] | None:
+    if isinstance(drawing, DrillDemo):
+        return {"demo": [drawing.drill, drawing.variant]}
+    if isinstance(drawing, BodyMap):
+        spots = [[spot.area, spot.side, spot.label] for spot in drawing.spots]
+        return {"body_map": spots, "title": drawing.title}
+    return None
+
+
+def _drawing_from_json(data: dict[str, Any] | None) -> Drawing | None:
+    if data is None:
+        return None
+    if "demo" in data:
+        drill, variant = data["demo"]
+        return DrillDemo(drill, "gentle" if variant == "gentle" else "standard")
+    spots = tuple(Spot(area, side, label) for area, side, label in data["body_map"])
+    return BodyMap(spots, data["title"])

@@ -24,7 +24,7 @@ from bot.delivery.pacer import PaceLimits
 from bot.media.library import MediaLibrary
 from bot.storage.key_values import KeyValueStore
 from bot.storage.models import User
-from bot.storage.processed_updates import ProcessedUpdates
+from bot.storage.processed_updates import UpdateOutbox
 from bot.testing import shipped_content
 from tests.standins.telegram_api import Call, RateLimits, TelegramStandIn, TgChat, TgUser
 
@@ -70,7 +70,7 @@ def telegram_adapter(
         words=content.texts,
         pictures=pictures or MediaLibrary(content.directory),
         commands=coach.commands(),
-        claims=ProcessedUpdates(sessions, coach.clock),
+        outbox=UpdateOutbox(sessions, coach.clock),
         on_unreachable=unreachable or unreachable_reporter(coach),
         store=KeyValueStore(sessions) if remember_profile else None,
         routes=routes,

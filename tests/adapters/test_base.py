@@ -1,5 +1,6 @@
-"""The adapter base: repeats dropped, one error outcome, one report per refused chat,
-and numbered choices for a platform without buttons."""
+"""The adapter base: the outbox marks and what a crash left held, one error outcome, one
+report per refused chat, and numbered choices for a platform without buttons.
+(Repeats are the core's: tests/core/test_exactly_once.py.)"""
 
 from __future__ import annotations
 
@@ -13,25 +14,29 @@ from bot.adapters.base import PlatformAdapter, Refused, error_outcome, numbered,
 from bot.content import Content
 from bot.core.engine import Coach
 from bot.core.messages import Choice, ConversationKey, Inbound, Outcome, Reply, Text
-from bot.core.ports import Handler, Unreachable
+from bot.core.ports import Handler, HeldReplies, Unreachable
 from bot.testing import Chat, shipped_content
 
 KEY = ConversationKey("test", "chat-1", "user-1")
-HELLO = Inbound(KEY, Text("hello"))
+HELLO = Inbound(KEY, Text("hello"), update_id="7")
 
 
-class Claims:
-    """Update ids in memory, as ``ProcessedUpdates`` keeps them in the database."""
+class Outbox:
+    """Marks and held replies in memory, as ``UpdateOutbox`` keeps them in the database."""
 
-    def __init__(self) -> None:
-        self.seen: set[tuple[str, str]] = set()
+    def __init__(self, held: list[HeldReplies] | None = None, *, broken: bool = False) -> None:
+        self.marks: list[tuple[str, str, int, bool]] = []
+        self._held = held or []
+        self._broken = broken
         self.closed = False
 
-    async def claim(self, platform: str, update_id: str) -> bool:
-        if (platform, update_id) in self.seen:
-            return False
-        self.seen.add((platform, update_id))
-        return True
+    async def sent(self, platform: str, update_id: str, count: int, *, finished: bool) -> None:
+        self.marks.append((platform, update_id, count, finished))
+
+    async def held(self, platform: str) -> list[HeldReplies]:
+        if self._broken:
+            raise ConnectionError("database gone")
+        return self._held
 
     async def close(self) -> None:
         self.closed = True
@@ -51,11 +56,9 @@ class Platform(PlatformAdapter):
     """A platform whose I/O is a list; the chats in ``refusing`` have blocked the bot."""
 
     def __init__(
-        self, handler: Handler, content: Content, told: Told, claims: Claims | None = None
+        self, handler: Handler, content: Content, told: Told, outbox: Outbox | None = None
     ) -> None:
-        super().__init__(
-            "test", handler, words=content.texts, on_unreachable=told, claims=claims or Claims()
-        )
+        super().__init__("test", handler, words=content.texts, on_unreachable=told, outbox=outbox)
         self.delivered: list[Reply] = []
         self.refusing: set[str] = set()
 
@@ -67,18 +70,21 @@ class Platform(PlatformAdapter):
         pass
 
     async def stop(self) -> None:
-        await self.close_claims()
+        await self.close_outbox()
 
     async def deliver(self, key: ConversationKey, reply: Reply, *, bulk: bool) -> None:
         if key.chat_id in self.refusing:
             raise Refused(key, private=True, reason="blocked")
         self.delivered.append(reply)
 
-    async def receive(self, update_id: str, inbound: Inbound) -> Outcome | None:
-        """What a platform module does with an update; ``None`` when it was dropped."""
-        if not await self.first_time(update_id):
-            return None
-        return await self.handle(inbound, update_id=update_id)
+    async def receive(self, inbound: Inbound) -> Outcome:
+        """What a platform module does with an update: handle it, send, mark."""
+        outcome = await self.handle(inbound)
+        for n, reply in enumerate(outcome.replies, start=1):
+            await self.deliver(inbound.key, reply, bulk=False)
+            assert inbound.update_id is not None
+            await self.sent(inbound.update_id, n, finished=n == len(outcome.replies))
+        return outcome
 
 
 class Counting:
@@ -89,18 +95,37 @@ class Counting:
 
     async def __call__(self, inbound: Inbound) -> Outcome:
         self.calls += 1
-        return Outcome(replies=(Reply("hi"),))
+        return Outcome(replies=(Reply("hi"), Reply("there")))
 
 
-async def test_a_repeated_update_is_dropped(content: Content) -> None:
-    handler, claims = Counting(), Claims()
-    platform = Platform(handler, content, Told(), claims)
-    assert await platform.receive("7", HELLO) == Outcome(replies=(Reply("hi"),))
-    assert await platform.receive("7", HELLO) is None
-    assert await platform.receive("8", HELLO) is not None
-    assert handler.calls == 2
+async def test_each_reply_sent_is_marked_in_the_outbox_under_the_platform(
+    content: Content,
+) -> None:
+    outbox = Outbox()
+    platform = Platform(Counting(), content, Told(), outbox)
+    await platform.receive(HELLO)
+    assert outbox.marks == [("test", "7", 1, False), ("test", "7", 2, True)]
     await platform.stop()
-    assert claims.closed  # claims still in memory are written out on the way down
+    assert outbox.closed  # marks still pending are written on the way down
+
+
+async def test_held_replies_are_listed_and_logged_without_their_text(
+    content: Content, caplog: pytest.LogCaptureFixture
+) -> None:
+    held = HeldReplies("41", KEY, (Reply("a private word"), Reply("b")), sent=1)
+    caplog.set_level(logging.INFO, logger="bot.adapters")
+    assert await Platform(Counting(), content, Told(), Outbox([held])).held_replies() == [held]
+    [line] = [r.getMessage() for r in caplog.records]
+    assert line == "test_held_replies update_id=41 chat=chat-1 replies=2 sent=1"
+
+
+async def test_an_outbox_that_cant_be_read_holds_nothing_back(
+    content: Content, caplog: pytest.LogCaptureFixture
+) -> None:
+    platform = Platform(Counting(), content, Told(), Outbox(broken=True))
+    assert await platform.held_replies() == []
+    assert [r.getMessage() for r in caplog.records] == ["test_held_replies_unreadable"]
+    assert await Platform(Counting(), content, Told()).held_replies() == []  # no outbox
 
 
 async def test_a_handler_that_raises_gets_the_one_error_outcome(
@@ -110,7 +135,7 @@ async def test_a_handler_that_raises_gets_the_one_error_outcome(
         raise RuntimeError("flow exploded")
 
     caplog.set_level(logging.ERROR, logger="bot.adapters")
-    outcome = await Platform(fragile, content, Told()).receive("7", HELLO)
+    outcome = await Platform(fragile, content, Told()).handle(HELLO)
     assert outcome == error_outcome(content.texts)
     assert outcome.replies == (Reply(content.texts.common.error),)
     assert not outcome.accepted
@@ -226,8 +251,8 @@ async def test_every_handled_update_is_counted_and_timed_and_a_failure_counted(
     texts = _metric("hipcoach_updates_total", platform="test", kind="text")
     steps = _metric("hipcoach_step_seconds_count", platform="test")
     failures = _metric("hipcoach_step_failures_total", platform="test")
-    await Platform(Counting(), content, Told()).receive("1", HELLO)
-    await Platform(fragile, content, Told()).receive("2", HELLO)
+    await Platform(Counting(), content, Told()).receive(HELLO)
+    await Platform(fragile, content, Told()).receive(HELLO)
     assert _metric("hipcoach_updates_total", platform="test", kind="text") == texts + 2
     assert _metric("hipcoach_step_seconds_count", platform="test") == steps + 2
     assert _metric("hipcoach_step_failures_total", platform="test") == failures + 1

@@ -15,6 +15,11 @@ core's :class:`Outcome` becomes interaction responses.
   messages to this user") is a :class:`Refused` DM, which the base reports to the core
   once and raises on to the caller.
 - In a DM, typed text reaches the core as :class:`Text`.
+- Every interaction and DM carries its snowflake id as the update id, which the core
+  records in the step's transaction: an event delivered twice (a gateway RESUME
+  replaying it, a second session) is handled once, and the repeat is not answered.
+  Replies are not kept for after a crash: an interaction can only be answered while it
+  lasts, and the gateway never delivers it again.
 
 Lifecycle: ``start()`` returns at once; the connection runs under a
 :class:`~bot.adapters.supervise.Supervisor`, which logs in again with back-off when it
@@ -274,7 +279,9 @@ class DiscordAdapter(PlatformAdapter):
         try:
             if self._stopping:
                 return
-            outcome = await self.handle(Inbound(key, Text(message.content), is_private=True))
+            outcome = await self.handle(
+                Inbound(key, Text(message.content), is_private=True, update_id=str(message.id))
+            )
             channel = message.channel
             for reply in outcome.replies:
                 for piece in pieces_of(reply):
@@ -305,8 +312,11 @@ class DiscordAdapter(PlatformAdapter):
                 # The client's language ("en-GB"); its str is the tag itself.
                 locale=str(interaction.locale),
                 can_whisper=True,  # ephemeral replies: seen by this member alone
+                update_id=str(interaction.id),
             )
             outcome = await self._core_in_time(inbound, answer)
+            if outcome.repeat:
+                return  # answered where it was first handled
             await answer.deliver(outcome)
         except discord.HTTPException as exc:
             log.warning(

@@ -1,19 +1,28 @@
 """The coach on Telegram, on python-telegram-bot, in the one asyncio loop.
 
 Lifecycle (we drive it; never ``run_polling``, so Telegram runs beside Discord and the
-scheduler): ``start`` = initialize (getMe) → menu, description → start → long polling
-(or the webhook listener plus setWebhook). ``stop`` = stop fetching → let the updates
-in hand finish → shut down. ``start`` raises :class:`telegram.error.InvalidToken` for a
-bad token; if Telegram can't be reached a :class:`Supervisor` keeps trying in the
-background instead.
+scheduler): ``start`` = getMe → menu, description → queue the replies a previous
+process left unsent → long polling (or the webhook listener plus setWebhook). ``stop``
+= stop fetching at once → let the steps in hand commit → send what they answered (up
+to ``drain_within`` seconds; anything left stays in the outbox for the next start) →
+close. ``start`` raises :class:`telegram.error.InvalidToken` for a bad token; if
+Telegram can't be reached a :class:`Supervisor` keeps trying in the background instead.
 
-Every update: claimed once (a repeat is dropped, by the base), translated to an
-:class:`Inbound`, handled by the core, then rendered. A button press is always answered
-(with the core's notice, if any), and an accepted press edits the pressed message to
-show the choice and drop its buttons; both wait for the first reply, which is what the
-runner waits for. Replies go out through a :class:`Pacer` below Telegram's flood
-limits, interactive ones ahead of reminders; a 429 waits ``retry_after`` and tries
-again; a 403 is a :class:`Refused` chat, which the base reports to the core.
+Every update, exactly once: translated to an :class:`Inbound` carrying its update id,
+handled by the core, whose step records the id and keeps the replies in the same
+transaction (a repeat comes back as ``repeat`` and is dropped). Only then is Telegram
+told the update is done: polling moves its offset past an update once its step has
+committed (:mod:`bot.adapters.telegram.polling`); the webhook answers 200 then, and
+500 if the step failed, so Telegram delivers it again. The replies go out afterwards
+in the chat's lane (:class:`~bot.adapters.lanes.Lanes`), in order, each marked in the
+outbox as it goes; the chat's next update need not wait for them.
+
+A button press is always answered (with the core's notice, if any), and an accepted
+press edits the pressed message to show the choice and drop its buttons; both wait for
+the first reply, which is what the runner waits for. Replies go out through a
+:class:`Pacer` below Telegram's flood limits, interactive ones ahead of reminders; a
+429 waits ``retry_after`` and tries again; a 403 is a :class:`Refused` chat, which the
+base reports to the core.
 """
 
 from __future__ import annotations
@@ -50,13 +59,14 @@ from telegram.error import (
     TelegramError,
     TimedOut,
 )
-from telegram.ext import Application, ContextTypes, TypeHandler
 
 from bot.adapters.base import PlatformAdapter, Refused
+from bot.adapters.lanes import Lanes
 from bot.adapters.supervise import Backoff, Supervisor
 from bot.adapters.telegram.bot import CoachBot
 from bot.adapters.telegram.http import AiohttpRequest
 from bot.adapters.telegram.inbound import PLATFORM, is_group, to_inbound, to_removal
+from bot.adapters.telegram.polling import Poller
 from bot.adapters.telegram.render import (
     MAX_CALLBACK_ANSWER,
     MAX_CAPTION,
@@ -68,14 +78,23 @@ from bot.adapters.telegram.render import (
 )
 from bot.adapters.telegram.texts import TelegramTexts
 from bot.adapters.telegram.webhook import WebhookListener, webhook_path
-from bot.core.messages import Choice, ConversationKey, Document, ImageKind, ImageRef, Reply
+from bot.core.messages import (
+    Choice,
+    ConversationKey,
+    Document,
+    ImageKind,
+    ImageRef,
+    Outcome,
+    Reply,
+)
 from bot.core.ports import (
     CommandSpec,
     Handler,
+    HeldReplies,
     KeyValues,
     OnUnreachable,
     Pictures,
-    UpdateClaims,
+    ReplyOutbox,
 )
 from bot.core.redaction import REDACTOR
 from bot.core.texts import CoreWords
@@ -110,8 +129,9 @@ class TelegramConfig:
     listen: str = "0.0.0.0"  # noqa: S104 - the webhook must be reachable from outside
     poll_timeout: float = 10.0
     pace: PaceLimits = limits.TELEGRAM
-    # Updates handled at once (different chats; one chat is always one at a time).
-    concurrent_updates: int = 256
+    # On stop: seconds to let the steps in hand commit and their replies go out. What
+    # is still unsent then stays in the outbox, for the next start.
+    drain_within: float = 10.0
     # HTTP connections to the Bot API for sending (see AiohttpRequest).
     connection_pool: int = 8
     # The first wait after a failed start; it doubles up to MAX_START_RETRY.
@@ -152,7 +172,7 @@ class TelegramAdapter(PlatformAdapter):
         words: CoreWords,
         pictures: Pictures | None,
         commands: Sequence[CommandSpec],
-        claims: UpdateClaims,
+        outbox: ReplyOutbox | None,
         on_unreachable: OnUnreachable,
         store: KeyValues | None = None,
         routes: Sequence[web.RouteDef] = (),
@@ -164,7 +184,7 @@ class TelegramAdapter(PlatformAdapter):
             raise ValueError("a webhook needs a secret token")
         REDACTOR.add(config.token)  # before the first request is made, let alone logged
         super().__init__(
-            PLATFORM, handler, words=words, on_unreachable=on_unreachable, claims=claims
+            PLATFORM, handler, words=words, on_unreachable=on_unreachable, outbox=outbox
         )
         self._config = config
         self._texts = texts
@@ -175,9 +195,11 @@ class TelegramAdapter(PlatformAdapter):
         self._pacer = Pacer(config.pace)
         PACER_QUEUE.labels(PLATFORM).set_function(lambda: float(self._pacer.waiting))
         self._locks = _ChatLocks()
+        self._lanes = Lanes(PLATFORM)
         self._file_ids: dict[str, str] = {}
         self._listener: WebhookListener | None = None
-        self._app: Application[Any, Any, Any, Any, Any, Any] | None = None
+        self._poller: Poller | None = None
+        self._client: CoachBot | None = None
         self._supervisor = Supervisor(
             PLATFORM,
             self._stay_up,
@@ -206,7 +228,7 @@ class TelegramAdapter(PlatformAdapter):
         await self._supervisor.stop()
         await self._tear_down()
         await self._pacer.close()
-        await self.close_claims()
+        await self.close_outbox()
         log.info("telegram_stopped")
 
     async def _come_up(self) -> None:
@@ -217,40 +239,30 @@ class TelegramAdapter(PlatformAdapter):
             raise
 
     async def _stay_up(self) -> None:
-        """The supervisor's attempt after a failed start. Once up, python-telegram-bot
-        keeps polling (or the listener listening) by itself, so this only waits for
-        ``stop``."""
+        """The supervisor's attempt after a failed start. Once up, the poller keeps
+        polling (or the listener listening) by itself, so this only waits for ``stop``."""
         await self._come_up()
         await asyncio.Event().wait()
 
-    def _build(self) -> Application[Any, Any, Any, Any, Any, Any]:
+    def _build(self) -> CoachBot:
         cfg = self._config
-        bot = CoachBot(
+        return CoachBot(
             cfg.token,
             base_url=cfg.api_url,
             base_file_url=_file_url(cfg.api_url),
             request=AiohttpRequest(cfg.connection_pool),
             get_updates_request=AiohttpRequest(1),
         )
-        builder = (
-            Application.builder()
-            .bot(bot)
-            .job_queue(None)  # timing belongs to our scheduler
-            .concurrent_updates(cfg.concurrent_updates)
-        )
-        if cfg.webhook_url:
-            builder = builder.updater(None)
-        app = builder.build()
-        app.add_handler(TypeHandler(Update, self._on_update))
-        return app
 
     async def _bring_up(self) -> None:
-        app = self._app = self._build()
-        await app.initialize()
-        self.username = app.bot.username
+        bot = self._client = self._build()
+        await bot.initialize()
+        self.username = bot.username
         await self._sync_profile()
-        await app.start()
         self._started = True
+        # First in each chat's lane: what a previous process committed and never sent.
+        for held in await self.held_replies():
+            self._lanes.add(held.key.chat_id, functools.partial(self._send_held, held))
         cfg = self._config
         if cfg.webhook_url and cfg.webhook_secret:
             self._listener = WebhookListener(
@@ -262,7 +274,7 @@ class TelegramAdapter(PlatformAdapter):
                 routes=self._routes,
             )
             await self._listener.start()
-            await app.bot.set_webhook(
+            await bot.set_webhook(
                 cfg.webhook_url,
                 secret_token=cfg.webhook_secret,
                 allowed_updates=ALLOWED_UPDATES,
@@ -270,47 +282,48 @@ class TelegramAdapter(PlatformAdapter):
             )
             mode = "webhook"
         else:
-            assert app.updater is not None
-            await app.updater.start_polling(
-                timeout=dtm.timedelta(seconds=cfg.poll_timeout),
+            await bot.delete_webhook(drop_pending_updates=False)
+            self._poller = Poller(
+                bot,
+                functools.partial(self._take, apologise=True),
+                timeout=cfg.poll_timeout,
                 allowed_updates=ALLOWED_UPDATES,
-                drop_pending_updates=False,
-                error_callback=self._polling_error,
             )
+            self._poller.start()
             mode = "polling"
         log.info("telegram_started bot=%s mode=%s", self.username, mode)
 
     async def _tear_down(self) -> None:
-        """Stop fetching, finish the updates in hand, close connections."""
-        app = self._app
+        """Stop fetching at once, let the steps in hand commit, send what they answered
+        (what is left at the deadline stays in the outbox), close connections."""
+        deadline = time.monotonic() + self._config.drain_within
         if self._listener is not None:
             await self._listener.stop()
             self._listener = None
-        if app is None:
-            return
-        if app.updater is not None and app.updater.running:
-            await app.updater.stop()
-        if app.running:
-            await app.stop()  # waits for the updates in hand, which still send replies
+        poller, self._poller = self._poller, None
+        if poller is not None:
+            await poller.stop(within=self._config.drain_within)
+        if not await self._lanes.drain(max(0.0, deadline - time.monotonic())):
+            log.warning("telegram_replies_left_for_next_start chats=%d", len(self._lanes))
+        await self._lanes.cancel()
         self._started = False
-        self._app = None
-        with contextlib.suppress(Exception):
-            await app.shutdown()
+        bot, self._client = self._client, None
+        if bot is not None:
+            with contextlib.suppress(Exception):
+                await bot.shutdown()
 
-    def _polling_error(self, exc: TelegramError) -> None:
-        # python-telegram-bot keeps polling with back-off; say what happened, once a line.
-        log.warning("telegram_polling_error error=%s: %s", type(exc).__name__, exc)
-
-    async def _from_webhook(self, data: dict[str, Any]) -> None:
-        app = self._app
-        if app is None or not app.running:
-            raise RuntimeError("not running")
-        await app.update_queue.put(Update.de_json(data, app.bot))
+    async def _from_webhook(self, data: dict[str, Any]) -> bool:
+        """One update posted to the webhook: True once its step has committed. A step
+        that failed is not apologised for: Telegram delivers the update again."""
+        bot = self._client
+        if bot is None or not self._started:
+            return False
+        return await self._take(Update.de_json(data, bot), apologise=False)
 
     async def _sync_profile(self) -> None:
         """The command menu and the bot's descriptions, sent only when they changed."""
-        app = self._app
-        assert app is not None
+        bot = self._client
+        assert bot is not None
         texts = self._words.bot
         commands = [
             BotCommand(c.name, fit(" ".join(c.description.split()), MAX_COMMAND_DESCRIPTION))
@@ -319,16 +332,16 @@ class TelegramAdapter(PlatformAdapter):
         description = fit(texts.description, MAX_DESCRIPTION)
         short = fit(texts.short_description, MAX_SHORT_DESCRIPTION)
         profile = json.dumps(
-            [app.bot.id, [c.to_dict() for c in commands], description, short], sort_keys=True
+            [bot.id, [c.to_dict() for c in commands], description, short], sort_keys=True
         )
         digest = hashlib.sha256(profile.encode()).hexdigest()
         if self._store is not None and await self._store.get(PROFILE_KEY) == digest:
             log.info("telegram_profile_unchanged")
             return
         try:
-            await app.bot.set_my_commands(commands)
-            await app.bot.set_my_description(description)
-            await app.bot.set_my_short_description(short)
+            await bot.set_my_commands(commands)
+            await bot.set_my_description(description)
+            await bot.set_my_short_description(short)
         except (BadRequest, RetryAfter) as exc:
             # The bot works without a menu; try again on the next start.
             log.warning("telegram_profile_not_set error=%s: %s", type(exc).__name__, exc)
@@ -339,50 +352,65 @@ class TelegramAdapter(PlatformAdapter):
 
     # ------------------------------------------------------------------ inbound
 
-    async def _on_update(self, update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
+    async def _take(self, update: Update, *, apologise: bool) -> bool:
+        """Handle one update in its chat's order. True once its step has committed (or
+        it needed none), its replies queued in the chat's lane; False when the step
+        failed (then the apology is queued only if ``apologise``)."""
         chat = update.effective_chat
-        async with self._locks.hold(chat.id if chat is not None else None):
-            if not await self.first_time(str(update.update_id)):
-                return
-            try:
-                await self._handle(update)
-            except Exception:
-                log.exception(
-                    "telegram_update_failed update_id=%s chat=%s",
-                    update.update_id,
-                    chat.id if chat is not None else None,
-                )
+        chat_id = chat.id if chat is not None else None
+        async with self._locks.hold(chat_id):
+            return await self._decide(update, chat_id, apologise=apologise)
 
-    async def _handle(self, update: Update) -> None:
+    async def _decide(self, update: Update, chat_id: int | None, *, apologise: bool) -> bool:
+        lane = str(chat_id) if chat_id is not None else f"update:{update.update_id}"
         removal = to_removal(update)
         if removal is not None:
             log.info("telegram_removed_from_chat chat=%s", removal.key.chat_id)
             await self.report(removal)
-            return
+            return True
         inbound = to_inbound(update, self.username)
         query = update.callback_query
         if inbound is None:
             if query is not None:
-                await self._answer(query, None)
-            return
+                self._lanes.add(lane, functools.partial(self._answer, query, None))
+            return True
         if query is not None and _forged(query):
-            await self._answer(query, self.unshown_press(update.update_id).notice)
-            return
+            notice = self.unshown_press(update.update_id).notice
+            self._lanes.add(lane, functools.partial(self._answer, query, notice))
+            return True
         # Only a message that shows the pressed button is edited (a stale press on a
         # message whose buttons are gone still gets the core's answer).
         editable = query is not None and _shows(query)
         started = time.monotonic()
-        outcome = await self.handle(inbound, update_id=update.update_id)
+        outcome = await self.handle(inbound)
         log.debug(
-            "telegram_update update_id=%s chat=%s event=%s accepted=%s ms=%.1f",
+            "telegram_update update_id=%s chat=%s event=%s accepted=%s repeat=%s ms=%.1f",
             update.update_id,
             inbound.key.chat_id,
             type(inbound.event).__name__,
             outcome.accepted,
+            outcome.repeat,
             (time.monotonic() - started) * 1000,
         )
-        # The answer to a press is no chat message, and the edit only tidies the old
-        # message: both wait until the first reply is out, and don't hold up the rest.
+        if outcome.repeat or (outcome.failed and not apologise):
+            return not outcome.failed
+        kept = None if outcome.failed else inbound.update_id
+        self._lanes.add(
+            lane, functools.partial(self._send_outcome, inbound.key, outcome, query, editable, kept)
+        )
+        return not outcome.failed
+
+    async def _send_outcome(
+        self,
+        key: ConversationKey,
+        outcome: Outcome,
+        query: CallbackQuery | None,
+        editable: bool,
+        update_id: str | None,
+    ) -> None:
+        """The replies, then (once the first is out) the press's answer and mark; in the
+        chat's lane. The answer to a press is no chat message, and the edit only tidies
+        the old message: neither holds up the replies."""
         followups: list[asyncio.Task[None]] = []
 
         def follow_up() -> None:
@@ -392,26 +420,71 @@ class TelegramAdapter(PlatformAdapter):
             if outcome.accepted and editable:
                 followups.append(asyncio.create_task(self._mark_pressed(query)))
 
-        refused: Refused | None = None
         try:
-            for reply in outcome.replies:
-                await self._reply(inbound.key, reply, bulk=False)
-                follow_up()
-        except Refused as exc:
-            refused = exc
-        finally:
+            refused = await self._send_replies(
+                key, outcome.replies, update_id, after_each=follow_up
+            )
             follow_up()
             for result in await asyncio.gather(*followups, return_exceptions=True):
                 if isinstance(result, Forbidden):
-                    refused = refused or self._refusal(inbound.key, result)
+                    refused = refused or self._refusal(key, result)
                 elif isinstance(result, Exception):
                     log.error(
-                        "telegram_press_followup_failed chat=%s error=%r",
-                        inbound.key.chat_id,
-                        result,
+                        "telegram_press_followup_failed chat=%s error=%r", key.chat_id, result
                     )
+        except asyncio.CancelledError:
+            for task in followups:
+                task.cancel()
+            raise
         if refused is not None:
             await self.report(refused)  # once, however many of the sends were refused
+
+    async def _send_held(self, held: HeldReplies) -> None:
+        """Replies a step committed before the last stop or crash, from the first unsent."""
+        refused = await self._send_replies(
+            held.key, held.replies, held.update_id, already_sent=held.sent
+        )
+        if refused is not None:
+            await self.report(refused)
+
+    async def _send_replies(
+        self,
+        key: ConversationKey,
+        replies: Sequence[Reply],
+        update_id: str | None,
+        *,
+        already_sent: int = 0,
+        after_each: Callable[[], None] | None = None,
+    ) -> Refused | None:
+        """Send ``replies`` in order from ``already_sent`` on, marking each in the outbox
+        (``update_id``: the step kept them). A chat that refuses, or a send that fails,
+        gives the rest up; cancelled, the rest stays held for the next start."""
+        count = already_sent
+        refused: Refused | None = None
+        try:
+            for reply in replies[already_sent:]:
+                await self._reply(key, reply, bulk=False)
+                count += 1
+                if after_each is not None:
+                    after_each()
+                if update_id is not None:
+                    await self.sent(update_id, count, finished=count == len(replies))
+            return None
+        except Refused as exc:
+            refused = exc
+        except TelegramError as exc:
+            log.error(
+                "telegram_reply_failed update_id=%s chat=%s error=%s: %s",
+                update_id,
+                key.chat_id,
+                type(exc).__name__,
+                exc.message,
+            )
+        except Exception:
+            log.exception("telegram_reply_failed update_id=%s chat=%s", update_id, key.chat_id)
+        if update_id is not None:
+            await self.sent(update_id, count, finished=True)
+        return refused
 
     def _refusal(self, key: ConversationKey, exc: Forbidden) -> Refused:
         log.info("telegram_chat_unreachable chat=%s reason=%s", key.chat_id, exc.message)
@@ -576,7 +649,7 @@ class TelegramAdapter(PlatformAdapter):
 
     def _file_key(self, reuse: str) -> str:
         # A file_id works for the bot that uploaded it only.
-        bot_id = self._app.bot.id if self._app is not None else 0
+        bot_id = self._client.id if self._client is not None else 0
         digest = hashlib.sha256(f"{bot_id}:{reuse}".encode()).hexdigest()[:40]
         return FILE_KEY_PREFIX + digest
 
@@ -661,10 +734,9 @@ class TelegramAdapter(PlatformAdapter):
 
     @property
     def _bot(self) -> CoachBot:
-        app = self._app
-        if app is None:
+        bot = self._client
+        if bot is None:
             raise NetworkError("Telegram is not connected")
-        bot: CoachBot = app.bot
         return bot
 
 

@@ -29,9 +29,13 @@ def is_group(chat_id: int | str) -> bool:
 
 
 def to_inbound(update: Update, bot_username: str) -> Inbound | None:
-    """The core event for ``update``, or ``None`` when it is not for the coach."""
+    """The core event for ``update``, or ``None`` when it is not for the coach.
+
+    It carries the update's id, for the core to record, and asks the core to keep the
+    replies until they are sent: a Telegram chat message can still go out after a
+    restart."""
     if update.callback_query is not None:
-        return _from_press(update.callback_query)
+        return _from_press(update.callback_query, str(update.update_id))
     message = update.message
     if message is None or message.from_user is None:
         return None  # edits, channel posts and service updates are not conversation
@@ -46,10 +50,12 @@ def to_inbound(update: Update, bot_username: str) -> Inbound | None:
         event,
         is_private=private,
         locale=message.from_user.language_code,
+        update_id=str(update.update_id),
+        keep_replies=True,
     )
 
 
-def _from_press(query: CallbackQuery) -> Inbound | None:
+def _from_press(query: CallbackQuery, update_id: str) -> Inbound | None:
     message = query.message
     if message is None or query.data is None:
         return None  # a press on an inline-mode message or a game button: not ours
@@ -59,6 +65,8 @@ def _from_press(query: CallbackQuery) -> Inbound | None:
         ChoiceMade(query.data),
         is_private=chat.type == Chat.PRIVATE,
         locale=query.from_user.language_code,
+        update_id=update_id,
+        keep_replies=True,
     )
 
 

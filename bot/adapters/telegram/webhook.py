@@ -2,8 +2,10 @@
 
 It answers 403 unless ``X-Telegram-Bot-Api-Secret-Token`` matches, refuses bodies over
 a small cap (an update is a few kilobytes; anything bigger is not Telegram), and hands
-each update to the application's queue, so updates are processed exactly as in polling.
-Other routes (the health checks) can share its port.
+each update to the adapter, which handles it as in polling. The answer waits for the
+update's step: 200 once it has committed (Telegram then forgets the update), 500 if it
+failed or the bot is stopping, so Telegram delivers the update again later. Other routes
+(the health checks) can share its port.
 """
 
 from __future__ import annotations
@@ -23,7 +25,11 @@ log = logging.getLogger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 MAX_BODY_BYTES = 256 * 1024
 
-Deliver = Callable[[dict[str, Any]], Awaitable[None]]
+Deliver = Callable[[dict[str, Any]], Awaitable[bool]]
+"""Handles one update; True once its step has committed."""
+# On stop, how long a request in hand may take to finish before it is cut off (and,
+# unanswered, delivered again by Telegram).
+SHUTDOWN_TIMEOUT = 5.0
 
 
 def webhook_path(url: str) -> str:
@@ -60,7 +66,7 @@ class WebhookListener:
         app = web.Application(client_max_size=self._max_body)
         app.router.add_post(self._path, self._receive)
         app.add_routes(self._routes)
-        self._runner = web.AppRunner(app, access_log=None)
+        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=SHUTDOWN_TIMEOUT)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self._host, self._port)
         await site.start()
@@ -96,5 +102,11 @@ class WebhookListener:
             return web.Response(status=400)
         if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
             return web.Response(status=400)
-        await self._deliver(data)
+        try:
+            handled = await self._deliver(data)
+        except Exception:
+            log.exception("telegram_webhook_update_failed update_id=%s", data["update_id"])
+            handled = False
+        if not handled:
+            return web.Response(status=500)
         return web.Response(status=200)
