@@ -1,7 +1,7 @@
 """A reminder burst through the real ``python -m bot run``, interrupted and restarted.
 
 The scenario: ``runners`` runners on the Telegram stand-in (in this process), each with a
-one-off reminder due at the start of the current minute, so the bot's first pass sends
+one-off reminder due now, so the bot's first pass sends
 them all at Telegram's pace (30 a second). While it sends, the bot process is stopped
 ``kills`` times with SIGKILL and then ``sigterms`` times with SIGTERM, each after the
 process has delivered its share of the burst, and started again each time on the same
@@ -12,11 +12,13 @@ the stand-in's stored messages, plus what the database and the bot's logs say. T
 scenario asserts nothing itself, so ``bench/`` can run it with many kills and print the
 figures; the tests in ``test_reminder_burst.py`` assert on it.
 
-Due times come from the wall clock the bot process reads (it has no injected clock): the
-rows are written due at the start of this minute, so they are due the moment the bot
-starts. One-off rules, so an occurrence sent twice can only be a re-send, never the next
-occurrence. PostgreSQL runs with a short lease (``lease_seconds``): a restarted worker
-there waits for a dead one's leases to run out, where SQLite takes them over at once.
+Due times come from the clock the bot process runs on, ``SystemClock`` (a process started
+from the command line has no other): the rows are written due now by that clock, so
+they are due the moment the bot starts, on any date (under faketime too, which the bot
+process inherits); only a reminder that really comes a minute late says so. One-off
+rules, so an occurrence sent twice can only be a re-send, never the next occurrence.
+PostgreSQL runs with a short lease (``lease_seconds``): a restarted worker there waits
+for a dead one's leases to run out, where SQLite takes them over at once.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -39,6 +41,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, insert, select, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from bot.core.ports import Clock, SystemClock
 from bot.features.reminders.models import Reminder, ReminderDelivery
 from bot.storage.database import create_engine
 from bot.storage.migrations import upgrade_to_head
@@ -183,7 +186,10 @@ async def migrate(url: str) -> None:
 
 
 async def seed(url: str, people: list[tuple[TgUser, TgChat]], due: datetime) -> None:
-    """One one-off reminder per runner, all due at ``due``, on a migrated database."""
+    """One one-off reminder per runner, all due at ``due``, on a migrated database.
+
+    The rule names ``due``'s minute; ``next_fire_at`` is ``due`` itself, a few seconds
+    on, so once sent the rule has no later occurrence (none fires twice by design)."""
     engine = create_engine(url)
     local_run = (due + timedelta(minutes=LEAD_MINUTES)).astimezone(ZoneInfo(ZONE))
     try:
@@ -371,10 +377,11 @@ async def run_burst(
     lease_seconds: int = 3,
     database: str = "",
     migrated: bool = False,
+    clock: Clock | None = None,
 ) -> BurstOutcome:
     """Run the scenario on the empty database at ``url`` (already at head if
-    ``migrated``: do that first when running several scenarios at once); see the
-    module docstring.
+    ``migrated``: do that first when running several scenarios at once); ``clock`` is
+    the bot process's, the system clock. See the module docstring.
 
     Each interruption comes once the current process has delivered its even share of
     the burst, so every one lands mid-burst however many there are.
@@ -385,7 +392,7 @@ async def run_burst(
     share = max(runners // (len(plan) + 1), 1)
     async with TelegramStandIn() as api:
         people = [(user, api.private_chat(user)) for user in (api.user() for _ in range(runners))]
-        due = datetime.now(UTC).replace(second=0, microsecond=0)
+        due = (clock or SystemClock()).now()
         if not migrated:
             await migrate(url)
         await seed(url, people, due)
