@@ -4,18 +4,20 @@ Delivery is an **outbox, at least once**. A pass claims a batch of due reminders
 transaction: it decides each (send, send late, skip), writes a delivery row per
 occurrence (unique per reminder and occurrence) held under this worker's *lease*, and
 moves ``next_fire_at`` on; commits; then sends, ``concurrency`` at a time. Each send is
-recorded as it goes (:mod:`bot.features.reminders.outbox`): attempted just before it
-is handed to the platform, and its outcome just after, both committed before that
-sender takes the next one. While the pass works it renews the leases of what it holds.
+recorded as it goes (:mod:`bot.features.reminders.outbox`): its attempt is committed
+before it is handed to the platform (marked ``MARK_AHEAD`` claims at a time), its
+outcome right after; sends whose outcome is not yet committed are capped at
+``concurrency``. While the pass works it renews the leases of what it holds.
 
 A claim nobody holds any more (released by a process that stopped, or whose lease ran
 out because its process died) is taken over by the next pass of any dispatcher: sent
 again if still inside the grace window, with a line saying it may be a repeat when it
 had been attempted; past the grace window it is marked lost and counted in the log at
 once. So a crash loses nothing inside the grace window and repeats at most the sends
-that were in flight: one per concurrent sender. On a database one bot process uses
-(SQLite) a starting dispatcher takes over every claim on its platforms at once; on
-PostgreSQL, where another worker may be alive, it waits for their leases to run out.
+that were in flight, ``concurrency``; the line goes on at most ``MARK_AHEAD`` more. On
+a database one bot process uses (SQLite) a starting dispatcher takes over every claim on
+its platforms at once; on PostgreSQL, where another worker may be alive, it waits for
+their leases to run out.
 
 Two dispatchers never claim the same row: due reminders and left-behind claims are
 locked with ``FOR UPDATE SKIP LOCKED`` on PostgreSQL (SQLite's ``BEGIN IMMEDIATE``
@@ -32,6 +34,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 from collections import deque
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -68,6 +71,9 @@ log = logging.getLogger(__name__)
 # A message this late (after downtime) says so; ordinary timer jitter does not.
 LATE_NOTE_AFTER = timedelta(minutes=1)
 DELIVERY_HISTORY = timedelta(days=35)
+# Attempts are marked this many claims at a time, so most sends don't wait for a write of
+# their own; after a crash, up to this many more than were in flight say "may be a repeat".
+MARK_AHEAD = 8
 _SKIP_LOG_LINES = 50
 
 OnUnreachable = Callable[[ConversationKey], Awaitable[None]]
@@ -162,6 +168,11 @@ class Dispatcher:
         self._held: dict[int, Outgoing] = {}
         self._stopping = False
         self._finished_stopping = 0
+        # Sends handed to the platform whose outcome is not yet committed: what a crash
+        # could repeat. Capped at ``concurrency``.
+        self._unsettled = asyncio.Semaphore(self.settings.concurrency)
+        # Held claims whose attempt was counted ahead but which were never handed over.
+        self._marked_ahead: set[int] = set()
 
     @property
     def held(self) -> int:
@@ -211,11 +222,15 @@ class Dispatcher:
         cancelled): the next dispatcher sends them. Counts what the stop finished too."""
         await self._ledger.idle()
         ids = list(self._held)
+        never_sent = self._marked_ahead & set(ids)
         self._held.clear()
+        self._marked_ahead.clear()
         released = 0
         if ids:
             async with transaction(self.sessions) as session:
-                released = await ReminderRepository(session).release(ids, self.worker)
+                released = await ReminderRepository(session).release(
+                    ids, self.worker, not_attempted=never_sent
+                )
         return DrainReport(finished=self._finished_stopping, released=released)
 
     # --- a pass ---
@@ -236,13 +251,39 @@ class Dispatcher:
                         items, more = await self._claim(self.clock.now(), report)
                         queue.extend(await self._with_focus(items))
 
+            # Attempts are marked a sender's worth ahead, in one write, so most sends
+            # find theirs committed already: delivery id → the write marking it.
+            marking: dict[int, asyncio.Future[None]] = {}
+            mark_ahead = min(MARK_AHEAD, self.settings.concurrency)
+
+            async def attempt(item: Outgoing) -> None:
+                marked = marking.get(item.delivery_id)
+                if marked is None:
+                    ahead = [q.delivery_id for q in queue if q.delivery_id not in marking]
+                    chunk = [item.delivery_id, *ahead[: mark_ahead - 1]]
+                    marked = asyncio.ensure_future(self._ledger.attempted(chunk))
+                    marking.update(dict.fromkeys(chunk, marked))
+                    self._marked_ahead.update(chunk)
+                try:
+                    # Shared with other senders: one cancelled must not cancel it.
+                    await asyncio.shield(marked)
+                finally:
+                    marking.pop(item.delivery_id, None)
+
             async def send_all() -> None:
                 while not self._stopping:
-                    if not queue:
-                        await refill()
+                    # A slot first, then a claim: none waits, popped, for a slot.
+                    await self._unsettled.acquire()
+                    try:
+                        if not queue:
+                            await refill()
+                    except BaseException:
+                        self._unsettled.release()
+                        raise
                     if not queue or self._stopping:
+                        self._unsettled.release()
                         return
-                    await self._deliver(queue.popleft(), report)
+                    await self._deliver(queue.popleft(), report, attempt)
 
             renewing = asyncio.create_task(self._renew_leases())
             try:
@@ -253,6 +294,7 @@ class Dispatcher:
                 renewing.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await renewing
+            await self._ledger.idle()  # every outcome written before the pass returns
             if self._held and not self._stopping:
                 await self._release_unfinished()
             return report
@@ -433,13 +475,36 @@ class Dispatcher:
             return list(outgoing)
         return [replace(item, focus=focus.get(item.owner_id)) for item in outgoing]
 
-    async def _deliver(self, item: Outgoing, report: PassReport) -> None:
+    async def _deliver(
+        self,
+        item: Outgoing,
+        report: PassReport,
+        attempt: Callable[[Outgoing], Awaitable[None]],
+    ) -> None:
+        """Send ``item`` once its attempt is committed; its outcome is written after. The
+        caller holds an unsettled slot for it, released once the outcome is committed."""
+        settling = False
         try:
-            await self._ledger.attempted(item.delivery_id)
-        except Exception:
-            # Not sent: still held, so released for the next pass.
-            log.exception("reminder_attempt_not_recorded reminder_id=%d", item.reminder_id)
-            return
+            try:
+                await attempt(item)
+            except Exception:
+                # Not sent, nor counted: still held, so released for the next pass.
+                self._marked_ahead.discard(item.delivery_id)
+                log.exception("reminder_attempt_not_recorded reminder_id=%d", item.reminder_id)
+                return
+            self._marked_ahead.discard(item.delivery_id)  # handed over now, for real
+            status = await self._send(item, report)
+            self._ledger.finished(item.delivery_id, status).add_done_callback(
+                functools.partial(self._settled, item)
+            )
+            settling = True
+        finally:
+            if not settling:
+                self._unsettled.release()
+        if status == "unreachable":
+            await self._unreachable(item.key)
+
+    async def _send(self, item: Outgoing, report: PassReport) -> str:
         adapter = self.adapters[item.key.platform]
         try:
             await adapter.send(item.key, self.compose(item), bulk=True)
@@ -456,17 +521,21 @@ class Dispatcher:
             report.sent += 1
             if item.attempts:
                 report.resent += 1
-        try:
-            await self._ledger.finished(item.delivery_id, status)
-        except Exception:
-            # Its lease runs out and it is sent again, marked as a possible repeat.
-            log.exception("reminder_outcome_not_recorded reminder_id=%d", item.reminder_id)
-        finally:
-            self._held.pop(item.delivery_id, None)
         if self._stopping:
             self._finished_stopping += 1
-        if status == "unreachable":
-            await self._unreachable(item.key)
+        return status
+
+    def _settled(self, item: Outgoing, written: asyncio.Future[None]) -> None:
+        """A send's outcome is committed (or could not be)."""
+        self._unsettled.release()
+        self._held.pop(item.delivery_id, None)
+        if not written.cancelled() and written.exception() is not None:
+            # Its lease runs out and it goes again, marked as a possible repeat.
+            log.error(
+                "reminder_outcome_not_recorded reminder_id=%d error=%r",
+                item.reminder_id,
+                written.exception(),
+            )
 
     def compose(self, item: Outgoing) -> Reply:
         """The reminder message with its Start warm-up / Snooze / Skip buttons."""

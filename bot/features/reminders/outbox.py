@@ -1,12 +1,11 @@
 """The dispatcher's bookkeeping of each send, written as it goes.
 
-Every reminder handed to a platform is recorded twice: as *attempted* just before the
-send (one more attempt, lease renewed) and with its *outcome* just after. Both are
-committed before the dispatcher moves on, so at any moment the claims a crash would
-leave "attempted but not marked sent" are only the sends in flight, at most one per
-concurrent sender. Writes from all senders are coalesced: whatever is waiting when the
-previous transaction commits goes into the next one, so a burst costs a transaction per
-few messages, not two per message.
+Every reminder handed to a platform is recorded twice: as *attempted* (one more
+attempt, lease renewed), committed before the send, and with its *outcome* after it.
+The dispatcher marks attempts a few claims ahead, and caps the sends whose outcome is
+not yet committed; this module only writes. Writes from all senders are coalesced:
+the writer gathers for a moment, and whatever is waiting then goes into one
+transaction, so a burst costs a transaction per several messages.
 """
 
 from __future__ import annotations
@@ -23,6 +22,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.features.reminders.store import Lease, ReminderRepository
 from bot.storage.database import transaction
+
+GATHER_SECONDS = 0.025
 
 
 def worker_id() -> str:
@@ -63,14 +64,15 @@ class Ledger:
     def lease_from(self, now: datetime) -> Lease:
         return Lease(self.worker, now + self.lease)
 
-    async def attempted(self, delivery_id: int) -> None:
-        """About to hand this claim to the platform."""
-        self._pending.attempted.append(delivery_id)
+    async def attempted(self, delivery_ids: Collection[int]) -> None:
+        """These claims are about to be handed to the platform; returns once committed."""
+        self._pending.attempted.extend(delivery_ids)
         await self._submit()
 
-    async def finished(self, delivery_id: int, status: str) -> None:
+    def finished(self, delivery_id: int, status: str) -> asyncio.Future[None]:
+        """Record a send's outcome; the future is done once it is committed (or failed)."""
         self._pending.finished.append((delivery_id, status))
-        await self._submit()
+        return self._submit()
 
     async def renew(self, delivery_ids: Collection[int]) -> None:
         self._pending.renewed.update(delivery_ids)
@@ -84,14 +86,22 @@ class Ledger:
     def _submit(self) -> asyncio.Future[None]:
         done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._pending.waiters.append(done)
+        self._start_writer()
+        return done
+
+    def _start_writer(self) -> None:
         if self._writer is None or self._writer.done():
             # Its own task: a sender cancelled while waiting (a drain that ran out) does
             # not cancel the write other senders wait for.
             self._writer = asyncio.create_task(self._write_all(), name="reminder-ledger")
-        return done
 
     async def _write_all(self) -> None:
         while self._pending:
+            # Let the other senders' writes of this moment join the same transaction: in
+            # a burst a transaction per message would cost more event-loop time than the
+            # sends themselves, while a send waiting this much longer costs nothing (the
+            # pacer ahead of it still holds the other senders' messages).
+            await asyncio.sleep(GATHER_SECONDS)
             batch, self._pending = self._pending, _Pending()
             try:
                 await self._write(batch)

@@ -530,15 +530,14 @@ class ReminderRepository(Repository):
         by_status: dict[str, list[int]] = {}
         for delivery_id, status in outcomes:
             by_status.setdefault(status, []).append(delivery_id)
+        # Core on the table, not the ORM: these run once per few sends in a burst.
+        table = _deliveries()
         for status, ids in by_status.items():
             values: dict[str, object] = {"status": status, "lease_until": None}
             if status == "sent":
                 values["sent_at"] = sent_at
             await self.session.execute(
-                update(ReminderDelivery)
-                .where(ReminderDelivery.id.in_(ids), ReminderDelivery.status == CLAIMED)
-                .values(**values)
-                .execution_options(synchronize_session=False)
+                update(table).where(table.c.id.in_(ids), table.c.status == CLAIMED).values(**values)
             )
 
     # --- the outbox: leases, hand-overs and claims left behind ---
@@ -547,11 +546,15 @@ class ReminderRepository(Repository):
         the lease renewed (committed before the send, so a restart knows)."""
         if not delivery_ids:
             return
+        table = _deliveries()
         await self.session.execute(
-            update(ReminderDelivery)
-            .where(ReminderDelivery.id.in_(list(delivery_ids)), _held_by(lease.worker))
-            .values(attempts=ReminderDelivery.attempts + 1, lease_until=lease.until)
-            .execution_options(synchronize_session=False)
+            update(table)
+            .where(
+                table.c.id.in_(list(delivery_ids)),
+                table.c.status == CLAIMED,
+                table.c.claimed_by == lease.worker,
+            )
+            .values(attempts=table.c.attempts + 1, lease_until=lease.until)
         )
 
     async def renew(self, delivery_ids: Collection[int], lease: Lease) -> int:
@@ -566,11 +569,25 @@ class ReminderRepository(Repository):
         )
         return _count(result)
 
-    async def release(self, delivery_ids: Collection[int], worker: str) -> int:
+    async def release(
+        self, delivery_ids: Collection[int], worker: str, *, not_attempted: Collection[int] = ()
+    ) -> int:
         """Give back claims this worker holds and will not finish (it is stopping); the
-        next dispatcher to look sends them."""
+        next dispatcher to look sends them. ``not_attempted`` were counted as attempted
+        ahead of time but never handed to the platform: that attempt is taken back."""
         if not delivery_ids:
             return 0
+        if not_attempted:
+            await self.session.execute(
+                update(ReminderDelivery)
+                .where(
+                    ReminderDelivery.id.in_(list(not_attempted)),
+                    _held_by(worker),
+                    ReminderDelivery.attempts > 0,
+                )
+                .values(attempts=ReminderDelivery.attempts - 1)
+                .execution_options(synchronize_session=False)
+            )
         result = await self.session.execute(
             update(ReminderDelivery)
             .where(ReminderDelivery.id.in_(list(delivery_ids)), _held_by(worker))
@@ -736,6 +753,10 @@ def _set_rule(reminder: Reminder, rule: Rule, next_fire_at: datetime, now: datet
     reminder.time_zone = rule.zone
     reminder.next_fire_at = next_fire_at
     reminder.updated_at = now
+
+
+def _deliveries() -> Table:
+    return cast(Table, ReminderDelivery.__table__)
 
 
 def _held_by(worker: str) -> ColumnElement[bool]:
