@@ -251,7 +251,7 @@ class Dispatcher:
                         items, more = await self._claim(self.clock.now(), report)
                         queue.extend(await self._with_focus(items))
 
-            # Attempts are marked a sender's worth ahead, in one write, so most sends
+            # Attempts are marked MARK_AHEAD claims at a time, in one write, so most sends
             # find theirs committed already: delivery id → the write marking it.
             marking: dict[int, asyncio.Future[None]] = {}
             mark_ahead = min(MARK_AHEAD, self.settings.concurrency)
