@@ -6,9 +6,12 @@ the same token stands by here until the first one stops; on SQLite it is refused
 :class:`~bot.storage.token_lock.AlreadyRunning`) → start each platform adapter → start
 the reminder scheduler (it delivers through the started adapters, and first catches up
 on what came due while down) → wait for SIGTERM/SIGINT (or, for the terminal chat, end
-of input) → stop the scheduler (a pass in progress finishes its sends) → stop adapters
-→ let go of the tokens → dispose of the database engine.
-A platform that fails to start is logged and does not stop the others.
+of input) → stop the scheduler (no new claims; the sends in flight, at most
+``REMINDER_SEND_CONCURRENCY``, finish through the still-running adapters, and every
+other claim is released for the next process) → stop adapters (they stop fetching
+updates and finish the ones in hand) → let go of the tokens → dispose of the database
+engine. All of it within ``SHUTDOWN_SECONDS`` of the signal, inside the 30 s most
+platforms allow. A platform that fails to start is logged and does not stop the others.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import contextlib
 import gc
 import logging
 import signal
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -80,6 +84,11 @@ from bot.storage.token_lock import (
 )
 
 log = logging.getLogger(__name__)
+
+# From the stop signal to exit: the reminder drain gets DRAIN_SECONDS of it, the
+# adapters what is left but a second for the database.
+SHUTDOWN_SECONDS = 18.0
+DRAIN_SECONDS = 5.0
 
 
 def build_flows(
@@ -255,6 +264,8 @@ def build_dispatcher(
     *,
     on_unreachable: OnUnreachableChat | None = None,
     buttons: Buttons | None = None,
+    takeover_at_start: bool = False,
+    worker: str | None = None,
 ) -> Dispatcher:
     """The reminder dispatcher, naming each runner's recent tight spots in their reminder."""
     return Dispatcher(
@@ -266,6 +277,8 @@ def build_dispatcher(
         on_unreachable=on_unreachable,
         focus=ReminderFocusLines(SqlDatabase(sessions), content.tight),
         buttons=buttons,
+        takeover_at_start=takeover_at_start,
+        worker=worker,
     )
 
 
@@ -300,9 +313,12 @@ def build_reminder_scheduler(services: Services, adapters: Sequence[Adapter]) ->
             snooze_minutes=settings.reminder_snooze_minutes,
             batch_size=settings.reminder_batch_size,
             concurrency=settings.reminder_send_concurrency,
+            lease=timedelta(seconds=settings.reminder_lease_seconds),
         ),
         on_unreachable=unreachable,
         buttons=coach.buttons,
+        # SQLite serves one bot process: what a claim's holder left is a dead process's.
+        takeover_at_start=is_sqlite(settings.database_url),
     )
     return ReminderScheduler(
         dispatcher,
@@ -447,10 +463,14 @@ async def run_bot(settings: Settings, *, console_user: str | None = None) -> Non
         elif started:
             await stop.wait()
     finally:
+        deadline = time.monotonic() + SHUTDOWN_SECONDS
         if scheduler is not None:
-            await scheduler.stop()
+            # First, while the adapters can still deliver: the sends in flight finish,
+            # the rest of the claims go back to the table for the next process.
+            await scheduler.stop(drain_seconds=DRAIN_SECONDS)
         # Side by side, so two platforms together still stop well within a host's grace time.
-        await asyncio.gather(*(_stop_adapter(adapter) for adapter in reversed(started)))
+        budget = max(deadline - time.monotonic() - 1.0, 1.0)
+        await asyncio.gather(*(_stop_adapter(adapter, budget) for adapter in reversed(started)))
         await leadership.release()
         if health is not None:
             await health.stop()
@@ -502,9 +522,9 @@ def readiness_checks(engine: AsyncEngine, adapters: Sequence[Adapter]) -> list[C
     return [Check("database", database), Check("schema", schema), Check("platforms", platforms)]
 
 
-async def _stop_adapter(adapter: Adapter) -> None:
+async def _stop_adapter(adapter: Adapter, seconds: float) -> None:
     try:
-        await asyncio.wait_for(adapter.stop(), timeout=15)
+        await asyncio.wait_for(adapter.stop(), timeout=seconds)
     except Exception:
         log.exception("adapter_failed_to_stop name=%s", adapter.name)
 

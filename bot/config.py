@@ -44,6 +44,9 @@ class Settings(BaseSettings):
     # Reminders claimed per database transaction, and sends in flight at once.
     reminder_batch_size: int = Field(default=100, ge=1, le=10_000)
     reminder_send_concurrency: int = Field(default=32, ge=1, le=10_000)
+    # A claimed reminder stays its process's this long without renewal; after that (the
+    # process died) another one sends it again.
+    reminder_lease_seconds: int = Field(default=30, ge=2, le=3600)
 
     # --- discord ---
     # The bot token from Discord's developer portal; the Discord bot runs only when it is set.

@@ -1,28 +1,44 @@
 """Claims due reminder occurrences from the database and hands them to the adapters.
 
-One pass: lock a batch of due reminders, decide each one (send, send late, skip),
-write a delivery row per occurrence and move ``next_fire_at`` on, all in one
-transaction; commit; then send. Repeat until nothing is due.
+Delivery is an **outbox, at least once**. A pass claims a batch of due reminders in one
+transaction: it decides each (send, send late, skip), writes a delivery row per
+occurrence (unique per reminder and occurrence) held under this worker's *lease*, and
+moves ``next_fire_at`` on; commits; then sends, ``concurrency`` at a time. Each send is
+recorded as it goes (:mod:`bot.features.reminders.outbox`): its attempt is committed
+before it is handed to the platform (marked ``MARK_AHEAD`` claims at a time), its
+outcome right after; sends whose outcome is not yet committed are capped at
+``concurrency``. While the pass works it renews the leases of what it holds.
 
-Delivery is **at most once**. The claim (the delivery row, unique per reminder and
-occurrence, and the advanced ``next_fire_at``) is committed *before* the message goes
-out, so if the process dies between claim and send that one occurrence is lost: its
-row stays ``claimed`` and is marked ``lost`` and logged later, never sent again. The
-other way round (send, then record) could send twice after a crash, and a platform
-may have delivered a message even when the call to it failed, so a retry could
-double it too. A reminder twice, with two sets of live Snooze buttons, confuses more
-than one missing occurrence in a crash. The exposure is small: claims are made a batch
-at a time just ahead of sending, so a crash loses at most the claimed batch still
-waiting for its turn (``batch_size`` plus ``concurrency`` messages).
-Within one process a lock makes passes run one at a time, so nothing is claimed twice.
+A claim nobody holds any more (released by a process that stopped, or whose lease ran
+out because its process died) is taken over by the next pass of any dispatcher: sent
+again if still inside the grace window, with a line saying it may be a repeat when it
+had been attempted; past the grace window it is marked lost and counted in the log at
+once. So a crash loses nothing inside the grace window and repeats at most the sends
+that were in flight, ``concurrency``; the line goes on at most ``MARK_AHEAD`` more. On
+a database one bot process uses (SQLite) a starting dispatcher takes over every claim on
+its platforms at once; on PostgreSQL, where another worker may be alive, it waits for
+their leases to run out.
+
+Two dispatchers never claim the same row: due reminders and left-behind claims are
+locked with ``FOR UPDATE SKIP LOCKED`` on PostgreSQL (SQLite's ``BEGIN IMMEDIATE``
+makes each transaction exclusive), and every update re-checks the row's state. A
+failed send is recorded and not retried, since the platform may have delivered it.
+Within one process a lock makes passes run one at a time.
+
+Stopping (:meth:`Dispatcher.stop_claiming`, then :meth:`Dispatcher.release_held`): no
+new claims; each sender finishes the send in hand; what is claimed and not yet handed
+over is released for the next process, never lost.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import functools
 import logging
+from collections import deque
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -32,12 +48,15 @@ from bot.core.calendar import UnknownZone
 from bot.core.messages import Choice, ConversationKey, Reply
 from bot.core.ports import Adapter, Clock, ReminderFocus, Unreachable
 from bot.features.reminders.catchup import Action, Plan, plan
+from bot.features.reminders.outbox import Ledger, worker_id
 from bot.features.reminders.payloads import DeliveryVerb, on_delivery, start_warmup
 from bot.features.reminders.rules import InvalidRule, next_occurrence
 from bot.features.reminders.store import (
     ACTIVE,
+    CLAIMED,
     DONE,
     PAUSED,
+    AbandonedDelivery,
     Advance,
     DueReminder,
     NewDelivery,
@@ -51,9 +70,10 @@ log = logging.getLogger(__name__)
 
 # A message this late (after downtime) says so; ordinary timer jitter does not.
 LATE_NOTE_AFTER = timedelta(minutes=1)
-# A claim still unconfirmed this long after it was made belongs to a process that died.
-LOST_AFTER = timedelta(minutes=2)
 DELIVERY_HISTORY = timedelta(days=35)
+# Attempts are marked this many claims at a time, so most sends don't wait for a write of
+# their own; after a crash, up to this many more than were in flight say "may be a repeat".
+MARK_AHEAD = 8
 _SKIP_LOG_LINES = 50
 
 OnUnreachable = Callable[[ConversationKey], Awaitable[None]]
@@ -67,6 +87,9 @@ class DispatchSettings:
     snooze_minutes: int = 10
     batch_size: int = 100
     concurrency: int = 32
+    # How long a claim stays this worker's without renewal (renewed every third of it
+    # while the pass works); after that another dispatcher sends it again.
+    lease: timedelta = timedelta(seconds=30)
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +102,10 @@ class Outgoing:
     key: ConversationKey
     run_time: str
     late_by: timedelta
+    # Times it was handed to the platform before (it was left behind by a process that
+    # stopped): above zero, the runner may have it already.
+    attempts: int = 0
+    focus: str | None = None
 
 
 @dataclass(slots=True)
@@ -88,6 +115,19 @@ class PassReport:
     failed: int = 0
     unreachable: int = 0
     invalid: int = 0
+    # Left behind by a process that stopped: sent again after an earlier attempt, so
+    # with the "may be a repeat" line (counted in ``sent`` too); and found past the grace
+    # window, so lost.
+    resent: int = 0
+    lost: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class DrainReport:
+    """What stopping did with the claims in hand."""
+
+    finished: int  # sends in flight when the stop came, completed
+    released: int  # claims given back, for the next process to send
 
 
 class Dispatcher:
@@ -108,6 +148,8 @@ class Dispatcher:
         on_unreachable: OnUnreachable | None = None,
         focus: ReminderFocus | None = None,
         buttons: payloads.Buttons | None = None,
+        worker: str | None = None,
+        takeover_at_start: bool = False,
     ) -> None:
         self.sessions = sessions
         self.buttons = buttons or payloads.process_buttons()
@@ -117,15 +159,47 @@ class Dispatcher:
         self.clock = clock
         self.settings = settings or DispatchSettings()
         self.on_unreachable = on_unreachable
+        self.worker = worker or worker_id()
+        # Only where one bot process uses the database: see the module docstring.
+        self.takeover_at_start = takeover_at_start
+        self._ledger = Ledger(sessions, self.worker, self.settings.lease, clock.now)
         self._lock = asyncio.Lock()
+        # Claims this worker holds and has not finished, by delivery id.
+        self._held: dict[int, Outgoing] = {}
+        self._stopping = False
+        self._finished_stopping = 0
+        # Sends handed to the platform whose outcome is not yet committed: what a crash
+        # could repeat. Capped at ``concurrency``.
+        self._unsettled = asyncio.Semaphore(self.settings.concurrency)
+        # Held claims whose attempt was counted ahead but which were never handed over.
+        self._marked_ahead: set[int] = set()
+
+    @property
+    def held(self) -> int:
+        """Claims this worker holds and has not finished."""
+        return len(self._held)
+
+    @property
+    def finished_while_stopping(self) -> int:
+        """Sends completed after :meth:`stop_claiming` (they were in flight)."""
+        return self._finished_stopping
 
     # --- bookkeeping ---
     async def recover(self) -> int:
-        """Mark claims a dead process never sent as lost (they stay unsent)."""
+        """At start: take over claims a stopped process left behind (on SQLite, every
+        claim on these platforms) and mark those past the grace window lost, logging
+        the exact count now. The rest are sent by the first pass. Returns the lost."""
+        now = self.clock.now()
+        platforms = list(self.adapters)
+        taken = 0
         async with transaction(self.sessions) as session:
-            lost = await ReminderRepository(session).mark_lost(self.clock.now() - LOST_AFTER)
-        if lost:
-            log.warning("reminders_lost_in_crash count=%d", lost)
+            repo = ReminderRepository(session)
+            if self.takeover_at_start:
+                taken = await repo.expire_claims(platforms, self.worker, now)
+            lost = await repo.mark_abandoned_lost(platforms, now, now - self.settings.grace)
+        if taken:
+            log.info("reminder_claims_taken_over count=%d", taken)
+        self._log_lost(lost)
         return lost
 
     async def prune(self) -> int:
@@ -136,79 +210,214 @@ class Dispatcher:
 
     async def earliest(self) -> datetime | None:
         async with self.sessions() as session:
-            return await ReminderRepository(session).earliest_due()
+            return await ReminderRepository(session).earliest_due(list(self.adapters))
+
+    # --- stopping ---
+    def stop_claiming(self) -> None:
+        """No new claims from now on; each sender stops after the send in hand."""
+        self._stopping = True
+
+    async def release_held(self) -> DrainReport:
+        """Give back every claim still held (call once the pass has ended or been
+        cancelled): the next dispatcher sends them. Counts what the stop finished too."""
+        await self._ledger.idle()
+        ids = list(self._held)
+        never_sent = self._marked_ahead & set(ids)
+        self._held.clear()
+        self._marked_ahead.clear()
+        released = 0
+        if ids:
+            async with transaction(self.sessions) as session:
+                released = await ReminderRepository(session).release(
+                    ids, self.worker, not_attempted=never_sent
+                )
+        return DrainReport(finished=self._finished_stopping, released=released)
 
     # --- a pass ---
     async def run_once(self) -> PassReport:
-        """Send everything due now; returns when every claimed message has been handed over."""
+        """Send everything due now; returns when every claimed message has been handed
+        over and recorded (or, once :meth:`stop_claiming` was called, when the sends in
+        hand are)."""
         async with self._lock:
             report = PassReport()
-            slots = asyncio.Semaphore(self.settings.concurrency)
-            in_flight: set[asyncio.Task[None]] = set()
-            finished: list[tuple[int, str]] = []
+            queue: deque[Outgoing] = deque()
+            more = True
+            refilling = asyncio.Lock()
 
-            def release(task: asyncio.Task[None]) -> None:
-                in_flight.discard(task)
-                slots.release()
+            async def refill() -> None:
+                nonlocal more
+                async with refilling:
+                    while not queue and more and not self._stopping:
+                        items, more = await self._claim(self.clock.now(), report)
+                        queue.extend(await self._with_focus(items))
 
-            while True:
-                outgoing, locked = await self._claim(self.clock.now(), report)
-                focus = await self._focus_for(outgoing)
-                for item in outgoing:
-                    await slots.acquire()
-                    task = asyncio.create_task(
-                        self._deliver(item, focus.get(item.owner_id), finished, report)
-                    )
-                    in_flight.add(task)
-                    task.add_done_callback(release)
-                await self._record(finished)
-                if locked < self.settings.batch_size:
-                    break
-            await asyncio.gather(*in_flight)
-            await self._record(finished)
+            # Attempts are marked MARK_AHEAD claims at a time, in one write, so most sends
+            # find theirs committed already: delivery id → the write marking it.
+            marking: dict[int, asyncio.Future[None]] = {}
+            mark_ahead = min(MARK_AHEAD, self.settings.concurrency)
+
+            async def attempt(item: Outgoing) -> None:
+                marked = marking.get(item.delivery_id)
+                if marked is None:
+                    ahead = [q.delivery_id for q in queue if q.delivery_id not in marking]
+                    chunk = [item.delivery_id, *ahead[: mark_ahead - 1]]
+                    marked = asyncio.ensure_future(self._ledger.attempted(chunk))
+                    marking.update(dict.fromkeys(chunk, marked))
+                    self._marked_ahead.update(chunk)
+                try:
+                    # Shared with other senders: one cancelled must not cancel it.
+                    await asyncio.shield(marked)
+                finally:
+                    marking.pop(item.delivery_id, None)
+
+            async def send_all() -> None:
+                while not self._stopping:
+                    # A slot first, then a claim: none waits, popped, for a slot.
+                    await self._unsettled.acquire()
+                    try:
+                        if not queue:
+                            await refill()
+                    except BaseException:
+                        self._unsettled.release()
+                        raise
+                    if not queue or self._stopping:
+                        self._unsettled.release()
+                        return
+                    await self._deliver(queue.popleft(), report, attempt)
+
+            renewing = asyncio.create_task(self._renew_leases())
+            try:
+                async with asyncio.TaskGroup() as senders:
+                    for _ in range(self.settings.concurrency):
+                        senders.create_task(send_all())
+            finally:
+                renewing.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await renewing
+            await self._ledger.idle()  # every outcome written before the pass returns
+            if self._held and not self._stopping:
+                await self._release_unfinished()
             return report
 
-    async def _claim(self, now: datetime, report: PassReport) -> tuple[list[Outgoing], int]:
+    async def _renew_leases(self) -> None:
+        every = self.settings.lease.total_seconds() / 3
+        while True:
+            await asyncio.sleep(every)
+            if self._held:
+                try:
+                    await self._ledger.renew(list(self._held))
+                except Exception:
+                    log.exception("reminder_lease_renewal_failed held=%d", len(self._held))
+
+    async def _release_unfinished(self) -> None:
+        """Claims a pass left unsent (a recording failed): back for the next pass."""
+        try:
+            released = (await self.release_held()).released
+        except Exception:
+            log.exception("reminder_release_failed")  # their leases run out instead
+            return
+        log.warning("reminder_claims_released count=%d", released)
+
+    async def _claim(self, now: datetime, report: PassReport) -> tuple[list[Outgoing], bool]:
+        """One transaction's claims, and whether there may be more: first what stopped
+        processes left behind, then due reminders."""
+        platforms = list(self.adapters)
         async with transaction(self.sessions) as session:
             repo = ReminderRepository(session)
-            due = await repo.lock_due(now, list(self.adapters), self.settings.batch_size)
-            decided = [(row, self._plan(row, now, report)) for row in due]
-            firings = [
-                (row.id, firing)
-                for row, (_, fired) in decided
-                if fired is not None
-                for firing in fired.firings
-            ]
-            known = await repo.claimed_already(
-                [reminder_id for reminder_id, _ in firings],
-                min((firing.occurrence_at for _, firing in firings), default=now),
+            lost = await repo.mark_abandoned_lost(platforms, now, now - self.settings.grace)
+            left = await repo.lock_abandoned(now, platforms, self.settings.batch_size)
+            if left:
+                outgoing = await self._take_over(repo, left, now, report)
+                more = True  # due reminders next time round
+            else:
+                outgoing, locked = await self._claim_due(repo, now, report)
+                more = locked >= self.settings.batch_size
+        report.lost += lost
+        self._log_lost(lost)
+        for item in outgoing:
+            self._held[item.delivery_id] = item
+        return outgoing, more
+
+    async def _take_over(
+        self,
+        repo: ReminderRepository,
+        left: Sequence[AbandonedDelivery],
+        now: datetime,
+        report: PassReport,
+    ) -> list[Outgoing]:
+        paused = [row.id for row in left if row.reminder_status == PAUSED]
+        resend = [row for row in left if row.reminder_status != PAUSED]
+        await repo.drop_abandoned(paused, now)
+        await repo.take_over([row.id for row in resend], self._ledger.lease_from(now), now)
+        if resend:
+            log.info(
+                "reminder_claims_resumed count=%d attempted_before=%d",
+                len(resend),
+                sum(1 for row in resend if row.attempts),
             )
-            rows: list[NewDelivery] = []
-            for reminder_id, firing in firings:
-                if (reminder_id, firing.occurrence_at) in known:
-                    log.warning("reminder_already_claimed reminder_id=%d", reminder_id)
-                    continue
-                sending = firing.action is Action.SEND
-                rows.append(
-                    NewDelivery(
-                        reminder_id,
-                        firing.occurrence_at,
-                        firing.kind,
-                        "claimed" if sending else "skipped",
-                    )
+        return [
+            Outgoing(
+                delivery_id=row.id,
+                reminder_id=row.reminder_id,
+                owner_id=row.user_id,
+                key=ConversationKey(row.platform, row.chat_id, row.platform_user_id),
+                run_time=row.run_time,
+                late_by=now - row.occurrence_at,
+                attempts=row.attempts,
+            )
+            for row in resend
+        ]
+
+    async def _claim_due(
+        self, repo: ReminderRepository, now: datetime, report: PassReport
+    ) -> tuple[list[Outgoing], int]:
+        due = await repo.lock_due(now, list(self.adapters), self.settings.batch_size)
+        decided = [(row, self._plan(row, now, report)) for row in due]
+        firings = [
+            (row.id, firing)
+            for row, (_, fired) in decided
+            if fired is not None
+            for firing in fired.firings
+        ]
+        known = await repo.claimed_already(
+            [reminder_id for reminder_id, _ in firings],
+            min((firing.occurrence_at for _, firing in firings), default=now),
+        )
+        rows: list[NewDelivery] = []
+        for reminder_id, firing in firings:
+            if (reminder_id, firing.occurrence_at) in known:
+                log.warning("reminder_already_claimed reminder_id=%d", reminder_id)
+                continue
+            sending = firing.action is Action.SEND
+            rows.append(
+                NewDelivery(
+                    reminder_id,
+                    firing.occurrence_at,
+                    firing.kind,
+                    CLAIMED if sending else "skipped",
                 )
-                if not sending:
-                    self._log_skip(reminder_id, firing.occurrence_at, now, report)
-                    report.skipped += 1
-            claimed = await repo.record(rows, now)
-            await repo.advance([change for _, (change, _) in decided], now)
-            sends = {row.reminder_id: row.occurrence_at for row in rows if row.status == "claimed"}
+            )
+            if not sending:
+                self._log_skip(reminder_id, firing.occurrence_at, now, report)
+                report.skipped += 1
+        claimed = await repo.record(rows, now, self._ledger.lease_from(now))
+        await repo.advance([change for _, (change, _) in decided], now)
+        sends = {row.reminder_id: row.occurrence_at for row in rows if row.status == CLAIMED}
         outgoing = [
             self._outgoing(row, claimed[row.id], now - sends[row.id])
             for row, _ in decided
             if row.id in sends
         ]
         return outgoing, len(due)
+
+    def _log_lost(self, lost: int) -> None:
+        if lost:
+            # Claimed by a process that stopped, and found past the grace window: exact.
+            log.warning(
+                "reminders_lost_in_crash count=%d grace_minutes=%d",
+                lost,
+                self.settings.grace // timedelta(minutes=1),
+            )
 
     def _plan(
         self, row: DueReminder, now: datetime, report: PassReport
@@ -253,49 +462,91 @@ class Dispatcher:
             log.info("reminder_skipped more=true (further skips counted, not listed)")
 
     # --- sending ---
-    async def _focus_for(self, outgoing: Sequence[Outgoing]) -> Mapping[int, str]:
-        """Each owner's recent tight-spot areas, in words, for those who reported any."""
+    async def _with_focus(self, outgoing: Sequence[Outgoing]) -> list[Outgoing]:
+        """Each item with its owner's recent tight-spot areas, in words, if any."""
         if not outgoing or self.focus is None:
-            return {}
+            return list(outgoing)
         owners = sorted({item.owner_id for item in outgoing})
         try:
-            return await self.focus(owners, self.clock.now() - FOCUS_WINDOW)
+            focus = await self.focus(owners, self.clock.now() - FOCUS_WINDOW)
         except Exception:
             # The reminder matters more than its extra line.
             log.exception("reminder_focus_lookup_failed")
-            return {}
+            return list(outgoing)
+        return [replace(item, focus=focus.get(item.owner_id)) for item in outgoing]
 
     async def _deliver(
         self,
         item: Outgoing,
-        focus: str | None,
-        finished: list[tuple[int, str]],
         report: PassReport,
+        attempt: Callable[[Outgoing], Awaitable[None]],
     ) -> None:
+        """Send ``item`` once its attempt is committed; its outcome is written after. The
+        caller holds an unsettled slot for it, released once the outcome is committed."""
+        settling = False
+        try:
+            try:
+                await attempt(item)
+            except Exception:
+                # Not sent, nor counted: still held, so released for the next pass.
+                self._marked_ahead.discard(item.delivery_id)
+                log.exception("reminder_attempt_not_recorded reminder_id=%d", item.reminder_id)
+                return
+            self._marked_ahead.discard(item.delivery_id)  # handed over now, for real
+            status = await self._send(item, report)
+            self._ledger.finished(item.delivery_id, status).add_done_callback(
+                functools.partial(self._settled, item)
+            )
+            settling = True
+        finally:
+            if not settling:
+                self._unsettled.release()
+        if status == "unreachable":
+            await self._unreachable(item.key)
+
+    async def _send(self, item: Outgoing, report: PassReport) -> str:
         adapter = self.adapters[item.key.platform]
         try:
-            await adapter.send(item.key, self.compose(item, focus), bulk=True)
+            await adapter.send(item.key, self.compose(item), bulk=True)
         except Unreachable:
-            finished.append((item.delivery_id, "unreachable"))
+            status = "unreachable"
             report.unreachable += 1
             log.info("reminder_unreachable reminder_id=%d", item.reminder_id)
-            await self._unreachable(item.key)
         except Exception:
-            finished.append((item.delivery_id, "failed"))
+            status = "failed"
             report.failed += 1
             log.exception("reminder_send_failed reminder_id=%d", item.reminder_id)
         else:
-            finished.append((item.delivery_id, "sent"))
+            status = "sent"
             report.sent += 1
+            if item.attempts:
+                report.resent += 1
+        if self._stopping:
+            self._finished_stopping += 1
+        return status
 
-    def compose(self, item: Outgoing, focus: str | None) -> Reply:
+    def _settled(self, item: Outgoing, written: asyncio.Future[None]) -> None:
+        """A send's outcome is committed (or could not be)."""
+        self._unsettled.release()
+        self._held.pop(item.delivery_id, None)
+        if not written.cancelled() and written.exception() is not None:
+            # Its lease runs out and it goes again, marked as a possible repeat.
+            log.error(
+                "reminder_outcome_not_recorded reminder_id=%d error=%r",
+                item.reminder_id,
+                written.exception(),
+            )
+
+    def compose(self, item: Outgoing) -> Reply:
         """The reminder message with its Start warm-up / Snooze / Skip buttons."""
         texts = self.texts.fire
         lines = [texts.message.format(time=item.run_time)]
         if item.late_by >= LATE_NOTE_AFTER:
             lines.append(texts.late.format(minutes=item.late_by // timedelta(minutes=1)))
-        if focus:
-            lines.append(texts.focus.format(areas=focus))
+        if item.attempts:
+            lines.append(texts.repeat)
+        if item.focus:
+            lines.append(texts.focus.format(areas=item.focus))
         snooze = texts.snooze_button.format(minutes=self.settings.snooze_minutes)
         ids = (item.reminder_id, item.delivery_id)
         choices = (
@@ -320,11 +571,3 @@ class Dispatcher:
                 )
         except Exception:
             log.exception("reminder_pause_failed platform=%s", key.platform)
-
-    async def _record(self, finished: list[tuple[int, str]]) -> None:
-        if not finished:
-            return
-        batch = list(finished)
-        finished.clear()
-        async with transaction(self.sessions) as session:
-            await ReminderRepository(session).finish_deliveries(batch, self.clock.now())

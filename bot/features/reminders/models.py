@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, Index, Integer, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.storage.base import Base, UTCDateTime
@@ -44,16 +44,21 @@ class Reminder(Base):
 
 
 class ReminderDelivery(Base):
-    """One claimed occurrence of a reminder; the unique key makes delivery at most once.
+    """One occurrence of a reminder, as an outbox row: claimed, sent, marked sent.
 
-    ``occurrence_at`` is the planned fire time (the snooze time for a snoozed repeat).
-    A row is written, and committed, before the message is sent.
+    ``occurrence_at`` is the planned fire time (the snooze time for a snoozed repeat);
+    the unique key means an occurrence is claimed once. The row is written, and
+    committed, before the message is sent, held by ``claimed_by`` until
+    ``lease_until`` (renewed while the dispatcher works). ``attempts`` counts the times
+    it was handed to the platform: a claim whose lease ran out is sent again, with a
+    line saying it may be a repeat when ``attempts`` is above zero.
     """
 
     __tablename__ = "reminder_deliveries"
     __table_args__ = (
         UniqueConstraint("reminder_id", "occurrence_at"),
         Index("ix_reminder_deliveries_status_claimed_at", "status", "claimed_at"),
+        Index("ix_reminder_deliveries_status_lease_until", "status", "lease_until"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -62,6 +67,11 @@ class ReminderDelivery(Base):
     kind: Mapped[str] = mapped_column(String(8))  # rule | snooze
     claimed_at: Mapped[datetime] = mapped_column(UTCDateTime())
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    # claimed → sent | failed | unreachable | lost (claimed, then the process died);
-    # skipped (missed by more than the grace window); dismissed (the runner pressed Skip).
+    # claimed → sent | failed | unreachable; claimed → released (the process stopped
+    # before sending it) → claimed again by the next process; claimed or released → lost
+    # (its process died and it was found past the grace window); skipped (missed by more
+    # than the grace window); dismissed (the runner pressed Skip).
     status: Mapped[str] = mapped_column(String(16))
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))

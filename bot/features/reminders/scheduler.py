@@ -7,7 +7,10 @@ APScheduler jobs drive one worker:
   ``snooze_until`` of any active reminder, and re-armed after every pass and whenever a
   conversation reports a reminder that fires sooner (:class:`WakeUp`);
 * ``reminders-tick``, a periodic safety net that also catches changes made by another
-  process, marks crashed claims as lost and prunes old delivery rows.
+  process and prunes old delivery rows.
+
+A claim whose lease runs out (its process died) counts as work too: the wake-up is
+armed for it, and the pass that runs then sends it again or counts it lost.
 
 Both jobs only signal the worker task, which runs one dispatcher pass at a time, so a
 burst never overlaps itself and APScheduler never drops a wake-up for "too many
@@ -21,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections import deque
 from datetime import UTC, datetime, timedelta
 
@@ -29,7 +33,7 @@ from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.core.ports import Clock
-from bot.features.reminders.dispatcher import Dispatcher, PassReport
+from bot.features.reminders.dispatcher import Dispatcher, DrainReport, PassReport
 from bot.features.reminders.wakeup import WakeUp
 
 log = logging.getLogger(__name__)
@@ -42,9 +46,10 @@ MAINTENANCE_EVERY = timedelta(hours=1)
 class ReminderScheduler:
     """Lifecycle: ``await start()`` inside the running loop, then ``await stop()``.
 
-    ``start`` recovers crashed claims, sends what came due while the bot was down
-    (within the grace window) and arms the timer; ``ready`` is set once that first pass
-    has finished.
+    ``start`` recovers claims a stopped process left behind, sends what came due while
+    the bot was down (within the grace window) and arms the timer; ``ready`` is set once
+    that first pass has finished. ``stop`` stops claiming, lets each send in hand finish
+    and releases the rest for the next process.
     """
 
     def __init__(
@@ -69,12 +74,12 @@ class ReminderScheduler:
         self._kicked = asyncio.Event()
         self._armed_for: datetime | None = None
         self._wanted: datetime | None = None
-        self._recovered_at = self._pruned_at = clock.now()
+        self._pruned_at = clock.now()
         self._stopping = False
 
     async def start(self) -> None:
         await self.dispatcher.recover()
-        self._recovered_at = self._pruned_at = self.clock.now()
+        self._pruned_at = self.clock.now()
         scheduler = AsyncIOScheduler(
             timezone=UTC,
             job_defaults={
@@ -94,22 +99,42 @@ class ReminderScheduler:
         self._worker = asyncio.create_task(self._work(), name="reminder-dispatcher")
         self._kicked.set()  # catch up on whatever came due while we were down
 
-    async def stop(self, drain_seconds: float = 10.0) -> None:
-        """Stop the timer; let a pass in progress finish its sends (up to ``drain_seconds``)."""
+    async def stop(self, drain_seconds: float = 5.0) -> DrainReport:
+        """Stop the timer and claiming; let each send in hand finish (up to
+        ``drain_seconds``, then it is cancelled); release every claim not finished, so
+        the next process sends it. Logs and returns what was finished and released."""
+        started = time.monotonic()
         self._stopping = True
+        self.dispatcher.stop_claiming()
         self.wakeup.unsubscribe(self.changed)
         if self._scheduler is not None:
             self._scheduler.shutdown(wait=False)
             self._scheduler = None
+        cut_short = False
         if self._worker is not None:
             self._kicked.set()
             try:
                 await asyncio.wait_for(asyncio.shield(self._worker), drain_seconds)
             except TimeoutError:
+                cut_short = True
                 self._worker.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await self._worker
             self._worker = None
+        try:
+            drained = await self.dispatcher.release_held()
+        except Exception:
+            # Their leases run out instead, and the next process sends them then.
+            log.exception("reminder_release_failed held=%d", self.dispatcher.held)
+            drained = DrainReport(self.dispatcher.finished_while_stopping, released=0)
+        log.info(
+            "reminders_drained finished=%d released=%d cut_short=%s seconds=%.1f",
+            drained.finished,
+            drained.released,
+            str(cut_short).lower(),
+            time.monotonic() - started,
+        )
+        return drained
 
     def changed(self, fire_at: datetime) -> None:
         """A reminder now fires at ``fire_at``: wake sooner if that is sooner."""
@@ -147,9 +172,6 @@ class ReminderScheduler:
 
     async def _maintain(self) -> None:
         now = self.clock.now()
-        if now - self._recovered_at >= self.tick:
-            await self.dispatcher.recover()
-            self._recovered_at = now
         if now - self._pruned_at >= MAINTENANCE_EVERY:
             pruned = await self.dispatcher.prune()
             if pruned:

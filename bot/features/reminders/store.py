@@ -13,7 +13,19 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Protocol, cast
 
-from sqlalchemy import Table, and_, bindparam, delete, func, insert, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    Table,
+    and_,
+    bindparam,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 
 from bot.features.reminders.models import Reminder, ReminderDelivery
 from bot.features.reminders.rules import (
@@ -32,6 +44,9 @@ PAUSED = "paused"
 DONE = "done"
 BY_USER = "user"
 UNREACHABLE = "unreachable"
+CLAIMED = "claimed"
+RELEASED = "released"
+LOST = "lost"
 FINAL_STATUSES = ("sent", "failed", "unreachable", "lost", "skipped", "dismissed")
 _DUE_COLUMNS = (
     Reminder.id,
@@ -107,6 +122,31 @@ class Advance:
     snooze_until: datetime | None
     status: str
     paused_reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Lease:
+    """Who holds a claim (a dispatcher's worker id) and until when."""
+
+    worker: str
+    until: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class AbandonedDelivery:
+    """A claim its dispatcher left behind (released, or its lease ran out), with its
+    reminder and who to send it to."""
+
+    id: int
+    occurrence_at: datetime
+    attempts: int
+    reminder_id: int
+    user_id: int
+    platform: str
+    chat_id: str
+    run_time: str
+    reminder_status: str
+    platform_user_id: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -427,10 +467,13 @@ class ReminderRepository(Repository):
         )
         return {(reminder_id, occurrence) for reminder_id, occurrence in rows}
 
-    async def record(self, deliveries: Sequence[NewDelivery], now: datetime) -> dict[int, int]:
+    async def record(
+        self, deliveries: Sequence[NewDelivery], now: datetime, lease: Lease
+    ) -> dict[int, int]:
         """Insert delivery rows in one statement; returns reminder id → new delivery id.
 
-        A reminder gets at most one delivery per pass, so the mapping is unambiguous.
+        Rows to send are held by ``lease``; skipped ones are final at once. A reminder
+        gets at most one delivery per pass, so the mapping is unambiguous.
         """
         if not deliveries:
             return {}
@@ -444,6 +487,9 @@ class ReminderRepository(Repository):
                     "claimed_at": now,
                     "sent_at": None,
                     "status": item.status,
+                    "claimed_by": lease.worker if item.status == CLAIMED else None,
+                    "lease_until": lease.until if item.status == CLAIMED else None,
+                    "attempts": 0,
                 }
                 for item in deliveries
             ],
@@ -484,39 +530,206 @@ class ReminderRepository(Repository):
         by_status: dict[str, list[int]] = {}
         for delivery_id, status in outcomes:
             by_status.setdefault(status, []).append(delivery_id)
+        # Core on the table, not the ORM: these run once per few sends in a burst.
+        table = _deliveries()
         for status, ids in by_status.items():
-            values: dict[str, object] = {"status": status}
+            values: dict[str, object] = {"status": status, "lease_until": None}
             if status == "sent":
                 values["sent_at"] = sent_at
             await self.session.execute(
-                update(ReminderDelivery)
-                .where(ReminderDelivery.id.in_(ids), ReminderDelivery.status == "claimed")
-                .values(**values)
-                .execution_options(synchronize_session=False)
+                update(table).where(table.c.id.in_(ids), table.c.status == CLAIMED).values(**values)
             )
 
-    async def mark_lost(self, claimed_before: datetime) -> int:
-        """Claims never confirmed as sent: the process stopped between claim and send."""
+    # --- the outbox: leases, hand-overs and claims left behind ---
+    async def mark_attempted(self, delivery_ids: Collection[int], lease: Lease) -> None:
+        """These claims are being handed to the platform now: one more attempt each, and
+        the lease renewed (committed before the send, so a restart knows)."""
+        if not delivery_ids:
+            return
+        table = _deliveries()
+        await self.session.execute(
+            update(table)
+            .where(
+                table.c.id.in_(list(delivery_ids)),
+                table.c.status == CLAIMED,
+                table.c.claimed_by == lease.worker,
+            )
+            .values(attempts=table.c.attempts + 1, lease_until=lease.until)
+        )
+
+    async def renew(self, delivery_ids: Collection[int], lease: Lease) -> int:
+        """Extend the lease on claims this worker still holds."""
+        if not delivery_ids:
+            return 0
+        result = await self.session.execute(
+            update(ReminderDelivery)
+            .where(ReminderDelivery.id.in_(list(delivery_ids)), _held_by(lease.worker))
+            .values(lease_until=lease.until)
+            .execution_options(synchronize_session=False)
+        )
+        return _count(result)
+
+    async def release(
+        self, delivery_ids: Collection[int], worker: str, *, not_attempted: Collection[int] = ()
+    ) -> int:
+        """Give back claims this worker holds and will not finish (it is stopping); the
+        next dispatcher to look sends them. ``not_attempted`` were counted as attempted
+        ahead of time but never handed to the platform: that attempt is taken back."""
+        if not delivery_ids:
+            return 0
+        if not_attempted:
+            await self.session.execute(
+                update(ReminderDelivery)
+                .where(
+                    ReminderDelivery.id.in_(list(not_attempted)),
+                    _held_by(worker),
+                    ReminderDelivery.attempts > 0,
+                )
+                .values(attempts=ReminderDelivery.attempts - 1)
+                .execution_options(synchronize_session=False)
+            )
+        result = await self.session.execute(
+            update(ReminderDelivery)
+            .where(ReminderDelivery.id.in_(list(delivery_ids)), _held_by(worker))
+            .values(status=RELEASED, claimed_by=None, lease_until=None)
+            .execution_options(synchronize_session=False)
+        )
+        return _count(result)
+
+    async def expire_claims(self, platforms: Collection[str], worker: str, now: datetime) -> int:
+        """End the leases of every claim on these platforms held by another worker.
+
+        Only for a database that one bot process uses (SQLite): at start-up, whatever
+        another worker holds belongs to a process that is gone.
+        """
+        if not platforms:
+            return 0
         result = await self.session.execute(
             update(ReminderDelivery)
             .where(
-                ReminderDelivery.status == "claimed",
-                ReminderDelivery.claimed_at < claimed_before,
+                ReminderDelivery.status == CLAIMED,
+                or_(ReminderDelivery.claimed_by.is_(None), ReminderDelivery.claimed_by != worker),
+                or_(ReminderDelivery.lease_until.is_(None), ReminderDelivery.lease_until > now),
+                ReminderDelivery.reminder_id.in_(_on_platforms(platforms)),
             )
-            .values(status="lost")
+            .values(lease_until=now)
             .execution_options(synchronize_session=False)
         )
-        return int(getattr(result, "rowcount", 0) or 0)
+        return _count(result)
 
-    async def earliest_due(self) -> datetime | None:
-        """When the dispatcher next has work: the earliest fire or snooze of any active one."""
-        fire = await self.session.scalar(
-            select(func.min(Reminder.next_fire_at)).where(Reminder.status == ACTIVE)
+    async def mark_abandoned_lost(
+        self, platforms: Collection[str], now: datetime, sent_after: datetime
+    ) -> int:
+        """Claims left behind (released, or their lease ran out) whose occurrence is older
+        than ``sent_after``, the grace window's start: too late to send, so lost.
+
+        The count is exact: each row changes status once, and on PostgreSQL a second
+        dispatcher doing the same waits for the row lock and then finds it changed.
+        """
+        if not platforms:
+            return 0
+        result = await self.session.execute(
+            update(ReminderDelivery)
+            .where(
+                _abandoned(now),
+                ReminderDelivery.occurrence_at < sent_after,
+                ReminderDelivery.reminder_id.in_(_on_platforms(platforms)),
+            )
+            .values(status=LOST, claimed_by=None, lease_until=None)
+            .execution_options(synchronize_session=False)
         )
-        snooze = await self.session.scalar(
-            select(func.min(Reminder.snooze_until)).where(Reminder.status == ACTIVE)
+        return _count(result)
+
+    async def lock_abandoned(
+        self, now: datetime, platforms: Collection[str], limit: int
+    ) -> list[AbandonedDelivery]:
+        """Claims left behind on these platforms, oldest first, locked for this transaction.
+
+        PostgreSQL skips rows another dispatcher has locked, as :meth:`lock_due` does.
+        """
+        if not platforms:
+            return []
+        rows = await self.session.execute(
+            select(
+                ReminderDelivery.id,
+                ReminderDelivery.occurrence_at,
+                ReminderDelivery.attempts,
+                Reminder.id,
+                Reminder.user_id,
+                Reminder.platform,
+                Reminder.chat_id,
+                Reminder.run_time,
+                Reminder.status,
+                User.platform_user_id,
+            )
+            .join(Reminder, Reminder.id == ReminderDelivery.reminder_id)
+            .join(User, User.id == Reminder.user_id)
+            .where(_abandoned(now), Reminder.platform.in_(list(platforms)))
+            .order_by(ReminderDelivery.occurrence_at, ReminderDelivery.id)
+            .limit(limit)
+            .with_for_update(of=ReminderDelivery, skip_locked=True)
         )
-        times = [value for value in (fire, snooze) if value is not None]
+        return [AbandonedDelivery(*row) for row in rows]
+
+    async def take_over(self, delivery_ids: Collection[int], lease: Lease, now: datetime) -> None:
+        """Hold these left-behind claims under ``lease`` (rows :meth:`lock_abandoned` locked)."""
+        if not delivery_ids:
+            return
+        await self.session.execute(
+            update(ReminderDelivery)
+            .where(ReminderDelivery.id.in_(list(delivery_ids)), _abandoned(now))
+            .values(status=CLAIMED, claimed_by=lease.worker, lease_until=lease.until)
+            .execution_options(synchronize_session=False)
+        )
+
+    async def drop_abandoned(self, delivery_ids: Collection[int], now: datetime) -> None:
+        """Left-behind claims of reminders paused since: not sent (``skipped``)."""
+        if not delivery_ids:
+            return
+        await self.session.execute(
+            update(ReminderDelivery)
+            .where(ReminderDelivery.id.in_(list(delivery_ids)), _abandoned(now))
+            .values(status="skipped", claimed_by=None, lease_until=None)
+            .execution_options(synchronize_session=False)
+        )
+
+    async def earliest_due(self, platforms: Collection[str]) -> datetime | None:
+        """When the dispatcher for these platforms next has work: the earliest fire or
+        snooze of an active reminder, or the earliest lease to run out, or a released
+        claim's occurrence (in the past: at once).
+
+        Other platforms' reminders are left out, or a terminal session on a shared
+        database would wake at once, again and again, for a Telegram reminder it never
+        claims.
+        """
+        if not platforms:
+            return None
+        chosen = list(platforms)
+        times: list[datetime] = []
+        for column in (Reminder.next_fire_at, Reminder.snooze_until):
+            first = await self.session.scalar(
+                select(column)
+                .where(
+                    Reminder.status == ACTIVE, column.is_not(None), Reminder.platform.in_(chosen)
+                )
+                .order_by(column)
+                .limit(1)
+            )
+            if first is not None:
+                times.append(first)
+        held = _on_platforms(chosen)
+        # A claim whose lease runs out, or one given back, is sent by whoever looks next.
+        for status, column in (
+            (CLAIMED, ReminderDelivery.lease_until),
+            (RELEASED, ReminderDelivery.occurrence_at),
+        ):
+            first = await self.session.scalar(
+                select(func.min(column)).where(
+                    ReminderDelivery.status == status, ReminderDelivery.reminder_id.in_(held)
+                )
+            )
+            if first is not None:
+                times.append(first)
         return min(times, default=None)
 
     async def prune_deliveries(self, before: datetime) -> int:
@@ -540,3 +753,27 @@ def _set_rule(reminder: Reminder, rule: Rule, next_fire_at: datetime, now: datet
     reminder.time_zone = rule.zone
     reminder.next_fire_at = next_fire_at
     reminder.updated_at = now
+
+
+def _deliveries() -> Table:
+    return cast(Table, ReminderDelivery.__table__)
+
+
+def _held_by(worker: str) -> ColumnElement[bool]:
+    return and_(ReminderDelivery.status == CLAIMED, ReminderDelivery.claimed_by == worker)
+
+
+def _abandoned(now: datetime) -> ColumnElement[bool]:
+    """A claim nobody holds any more: given back, or its lease ran out."""
+    return or_(
+        ReminderDelivery.status == RELEASED,
+        and_(ReminderDelivery.status == CLAIMED, ReminderDelivery.lease_until <= now),
+    )
+
+
+def _on_platforms(platforms: Collection[str]) -> Select[tuple[int]]:
+    return select(Reminder.id).where(Reminder.platform.in_(list(platforms)))
+
+
+def _count(result: object) -> int:
+    return int(getattr(result, "rowcount", 0) or 0)

@@ -138,6 +138,8 @@ class ReminderListTexts(Frozen):
 class FireTexts(Frozen):
     message: Template
     late: Template
+    # Sent again after a restart, when the first try may have reached the runner.
+    repeat: Template
     focus: Template
     start_button: ButtonLabel
     snooze_button: Template

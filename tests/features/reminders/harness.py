@@ -51,6 +51,10 @@ def dispatcher_for(
     *,
     grace_minutes: int = 15,
     mark_unreachable: bool = False,
+    takeover_at_start: bool = False,
+    lease: timedelta = timedelta(seconds=30),
+    concurrency: int = 32,
+    worker: str | None = None,
 ) -> Dispatcher:
     marker = UnreachableMarker(SqlDatabase(sessions), clock)
 
@@ -62,8 +66,15 @@ def dispatcher_for(
         content,
         [adapter],
         clock,
-        DispatchSettings(grace=timedelta(minutes=grace_minutes), batch_size=50),
+        DispatchSettings(
+            grace=timedelta(minutes=grace_minutes),
+            batch_size=50,
+            concurrency=concurrency,
+            lease=lease,
+        ),
         on_unreachable=unreachable if mark_unreachable else None,
+        takeover_at_start=takeover_at_start,
+        worker=worker,
     )
 
 

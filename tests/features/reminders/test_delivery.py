@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.content import Content
 from bot.core.engine import Coach
 from bot.core.messages import ChoiceMade, ConversationKey, Reply
-from bot.features.reminders.dispatcher import LOST_AFTER, Dispatcher
+from bot.features.reminders.dispatcher import Dispatcher
 from bot.features.reminders.options import ReminderOptions
 from bot.features.tight.store import TightReportRepository
 from bot.storage.models import User
@@ -148,49 +148,6 @@ async def test_restart_outside_the_grace_window_skips_and_logs_without_a_burst(
     assert second.next_fire_at == FIRE + timedelta(days=4, hours=1)
     rows = await deliveries(sessions)
     assert sorted(row.status for row in rows) == ["sent", "skipped", "skipped"]
-
-
-async def test_a_crash_between_claim_and_send_never_sends_twice(
-    rchat: Chat,
-    sessions: async_sessionmaker[AsyncSession],
-    content: Content,
-    clock: FakeClock,
-    rcoach: Coach,
-    caplog: pytest.LogCaptureFixture,
-) -> None:
-    await ready_chat(rchat)
-    await rchat.command("remind", "daily 08:00")
-    started = asyncio.Event()
-
-    class DiesWhileSending(RecordingAdapter):
-        async def send(self, key: ConversationKey, reply: Reply, *, bulk: bool = False) -> None:
-            started.set()
-            await asyncio.Event().wait()  # the process is killed here
-
-    clock.current = FIRE
-    doomed = dispatcher_for(sessions, content, DiesWhileSending(clock), clock)
-    task = asyncio.create_task(doomed.run_once())
-    await started.wait()
-    task.cancel()
-    with pytest.raises(asyncio.CancelledError):
-        await task
-
-    clock.advance(minutes=3)  # the restart, inside the grace window
-    adapter = RecordingAdapter(clock)
-    restarted = dispatcher_for(sessions, content, adapter, clock, mark_unreachable=True)
-    with caplog.at_level(logging.WARNING, logger="bot.features.reminders.dispatcher"):
-        lost = await restarted.recover()
-    report = await restarted.run_once()
-
-    assert timedelta(minutes=3) >= LOST_AFTER  # the restart is late enough to call it lost
-    assert lost == 1
-    assert "reminders_lost_in_crash count=1" in caplog.text
-    assert report.sent == 0
-    assert adapter.sent == []
-    [row] = await deliveries(sessions)
-    assert row.status == "lost"
-    clock.current = FIRE + timedelta(days=1)
-    assert (await restarted.run_once()).sent == 1  # the next day's goes out as usual
 
 
 async def test_two_dispatchers_on_one_database_send_each_occurrence_once(

@@ -97,7 +97,7 @@ def test_the_reminder_message_buttons_read_back(
         late_by=timedelta(0),
     )
     actions = []
-    for choice in dispatcher.compose(item, None).choices:
+    for choice in dispatcher.compose(item).choices:
         decoded = core_payloads.process_buttons().decode(choice.payload)
         assert decoded is not None
         assert decoded.is_global
