@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import sys
 from collections.abc import Sequence
 
 from bot.config import SettingsError, load_settings
 from bot.content import ContentError, load_content
+from bot.core.redaction import REDACTOR
 from bot.logging_setup import setup_logging
 from bot.storage.errors import DatabaseProblem
 from bot.storage.migrations import DatabaseBehind
 
 EXIT_CONFIG = 2
+EXIT_FAILED = 1
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -73,11 +76,30 @@ def main(argv: Sequence[str] | None = None) -> int:
         else:
             asyncio.run(app.run_bot(settings))
     except (ContentError, DatabaseBehind, DatabaseProblem) as exc:
-        print(exc, file=sys.stderr)
+        _say(str(exc))
         return EXIT_CONFIG
+    except app.NothingStarted as exc:
+        _say(str(exc))
+        return EXIT_FAILED
     except KeyboardInterrupt:
         print("\nBye!", file=sys.stderr)
+    except Exception as exc:
+        # Never a silent exit 0, nor a wall of traceback in the runner's terminal: one
+        # line says what stopped it; LOG_LEVEL=DEBUG shows where.
+        logging.getLogger("bot").debug("stopped_by_error", exc_info=True)
+        first = (str(exc).strip().splitlines() or [""])[0]
+        print(
+            f"hipcoach stopped: {type(exc).__name__}: {first} (LOG_LEVEL=DEBUG shows where)",
+            file=sys.stderr,
+        )
+        return EXIT_FAILED
     return 0
+
+
+def _say(line: str) -> None:
+    """One line for the person at the terminal, secrets scrubbed as in the logs (a
+    platform's error may quote the token it refused)."""
+    print(REDACTOR.scrub(line), file=sys.stderr)
 
 
 def settings_secrets(settings: object) -> list[str]:

@@ -26,6 +26,8 @@ class CommonTexts(Frozen):
     idle_reset: Template
     use_buttons: Template
     error: Template
+    not_saved: Template
+    not_saved_unreachable: Template
 
 
 class StartTexts(Frozen):

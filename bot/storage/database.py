@@ -24,7 +24,7 @@ from typing import Any
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -32,10 +32,10 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
-from bot.core.stores import StepConflict, Transaction
+from bot.core.stores import NotSaved, StepConflict, Transaction
 from bot.storage import sqlite_inline
 from bot.storage.base import SqlTransaction
-from bot.storage.errors import DatabaseProblem
+from bot.storage.errors import DatabaseProblem, exc_line, not_saved_reason
 from bot.storage.personal_data import personal_tables
 
 log = logging.getLogger(__name__)
@@ -143,12 +143,18 @@ class SqlDatabase:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Transaction]:
-        """One step's transaction; a unique-key race surfaces as ``StepConflict``."""
+        """One step's transaction; a unique-key race surfaces as ``StepConflict``, and a
+        full disk or a server gone away as ``NotSaved`` (the transaction rolled back)."""
         try:
             async with transaction(self.sessions) as session:
                 yield SqlTransaction(session)
         except IntegrityError as exc:
             raise StepConflict(str(exc.orig)) from exc
+        except (DBAPIError, OSError) as exc:
+            reason = not_saved_reason(exc)
+            if reason is None:
+                raise
+            raise NotSaved(reason, exc_line(exc)) from exc
 
     async def scrub(self) -> None:
         """The core's :class:`~bot.core.stores.Scrubber`, after a runner was erased.
@@ -193,8 +199,12 @@ async def _checkpoint(engine: AsyncEngine) -> None:
             finally:
                 driver.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
             log.warning("wal_checkpoint_incomplete attempts=%d", CHECKPOINT_ATTEMPTS)
-    except Exception:
-        log.exception("wal_checkpoint_failed")
+    except Exception as exc:
+        reason = not_saved_reason(exc)
+        if reason is None:
+            log.exception("wal_checkpoint_failed")
+        else:  # the database's trouble, said in one line
+            log.error("wal_checkpoint_failed reason=%s error=%s", reason, exc_line(exc))
 
 
 async def _vacuum(engine: AsyncEngine) -> None:

@@ -165,6 +165,7 @@ class TelegramAdapter(PlatformAdapter):
         self._file_ids: dict[str, str] = {}
         self._listener: WebhookListener | None = None
         self._app: Application[Any, Any, Any, Any, Any, Any] | None = None
+        self._requests: tuple[AiohttpRequest, ...] = ()
         self._supervisor = Supervisor(
             PLATFORM,
             self._stay_up,
@@ -208,12 +209,15 @@ class TelegramAdapter(PlatformAdapter):
 
     def _build(self) -> Application[Any, Any, Any, Any, Any, Any]:
         cfg = self._config
+        # Kept to be closed in _tear_down: python-telegram-bot closes them only when its
+        # initialize succeeded, and a start that failed at getMe would leak their sessions.
+        self._requests = (AiohttpRequest(cfg.connection_pool), AiohttpRequest(1))
         bot = CoachBot(
             cfg.token,
             base_url=cfg.api_url,
             base_file_url=_file_url(cfg.api_url),
-            request=AiohttpRequest(cfg.connection_pool),
-            get_updates_request=AiohttpRequest(1),
+            request=self._requests[0],
+            get_updates_request=self._requests[1],
         )
         builder = (
             Application.builder()
@@ -278,6 +282,10 @@ class TelegramAdapter(PlatformAdapter):
         self._app = None
         with contextlib.suppress(Exception):
             await app.shutdown()
+        requests, self._requests = self._requests, ()
+        for request in requests:
+            with contextlib.suppress(Exception):
+                await request.shutdown()  # a no-op when python-telegram-bot closed it
 
     def _polling_error(self, exc: TelegramError) -> None:
         # python-telegram-bot keeps polling with back-off; say what happened, once a line.
