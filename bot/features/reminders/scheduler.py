@@ -31,7 +31,6 @@ from apscheduler.triggers.interval import IntervalTrigger
 from bot.core.ports import Clock
 from bot.features.reminders.dispatcher import Dispatcher, PassReport
 from bot.features.reminders.wakeup import WakeUp
-from bot.storage.errors import exc_line, not_saved_reason
 
 log = logging.getLogger(__name__)
 
@@ -138,12 +137,8 @@ class ReminderScheduler:
                 await self._maintain()
                 self.passes.append(await self.dispatcher.run_once())
                 earliest = await self.dispatcher.earliest()
-            except Exception as exc:
-                reason = not_saved_reason(exc)
-                if reason is None:
-                    log.exception("reminder_pass_failed")
-                else:  # a full disk or a server away: one line, the next pass tries again
-                    log.error("reminder_pass_failed reason=%s error=%s", reason, exc_line(exc))
+            except Exception:
+                log.exception("reminder_pass_failed")
                 earliest = None
             wanted = [at for at in (earliest, self._wanted) if at is not None]
             if wanted and not self._stopping:
