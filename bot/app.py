@@ -58,6 +58,7 @@ from bot.storage.database import (
     SqlDatabase,
     create_engine,
     is_sqlite,
+    resume_vacuum,
     session_factory,
 )
 from bot.storage.errors import DatabaseUnreachable
@@ -193,6 +194,7 @@ async def open_services(settings: Settings) -> Services:
     engine = create_engine(settings.database_url)
     try:
         await prepare_database(engine, wait=True)
+        await resume_vacuum(engine)  # an erasure's vacuum that a crash cut short
     except BaseException:
         await engine.dispose()
         raise

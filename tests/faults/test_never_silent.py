@@ -142,7 +142,9 @@ def test_digits_int_refuses_get_a_friendly_answer(
     assert len(answer) < 1000
 
 
-def test_a_chat_that_fails_exits_non_zero_with_one_line(env: dict[str, str], tmp_path: Path) -> None:
+def test_a_chat_that_fails_exits_non_zero_with_one_line(
+    env: dict[str, str], tmp_path: Path
+) -> None:
     bug = (
         "import bot.adapters.terminal as terminal\n"
         "def broken(self, outcome):\n"
