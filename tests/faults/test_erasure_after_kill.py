@@ -89,14 +89,14 @@ def test_postgres_vacuums_after_a_kill_right_after_erased(
     assert other.returncode == 0, other.stderr
 
     _, log = forget_then_kill(content, env, tmp_path / "run", preamble=NO_VACUUM_YET)
-    found = asyncio.run(_database_state(pg_url))
+    found = asyncio.run(database_state(pg_url))
     assert found["users"] == 0
     assert found["pending"] == 1  # the vacuum is due, and the next start will see it
 
     restart = run_coach(["console"], env, tmp_path / "restart", input="")
     assert restart.returncode == 0, restart.stderr
     assert "vacuum_after_erase_resumed" in restart.stderr
-    found = asyncio.run(_database_state(pg_url, settle=True))
+    found = asyncio.run(database_state(pg_url, settle=True))
     assert found["pending"] == 0
     assert found["dead"] == {table: 0 for table in personal_tables()}
     assert traces([data_dir / "exports", log]) == NONE
@@ -105,7 +105,7 @@ def test_postgres_vacuums_after_a_kill_right_after_erased(
     print(f"\nreport text still in the table pages after the vacuum: {found['bytes']}")
 
 
-async def _database_state(url: str, *, settle: bool = False) -> dict[str, object]:
+async def database_state(url: str, *, settle: bool = False) -> dict[str, object]:
     engine = create_engine(url)
     try:
         async with engine.connect() as connection:
