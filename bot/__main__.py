@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import sys
 from collections.abc import Sequence
 
 from bot.config import SettingsError, load_settings
 from bot.content import ContentError, load_content
+from bot.core.redaction import REDACTOR
 from bot.logging_setup import setup_logging
 from bot.storage.errors import DatabaseProblem
 from bot.storage.migrations import DatabaseBehind
 from bot.storage.token_lock import AlreadyRunning, LeadershipLost
 
 EXIT_CONFIG = 2
-EXIT_LOCK_LOST = 1
+EXIT_FAILED = 1  # nothing started, or a leader lost its lock: a supervisor restarts it
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -79,14 +81,30 @@ def main(argv: Sequence[str] | None = None) -> int:
         else:
             asyncio.run(app.run_bot(settings))
     except (ContentError, DatabaseBehind, DatabaseProblem, AlreadyRunning) as exc:
-        print(exc, file=sys.stderr)
+        _say(str(exc))
         return EXIT_CONFIG
-    except LeadershipLost as exc:
-        print(exc, file=sys.stderr)
-        return EXIT_LOCK_LOST
+    except (LeadershipLost, app.NothingStarted) as exc:
+        _say(str(exc))
+        return EXIT_FAILED
     except KeyboardInterrupt:
         print("\nBye!", file=sys.stderr)
+    except Exception as exc:
+        # Never a silent exit 0, nor a wall of traceback in the runner's terminal: one
+        # line says what stopped it; LOG_LEVEL=DEBUG shows where.
+        logging.getLogger("bot").debug("stopped_by_error", exc_info=True)
+        first = (str(exc).strip().splitlines() or [""])[0]
+        print(
+            f"hipcoach stopped: {type(exc).__name__}: {first} (LOG_LEVEL=DEBUG shows where)",
+            file=sys.stderr,
+        )
+        return EXIT_FAILED
     return 0
+
+
+def _say(line: str) -> None:
+    """One line for the person at the terminal, secrets scrubbed as in the logs (a
+    platform's error may quote the token it refused)."""
+    print(REDACTOR.scrub(line), file=sys.stderr)
 
 
 def settings_secrets(settings: object) -> list[str]:

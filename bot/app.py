@@ -69,6 +69,7 @@ from bot.storage.database import (
     SqlDatabase,
     create_engine,
     is_sqlite,
+    resume_vacuum,
     session_factory,
 )
 from bot.storage.errors import DatabaseUnreachable
@@ -221,6 +222,7 @@ async def open_services(settings: Settings) -> Services:
     engine = create_engine(settings.database_url)
     try:
         await prepare_database(engine, wait=True)
+        await resume_vacuum(engine)  # an erasure's vacuum that a crash cut short
     except BaseException:
         await engine.dispose()
         raise
@@ -405,14 +407,35 @@ def build_discord_adapter(services: Services) -> Adapter | None:
     )
 
 
+class NothingStarted(Exception):
+    """Every platform failed to start: running on would serve nobody. ``str()`` is one
+    line naming them and why."""
+
+
 async def run_bot(settings: Settings, *, console_user: str | None = None) -> None:
-    """Run until stopped. With no platform tokens (or ``console_user``), the terminal chat."""
-    services = await open_services(settings)
+    """Run until stopped. With no platform tokens (or ``console_user``), the terminal chat.
+
+    Returns when stopped (SIGTERM, SIGINT, or the end of the terminal chat's input).
+    Raises :class:`NothingStarted` when no platform could start, and whatever ended the
+    terminal chat if it failed, so the process never exits 0 when it did not do its job.
+    """
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(sig, stop.set)
+    # A database that does not answer yet is waited for; a stop meanwhile ends the wait.
+    opening = asyncio.create_task(open_services(settings), name="open-services")
+    stopping = asyncio.create_task(stop.wait())
+    await asyncio.wait({opening, stopping}, return_when=asyncio.FIRST_COMPLETED)
+    stopping.cancel()
+    if not opening.done():
+        opening.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await opening
+        log.warning("stopped_before_start: asked to stop while waiting for the database")
+        return
+    services = opening.result()
     # Late-bound: the checks ask the adapters, and a webhook's listener serves the checks.
     adapters: list[Adapter] = []
     routes = health_routes(readiness_checks(services.engine, adapters))
@@ -434,6 +457,7 @@ async def run_bot(settings: Settings, *, console_user: str | None = None) -> Non
         adapters.append(terminal)
     leadership = Leadership([] if terminal is not None else token_locks(services))
     started: list[Adapter] = []
+    failures: list[str] = []
     scheduler: ReminderScheduler | None = None
     try:
         if health is not None:
@@ -445,22 +469,25 @@ async def run_bot(settings: Settings, *, console_user: str | None = None) -> Non
                 await adapter.start()
                 started.append(adapter)
                 log.info("adapter_started name=%s", adapter.name)
-            except Exception:
-                log.exception("adapter_failed_to_start name=%s", adapter.name)
-        if started:
-            scheduler = build_reminder_scheduler(services, started)
-            await scheduler.start()
+            except Exception as exc:
+                failures.append(f"{adapter.name}: {type(exc).__name__}: {_one_line(exc)}")
+                log.error(
+                    "adapter_failed_to_start name=%s error=%s: %s",
+                    adapter.name,
+                    type(exc).__name__,
+                    _one_line(exc),
+                )
+                log.debug("adapter_failed_to_start name=%s", adapter.name, exc_info=True)
+        if not started:
+            raise NothingStarted("no platform could start (" + "; ".join(failures) + ")")
+        scheduler = build_reminder_scheduler(services, started)
+        await scheduler.start()
         # Everything built so far lives as long as the process: keep it out of the garbage
         # collector's full passes, which otherwise stall the loop ~100 ms in a reminder burst.
         gc.freeze()
         if terminal is not None:
-            chat = asyncio.create_task(terminal.run())
-            waiter = asyncio.create_task(stop.wait())
-            await asyncio.wait({chat, waiter}, return_when=asyncio.FIRST_COMPLETED)
-            for task in (chat, waiter):
-                task.cancel()
-            await asyncio.gather(chat, waiter, return_exceptions=True)
-        elif started:
+            await _chat_until_stopped(terminal, stop)
+        else:
             await stop.wait()
     finally:
         deadline = time.monotonic() + SHUTDOWN_SECONDS
@@ -520,6 +547,26 @@ def readiness_checks(engine: AsyncEngine, adapters: Sequence[Adapter]) -> list[C
         return f"not connected: {', '.join(down)}" if down else None
 
     return [Check("database", database), Check("schema", schema), Check("platforms", platforms)]
+
+
+async def _chat_until_stopped(terminal: TerminalAdapter, stop: asyncio.Event) -> None:
+    """The terminal chat until its input ends or a signal stops it. A chat that fails is
+    raised on, never swallowed: the process must not exit 0 as if the input had ended."""
+    chat = asyncio.create_task(terminal.run(), name="terminal-chat")
+    waiter = asyncio.create_task(stop.wait())
+    try:
+        await asyncio.wait({chat, waiter}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for task in (chat, waiter):
+            task.cancel()
+        await asyncio.wait({chat, waiter})
+    if not chat.cancelled() and (failure := chat.exception()) is not None:
+        raise failure
+
+
+def _one_line(exc: BaseException) -> str:
+    lines = str(exc).strip().splitlines()
+    return lines[0] if lines else "(no message)"
 
 
 async def _stop_adapter(adapter: Adapter, seconds: float) -> None:

@@ -18,13 +18,16 @@ the export as an upload from memory.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import io
+import logging
 import os
 import secrets
-import stat
+import selectors
 import sys
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
@@ -46,47 +49,127 @@ from bot.core.ports import Handler, Pictures
 from bot.core.texts import CoreWords
 from bot.core.understanding import plain_words
 
+log = logging.getLogger(__name__)
+
 CHAT_ID = "console"
 MAX_LINE_BYTES = 1 << 20
+CHUNK = 1 << 16
+# Piped input is echoed, so the transcript reads well; a pasted essay, shortened.
+MAX_ECHO = 200
 # Exports hold health data: only the user running the coach may read them.
 EXPORT_DIR_MODE = 0o700
 EXPORT_FILE_MODE = 0o600
 
 
-async def read_lines(stream: TextIO) -> AsyncIterator[str]:
+@dataclass(frozen=True, slots=True)
+class Line:
+    """One typed line, without its newline. ``too_long``: the line ran past
+    ``MAX_LINE_BYTES``; ``text`` holds its start only, and the rest was dropped."""
+
+    text: str
+    too_long: bool = False
+
+
+class _Splitter:
+    """Bytes in, whole lines out; a line longer than ``limit`` is cut to its first
+    ``limit`` bytes and the rest of it is dropped up to its newline, so it stays one line."""
+
+    def __init__(self, limit: int = MAX_LINE_BYTES) -> None:
+        self.limit = limit
+        self._buffer = bytearray()
+        self._too_long = False
+
+    def feed(self, chunk: bytes) -> list[Line]:
+        lines: list[Line] = []
+        while chunk:
+            newline = chunk.find(b"\n")
+            piece, chunk = (chunk, b"") if newline < 0 else (chunk[:newline], chunk[newline + 1 :])
+            self._take(piece)
+            if newline >= 0:
+                lines.append(self._line())
+        return lines
+
+    def end(self) -> list[Line]:
+        """What is left at the end of input, as a last line (if anything is)."""
+        return [self._line()] if self._buffer or self._too_long else []
+
+    def _take(self, piece: bytes) -> None:
+        room = self.limit - len(self._buffer)
+        if len(piece) > room:
+            self._too_long = True
+            piece = piece[: max(room, 0)]
+        self._buffer += piece
+
+    def _line(self) -> Line:
+        line = Line(self._buffer.decode("utf-8", errors="replace"), self._too_long)
+        self._buffer.clear()
+        self._too_long = False
+        return line
+
+
+async def read_lines(stream: TextIO | None) -> AsyncIterator[Line]:
     """Lines from ``stream`` without blocking the event loop on a terminal or a pipe.
 
-    A pipe or terminal is read through the loop (no thread, so Ctrl-C stays prompt);
-    regular files and in-memory streams can't block, so they are read directly.
+    A terminal, pipe or socket is read through the loop (no thread, so Ctrl-C stays
+    prompt). What the loop can't watch (a regular file, ``/dev/null``) never blocks, so
+    it is read directly; so are in-memory streams. No stream at all (standard input
+    closed) is an empty one. Any line is at most ``MAX_LINE_BYTES`` (see :class:`Line`).
     """
+    if stream is None:
+        return
+    splitter = _Splitter()
     try:
         fd = stream.fileno()
-        mode = os.fstat(fd).st_mode
-    except (OSError, io.UnsupportedOperation):
-        for line in stream:
+        os.fstat(fd)
+    except (OSError, ValueError, io.UnsupportedOperation):
+        while typed := stream.read(CHUNK):
+            for line in splitter.feed(typed.encode("utf-8", errors="surrogatepass")):
+                yield line
+        for line in splitter.end():
             yield line
         return
-    if stat.S_ISREG(mode):
-        for line in stream:
+    if not _pollable(fd):
+        with contextlib.suppress(OSError):
+            os.set_blocking(fd, True)
+        while chunk := _read_some(fd):
+            for line in splitter.feed(chunk):
+                yield line
+        for line in splitter.end():
             yield line
         return
     loop = asyncio.get_running_loop()
-    reader = asyncio.StreamReader(limit=MAX_LINE_BYTES)
+    reader = asyncio.StreamReader(limit=CHUNK)
     transport, _ = await loop.connect_read_pipe(
         lambda: asyncio.StreamReaderProtocol(reader), stream
     )
     try:
-        while True:
-            try:
-                raw = await reader.readline()
-            except ValueError:  # a line longer than the limit: drop it, keep reading
-                raw = b"\n"
-            if not raw:
-                return
-            yield raw.decode("utf-8", errors="replace")
+        while chunk := await reader.read(CHUNK):
+            for line in splitter.feed(chunk):
+                yield line
+        for line in splitter.end():
+            yield line
     finally:
         transport.close()
-        os.set_blocking(fd, True)  # leave the shell's terminal as we found it
+        with contextlib.suppress(OSError):
+            os.set_blocking(fd, True)  # leave the shell's terminal as we found it
+
+
+def _pollable(fd: int) -> bool:
+    """Can the event loop wait for this file to have input? (epoll refuses regular files
+    and ``/dev/null`` with EPERM, and the loop would then never read them.)"""
+    try:
+        with selectors.DefaultSelector() as selector:
+            selector.register(fd, selectors.EVENT_READ)
+    except (OSError, ValueError):
+        return False
+    return True
+
+
+def _read_some(fd: int) -> bytes:
+    try:
+        return os.read(fd, CHUNK)
+    except OSError:
+        return b""  # the input went away (EIO from a closed terminal): end of input
 
 
 def parse_line(line: str, choices: tuple[Choice, ...], *, asks_number: bool = False) -> Event:
@@ -136,12 +219,14 @@ class TerminalAdapter:
         self._agree = frozenset(plain_words(w) for w in heard.agree) if heard else frozenset()
         self._disagree = frozenset(plain_words(w) for w in heard.disagree) if heard else frozenset()
         self.key = ConversationKey(Platform.TERMINAL.value, CHAT_ID, user)
-        self.stdin = stdin or sys.stdin
-        self.stdout = stdout or sys.stdout
+        # Either may be None: Python's own sys.stdin is, when standard input was closed.
+        self.stdin: TextIO | None = stdin if stdin is not None else sys.stdin
+        self.stdout: TextIO | None = stdout if stdout is not None else sys.stdout
+        self.output_closed = self.stdout is None
         self.export_dir = export_dir
         # Names this user's exports without spelling out who they are.
         self.export_tag = hashlib.sha256(str(self.key).encode()).hexdigest()[:16]
-        self.echo_input = not self.stdin.isatty()
+        self.echo_input = not _is_terminal(self.stdin)
         # The most recent buttons shown; numbers (or letters) typed refer to these.
         self.choices: tuple[Choice, ...] = ()
         self.asks_number = False
@@ -159,15 +244,22 @@ class TerminalAdapter:
         await self._show(reply)
 
     async def run(self) -> None:
-        """Read lines until end of input, handling each before reading the next."""
+        """Read lines until end of input, handling each before reading the next.
+
+        Ends at end of input (or when nothing reads the output any more), whatever the
+        input is: a terminal, a pipe, a file, ``/dev/null`` or no standard input at all.
+        """
         self._print(
             "Hip Coach in your terminal. Type /start to begin, /help for commands, Ctrl-D to leave."
         )
-        async for raw in read_lines(self.stdin):
-            line = raw.rstrip("\n")
+        async for line in read_lines(self.stdin):
+            if self.output_closed:
+                return
             if self.echo_input:
-                self._print(f"> {line}")
-            event = self._event(line)
+                self._print(f"> {_shortened(line.text)}")
+            # A line too long to read is refused whole, as one message, never as a
+            # command or a press: the core answers it with "keep it under ...".
+            event = Text(line.text) if line.too_long else self._event(line.text)
             if event is None:
                 continue
             outcome = await self.handler(Inbound(key=self.key, event=event, is_private=True))
@@ -221,7 +313,8 @@ class TerminalAdapter:
             try:
                 path = self._save(reply.document.filename, reply.document.data)
             except OSError as exc:
-                self._print(f"I couldn't save your export in {self.export_dir}: {exc.strerror}.")
+                why = exc.strerror or type(exc).__name__
+                self._print(f"I couldn't save your export in {self.export_dir}: {why}.")
             else:
                 self._print(f"{reply.text}\n[saved to {path}]")
         else:
@@ -269,8 +362,36 @@ class TerminalAdapter:
             try:
                 path.unlink()
             except OSError as exc:
-                self._print(f"I couldn't delete your export {path}: {exc.strerror}.")
+                why = exc.strerror or type(exc).__name__
+                self._print(f"I couldn't delete your export {path}: {why}.")
 
     def _print(self, text: str) -> None:
-        self.stdout.write(text + "\n\n")
-        self.stdout.flush()
+        if self.output_closed or self.stdout is None:
+            return
+        try:
+            self.stdout.write(text + "\n\n")
+            self.stdout.flush()
+        except (BrokenPipeError, ValueError):  # the reader of our output went away
+            self.output_closed = True
+            log.warning("terminal_output_closed: nothing reads the chat's output; leaving")
+            _quiet(self.stdout)
+
+
+def _is_terminal(stream: TextIO | None) -> bool:
+    try:
+        return stream is not None and stream.isatty()
+    except (OSError, ValueError):
+        return False
+
+
+def _shortened(text: str) -> str:
+    return text if len(text) <= MAX_ECHO else f"{text[:MAX_ECHO]}… ({len(text)} characters)"
+
+
+def _quiet(stream: TextIO) -> None:
+    """Point a closed pipe's descriptor at /dev/null, so that the interpreter's last
+    flush at exit doesn't fail again and print "Exception ignored"."""
+    with contextlib.suppress(OSError, ValueError, io.UnsupportedOperation):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, stream.fileno())
+        os.close(devnull)

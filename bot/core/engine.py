@@ -31,7 +31,14 @@ from bot.core.messages import ChoiceMade, Command, ConversationKey, Inbound, Out
 from bot.core.ports import Clock, CommandSpec
 from bot.core.prompts import ask_consent, send_menu
 from bot.core.state import FlowState
-from bot.core.stores import ConversationStore, Database, StepConflict, StoreFactory, UpdateLog
+from bot.core.stores import (
+    ConversationStore,
+    Database,
+    NotSaved,
+    StepConflict,
+    StoreFactory,
+    UpdateLog,
+)
 from bot.core.texts import CoreWords
 from bot.core.turn import Turn
 from bot.core.understanding import SocialPass, TextPass, Understanding, plain_words
@@ -142,6 +149,18 @@ class Coach:
         async with lock:
             try:
                 return await self._handle_once_or_retry(inbound)
+            except NotSaved as exc:
+                # The database's trouble, not the code's: one line, no traceback. The
+                # step rolled back, so the conversation is where it was.
+                log.error(
+                    "step_not_saved platform=%s reason=%s error=%s",
+                    inbound.key.platform,
+                    exc.reason,
+                    exc.detail,
+                )
+                words = self.words.common
+                unsaved = words.not_saved if exc.reason == "full" else words.not_saved_unreachable
+                return Outcome(replies=(Reply(unsaved),), notice=unsaved, accepted=False)
             except Exception:
                 log.exception(
                     "handler_failed platform=%s event=%s",

@@ -25,6 +25,18 @@ class StepConflict(Exception):
     chats). The database raises it from its transaction; the engine runs the step again."""
 
 
+class NotSaved(Exception):
+    """The database could not keep this step: no room left on its disk (``reason``
+    "full"), or its server stopped answering ("unreachable"). The step's transaction
+    rolled back whole, so the conversation stays at its previous step. The database
+    raises it from its transaction; the engine tells the runner in one line."""
+
+    def __init__(self, reason: str, detail: str = "") -> None:
+        super().__init__(f"{reason}: {detail}" if detail else reason)
+        self.reason = reason
+        self.detail = detail
+
+
 class Transaction(Protocol):
     """One database transaction. Opaque to the core: only stores look inside."""
 

@@ -32,6 +32,8 @@ class CommonTexts(Frozen):
     # sees, and the label of the button that opens a private chat to carry on there.
     go_private: Template
     go_private_button: ButtonLabel
+    not_saved: Template
+    not_saved_unreachable: Template
 
 
 class StartTexts(Frozen):

@@ -17,14 +17,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event, text
+from sqlalchemy import Select, delete, event, select, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -32,10 +33,11 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
-from bot.core.stores import StepConflict, Transaction
+from bot.core.stores import NotSaved, StepConflict, Transaction
 from bot.storage import sqlite_inline
 from bot.storage.base import SqlTransaction
-from bot.storage.errors import DatabaseProblem
+from bot.storage.errors import DatabaseProblem, exc_line, not_saved_reason
+from bot.storage.models import KeyValue
 from bot.storage.personal_data import personal_tables
 
 log = logging.getLogger(__name__)
@@ -44,6 +46,8 @@ SQLITE_BUSY_TIMEOUT_MS = 5_000
 # A checkpoint can't truncate the WAL while another connection (another process) reads it.
 CHECKPOINT_ATTEMPTS = 20
 CHECKPOINT_RETRY_S = 0.05
+# The key_values row that says an erasure's vacuum has not run yet (PostgreSQL).
+VACUUM_PENDING = "erasure_vacuum_pending"
 
 
 def is_sqlite(url: str) -> bool:
@@ -143,12 +147,18 @@ class SqlDatabase:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Transaction]:
-        """One step's transaction; a unique-key race surfaces as ``StepConflict``."""
+        """One step's transaction; a unique-key race surfaces as ``StepConflict``, and a
+        full disk or a server gone away as ``NotSaved`` (the transaction rolled back)."""
         try:
             async with transaction(self.sessions) as session:
                 yield SqlTransaction(session)
         except IntegrityError as exc:
             raise StepConflict(str(exc.orig)) from exc
+        except (DBAPIError, OSError) as exc:
+            reason = not_saved_reason(exc)
+            if reason is None:
+                raise
+            raise NotSaved(reason, exc_line(exc)) from exc
 
     async def scrub(self) -> None:
         """The core's :class:`~bot.core.stores.Scrubber`, after a runner was erased.
@@ -193,8 +203,45 @@ async def _checkpoint(engine: AsyncEngine) -> None:
             finally:
                 driver.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
             log.warning("wal_checkpoint_incomplete attempts=%d", CHECKPOINT_ATTEMPTS)
-    except Exception:
-        log.exception("wal_checkpoint_failed")
+    except Exception as exc:
+        reason = not_saved_reason(exc)
+        if reason is None:
+            log.exception("wal_checkpoint_failed")
+        else:  # the database's trouble, said in one line
+            log.error("wal_checkpoint_failed reason=%s error=%s", reason, exc_line(exc))
+
+
+async def mark_vacuum_pending(session: AsyncSession) -> None:
+    """PostgreSQL: note, in the erasing transaction itself, that the runner's tables need
+    a vacuum. The vacuum runs after the reply; if the process dies first, the next start
+    finds the note and runs it (:func:`resume_vacuum`). SQLite needs none: its scrub runs
+    before the reply."""
+    bind = session.bind
+    if bind is None or bind.dialect.name == "sqlite":
+        return
+    row = await session.get(KeyValue, VACUUM_PENDING)
+    token = secrets.token_hex(8)
+    if row is None:
+        session.add(KeyValue(key=VACUUM_PENDING, value=token))
+    else:
+        row.value = token
+
+
+async def resume_vacuum(engine: AsyncEngine) -> bool:
+    """Run the vacuum an erasure left pending (the process died before it ran)."""
+    if engine.dialect.name == "sqlite":
+        return False
+    async with engine.connect() as connection:
+        pending = await connection.scalar(_pending())
+    if pending is None:
+        return False
+    log.warning("vacuum_after_erase_resumed: the last one was cut short")
+    await _vacuum(engine)
+    return True
+
+
+def _pending() -> Select[tuple[str]]:
+    return select(KeyValue.value).where(KeyValue.key == VACUUM_PENDING)
 
 
 async def _vacuum(engine: AsyncEngine) -> None:
@@ -203,6 +250,14 @@ async def _vacuum(engine: AsyncEngine) -> None:
         async with engine.connect() as connection:
             # VACUUM can't run inside a transaction.
             autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
+            pending = await autocommit.scalar(_pending())
             await autocommit.execute(text(f"VACUUM {tables}"))
+            if pending is not None:
+                # Only the note this vacuum covered: an erasure since then left a new one.
+                await autocommit.execute(
+                    delete(KeyValue).where(
+                        KeyValue.key == VACUUM_PENDING, KeyValue.value == pending
+                    )
+                )
     except Exception:
         log.exception("vacuum_after_erase_failed")

@@ -200,6 +200,7 @@ class TelegramAdapter(PlatformAdapter):
         self._listener: WebhookListener | None = None
         self._poller: Poller | None = None
         self._client: CoachBot | None = None
+        self._requests: tuple[AiohttpRequest, ...] = ()
         self._supervisor = Supervisor(
             PLATFORM,
             self._stay_up,
@@ -246,12 +247,15 @@ class TelegramAdapter(PlatformAdapter):
 
     def _build(self) -> CoachBot:
         cfg = self._config
+        # Kept to be closed in _tear_down: python-telegram-bot closes them only when its
+        # initialize succeeded, and a start that failed at getMe would leak their sessions.
+        self._requests = (AiohttpRequest(cfg.connection_pool), AiohttpRequest(1))
         return CoachBot(
             cfg.token,
             base_url=cfg.api_url,
             base_file_url=_file_url(cfg.api_url),
-            request=AiohttpRequest(cfg.connection_pool),
-            get_updates_request=AiohttpRequest(1),
+            request=self._requests[0],
+            get_updates_request=self._requests[1],
         )
 
     async def _bring_up(self) -> None:
@@ -311,6 +315,10 @@ class TelegramAdapter(PlatformAdapter):
         if bot is not None:
             with contextlib.suppress(Exception):
                 await bot.shutdown()
+        requests, self._requests = self._requests, ()
+        for request in requests:
+            with contextlib.suppress(Exception):
+                await request.shutdown()  # a no-op when python-telegram-bot closed it
 
     async def _from_webhook(self, data: dict[str, Any]) -> bool:
         """One update posted to the webhook: True once its step has committed. A step

@@ -7,6 +7,7 @@ from typing import Any, Protocol
 from sqlalchemy import delete
 
 from bot.storage.base import Repository
+from bot.storage.database import mark_vacuum_pending
 from bot.storage.models import User
 from bot.storage.personal_data import export_user
 
@@ -29,3 +30,4 @@ class PrivacyRepository(Repository):
 
     async def erase(self, user_id: int) -> None:
         await self.session.execute(delete(User).where(User.id == user_id))
+        await mark_vacuum_pending(self.session)

@@ -285,7 +285,13 @@ class Reminders(Flow):
         elif step == "time" and action == "time.keep" and draft.time:
             self._goto(turn, "lead", draft)
             self._ask_lead(turn)
-        elif step == "lead" and action.startswith("lead.") and action[5:].isdigit():
+        elif (
+            step == "lead"
+            and action.startswith("lead.")
+            and action[5:].isdigit()
+            # A button says only what the step offered; a forged one may say 9999.
+            and int(action[5:]) <= MAX_LEAD_MINUTES
+        ):
             await self._got_lead(turn, int(action[5:]), zone_name)
         elif step == "confirm":
             await self._confirm_choice(turn, action, draft, zone_name)

@@ -1,16 +1,12 @@
 """/forget leaves no byte of the runner behind: not in the SQLite file, its WAL or
-shared-memory file, the terminal's export files or the logs, even when the process is
-killed the moment it says "erased"."""
+shared-memory file, the terminal's export files or the logs. (The same after SIGKILL the
+moment it says "erased": tests/faults/test_erasure_after_kill.py.)"""
 
 from __future__ import annotations
 
 import io
 import logging
-import os
-import signal
 import sqlite3
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -22,7 +18,6 @@ from bot.core.engine import Coach
 from bot.core.messages import ConversationKey
 from bot.storage.database import SqlDatabase
 from bot.testing import Chat
-from tests.conftest import ROOT
 
 USER = "runner-zq81x"
 REPORT = "zebra-quokka knot in my left glute, tight, about 4/10"
@@ -88,49 +83,6 @@ async def test_forget_leaves_no_trace_in_the_sqlite_files_exports_or_logs(
     assert list((tmp_path / "exports").iterdir()) == []
     logged = caplog.text.encode()
     assert [n for n in NEEDLES if n in logged] == []
-
-
-def test_forget_leaves_no_trace_when_the_process_is_killed_after_erased(
-    content: Content, tmp_path: Path
-) -> None:
-    data_dir = tmp_path / "data"
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"sqlite:///{data_dir / 'hipcoach.sqlite3'}",
-        "DATA_DIR": str(data_dir),
-        "LOG_LEVEL": "DEBUG",
-        "TELEGRAM_TOKEN": "",
-        "DISCORD_TOKEN": "",
-    }
-    log_path = tmp_path / "coach.log"
-    with log_path.open("wb") as log_file:
-        coach = subprocess.Popen(
-            [sys.executable, "-m", "bot", "console", "--user", USER],
-            cwd=ROOT,
-            env=env,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=log_file,
-        )
-        assert coach.stdin is not None
-        assert coach.stdout is not None
-        try:
-            coach.stdin.write(("\n".join(journey(content) + forget(content)) + "\n").encode())
-            coach.stdin.flush()  # and left open: the coach waits for more
-            erased = content.texts.privacy.forgotten.split("\n")[0].encode()
-            deadline = time.monotonic() + 60
-            seen = b""
-            while erased not in seen:
-                line = coach.stdout.readline()
-                assert line, seen.decode()[-2000:]
-                assert time.monotonic() < deadline, seen.decode()[-2000:]
-                seen += line
-            coach.send_signal(signal.SIGKILL)
-        finally:
-            coach.kill()
-            coach.wait(timeout=10)
-    assert b"[saved to " in seen
-    assert traces([*stored_files(data_dir), log_path]) == {n.decode(): 0 for n in NEEDLES}
 
 
 async def test_a_reader_holding_the_wal_delays_the_checkpoint_without_blocking(
