@@ -38,6 +38,8 @@ from typing import Protocol
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from bot.ops.metrics import LEADER
+
 log = logging.getLogger(__name__)
 
 RETRY_EVERY = 1.0  # seconds between a stand-by's attempts
@@ -246,9 +248,13 @@ class Leadership:
                 raise failure
             return False
         self._watch = asyncio.create_task(self._watch_lost(stop))
+        for lock in self.locks:
+            LEADER.labels(f"{lock.platform}_token").set(1)
         return True
 
     async def release(self) -> None:
+        for lock in self.locks:
+            LEADER.labels(f"{lock.platform}_token").set(0)
         if self._watch is not None:
             self._watch.cancel()
             with contextlib.suppress(asyncio.CancelledError):

@@ -64,6 +64,7 @@ from bot.features.reminders.store import (
     rule_of,
 )
 from bot.features.reminders.texts import ReminderTexts
+from bot.ops.metrics import REMINDERS
 from bot.storage.database import transaction
 
 log = logging.getLogger(__name__)
@@ -400,6 +401,7 @@ class Dispatcher:
             if not sending:
                 self._log_skip(reminder_id, firing.occurrence_at, now, report)
                 report.skipped += 1
+                REMINDERS.labels("skipped").inc()
         claimed = await repo.record(rows, now, self._ledger.lease_from(now))
         await repo.advance([change for _, (change, _) in decided], now)
         sends = {row.reminder_id: row.occurrence_at for row in rows if row.status == CLAIMED}
@@ -411,7 +413,9 @@ class Dispatcher:
         return outgoing, len(due)
 
     def _log_lost(self, lost: int) -> None:
+        """Logged and counted (``hipcoach_reminders_total{outcome="lost"}``) at once."""
         if lost:
+            REMINDERS.labels("lost").inc(lost)
             # Claimed by a process that stopped, and found past the grace window: exact.
             log.warning(
                 "reminders_lost_in_crash count=%d grace_minutes=%d",
@@ -519,6 +523,9 @@ class Dispatcher:
         else:
             status = "sent"
             report.sent += 1
+            REMINDERS.labels("sent").inc()
+            if item.late_by >= LATE_NOTE_AFTER:
+                REMINDERS.labels("late").inc()
             if item.attempts:
                 report.resent += 1
         if self._stopping:

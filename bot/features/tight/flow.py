@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime, timedelta
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from bot.core.calendar import local_day, zone_or_utc
 from bot.core.drawings import Spot
@@ -84,6 +84,12 @@ class Tight(Flow):
         self.reader: Reader = reader_for(content)
         # A report of every area: read against it, is a text a correction of any report?
         self._any_report = tuple(AreaReading(a, "left") for a in content.area_ids())
+
+    @staticmethod
+    def _say(turn: Turn, text: str, **rest: Any) -> None:
+        """Everything said about a tight spot is about the runner's body: where a group
+        can see the chat, it is shown to the runner alone."""
+        turn.say(text, private=True, **rest)
 
     # --- ways in -----------------------------------------------------------------------
 
@@ -154,7 +160,7 @@ class Tight(Flow):
         self._start_picking(turn, data, list(reading.candidates), picked, prompt)
 
     def _triage(self, turn: Turn, reading: Reading) -> None:
-        turn.say(triage_message(self.content, reading.triage, self.emergency(turn)), private=True)
+        self._say(turn, triage_message(self.content, reading.triage, self.emergency(turn)))
         turn.finish()
 
     # --- area multi-select -------------------------------------------------------------
@@ -190,7 +196,7 @@ class Tight(Flow):
         text = getattr(words, prompt)
         if prompt == "too_many":
             text = text.format(max=content.vocabulary.max_areas)
-        turn.say(text, choices=choices)
+        self._say(turn, text, choices=choices)
 
     def _toggle(self, turn: Turn, area_id: str) -> None:
         content = self.content
@@ -203,7 +209,7 @@ class Tight(Flow):
         if area_id in picked:
             picked.remove(area_id)
         elif len(picked) >= limit:
-            turn.say(content.words.tight.picked_too_many.format(max=limit))
+            self._say(turn, content.words.tight.picked_too_many.format(max=limit))
         else:
             picked.append(area_id)
         turn.goto(NAME, "pick", replace(data, picked=tuple(picked)))
@@ -212,7 +218,7 @@ class Tight(Flow):
     async def _done_picking(self, turn: Turn) -> None:
         data = turn.data(Report)
         if not data.picked:
-            turn.say(self.content.words.tight.pick_at_least_one)
+            self._say(turn, self.content.words.tight.pick_at_least_one)
             self._show_pick(turn)
             return
         known = {a.area: a.side for a in data.readings()}
@@ -247,11 +253,11 @@ class Tight(Flow):
         words = self.content.words.tight
         choices = [turn.choice(words.kind_buttons[k], f"tt.kind.{k}") for k in _KINDS]
         choices.append(turn.choice(words.buttons.hurts_a_lot, "tt.kind.strong"))
-        turn.say(words.ask_kind, choices=choices)
+        self._say(turn, words.ask_kind, choices=choices)
 
     def _ask_strength(self, turn: Turn) -> None:
         words = self.content.words.tight
-        turn.say(words.ask_strength, choices=self._strength_choices(turn), asks_number=True)
+        self._say(turn, words.ask_strength, choices=self._strength_choices(turn), asks_number=True)
 
     def _strength_choices(self, turn: Turn) -> list[Choice]:
         # 1 to 10 in order, so that in the terminal typing "6" and pressing [6] agree.
@@ -262,7 +268,8 @@ class Tight(Flow):
         words = content.words.tight
         data = turn.data(Report)
         text = summary(content, data.readings(), data.kind, data.intensity)
-        turn.say(
+        self._say(
+            turn,
             words.confirm.format(summary=text),
             choices=[
                 turn.choice(words.buttons.looks_right, "tt.yes"),
@@ -322,7 +329,8 @@ class Tight(Flow):
         if plan.preamble:
             await turn.store(self.store).preamble_shown(turn.user.id, turn.now)
         turn.finish()
-        turn.say(
+        self._say(
+            turn,
             plan.text,
             choices=self._log_choices(turn, data.report_id, asking),
             image=self._picture(data.readings()),
@@ -454,9 +462,9 @@ class Tight(Flow):
         if triage.level is not None:
             # Red flags are never kept; the plan given before no longer stands.
             await store.delete(report)
-            turn.say(
+            self._say(
+                turn,
                 triage_message(content, triage, self.emergency(turn)),
-                private=True,
             )
             return
         await store.update(report, list(pairs(areas)), kind, data.intensity)
@@ -475,7 +483,7 @@ class Tight(Flow):
             lines.append(content.smr.lighter.reasons[lighter].line.format(score=data.intensity))
         asking = self._next_question(data) if ask_next else None
         lines.append(self._tail(asking) if asking else words.saved)
-        turn.say("\n".join(lines), choices=self._log_choices(turn, report.id, asking))
+        self._say(turn, "\n".join(lines), choices=self._log_choices(turn, report.id, asking))
 
     @staticmethod
     def _more_important(a: Adjustment | None, b: Adjustment | None) -> Adjustment | None:
@@ -488,7 +496,7 @@ class Tight(Flow):
         """A correction after the plan: new areas get a new plan, the rest an update."""
         content = self.content
         if not correction.areas:
-            turn.say(content.words.tight.correction_ask)
+            self._say(turn, content.words.tight.correction_ask)
             return
         data = replace(
             data,
@@ -532,10 +540,10 @@ class Tight(Flow):
             return False
         report, data = found
         if unsure:
-            turn.say(words.saved)
+            self._say(turn, words.saved)
             return True
         if refused:
-            turn.say(words.correction_ask)
+            self._say(turn, words.correction_ask)
             return True
         if letter is not None:
             await self._logged(turn, report, self._with_side(data, letter))
@@ -543,7 +551,7 @@ class Tight(Flow):
         correction = self.reader.correct(text, data.readings(), data.kind, data.intensity)
         if correction is None:
             if agreed:  # "yes", "ok" to the plan: it stays as it is
-                turn.say(words.saved)
+                self._say(turn, words.saved)
             return agreed
         await self._corrected(turn, report, data, correction)
         return True
@@ -554,7 +562,7 @@ class Tight(Flow):
         step = turn.state.step
         data = turn.data(Report)
         if action == "tt.cancel":
-            turn.say(self.content.words.tight.cancelled)
+            self._say(turn, self.content.words.tight.cancelled)
             turn.finish()
         elif step == "pick" and action.startswith("tt.pick."):
             self._toggle(turn, action.removeprefix("tt.pick."))
@@ -598,20 +606,20 @@ class Tight(Flow):
             return
         found = await self._stored(turn, int(number))
         if found is None:
-            turn.say(self.content.words.tight.detail_gone)
+            self._say(turn, self.content.words.tight.detail_gone)
             return
         report, data = found
         if prefix == DETAIL:
             for message in plan_in_detail(
                 self.content, data.readings(), data.kind, data.adjustment
             ):
-                turn.say(message)
+                self._say(turn, message)
         elif answer.startswith("side."):
             await self._logged(turn, report, self._with_side(data, answer.removeprefix("side.")))
         elif (value := _strength(answer.replace("int.", "tt.int.", 1))) is not None:
             await self._logged(turn, report, replace(data, intensity=value))
         elif answer == "skip":
-            turn.say(self.content.words.tight.saved)
+            self._say(turn, self.content.words.tight.saved)
         else:
             await super().global_choice(turn, action)
 
@@ -672,7 +680,7 @@ class Tight(Flow):
             await self._plan(turn, replace(data, kind=data.kind or "tightness"))
 
     async def not_understood(self, turn: Turn, text: str) -> None:
-        turn.say(self.content.words.tight.type_or_tap)
+        self._say(turn, self.content.words.tight.type_or_tap)
 
     async def reprompt(self, turn: Turn) -> None:
         step = turn.state.step

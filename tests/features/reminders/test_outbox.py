@@ -8,6 +8,7 @@ import logging
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from prometheus_client import REGISTRY
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.app import build_dispatcher
@@ -97,9 +98,11 @@ async def test_a_crash_mid_send_sends_it_again_saying_it_may_be_a_repeat(
     clock.advance(seconds=10)  # the restart, while the dead process's lease still runs
     adapter = RecordingAdapter(clock)
     restarted = dispatcher_for(sessions, content, adapter, clock, takeover_at_start=True)
+    sent = REGISTRY.get_sample_value("hipcoach_reminders_total", {"outcome": "sent"}) or 0
     with caplog.at_level(logging.INFO, logger=LOGGER):
         assert await restarted.recover() == 0
         report = await restarted.run_once()
+    assert REGISTRY.get_sample_value("hipcoach_reminders_total", {"outcome": "sent"}) == sent + 1
 
     assert gate.sent == []
     assert (report.sent, report.resent, report.lost) == (1, 1, 0)
@@ -158,6 +161,7 @@ async def test_past_the_grace_window_a_crashed_claim_is_counted_lost_at_once_and
     await runners(rcoach, 3)
     clock.current = FIRE
     await killed_while_sending(sessions, content, clock, delivered=1)
+    counted = REGISTRY.get_sample_value("hipcoach_reminders_total", {"outcome": "lost"}) or 0
 
     clock.advance(minutes=20)  # down longer than the 15-minute grace window
     adapter = RecordingAdapter(clock)
@@ -168,6 +172,8 @@ async def test_past_the_grace_window_a_crashed_claim_is_counted_lost_at_once_and
         await restarted.run_once()
 
     assert lost == 2  # the one in flight and the one never tried; not the one sent
+    # The metric says the same, at once.
+    assert REGISTRY.get_sample_value("hipcoach_reminders_total", {"outcome": "lost"}) == counted + 2
     assert caplog.text.count("reminders_lost_in_crash") == 1
     assert "reminders_lost_in_crash count=2 grace_minutes=15" in caplog.text
     assert (report.sent, report.lost) == (0, 0)

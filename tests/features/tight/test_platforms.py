@@ -92,3 +92,22 @@ async def test_a_tight_spot_on_discord(discord: DiscordStandIn, coach: Coach) ->
         await api.wait_until(
             lambda: any(words.detail_sources in m.content for m in api.replies(record))
         )
+
+
+async def test_a_tight_spot_in_a_server_is_seen_by_the_runner_alone(
+    discord: DiscordStandIn, coach: Coach
+) -> None:
+    api = discord
+    texts = shipped_content().texts
+    words = shipped_content().tight.words.tight
+    ann, bo = api.user("ann"), api.user("bo")
+    async with running(make_adapter(api, coach), api):
+        record = await api.command(ann, "start", in_guild=True)
+        note = await newest_with(api, record, texts.start.accept)
+        await api.press(ann, note, texts.start.accept)
+        record = await api.command(ann, "tight", "left glute hurts, 6/10", in_guild=True)
+        plan = await newest_with(api, record, words.buttons.more_detail)
+    assert "left glute (painful, 6/10)" in plan.content
+    assert plan.ephemeral
+    # The club sees nothing of it.
+    assert not any("glute" in m.content for m in api.in_channel(api.channel, seen_by=bo))
