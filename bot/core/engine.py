@@ -445,8 +445,8 @@ class _CommandPass:
         self._coach = coach
 
     async def __call__(self, turn: Turn, text: str) -> bool:
-        plain = plain_words(text)
-        if " " in plain or not plain:
+        plain = _one_word(text)
+        if plain is None:
             return False
         name = self._coach.command_named(plain)
         if name is None:
@@ -464,10 +464,14 @@ class _SuggestPass:
         self._coach = coach
 
     async def __call__(self, turn: Turn, text: str) -> bool:
-        plain = plain_words(text)
-        if " " in plain or not plain:
-            return False
-        return self._coach.suggest(turn, plain)
+        plain = _one_word(text)
+        return plain is not None and self._coach.suggest(turn, plain)
+
+
+def _one_word(text: str) -> str | None:
+    """The text as one plain word (a command typed without its slash), else ``None``."""
+    plain = plain_words(text)
+    return plain if plain and " " not in plain else None
 
 
 class _Go(Flow):
