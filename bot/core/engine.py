@@ -279,6 +279,10 @@ class Coach:
         if len(args) > MAX_TEXT:
             turn.say(common.too_long.format(limit=MAX_TEXT))
             return
+        # A red flag in a command's words ("/tight sharp pain since my fall") is answered
+        # first, before the safety note or anything else the command would ask.
+        if spec.takes_text and args and await self.understanding.hear(turn, args) is not None:
+            return
         if spec.personal and not turn.is_private and not turn.can_whisper:
             # Nothing about the runner's health is asked or shown where the group sees it.
             turn.say(common.go_private, private_start=name)

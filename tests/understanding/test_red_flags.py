@@ -169,3 +169,12 @@ async def test_a_red_flag_at_the_sharp_question_answers_it(
         [checkin] = list(await session.scalars(select(CheckIn)))
         assert checkin.sharp_pain
         assert list(await session.scalars(select(WarmupSession))) == []
+
+
+async def test_a_red_flag_in_a_commands_words_comes_before_the_safety_note(
+    chat: Chat, content: Content
+) -> None:
+    outcome = await chat.command("tight", "sharp pain in my groin since my fall, cant walk")
+    said = "\n".join(reply.text for reply in outcome.replies)
+    assert content.tight.triage.levels["urgent"].headline in said
+    assert content.safety.disclaimer.text not in said
