@@ -25,6 +25,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Any
 
 from aiohttp import web
 from sqlalchemy import text
@@ -488,7 +489,7 @@ async def run_bot(settings: Settings, *, console_user: str | None = None) -> Non
         if terminal is not None:
             await _chat_until_stopped(terminal, stop)
         else:
-            await stop.wait()
+            await until_stopped_or_gone(stop, started)
     finally:
         deadline = time.monotonic() + SHUTDOWN_SECONDS
         if scheduler is not None:
@@ -562,6 +563,25 @@ async def _chat_until_stopped(terminal: TerminalAdapter, stop: asyncio.Event) ->
         await asyncio.wait({chat, waiter})
     if not chat.cancelled() and (failure := chat.exception()) is not None:
         raise failure
+
+
+async def until_stopped_or_gone(stop: asyncio.Event, adapters: Sequence[Adapter]) -> None:
+    """Until stopped; raises :class:`NothingStarted` once every platform's connection is
+    gone for good (each gave up, logged with its cause), so the process exits non-zero
+    for its supervisor instead of staying up serving nobody."""
+    platforms = [a for a in adapters if isinstance(a, PlatformAdapter)]
+    stopping = asyncio.create_task(stop.wait())
+    all_gone = asyncio.gather(*(p.gone.wait() for p in platforms)) if platforms else None
+    waits: set[asyncio.Future[Any]] = {stopping} | ({all_gone} if all_gone else set())
+    try:
+        await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for wait in waits:
+            wait.cancel()
+        await asyncio.gather(*waits, return_exceptions=True)
+    if not stop.is_set():
+        names = ", ".join(p.name for p in platforms)
+        raise NothingStarted(f"every platform stopped for good ({names}); see the log")
 
 
 def _one_line(exc: BaseException) -> str:

@@ -32,6 +32,7 @@ Keeping a connection up, and trying again after a start that failed, is
 from __future__ import annotations
 
 import abc
+import asyncio
 import logging
 import time
 from collections.abc import Sequence
@@ -86,6 +87,9 @@ class PlatformAdapter(abc.ABC):
         self._words = words
         self._on_unreachable = on_unreachable
         self._outbox = outbox
+        # Set when the connection is gone for good (a token the platform rejects while
+        # retrying): the process is told, so it does not stay up serving nobody.
+        self.gone = asyncio.Event()
         CONNECTED.labels(name).set_function(lambda: float(self.connected))
 
     @property

@@ -92,6 +92,8 @@ class Supervisor:
         self._task: asyncio.Task[None] | None = None
         self.attempts = 0
         self.failures = 0
+        # Set when ``fatal`` ended the trying: the connection will not come back by itself.
+        self.gave_up = asyncio.Event()
 
     @property
     def running(self) -> bool:
@@ -133,6 +135,7 @@ class Supervisor:
                         type(exc).__name__,
                         exc,
                     )
+                    self.gave_up.set()
                     return
                 log.warning(
                     "connection_failed platform=%s attempt=%d error=%s: %s",

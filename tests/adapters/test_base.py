@@ -4,6 +4,7 @@ report per refused chat, and numbered choices for a platform without buttons.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass, field
 
@@ -256,3 +257,20 @@ async def test_every_handled_update_is_counted_and_timed_and_a_failure_counted(
     assert _metric("hipcoach_updates_total", platform="test", kind="text") == texts + 2
     assert _metric("hipcoach_step_seconds_count", platform="test") == steps + 2
     assert _metric("hipcoach_step_failures_total", platform="test") == failures + 1
+
+
+async def test_the_process_gives_up_only_when_every_platform_has(content: Content) -> None:
+    from bot.app import NothingStarted, until_stopped_or_gone
+
+    one, two = Platform(Counting(), content, Told()), Platform(Counting(), content, Told())
+    stop = asyncio.Event()
+    waiting = asyncio.create_task(until_stopped_or_gone(stop, [one, two]))
+    one.gone.set()
+    await asyncio.sleep(0)
+    assert not waiting.done()  # the other platform still serves its runners
+    two.gone.set()
+    with pytest.raises(NothingStarted, match="every platform stopped for good"):
+        await waiting
+    # Stopped as usual: no error.
+    stop.set()
+    await until_stopped_or_gone(stop, [Platform(Counting(), content, Told())])

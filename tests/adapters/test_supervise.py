@@ -101,7 +101,9 @@ async def test_a_failure_trying_again_wont_fix_ends_the_trying() -> None:
         while supervisor.running:
             await asyncio.sleep(0)
 
+    assert not supervisor.gave_up.is_set()
     await asyncio.wait_for(ended(), 1)
     assert (supervisor.attempts, supervisor.failures) == (1, 1)
     assert clock.slept == []
+    assert supervisor.gave_up.is_set()  # the process is told it will not come back
     await supervisor.stop()

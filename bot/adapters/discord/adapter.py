@@ -158,6 +158,7 @@ class DiscordAdapter(PlatformAdapter):
         # Fails now, not at login, if the command list or the wording is unusable.
         build_commands(self._specs, self._texts.text_option, self._on_command)
         self._supervisor = Supervisor(self.name, self._connect, backoff)
+        self.gone = self._supervisor.gave_up
         self._client: _CoachClient | None = None
         self._pacer: Pacer | None = None
         self._connected = asyncio.Event()

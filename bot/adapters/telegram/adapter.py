@@ -207,6 +207,7 @@ class TelegramAdapter(PlatformAdapter):
             Backoff(initial=config.retry_start_after, maximum=MAX_START_RETRY, jitter=0.0),
             fatal=lambda exc: not _worth_retrying(exc),
         )
+        self.gone = self._supervisor.gave_up
         self._started = False
         self.username = ""
 
