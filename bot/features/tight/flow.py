@@ -14,9 +14,10 @@ left", "not the hamstring, the calf") update it, and a red flag found later remo
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from bot.core.calendar import local_day, zone_or_utc
 from bot.core.drawings import Spot
@@ -86,10 +87,17 @@ class Tight(Flow):
         self._any_report = tuple(AreaReading(a, "left") for a in content.area_ids())
 
     @staticmethod
-    def _say(turn: Turn, text: str, **rest: Any) -> None:
+    def _say(
+        turn: Turn,
+        text: str,
+        *,
+        choices: Sequence[Choice] = (),
+        image: ImageRef | None = None,
+        asks_number: bool = False,
+    ) -> None:
         """Everything said about a tight spot is about the runner's body: where a group
         can see the chat, it is shown to the runner alone."""
-        turn.say(text, private=True, **rest)
+        turn.say(text, choices=tuple(choices), image=image, asks_number=asks_number, private=True)
 
     # --- ways in -----------------------------------------------------------------------
 
