@@ -38,6 +38,7 @@ from bot.adapters.terminal import TerminalAdapter
 from bot.button_secret import load_button_secret
 from bot.config import Settings
 from bot.content import Content, load_content
+from bot.core import payloads
 from bot.core.engine import Coach
 from bot.core.flow import Flow
 from bot.core.messages import ConversationKey
@@ -45,6 +46,9 @@ from bot.core.payloads import Buttons
 from bot.core.ports import Adapter, Clock, OnUnreachable, SystemClock
 from bot.core.stores import Database, Scrubber
 from bot.core.understanding import FaqPass
+from bot.features.clubs.flow import Clubs
+from bot.features.clubs.outbox import ClubOutbox
+from bot.features.clubs.store import ClubRepository
 from bot.features.faq.ports import FaqReplies
 from bot.features.onboarding.flow import Onboarding
 from bot.features.privacy.flow import Privacy
@@ -115,6 +119,7 @@ def build_flows(
         Privacy(content.texts.privacy, scrubber=scrubber),
         reminders,
         TimeZones(content.reminder_texts, options),
+        Clubs(content.clubs, wake=options.wakeup.changed),
         # Last: plain words about tight spots are the widest free-text net.
         tight_flow,
         Progress(content.progress, warmups=WarmupRepository, areas=ReportedAreaHistory(tight)),
@@ -180,7 +185,16 @@ class UnreachableMarker:
             paused = await reminders.pause_unreachable(
                 platform, now, chat_id=chat_id, owner_ids=owners
             )
-        log.info("marked_unreachable platform=%s reminders_paused=%d", platform, paused)
+            # Removed from a group (or a Discord server): its club runs pause too.
+            clubs = 0
+            if user_id is None and chat_id is not None:
+                clubs = await ClubRepository(tx).pause(platform, chat_id, now)
+        log.info(
+            "marked_unreachable platform=%s reminders_paused=%d clubs_paused=%d",
+            platform,
+            paused,
+            clubs,
+        )
 
 
 @dataclass
@@ -270,7 +284,15 @@ def build_dispatcher(
     takeover_at_start: bool = False,
     worker: str | None = None,
 ) -> Dispatcher:
-    """The reminder dispatcher, naming each runner's recent tight spots in their reminder."""
+    """The reminder dispatcher, naming each runner's recent tight spots in their reminder,
+    and sending the clubs' scheduled messages on the same passes."""
+    settings = settings or DispatchSettings()
+    clubs = ClubOutbox(
+        sessions,
+        content.clubs,
+        buttons or payloads.process_buttons(),
+        grace=settings.grace,
+    )
     return Dispatcher(
         sessions,
         content.reminder_texts,
@@ -282,6 +304,7 @@ def build_dispatcher(
         buttons=buttons,
         takeover_at_start=takeover_at_start,
         worker=worker,
+        scheduled=(clubs,),
     )
 
 

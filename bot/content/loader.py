@@ -9,6 +9,7 @@ from bot.adapters.telegram.texts import TelegramTexts
 from bot.content.models import Content
 from bot.content.texts import CoreTexts
 from bot.core.content import ContentError, Safety, Sources, load_file
+from bot.features.clubs.texts import ClubTexts
 from bot.features.faq.content import load_faq_content
 from bot.features.progress.texts import ProgressTexts
 from bot.features.reminders.texts import ReminderTexts
@@ -36,6 +37,7 @@ def load_content(directory: Path) -> Content:
         telegram_texts=load_file(directory / "texts" / "telegram.yaml", TelegramTexts),
         tight=load_tight_content(directory),
         progress=load_file(directory / "texts" / "progress.yaml", ProgressTexts),
+        clubs=load_file(directory / "texts" / "clubs.yaml", ClubTexts),
         faq=load_faq_content(directory / "faq.yaml"),
         emergency=load_emergency_content(directory / "emergency.yaml"),
         media=MediaContent(

@@ -13,6 +13,7 @@ from bot.adapters.discord.texts import DiscordTexts
 from bot.adapters.telegram.texts import TelegramTexts
 from bot.content.texts import CoreTexts
 from bot.core.content import Safety, Sources
+from bot.features.clubs.texts import ClubTexts
 from bot.features.faq.content import FaqContent
 from bot.features.progress.texts import ProgressTexts
 from bot.features.reminders.texts import ReminderTexts
@@ -39,6 +40,7 @@ class Content:
     faq: FaqContent
     emergency: EmergencyContent
     media: MediaContent
+    clubs: ClubTexts
 
     def cross_check(self) -> list[str]:
         """References between files; each problem names file and field."""

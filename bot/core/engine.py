@@ -139,7 +139,9 @@ class Coach:
         for name, description in self.words.commands.items():
             command, flow = self._commands[name]
             options = flow.command_options(name)
-            specs.append(CommandSpec(name, description, command.takes_text, options))
+            specs.append(
+                CommandSpec(name, description, command.takes_text, options, admin=command.admin)
+            )
         return specs
 
     async def handle(self, inbound: Inbound) -> Outcome:
@@ -206,6 +208,7 @@ class Coach:
                 buttons=self.buttons,
                 locale=inbound.locale,
                 can_whisper=inbound.can_whisper,
+                member=inbound.member,
             )
             turn.leaver = lambda reason: self.leave(turn, reason)
             expired = row is not None and not state.idle and now - row.updated_at > self.idle_after
@@ -308,7 +311,7 @@ class Coach:
             send_menu(turn)
             return False
         # Global actions too: a press on someone else's button never acts, nor edits it.
-        if not self.buttons.owns(payload, turn.key.user_id):
+        if not (self.buttons.owns(payload, turn.key.user_id) or self._public(payload)):
             turn.notice = common.foreign_button
             return False
         if payload.is_global:
@@ -325,6 +328,14 @@ class Coach:
             return await self._expired(turn, current, unreadable)
         await current.choice(turn, payload.action)
         return True
+
+    def _public(self, payload: payloads.Payload) -> bool:
+        """A button anyone may press, for an action a flow lets anyone take."""
+        return self.buttons.is_public(payload) and any(
+            payload.action.startswith(flow.public_prefixes)
+            for flow in self.flows
+            if flow.public_prefixes
+        )
 
     async def _expired(self, turn: Turn, current: Flow | None, unreadable: Flow | None) -> bool:
         common = self.words.common

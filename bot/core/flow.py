@@ -31,6 +31,8 @@ class CommandDef:
     open: bool = False
     switches: bool = True
     personal: bool = False
+    # Only a group's admins may use it: the platform says who is one (Inbound.member).
+    admin: bool = False
 
 
 class Flow:
@@ -49,6 +51,8 @@ class Flow:
     name: ClassVar[str]
     commands: ClassVar[tuple[CommandDef, ...]] = ()
     global_prefixes: ClassVar[tuple[str, ...]] = ()
+    # Global actions whose buttons anyone in the chat may press (Turn.public_choice).
+    public_prefixes: ClassVar[tuple[str, ...]] = ()
     steps: ClassVar[Steps] = {}
 
     async def command(self, turn: Turn, name: str, args: str) -> None:

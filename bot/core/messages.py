@@ -58,6 +58,22 @@ Event = Command | ChoiceMade | Text
 
 
 @dataclass(frozen=True, slots=True)
+class Membership:
+    """What the platform says about the sender in a group or server, for commands that
+    only its admins may use (``CommandDef.admin``).
+
+    ``admin``: a Telegram group's creator or administrator (``getChatMember``), a Discord
+    member with the Manage Server permission. ``roles``: the member's Discord role ids.
+    ``space``: what the platform can remove the coach from, the Telegram group itself or
+    the Discord server.
+    """
+
+    admin: bool
+    roles: tuple[str, ...] = ()
+    space: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Inbound:
     key: ConversationKey
     event: Event
@@ -75,6 +91,8 @@ class Inbound:
     # interaction's answer cannot): the step keeps them with its record of the update
     # until the adapter says they went out, so a crash after the commit loses none.
     keep_replies: bool = False
+    # In a group: the sender's standing there, when the platform told it (see Membership).
+    member: Membership | None = None
 
 
 class Tone(StrEnum):
@@ -164,6 +182,9 @@ class Reply:
     private: bool = False
     asks_number: bool = False
     private_start: str | None = None
+    # A private reply in a group leaves no "sent privately" line there (a button press
+    # answered in private: the group sees nothing per member).
+    quiet: bool = False
 
     def __post_init__(self) -> None:
         caption = self.image.caption if self.image is not None else None

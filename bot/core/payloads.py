@@ -35,6 +35,8 @@ TAG_BYTES = 6  # 48 bits
 _ACTION = re.compile(r"^[a-z][a-z0-9_.+-]{0,40}$")
 _SCOPE = re.compile(r"^(-|[a-z0-9]{6})$")
 _OWNER = re.compile(r"^[A-Za-z0-9_-]{8}$")
+# The owner of a button anyone may press: no platform user id is empty.
+_ANYONE = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +70,14 @@ class Buttons:
 
     def owns(self, payload: Payload, user_id: str) -> bool:
         return hmac.compare_digest(payload.owner, self.owner_tag(user_id))
+
+    def encode_public(self, action: str) -> str:
+        """A button valid at any time, for anyone who can see it (its flow says which
+        actions may be: ``Flow.public_prefixes``)."""
+        return self.encode(_ANYONE, ANY_SCOPE, action)
+
+    def is_public(self, payload: Payload) -> bool:
+        return payload.is_global and self.owns(payload, _ANYONE)
 
     def encode(self, user_id: str, scope: str, action: str) -> str:
         if not _ACTION.match(action):

@@ -63,6 +63,8 @@ class CommandSpec:
     takes_text: bool = False
     # Platforms with structured options show these in place of one free-text box.
     options: tuple[OptionSpec, ...] = ()
+    # Only a group's admins may use it: the adapter tells the core who is one.
+    admin: bool = False
 
     def text_of(self, values: Mapping[str, str | None]) -> str:
         """The command's text from option values (by option name); unset ones left out."""
@@ -180,6 +182,56 @@ class Adapter(Protocol):
 
 
 # --- ports between features: each is provided by one feature and wired in bot.app ---
+
+
+@dataclass(frozen=True, slots=True)
+class Dispatch:
+    """A message another feature's outbox claimed, for the reminder dispatcher to send."""
+
+    id: int
+    key: ConversationKey
+    """A chat-wide message (to the group itself) has an empty ``user_id``."""
+    reply: Reply
+
+
+class ScheduledMessages(Protocol):
+    """A feature's own scheduled messages (club runs), sent by the one reminder dispatcher
+    on its passes, with the reminders' outbox rules: a claim is committed under the
+    dispatcher's lease before anything is sent; each send's attempt is committed before
+    it is handed over and its outcome after; a claim whose lease ran out (its process
+    died) is claimed again, inside the grace window, with ``attempts`` saying whether it
+    may be a repeat.
+    """
+
+    async def earliest(self, platforms: Sequence[str]) -> datetime | None:
+        """When the next message comes due (None: nothing scheduled)."""
+        ...
+
+    async def claim(
+        self,
+        platforms: Sequence[str],
+        now: datetime,
+        worker: str,
+        lease_until: datetime,
+        *,
+        limit: int,
+        take_over: bool,
+    ) -> list[Dispatch]:
+        """Claim what is due (and claims whose lease ran out; with ``take_over`` every
+        claim on these platforms, as only one process uses the database); committed."""
+        ...
+
+    async def attempted(self, ids: Sequence[int], lease_until: datetime) -> None:
+        """These are about to be handed to the platform; committed before the send."""
+        ...
+
+    async def finished(self, outcomes: Sequence[tuple[int, str]], now: datetime) -> None:
+        """Each send's outcome (sent, failed, unreachable); committed."""
+        ...
+
+    async def release(self, ids: Sequence[int], worker: str) -> None:
+        """Claims this worker took and will not send (it is stopping): for the next one."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,7 +9,15 @@ from typing import Any, TypeVar
 
 from bot.core import payloads
 from bot.core.content import Safety
-from bot.core.messages import Choice, ConversationKey, Document, ImageRef, Reply, Tone
+from bot.core.messages import (
+    Choice,
+    ConversationKey,
+    Document,
+    ImageRef,
+    Membership,
+    Reply,
+    Tone,
+)
 from bot.core.runner import Runner
 from bot.core.state import FlowData, FlowState, StateUnreadable
 from bot.core.stores import StoreFactory, Transaction
@@ -46,6 +54,8 @@ class Turn:
     locale: str | None = None
     # In a group: a reply can be shown to this user alone (see Inbound.can_whisper).
     can_whisper: bool = False
+    # In a group: the sender's standing there, when the platform told it.
+    member: Membership | None = None
     replies: list[Reply] = field(default_factory=list)
     after_commit: list[AfterCommit] = field(default_factory=list)
     notice: str | None = None
@@ -77,6 +87,7 @@ class Turn:
         document: Document | None = None,
         asks_number: bool = False,
         private_start: str | None = None,
+        quiet: bool = False,
     ) -> None:
         self.replies.append(
             Reply(
@@ -87,6 +98,7 @@ class Turn:
                 document=document,
                 asks_number=asks_number,
                 private_start=private_start,
+                quiet=quiet,
             )
         )
 
@@ -101,6 +113,11 @@ class Turn:
         """A button valid at any time; the flow handling ``action`` validates it."""
         payload = self.buttons.encode(self.key.user_id, payloads.ANY_SCOPE, action)
         return Choice(label, payload, tone)
+
+    def public_choice(self, label: str, action: str, tone: Tone = Tone.PLAIN) -> Choice:
+        """A button anyone in the chat may press (a club's "Warm up with me"); only
+        actions of a flow's ``public_prefixes`` accept it."""
+        return Choice(label, self.buttons.encode_public(action), tone)
 
     def redirect(self, command: str, args: str = "") -> None:
         self.redirected_to = (command, args)

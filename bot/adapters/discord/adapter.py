@@ -55,6 +55,7 @@ from bot.core.messages import (
     Event,
     ImageRef,
     Inbound,
+    Membership,
     Outcome,
     Platform,
     Reply,
@@ -314,6 +315,7 @@ class DiscordAdapter(PlatformAdapter):
                 locale=str(interaction.locale),
                 can_whisper=True,  # ephemeral replies: seen by this member alone
                 update_id=str(interaction.id),
+                member=_membership(interaction),
             )
             outcome = await self._core_in_time(inbound, answer)
             if outcome.repeat:
@@ -343,6 +345,9 @@ class DiscordAdapter(PlatformAdapter):
         client = self._client
         if client is None or client.user is None or client.is_closed():
             raise NotConnected("not logged in to Discord")
+        if not key.user_id:
+            await self._to_server_channel(client, key.chat_id, reply, bulk=bulk)
+            return
         user_id = int(key.user_id)
         chat = f"dm:{user_id}"
         try:
@@ -360,6 +365,26 @@ class DiscordAdapter(PlatformAdapter):
             dm = ConversationKey(self.name, str(channel_id or user_id), key.user_id)
             reason = f"discord refused the DM (code {exc.code})"
             raise Refused(dm, private=True, reason=reason) from exc
+
+    async def _to_server_channel(
+        self, client: discord.Client, channel_id: str, reply: Reply, *, bulk: bool
+    ) -> None:
+        """A message to a whole server channel (a club run's): gone from the server, or
+        no longer allowed to post there, is a refusal of that channel."""
+        channel = client.get_partial_messageable(int(channel_id))
+        try:
+            for piece in pieces_of(reply):
+                await self._paced(f"channel:{channel_id}", bulk=bulk)
+                await self._send(piece, functools.partial(_to_channel, channel))
+        except (discord.Forbidden, discord.NotFound) as exc:
+            key = ConversationKey(self.name, channel_id, "")
+            raise Refused(key, private=False, reason=f"discord refused (code {exc.code})") from exc
+
+    async def removed_from(self, guild_id: int) -> None:
+        """The coach left or was removed from a server: its club runs pause."""
+        log.info("discord_removed_from_server")
+        key = ConversationKey(self.name, str(guild_id), "")
+        await self.report(Refused(key, private=False, reason="removed from the server"))
 
     async def _dm_channel(
         self, client: discord.Client, user_id: int, chat: str, *, bulk: bool
@@ -579,6 +604,17 @@ def _is_dm(interaction: Interaction) -> bool:
     )
 
 
+def _membership(interaction: Interaction) -> Membership | None:
+    """In a server: whether the member manages it, and their role ids (they come with
+    every interaction; discord.py resolves Role objects only for cached servers)."""
+    if interaction.guild_id is None:
+        return None
+    user = interaction.user
+    roles = tuple(str(role) for role in getattr(user, "_roles", ()))
+    admin = interaction.permissions.manage_guild
+    return Membership(admin=admin, roles=roles, space=str(interaction.guild_id))
+
+
 def _key_of(interaction: Interaction) -> ConversationKey:
     channel_id = interaction.channel_id or interaction.user.id
     return ConversationKey(Platform.DISCORD.value, str(channel_id), str(interaction.user.id))
@@ -656,6 +692,9 @@ class _CoachClient(discord.Client):
 
     async def on_message(self, message: discord.Message) -> None:
         await self.adapter._on_message(message)
+
+    async def on_guild_remove(self, guild: discord.Guild) -> None:
+        await self.adapter.removed_from(guild.id)
 
 
 class _ShardedCoachClient(_CoachClient, discord.AutoShardedClient):

@@ -44,6 +44,7 @@ from aiohttp import web
 from telegram import (
     BotCommand,
     CallbackQuery,
+    ChatMember,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     InputFile,
@@ -80,13 +81,17 @@ from bot.adapters.telegram.texts import TelegramTexts
 from bot.adapters.telegram.webhook import WebhookListener, webhook_path
 from bot.core.messages import (
     Choice,
+    Command,
     ConversationKey,
     Document,
     ImageKind,
     ImageRef,
+    Inbound,
+    Membership,
     Outcome,
     Reply,
 )
+from bot.core.payloads import Buttons
 from bot.core.ports import (
     CommandSpec,
     Handler,
@@ -190,6 +195,7 @@ class TelegramAdapter(PlatformAdapter):
         self._texts = texts
         self._pictures = pictures
         self._commands = list(commands)
+        self._admin_commands = frozenset(c.name for c in commands if c.admin)
         self._store = store
         self._routes = routes
         self._pacer = Pacer(config.pace)
@@ -390,6 +396,7 @@ class TelegramAdapter(PlatformAdapter):
         # Only a message that shows the pressed button is edited (a stale press on a
         # message whose buttons are gone still gets the core's answer).
         editable = query is not None and _shows(query)
+        inbound = await self._with_membership(inbound)
         started = time.monotonic()
         outcome = await self.handle(inbound)
         log.debug(
@@ -408,6 +415,24 @@ class TelegramAdapter(PlatformAdapter):
             lane, functools.partial(self._send_outcome, inbound.key, outcome, query, editable, kept)
         )
         return not outcome.failed
+
+    async def _with_membership(self, inbound: Inbound) -> Inbound:
+        """A command only a group's admins may use carries the sender's standing there,
+        asked with getChatMember (creator or administrator: an admin). Unanswered, it
+        carries none, and the core says it couldn't check."""
+        event = inbound.event
+        if inbound.is_private or not isinstance(event, Command):
+            return inbound
+        if event.name not in self._admin_commands:
+            return inbound
+        chat_id, user_id = int(inbound.key.chat_id), int(inbound.key.user_id)
+        try:
+            member = await self._bot.get_chat_member(chat_id, user_id)
+        except TelegramError as exc:
+            log.warning("telegram_member_check_failed chat=%s error=%s", chat_id, exc.message)
+            return inbound
+        admin = member.status in (ChatMember.OWNER, ChatMember.ADMINISTRATOR)
+        return replace(inbound, member=Membership(admin=admin, space=inbound.key.chat_id))
 
     async def _send_outcome(
         self,
@@ -703,15 +728,20 @@ class TelegramAdapter(PlatformAdapter):
         conversation, so they stay behind.)"""
         texts = self._texts
         group = int(key.chat_id)
+        # Buttons valid at any time (a Start button) work in the private chat too.
+        kept = tuple(c for c in reply.choices if _valid_anywhere(c.payload))
         try:
-            await self._render_in(int(key.user_id), replace(reply, choices=()), bulk=bulk)
+            await self._render_in(int(key.user_id), replace(reply, choices=kept), bulk=bulk)
         except (Forbidden, BadRequest) as exc:
-            # They never opened a private chat with the coach (or blocked it).
+            # They never opened a private chat with the coach (or blocked it): Telegram
+            # lets a bot write only to users who started it, so a deep link it is.
             log.info("telegram_private_send_refused chat=%s error=%s", key.user_id, exc.message)
             note = texts.dm_first.format(bot=self.username)
-            await self._send_text(group, note, (), bulk=bulk, link=self._start_link(""))
+            link = self._start_link(reply.private_start or "")
+            await self._send_text(group, note, (), bulk=bulk, link=link)
         else:
-            await self._send_text(group, texts.sent_privately, (), bulk=bulk)
+            if not reply.quiet:
+                await self._send_text(group, texts.sent_privately, (), bulk=bulk)
 
     async def _paced(self, chat_id: int, call: Callable[[], Awaitable[T]], *, bulk: bool) -> T:
         """One chat write under the pacer; a 429 waits ``retry_after`` and tries again."""
@@ -815,3 +845,8 @@ def _file_url(api_url: str) -> str:
     if api_url.endswith("/bot"):
         return api_url[: -len("bot")] + "file/bot"
     return api_url.rstrip("/") + "/file/bot"
+
+
+def _valid_anywhere(payload: str) -> bool:
+    decoded = Buttons.decode(payload)
+    return decoded is not None and decoded.is_global

@@ -25,6 +25,9 @@ makes each transaction exclusive), and every update re-checks the row's state. A
 failed send is recorded and not retried, since the platform may have delivered it.
 Within one process a lock makes passes run one at a time.
 
+Other features' scheduled messages (club runs: :class:`~bot.core.ports.ScheduledMessages`)
+go out on the same passes, after the reminders, under the same worker's leases.
+
 Stopping (:meth:`Dispatcher.stop_claiming`, then :meth:`Dispatcher.release_held`): no
 new claims; each sender finishes the send in hand; what is claimed and not yet handed
 over is released for the next process, never lost.
@@ -46,7 +49,14 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.core import payloads
 from bot.core.calendar import UnknownZone
 from bot.core.messages import Choice, ConversationKey, Reply
-from bot.core.ports import Adapter, Clock, ReminderFocus, Unreachable
+from bot.core.ports import (
+    Adapter,
+    Clock,
+    Dispatch,
+    ReminderFocus,
+    ScheduledMessages,
+    Unreachable,
+)
 from bot.features.reminders.catchup import Action, Plan, plan
 from bot.features.reminders.outbox import Ledger, worker_id
 from bot.features.reminders.payloads import DeliveryVerb, on_delivery, start_warmup
@@ -151,8 +161,11 @@ class Dispatcher:
         buttons: payloads.Buttons | None = None,
         worker: str | None = None,
         takeover_at_start: bool = False,
+        scheduled: Sequence[ScheduledMessages] = (),
     ) -> None:
         self.sessions = sessions
+        self.scheduled = tuple(scheduled)
+        self._scheduled_taken_over = False
         self.buttons = buttons or payloads.process_buttons()
         self.texts = texts
         self.focus = focus
@@ -210,8 +223,14 @@ class Dispatcher:
             )
 
     async def earliest(self) -> datetime | None:
+        platforms = list(self.adapters)
         async with self.sessions() as session:
-            return await ReminderRepository(session).earliest_due(list(self.adapters))
+            found = await ReminderRepository(session).earliest_due(platforms)
+        for source in self.scheduled:
+            other = await source.earliest(platforms)
+            if other is not None and (found is None or other < found):
+                found = other
+        return found
 
     # --- stopping ---
     def stop_claiming(self) -> None:
@@ -298,7 +317,67 @@ class Dispatcher:
             await self._ledger.idle()  # every outcome written before the pass returns
             if self._held and not self._stopping:
                 await self._release_unfinished()
+            for source in self.scheduled:
+                await self._send_scheduled(source, report)
             return report
+
+    async def _send_scheduled(self, source: ScheduledMessages, report: PassReport) -> None:
+        """A feature's due messages: claimed, each attempt and outcome committed around
+        its send, ``concurrency`` at a time; what a stop leaves unsent is released."""
+        while not self._stopping:
+            now = self.clock.now()
+            take_over = self.takeover_at_start and not self._scheduled_taken_over
+            self._scheduled_taken_over = True
+            claimed = await source.claim(
+                list(self.adapters),
+                now,
+                self.worker,
+                now + self.settings.lease,
+                limit=self.settings.batch_size,
+                take_over=take_over,
+            )
+            if not claimed:
+                return
+            slots = asyncio.Semaphore(self.settings.concurrency)
+            unsent: list[int] = []
+            await asyncio.gather(
+                *(self._scheduled_one(source, item, slots, unsent, report) for item in claimed)
+            )
+            if unsent:
+                await source.release(unsent, self.worker)
+                return
+
+    async def _scheduled_one(
+        self,
+        source: ScheduledMessages,
+        item: Dispatch,
+        slots: asyncio.Semaphore,
+        unsent: list[int],
+        report: PassReport,
+    ) -> None:
+        async with slots:
+            if self._stopping:
+                unsent.append(item.id)
+                return
+            await source.attempted([item.id], self.clock.now() + self.settings.lease)
+            status = await self._send_one(item, report)
+            await source.finished([(item.id, status)], self.clock.now())
+        if status == "unreachable":
+            await self._unreachable(item.key)
+
+    async def _send_one(self, item: Dispatch, report: PassReport) -> str:
+        try:
+            await self.adapters[item.key.platform].send(item.key, item.reply, bulk=True)
+        except Unreachable:
+            report.unreachable += 1
+            log.info("scheduled_unreachable platform=%s", item.key.platform)
+            return "unreachable"
+        except Exception:
+            report.failed += 1
+            log.exception("scheduled_send_failed platform=%s", item.key.platform)
+            return "failed"
+        report.sent += 1
+        return "sent"
 
     async def _renew_leases(self) -> None:
         every = self.settings.lease.total_seconds() / 3

@@ -1,0 +1,267 @@
+"""/club: a group's or server's club runs, set by its admins, and the presses on
+"Warm up with me" under the group's message before each run.
+
+Who may set runs is the platform's word (``Turn.member``): a Telegram group's admins, a
+Discord member who manages the server or has the role an admin named. Anyone may list
+them. A press counts the member for the neutral after-run line and sends them their
+own warm-up in private; the group sees nothing of it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import ClassVar
+
+from bot.core.calendar import zone_or_utc
+from bot.core.flow import CommandDef, Flow, Steps
+from bot.core.messages import Platform, Tone
+from bot.core.ports import OptionSpec
+from bot.core.state import FlowData
+from bot.core.turn import Turn
+from bot.features.clubs.models import Club, ClubRun
+from bot.features.clubs.outbox import WARM_PREFIX
+from bot.features.clubs.parsing import Problem, RunRequest, parse_run
+from bot.features.clubs.rules import encode_weekdays, rule_of
+from bot.features.clubs.schedule import AFTER_RUN, MAX_LEAD_MINUTES, next_run, next_summary
+from bot.features.clubs.store import ACTIVE, ClubRepository
+from bot.features.clubs.texts import ClubTexts
+
+MAX_RUNS = 10
+GO_ACTION = "club.go"
+_DELETE = re.compile(r"^del\.(\d{1,9})$")
+_ROLE = re.compile(r"^<@&(\d{1,20})>$")
+
+Wake = Callable[[datetime | None], None]
+
+
+def _no_wake(at: datetime | None) -> None:
+    """No scheduler in this process (a conversation test): the table holds the truth."""
+
+
+@dataclass(frozen=True, slots=True)
+class Listing(FlowData):
+    """/club showed the runs with Delete buttons (to an admin)."""
+
+
+class Clubs(Flow):
+    name = "clubs"
+    commands = (CommandDef("club", takes_text=True, open=True, admin=True),)
+    global_prefixes = (WARM_PREFIX, GO_ACTION)
+    public_prefixes = (WARM_PREFIX,)
+    steps: ClassVar[Steps] = {"listing": Listing}
+
+    def __init__(self, texts: ClubTexts, *, wake: Wake = _no_wake) -> None:
+        self.texts = texts
+        self.wake = wake
+
+    def command_options(self, command: str) -> tuple[OptionSpec, ...]:
+        o = self.texts.options
+        return (
+            OptionSpec("action", o.action, choices=tuple((v, k) for k, v in o.actions.items())),
+            OptionSpec("days", o.days),
+            OptionSpec("time", o.time),
+            OptionSpec("zone", o.zone),
+            OptionSpec("minutes", o.minutes),
+            OptionSpec("value", o.value),
+        )
+
+    # --- /club ---
+    async def command(self, turn: Turn, name: str, args: str) -> None:
+        texts = self.texts
+        if turn.is_private:
+            turn.say(texts.groups_only)
+            return
+        words = texts.vocabulary
+        head, _, rest = args.strip().partition(" ")
+        verb = head.casefold()
+        store = turn.store(ClubRepository)
+        club = await store.club(turn.key.platform, turn.key.chat_id)
+        if not verb or verb == "list":
+            await self._list(turn, club)
+            return
+        if not await self._may_set(turn, club):
+            return
+        space = (turn.member.space if turn.member else None) or turn.key.chat_id
+        club = club or await store.club_or_new(turn.key.platform, turn.key.chat_id, space, turn.now)
+        if club.status != ACTIVE:
+            club.status = ACTIVE  # the coach is back: an admin is talking to it
+            turn.say(texts.resumed)
+        if verb in words.run:
+            await self._add(turn, club, rest)
+        elif verb in words.delete:
+            await self._delete(turn, club, rest.strip())
+        elif verb in words.weekly:
+            await self._weekly(turn, club, rest.strip().casefold())
+        elif verb in words.role:
+            self._role(turn, club, rest.strip())
+        else:
+            turn.say(texts.usage)
+
+    async def _may_set(self, turn: Turn, club: Club | None) -> bool:
+        texts = self.texts
+        member = turn.member
+        if member is None:
+            turn.say(texts.admin_unknown)
+            return False
+        role = club.admin_role if club is not None else None
+        if member.admin or (role is not None and role in member.roles):
+            return True
+        if turn.key.platform == Platform.DISCORD.value:
+            turn.say(
+                texts.not_admin_role.format(role=f"<@&{role}>") if role else texts.not_admin_discord
+            )
+        else:
+            turn.say(texts.not_admin_telegram)
+        return False
+
+    async def _list(self, turn: Turn, club: Club | None) -> None:
+        texts = self.texts
+        runs = await turn.store(ClubRepository).runs(club.id) if club is not None else []
+        if not runs:
+            turn.say(texts.none_yet)
+            return
+        lines = [texts.listed_title]
+        lines += [self._line(number, run) for number, run in enumerate(runs, 1)]
+        lines.append(texts.weekly_is_on if club and club.weekly_summary else texts.weekly_is_off)
+        member = turn.member
+        admin = member is not None and (
+            member.admin or (club is not None and club.admin_role in member.roles)
+        )
+        if not admin:
+            turn.say("\n".join(lines))
+            return
+        turn.goto(self.name, "listing", Listing())
+        choices = [
+            turn.choice(texts.delete_button.format(number=n), f"del.{n}", Tone.DANGER)
+            for n in range(1, len(runs) + 1)
+        ]
+        turn.say("\n".join(lines), choices=choices)
+
+    def _line(self, number: int, run: ClubRun) -> str:
+        names = self.texts.day_names
+        days = ", ".join(names[int(d)] for d in run.weekdays)
+        return self.texts.run_line.format(
+            number=number, days=days, time=run.run_time, zone=run.time_zone, lead=run.lead_minutes
+        )
+
+    async def _add(self, turn: Turn, club: Club, text: str) -> None:
+        texts = self.texts
+        parsed = parse_run(text, texts.vocabulary)
+        if not isinstance(parsed, RunRequest):
+            turn.say(
+                {
+                    Problem.USAGE: texts.usage,
+                    Problem.DAYS: texts.bad_days,
+                    Problem.TIME: texts.bad_time.format(value=parsed.value),
+                    Problem.ZONE: texts.bad_zone.format(value=parsed.value),
+                    Problem.LEAD: texts.bad_lead.format(most=MAX_LEAD_MINUTES),
+                }[parsed.problem]
+            )
+            return
+        store = turn.store(ClubRepository)
+        runs = await store.runs(club.id)
+        if len(runs) >= MAX_RUNS:
+            turn.say(texts.too_many.format(most=MAX_RUNS))
+            return
+        run = ClubRun(
+            club_id=club.id,
+            weekdays=encode_weekdays(parsed.weekdays),
+            run_time=parsed.run_time.strftime("%H:%M"),
+            time_zone=parsed.zone,
+            lead_minutes=parsed.lead_minutes,
+            created_at=turn.now,
+        )
+        run.next_fire_at = next_run(rule_of(run), turn.now).invite_at
+        await store.add_run(run)
+        club.summary_zone = parsed.zone
+        if club.weekly_summary and club.next_summary_at is None:
+            club.next_summary_at = next_summary(parsed.zone, turn.now)
+        club.updated_at = turn.now
+        turn.say(texts.saved.format(run=self._line(len(runs) + 1, run)))
+        self._wake_after_commit(turn, run.next_fire_at)
+
+    async def _delete(self, turn: Turn, club: Club, which: str) -> None:
+        runs = await turn.store(ClubRepository).runs(club.id)
+        if not which.isdigit() or not 1 <= int(which) <= len(runs):
+            turn.say(self.texts.no_such_run.format(number=which[:10] or "?"))
+            return
+        run = runs[int(which) - 1]
+        line = self._line(int(which), run)
+        await turn.store(ClubRepository).delete_run(run)
+        turn.finish()
+        turn.say(self.texts.deleted.format(run=line))
+
+    async def _weekly(self, turn: Turn, club: Club, value: str) -> None:
+        words = self.texts.vocabulary
+        if value in words.on:
+            club.weekly_summary = True
+            if club.summary_zone is not None:
+                club.next_summary_at = next_summary(club.summary_zone, turn.now)
+            turn.say(self.texts.weekly_on)
+            self._wake_after_commit(turn, club.next_summary_at)
+        elif value in words.off:
+            club.weekly_summary = False
+            club.next_summary_at = None
+            turn.say(self.texts.weekly_off)
+        else:
+            turn.say(self.texts.weekly_is_on if club.weekly_summary else self.texts.weekly_is_off)
+        club.updated_at = turn.now
+
+    def _role(self, turn: Turn, club: Club, mention: str) -> None:
+        match = _ROLE.match(mention)
+        if match is None:
+            turn.say(self.texts.role_bad)
+            return
+        club.admin_role = match.group(1)
+        club.updated_at = turn.now
+        turn.say(self.texts.role_set.format(role=mention))
+
+    def _wake_after_commit(self, turn: Turn, at: datetime | None) -> None:
+        async def wake() -> None:
+            self.wake(at)
+
+        turn.after_commit.append(wake)
+
+    # --- the Delete buttons under the list ---
+    async def choice(self, turn: Turn, action: str) -> None:
+        match = _DELETE.match(action)
+        if match is None:
+            await super().choice(turn, action)
+            return
+        club = await turn.store(ClubRepository).club(turn.key.platform, turn.key.chat_id)
+        if club is None:
+            turn.finish()
+            return
+        await self._delete(turn, club, match.group(1))
+
+    async def reprompt(self, turn: Turn) -> None:
+        await self.command(turn, "club", "")
+
+    # --- "Warm up with me" and the private Start button ---
+    async def global_choice(self, turn: Turn, action: str) -> None:
+        if action == GO_ACTION:
+            turn.redirect("warmup")
+            return
+        number = action.removeprefix(WARM_PREFIX)
+        store = turn.store(ClubRepository)
+        invite = await store.invite(int(number)) if number.isdigit() else None
+        texts = self.texts
+        if invite is None or turn.now > invite.occurrence_at + AFTER_RUN:
+            turn.notice = texts.invite_over
+            return
+        await store.press(invite, turn.user.id, turn.now)
+        local = invite.occurrence_at.astimezone(zone_or_utc(invite.run_zone))
+        day = texts.day_names[local.weekday()]
+        # The press itself is answered with a note, never by editing the group's message:
+        # its button stays there for everyone else.
+        turn.notice = texts.already_pressed.format(day=day)
+        turn.say(
+            texts.private_start.format(day=day, time=local.strftime("%H:%M")),
+            choices=(turn.global_choice(texts.start_button, GO_ACTION, Tone.GO),),
+            private=True,
+            quiet=True,
+            private_start="warmup",
+        )
