@@ -38,6 +38,8 @@ from tests.standins.discord_objects import (
     EPHEMERAL,
     GUILD_TEXT,
     LOADING,
+    MANAGE_GUILD,
+    MEMBER_PERMISSIONS,
     Attachment,
     DcChannel,
     DcUser,
@@ -200,6 +202,9 @@ class DiscordStandIn:
         self.command_syncs: list[int | None] = []
         self.rate_limited: list[str] = []
         self.unreachable: set[int] = set()
+        # Each member's (permissions, role ids) in the servers; see set_member.
+        self.standing: dict[int, tuple[str, tuple[int, ...]]] = {}
+        self.removed_guilds: set[int] = set()
         self.refuse_logins = 0
         # While set, RESUMEs wait unanswered (a gateway slow to take the bot back).
         self.hold_resumes = False
@@ -265,6 +270,22 @@ class DiscordStandIn:
         user = DcUser(self._ids.next(), name, locale=locale)
         self.users[user.id] = user
         return user
+
+    def set_member(
+        self, user: DcUser, *, manage_server: bool = False, roles: tuple[int, ...] = ()
+    ) -> None:
+        """``user``'s standing in every server: the Manage Server permission or not, and
+        their role ids. Until set, a member's interactions carry every permission."""
+        bits = int(MEMBER_PERMISSIONS) | (MANAGE_GUILD if manage_server else 0)
+        self.standing[user.id] = (str(bits), roles)
+
+    async def remove_from_guild(self, guild_id: int) -> None:
+        """The bot is kicked from a server: GUILD_DELETE without ``unavailable`` (which
+        would mean an outage), and from then on its channels refuse the bot."""
+        self.removed_guilds.add(guild_id)
+        session = self._session_for(guild_id)
+        assert session is not None, "no gateway session serves that server"
+        await self._send_dispatch(session, "GUILD_DELETE", {"id": str(guild_id)})
 
     def add_guild(self, name: str = "club", *, shard: int | None = None) -> DcChannel:
         """Another server the bot is in (one that ``shard`` serves, if given); its text
@@ -682,7 +703,8 @@ class DiscordStandIn:
         else:
             payload["guild_id"] = str(channel.guild_id)
             payload["guild_locale"] = "en-US"
-            payload["member"] = {**member_json(user), "permissions": ALL_PERMISSIONS}
+            permissions, roles = self.standing.get(user.id, (ALL_PERMISSIONS, ()))
+            payload["member"] = {**member_json(user, roles), "permissions": permissions}
             payload["context"] = 0
             payload["authorizing_integration_owners"] = {"0": str(channel.guild_id)}
         if message is not None:
@@ -1127,6 +1149,8 @@ class DiscordStandIn:
 
     async def _create_message(self, request: web.Request) -> web.Response:
         channel = self._channel(_int(request.match_info["channel_id"]))
+        if channel.guild_id in self.removed_guilds:
+            raise ApiError(403, 50001, "Missing Access")
         if (
             channel.is_dm
             and channel.recipient is not None

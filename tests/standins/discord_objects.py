@@ -12,6 +12,13 @@ DISCORD_EPOCH_MS = 1_420_070_400_000
 EPHEMERAL = 1 << 6
 LOADING = 1 << 7
 ALL_PERMISSIONS = str((1 << 50) - 1)
+# Permission bits, as documented (discord.com/developers/docs/topics/permissions).
+MANAGE_GUILD = 1 << 5
+# What @everyone has in a new server's text channel: view, send, read history, embed,
+# attach, add reactions, use application commands; nothing that manages the server.
+MEMBER_PERMISSIONS = str(
+    (1 << 10) | (1 << 11) | (1 << 16) | (1 << 14) | (1 << 15) | (1 << 6) | (1 << 31)
+)
 
 GUILD_TEXT = 0
 DM = 1
@@ -237,10 +244,10 @@ def guild_json(
     }
 
 
-def member_json(user: DcUser) -> dict[str, Any]:
+def member_json(user: DcUser, roles: tuple[int, ...] = ()) -> dict[str, Any]:
     return {
         "user": user.to_json(),
-        "roles": [],
+        "roles": [str(role) for role in roles],
         "joined_at": now_iso(),
         "deaf": False,
         "mute": False,

@@ -275,6 +275,8 @@ class TelegramStandIn:
         self._flood = _FloodControl(rate_limits) if rate_limits else None
         self._failures: list[_Failure] = []
         self._blocked: set[int] = set()
+        # Each group's creator and administrators (everyone else is a plain member).
+        self._standing: dict[int, dict[int, str]] = {}
         self._chats: dict[int, TgChat] = {}
         self._users: set[int] = set()
         self._messages: dict[int, dict[int, StoredMessage]] = {}
@@ -438,6 +440,11 @@ class TelegramStandIn:
         }
         self._blocked.add(chat.id)
         return self._push(update)
+
+    def make_admin(self, chat: TgChat, user: TgUser, status: str = "administrator") -> None:
+        """``user`` administers the group (``creator`` or ``administrator``), as
+        getChatMember then reports."""
+        self._standing.setdefault(chat.id, {})[user.id] = status
 
     def block(self, chat: TgChat) -> None:
         """Answer 403 to every write to this chat, without telling the bot."""
@@ -813,6 +820,41 @@ class TelegramStandIn:
 
     async def _m_getMyShortDescription(self, call: Call, chat: TgChat | None) -> Any:
         return {"short_description": self.short_description}
+
+    async def _m_getChatMember(self, call: Call, chat: TgChat | None) -> Any:
+        """A ChatMemberOwner, ChatMemberAdministrator or ChatMemberMember, as documented."""
+        if chat is None:
+            raise Rejected("Bad Request: chat not found")
+        user_id = int(call.params["user_id"])
+        if user_id not in self._users:
+            raise Rejected("Bad Request: user not found")
+        user = {"id": user_id, "is_bot": False, "first_name": "Runner"}
+        status = self._standing.get(chat.id, {}).get(user_id, "member")
+        member: dict[str, Any] = {"status": status, "user": user}
+        kind = "ChatMemberMember"
+        if status == "creator":
+            member["is_anonymous"] = False
+            kind = "ChatMemberOwner"
+        elif status == "administrator":
+            rights = [
+                "can_be_edited",
+                "is_anonymous",
+                "can_manage_chat",
+                "can_delete_messages",
+                "can_manage_video_chats",
+                "can_restrict_members",
+                "can_promote_members",
+                "can_change_info",
+                "can_invite_users",
+                "can_post_stories",
+                "can_edit_stories",
+                "can_delete_stories",
+            ]
+            member.update(dict.fromkeys(rights, False))
+            member["can_manage_chat"] = True
+            kind = "ChatMemberAdministrator"
+        self._self_check(member, kind)
+        return member
 
     async def _m_sendChatAction(self, call: Call, chat: TgChat | None) -> Any:
         return True

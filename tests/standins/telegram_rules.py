@@ -81,6 +81,7 @@ BUTTON_ACTIONS = (
 # Required parameters of every method the stand-in serves (used with or without the spec).
 REQUIRED: dict[str, tuple[str, ...]] = {
     "getMe": (),
+    "getChatMember": ("chat_id", "user_id"),
     "logOut": (),
     "close": (),
     "getUpdates": (),

@@ -731,7 +731,8 @@ class TelegramAdapter(PlatformAdapter):
         # Buttons valid at any time (a Start button) work in the private chat too.
         kept = tuple(c for c in reply.choices if _valid_anywhere(c.payload))
         try:
-            await self._render_in(int(key.user_id), replace(reply, choices=kept), bulk=bulk)
+            mine = replace(reply, choices=kept, private_start=None)
+            await self._render_in(int(key.user_id), mine, bulk=bulk)
         except (Forbidden, BadRequest) as exc:
             # They never opened a private chat with the coach (or blocked it): Telegram
             # lets a bot write only to users who started it, so a deep link it is.
