@@ -10,6 +10,15 @@ the time to their reply is measured, and a probe measures event-loop stalls. Che
 every reminder delivered exactly once, zero 429s, finish within 5% of the N/limit
 floor, interactive p99 < 500 ms, no loop stall > 100 ms.
 
+``club``: a club run in a Telegram group of ``--members`` (500) who have all talked to
+the coach before, against the stand-in at Telegram's own limits (30 messages/s overall,
+1/s per chat, 20/min per group). The reminder scheduler posts the group's one "Warm up
+with me" message; ``--pressers`` (200) of the members press it, arriving at random
+(Poisson, ``--press-rate`` 10/s on average). Measured: from each press reaching the
+stand-in to the first message in that member's private chat (p50, p99, max); 429s;
+messages the group got. Checks: every presser answered in private, p99 < 500 ms, zero
+429s and rule violations, the group got exactly one message.
+
 ``startup``: 100,000 stored reminders; time from opening the services (content,
 database) to the reminder scheduler's first pass being done, and resident memory.
 
@@ -21,7 +30,8 @@ timer rounding would lose a slice of every interval without a little burst; 296 
 keeps any one-second window at or under the stand-in's 300. ``--bot-cpu N`` pins the bot
 to one CPU and the stand-in to another.
 
-Run: ``python bench/reminders.py`` (both), or ``--phase burst`` / ``--phase startup``.
+Run: ``python bench/reminders.py`` (all three), or ``--phase burst`` / ``club`` /
+``startup``.
 """
 
 from __future__ import annotations
@@ -32,6 +42,7 @@ import gc
 import json
 import math
 import os
+import random
 import resource
 import statistics
 import subprocess
@@ -59,6 +70,7 @@ from bot.config import Settings
 from bot.content import load_content
 from bot.core.messages import ConversationKey, Reply
 from bot.delivery.pacer import PaceLimits
+from bot.features.clubs.models import Club, ClubRun
 from bot.features.reminders.models import Reminder
 from bot.features.reminders.options import ReminderOptions
 from bot.features.reminders.scheduler import ReminderScheduler
@@ -193,7 +205,67 @@ async def serve_stand_in(rate: int) -> None:
             }
         )
 
+    group = api.group_chat("Riverside Runners")
+    pressed: dict[int, float] = {}
+
+    async def club_setup(request: web.Request) -> web.Response:
+        count = int((await request.json())["members"])
+        members = [api.user() for _ in range(count)]
+        for member in members:
+            api.private_chat(member)  # every member has talked to the coach before
+        people.extend((member, group) for member in members)
+        return web.json_response({"group": group.id, "members": [m.id for m in members]})
+
+    async def club_invite(request: web.Request) -> web.Response:
+        invites = [m for m in api.bot_messages(group) if m.buttons]
+        if not invites:
+            return web.json_response({})
+        button = invites[-1].buttons[0]
+        return web.json_response(
+            {"message_id": invites[-1].message_id, "data": button["callback_data"]}
+        )
+
+    async def club_press(request: web.Request) -> web.Response:
+        body = await request.json()
+        member, _ = people[int(body["index"])]
+        pressed[member.id] = time.monotonic()
+        api.press(group, member, int(body["message_id"]), str(body["data"]))
+        return web.json_response({})
+
+    def first_private(user_id: int, since: float) -> float:
+        return min(
+            (
+                c.at
+                for c in api.calls
+                if c.method == "sendMessage" and c.ok and c.chat_id == user_id and c.at >= since
+            ),
+            default=math.inf,
+        )
+
+    async def club_progress(request: web.Request) -> web.Response:
+        answered = sum(1 for uid, at in pressed.items() if first_private(uid, at) < math.inf)
+        return web.json_response({"answered": answered})
+
+    async def club_result(request: web.Request) -> web.Response:
+        to_group = [
+            c for c in api.calls if c.chat_id == group.id and c.method.startswith("send") and c.ok
+        ]
+        return web.json_response(
+            {
+                "latencies": [first_private(uid, at) - at for uid, at in pressed.items()],
+                "group_messages": len(to_group),
+                "throttled": len(api.throttled),
+                "violations": len(api.violations),
+                "unanswered_presses": len(api.unanswered_queries()),
+            }
+        )
+
     control = web.Application()
+    control.router.add_post("/club/setup", club_setup)
+    control.router.add_get("/club/invite", club_invite)
+    control.router.add_post("/club/press", club_press)
+    control.router.add_get("/club/progress", club_progress)
+    control.router.add_get("/club/result", club_result)
     control.router.add_post("/setup", setup)
     control.router.add_post("/warmup", warmup)
     control.router.add_get("/progress", progress)
@@ -427,6 +499,121 @@ def percentile(values: list[float], pct: float) -> float:
     return ordered[min(len(ordered) - 1, math.ceil(pct / 100 * len(ordered)) - 1)]
 
 
+# --- a club run: 200 of 500 members press "Warm up with me" ------------------------------
+
+
+async def club_run(members: int, pressers: int, press_rate: float, seed: int) -> dict[str, Any]:
+    rate = 30  # Telegram's own limits, unscaled
+    stand_in = StandInProcess(rate, None)
+    limits = stand_in_limits(rate)
+    setup = await stand_in.post("/club/setup", {"members": members})
+    with tempfile.TemporaryDirectory() as tmp:
+        engine = create_engine(f"sqlite:///{tmp}/bench.sqlite3")
+        await upgrade_to_head(engine)
+        run_at = FIRE_AT + timedelta(minutes=30)
+        async with engine.begin() as connection:
+            await connection.execute(
+                insert(Club),
+                [
+                    {
+                        "id": 1,
+                        "platform": "telegram",
+                        "chat_id": str(setup["group"]),
+                        "space": str(setup["group"]),
+                        "status": "active",
+                        "weekly_summary": False,
+                        "created_at": FIRE_AT - timedelta(days=1),
+                        "updated_at": FIRE_AT - timedelta(days=1),
+                    }
+                ],
+            )
+            await connection.execute(
+                insert(ClubRun),
+                [
+                    {
+                        "club_id": 1,
+                        "weekdays": str(run_at.astimezone(UTC).weekday()),
+                        "run_time": run_at.strftime("%H:%M"),
+                        "time_zone": "UTC",
+                        "lead_minutes": 30,
+                        "next_fire_at": FIRE_AT,
+                        "created_at": FIRE_AT - timedelta(days=1),
+                    }
+                ],
+            )
+        sessions = session_factory(engine)
+        clock = RunningClock(FIRE_AT - LEAD_IN)
+        options = ReminderOptions()
+        content = load_content(ROOT / "content")
+        coach = build_coach(sessions, content, clock=clock, options=options)
+        adapter = TelegramAdapter(
+            coach.handle,
+            TelegramConfig(
+                token=stand_in.token,
+                api_url=stand_in.api_url,
+                listen="127.0.0.1",
+                poll_timeout=2,
+                # What bot/config.py sets for Telegram: a little under its limits.
+                pace=PaceLimits(
+                    overall_per_second=limits.overall_per_second - 1,
+                    per_chat_per_second=limits.per_chat_per_second * 0.95,
+                    per_chat_burst=3,
+                    per_group_per_minute=limits.per_group_per_minute - 1,
+                ),
+            ),
+            texts=content.telegram_texts,
+            words=content.texts,
+            pictures=None,
+            commands=coach.commands(),
+            outbox=UpdateOutbox(sessions, clock),
+            on_unreachable=unreachable_reporter(coach),
+            store=KeyValueStore(sessions),
+        )
+        await adapter.start()
+        dispatcher = build_dispatcher(sessions, content, [adapter], clock, buttons=coach.buttons)
+        scheduler = ReminderScheduler(dispatcher, clock, options.wakeup)
+        gc.freeze()
+        await scheduler.start()
+        invite: dict[str, Any] = {}
+        deadline = time.monotonic() + LEAD_IN.total_seconds() + 30
+        while not invite and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+            invite = await stand_in.get("/club/invite")
+        if not invite:
+            raise SystemExit("the club's invite was never posted")
+        chosen = random.Random(seed).sample(range(members), pressers)
+        arrivals = random.Random(seed + 1)
+        for index in chosen:
+            await stand_in.post("/club/press", {"index": index, **invite})
+            await asyncio.sleep(arrivals.expovariate(press_rate))
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if (await stand_in.get("/club/progress"))["answered"] >= pressers:
+                break
+            await asyncio.sleep(0.1)
+        await scheduler.stop()
+        await adapter.stop()
+        await engine.dispose()
+    outcome = await stand_in.get("/club/result")
+    await stand_in.close()
+    latencies: list[float] = outcome["latencies"]
+    answered = [t for t in latencies if t < math.inf]
+    return {
+        "members": members,
+        "pressers": pressers,
+        "press_rate_per_second": press_rate,
+        "limit_per_second": rate,
+        "answered_in_private": len(answered),
+        "press_to_private_p50_ms": round(statistics.median(answered) * 1000, 1),
+        "press_to_private_p99_ms": round(percentile(answered, 99) * 1000, 1),
+        "press_to_private_max_ms": round(max(answered) * 1000, 1),
+        "group_messages": outcome["group_messages"],
+        "http_429": outcome["throttled"],
+        "rule_violations": outcome["violations"],
+        "unanswered_presses": outcome["unanswered_presses"],
+    }
+
+
 # --- start-up with many stored reminders ---------------------------------------------------
 
 
@@ -512,8 +699,23 @@ async def start_on(url: str, stored: int) -> dict[str, Any]:
 # --- main ------------------------------------------------------------------------------------
 
 
-def verdict(burst_result: dict[str, Any] | None, start_result: dict[str, Any] | None) -> list[str]:
+def verdict(
+    burst_result: dict[str, Any] | None,
+    start_result: dict[str, Any] | None,
+    club_result: dict[str, Any] | None = None,
+) -> list[str]:
     failures = []
+    if club_result is not None:
+        if club_result["answered_in_private"] != club_result["pressers"]:
+            failures.append("not every presser got a private message")
+        if club_result["press_to_private_p99_ms"] >= 500:
+            failures.append("press to private message p99 >= 500 ms")
+        if club_result["http_429"] or club_result["rule_violations"]:
+            failures.append("429s or rule violations in the club run")
+        if club_result["group_messages"] != 1:
+            failures.append("the group got more than its one message")
+        if club_result["unanswered_presses"]:
+            failures.append("presses left unanswered")
     if burst_result is not None:
         if not burst_result["exactly_once"] or burst_result["delivered"] != burst_result["users"]:
             failures.append("not every reminder was delivered exactly once")
@@ -554,6 +756,12 @@ def in_child(phase: str, args: argparse.Namespace) -> dict[str, Any]:
         str(args.pace_burst),
         "--stored",
         str(args.stored),
+        "--members",
+        str(args.members),
+        "--pressers",
+        str(args.pressers),
+        "--press-rate",
+        str(args.press_rate),
         *([] if args.bot_cpu is None else ["--bot-cpu", str(args.bot_cpu)]),
     ]
     done = subprocess.run(command, capture_output=True, text=True, check=True)
@@ -564,7 +772,7 @@ def in_child(phase: str, args: argparse.Namespace) -> dict[str, Any]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
-        "--phase", choices=("all", "burst", "startup", "standin", "fill"), default="all"
+        "--phase", choices=("all", "burst", "club", "startup", "standin", "fill"), default="all"
     )
     parser.add_argument("--db", help="database URL (fill)")
     parser.add_argument(
@@ -579,10 +787,14 @@ def main() -> int:
     )
     parser.add_argument("--interactive", type=int, default=40, help="/warmup senders in the burst")
     parser.add_argument("--stored", type=int, default=100_000)
+    parser.add_argument("--members", type=int, default=500, help="club members (club)")
+    parser.add_argument("--pressers", type=int, default=200, help='"Warm up with me" presses')
+    parser.add_argument("--press-rate", type=float, default=10.0, help="mean presses/s (club)")
+    parser.add_argument("--seed", type=int, default=15)
     parser.add_argument("--json", action="store_true", help="one JSON line (used by --phase all)")
     parser.add_argument("--verbose", action="store_true", help="throughput and stalls over time")
     args = parser.parse_args()
-    burst_result = start_result = None
+    burst_result = start_result = club_result = None
     if args.phase == "fill":
         asyncio.run(fill(args.db, args.stored))
         return 0
@@ -603,20 +815,27 @@ def main() -> int:
                 args.bot_cpu,
             )
         )
+    elif args.phase == "club":
+        club_result = asyncio.run(club_run(args.members, args.pressers, args.press_rate, args.seed))
     elif args.phase == "startup":
         start_result = startup(args.stored)
     else:
         burst_result = in_child("burst", args)
+        club_result = in_child("club", args)
         start_result = in_child("startup", args)
     if args.json:
-        print(json.dumps(burst_result or start_result))
+        print(json.dumps(burst_result or club_result or start_result))
         return 0
-    for title, result in (("burst", burst_result), ("startup", start_result)):
+    for title, result in (
+        ("burst", burst_result),
+        ("club", club_result),
+        ("startup", start_result),
+    ):
         if result is not None:
             print(f"[{title}]")
             for key, value in result.items():
                 print(f"  {key}: {value}")
-    failures = verdict(burst_result, start_result)
+    failures = verdict(burst_result, start_result, club_result)
     print("PASS" if not failures else "FAIL: " + "; ".join(failures))
     return 1 if failures else 0
 
