@@ -21,6 +21,7 @@ from bot.core.messages import Platform, Tone
 from bot.core.ports import OptionSpec
 from bot.core.state import FlowData
 from bot.core.turn import Turn
+from bot.features.clubs import form
 from bot.features.clubs.models import Club, ClubRun
 from bot.features.clubs.outbox import WARM_PREFIX
 from bot.features.clubs.parsing import Problem, RunRequest, parse_run
@@ -51,7 +52,7 @@ class Clubs(Flow):
     commands = (CommandDef("club", takes_text=True, open=True, admin=True),)
     global_prefixes = (WARM_PREFIX, GO_ACTION)
     public_prefixes = (WARM_PREFIX,)
-    steps: ClassVar[Steps] = {"listing": Listing}
+    steps: ClassVar[Steps] = {"listing": Listing, **form.STEPS}
 
     def __init__(self, texts: ClubTexts, *, wake: Wake = _no_wake) -> None:
         self.texts = texts
@@ -91,6 +92,8 @@ class Clubs(Flow):
             turn.say(texts.resumed)
         if verb in words.run:
             await self._add(turn, club, rest)
+        elif verb in words.edit:
+            await self._edit(turn, club, rest)
         elif verb in words.delete:
             await self._delete(turn, club, rest.strip())
         elif verb in words.weekly:
@@ -147,40 +150,74 @@ class Clubs(Flow):
             number=number, days=days, time=run.run_time, zone=run.time_zone, lead=run.lead_minutes
         )
 
-    async def _add(self, turn: Turn, club: Club, text: str) -> None:
+    def _parsed(self, turn: Turn, text: str) -> RunRequest | None:
         texts = self.texts
         parsed = parse_run(text, texts.vocabulary)
-        if not isinstance(parsed, RunRequest):
-            turn.say(
-                {
-                    Problem.USAGE: texts.usage,
-                    Problem.DAYS: texts.bad_days,
-                    Problem.TIME: texts.bad_time.format(value=parsed.value),
-                    Problem.ZONE: texts.bad_zone.format(value=parsed.value),
-                    Problem.LEAD: texts.bad_lead.format(most=MAX_LEAD_MINUTES),
-                }[parsed.problem]
-            )
+        if isinstance(parsed, RunRequest):
+            return parsed
+        turn.say(
+            {
+                Problem.USAGE: texts.usage,
+                Problem.DAYS: texts.bad_days,
+                Problem.TIME: texts.bad_time.format(value=parsed.value),
+                Problem.ZONE: texts.bad_zone.format(value=parsed.value),
+                Problem.LEAD: texts.bad_lead.format(most=MAX_LEAD_MINUTES),
+            }[parsed.problem]
+        )
+        return None
+
+    async def _add(self, turn: Turn, club: Club, text: str) -> None:
+        if not text.strip():
+            form.ask_days(turn, self.texts, form.RunForm())
             return
+        parsed = self._parsed(turn, text)
+        if parsed is not None:
+            await self._save(turn, club, parsed)
+
+    async def _edit(self, turn: Turn, club: Club, text: str) -> None:
+        parts = text.split()
+        # The run's number first ("edit 1 sun 09:00 ..."), or last (Discord's options).
+        number = next((p for p in (parts[:1] + parts[-1:]) if p.isdigit() and len(p) < 3), None)
+        runs = await turn.store(ClubRepository).runs(club.id)
+        if number is None or not 1 <= int(number) <= len(runs):
+            turn.say(self.texts.no_such_run.format(number=number or "?"))
+            return
+        parts.remove(number)
+        parsed = self._parsed(turn, " ".join(parts))
+        if parsed is not None:
+            await self._save(turn, club, parsed, replacing=(int(number), runs[int(number) - 1]))
+
+    async def _save(
+        self,
+        turn: Turn,
+        club: Club,
+        parsed: RunRequest,
+        replacing: tuple[int, ClubRun] | None = None,
+    ) -> None:
+        texts = self.texts
         store = turn.store(ClubRepository)
         runs = await store.runs(club.id)
-        if len(runs) >= MAX_RUNS:
+        if replacing is None and len(runs) >= MAX_RUNS:
             turn.say(texts.too_many.format(most=MAX_RUNS))
             return
-        run = ClubRun(
-            club_id=club.id,
-            weekdays=encode_weekdays(parsed.weekdays),
-            run_time=parsed.run_time.strftime("%H:%M"),
-            time_zone=parsed.zone,
-            lead_minutes=parsed.lead_minutes,
-            created_at=turn.now,
+        number, run = replacing or (
+            len(runs) + 1,
+            ClubRun(club_id=club.id, created_at=turn.now),
         )
+        run.weekdays = encode_weekdays(parsed.weekdays)
+        run.run_time = parsed.run_time.strftime("%H:%M")
+        run.time_zone = parsed.zone
+        run.lead_minutes = parsed.lead_minutes
         run.next_fire_at = next_run(rule_of(run), turn.now).invite_at
-        await store.add_run(run)
+        if replacing is None:
+            await store.add_run(run)
         club.summary_zone = parsed.zone
         if club.weekly_summary and club.next_summary_at is None:
             club.next_summary_at = next_summary(parsed.zone, turn.now)
         club.updated_at = turn.now
-        turn.say(texts.saved.format(run=self._line(len(runs) + 1, run)))
+        said = texts.edited if replacing else texts.saved
+        turn.finish()
+        turn.say(said.format(run=self._line(number, run)))
         self._wake_after_commit(turn, run.next_fire_at)
 
     async def _delete(self, turn: Turn, club: Club, which: str) -> None:
@@ -227,6 +264,9 @@ class Clubs(Flow):
 
     # --- the Delete buttons under the list ---
     async def choice(self, turn: Turn, action: str) -> None:
+        if action.startswith("f.") and turn.state.step in form.STEPS:
+            await self._form_press(turn, action)
+            return
         match = _DELETE.match(action)
         if match is None:
             await super().choice(turn, action)
@@ -237,7 +277,38 @@ class Clubs(Flow):
             return
         await self._delete(turn, club, match.group(1))
 
+    async def _form_press(self, turn: Turn, action: str) -> None:
+        store = turn.store(ClubRepository)
+        club = await store.club(turn.key.platform, turn.key.chat_id)
+        if club is None:
+            turn.finish()
+            return
+        done = form.pressed(turn, self.texts, action, self._zones(turn, club))
+        if done is not None:
+            await self._save(turn, club, done)
+
+    @staticmethod
+    def _zones(turn: Turn, club: Club) -> tuple[str, ...]:
+        """Zones worth a button: the club's, then the admin's own."""
+        return tuple(z for z in (club.summary_zone, turn.user.time_zone) if z)
+
+    async def text(self, turn: Turn, text: str) -> bool:
+        return form.typed_zone(turn, self.texts, text)
+
     async def reprompt(self, turn: Turn) -> None:
+        step = turn.state.step
+        if step in form.STEPS:
+            data = turn.data(form.RunForm)
+            club = await turn.store(ClubRepository).club(turn.key.platform, turn.key.chat_id)
+            known = self._zones(turn, club) if club is not None else ()
+            {
+                form.DAYS: lambda: form.ask_days(turn, self.texts, data),
+                form.HOUR: lambda: form.ask_hour(turn, self.texts, data),
+                form.MINUTE: lambda: form.ask_minute(turn, self.texts, data),
+                form.ZONE: lambda: form.ask_zone(turn, self.texts, data, known),
+                form.LEAD: lambda: form.ask_lead(turn, self.texts, data),
+            }[step]()
+            return
         await self.command(turn, "club", "")
 
     # --- "Warm up with me" and the private Start button ---

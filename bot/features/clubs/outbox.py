@@ -80,7 +80,11 @@ class ClubOutbox:
             )
             summary = await session.scalar(
                 select(Club.next_summary_at)
-                .where(Club.id.in_(active), Club.weekly_summary.is_(True))
+                .where(
+                    Club.id.in_(active),
+                    Club.weekly_summary.is_(True),
+                    Club.next_summary_at.is_not(None),
+                )
                 .order_by(Club.next_summary_at)
                 .limit(1)
             )

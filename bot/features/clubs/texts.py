@@ -26,6 +26,7 @@ class ClubVocabulary(Frozen):
     weekdays: tuple[Words, ...] = Field(min_length=7, max_length=7)
     run: Words = Field(min_length=1)
     delete: Words = Field(min_length=1)
+    edit: Words = Field(min_length=1)
     weekly: Words = Field(min_length=1)
     role: Words = Field(min_length=1)
     on: Words = Field(min_length=1)
@@ -88,3 +89,13 @@ class ClubTexts(Frozen):
     start_button: ButtonLabel
     already_pressed: Template  # {day}
     invite_over: NonEmpty
+    # The guided form (/club run alone).
+    form_days: NonEmpty
+    form_next: ButtonLabel
+    form_hour: NonEmpty
+    form_minute: NonEmpty
+    form_zone: NonEmpty
+    form_lead: NonEmpty
+    form_lead_button: ButtonLabel  # {minutes}
+    form_use_buttons: NonEmpty
+    edited: Template  # {run}

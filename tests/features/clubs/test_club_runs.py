@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.core.messages import ChoiceMade, Command, Membership
+from bot.core.messages import ChoiceMade, Command, Membership, Outcome, Text
 from tests.features.clubs.harness import Club, private_replies, text_of
 
 
@@ -135,7 +135,7 @@ async def test_club_in_a_private_chat_explains_it_is_for_groups(club: Club) -> N
 @pytest.mark.parametrize(
     ("args", "words"),
     [
-        ("run", "To add a club run"),
+        ("run sat", "To add a club run"),
         ("run someday 08:00 Europe/London 30", "which days"),
         ("run sat 25:00 Europe/London 30", "isn't a time"),
         ("run sat 08:00 Mars/Olympus 30", "isn't a time zone"),
@@ -209,3 +209,41 @@ async def test_missed_by_more_than_the_grace_window_is_skipped_not_burst(club: C
     club.clock.current = datetime(2026, 11, 28, 11, 0, tzinfo=UTC)
     await club.run_due()
     assert club.group_messages() == []
+
+
+async def test_the_guided_form_sets_a_run_with_buttons(club: Club) -> None:
+    admin = Membership(admin=True, space=club.chat_id)
+
+    async def press(label: str) -> Outcome:
+        outcome = club_outcomes[-1]
+        choice = next(c for r in outcome.replies for c in r.choices if c.label == label)
+        pressed = await club.send("900", ChoiceMade(choice.payload), member=admin)
+        club_outcomes.append(pressed)
+        return pressed
+
+    club_outcomes = [await club.admin("run")]
+    assert "Which day(s)?" in text_of(club_outcomes[-1])
+    await press("Sat")
+    await press("✓ Sat")  # pressed again: off
+    await press("Sun")
+    await press("Next")
+    await press("08")
+    await press("08:15")
+    zone_step = text_of(club_outcomes[-1])
+    assert "Which time zone" in zone_step
+    # No zone known yet: it is typed, in a reply to the coach.
+    club_outcomes.append(await club.send("900", Text("Mars/Olympus"), member=admin))
+    assert "isn't a time zone" in text_of(club_outcomes[-1])
+    club_outcomes.append(await club.send("900", Text("Europe/Berlin"), member=admin))
+    club_outcomes.append(club_outcomes[-1])
+    await press("30 min")
+    assert "Club run saved: 1. Sunday at 08:15 (Europe/Berlin)" in text_of(club_outcomes[-1])
+
+
+async def test_edit_changes_a_run_in_place(club: Club) -> None:
+    await club.admin("run sat 08:00 Europe/London 30")
+    said = text_of(await club.admin("edit 1 sun 09:00 Europe/London 15"))
+    assert "Changed: 1. Sunday at 09:00" in said
+    listing = text_of(await club.admin(""))
+    assert "Saturday" not in listing
+    assert "warm-up message 15 min before" in listing
