@@ -237,6 +237,8 @@ def _reply_to_json(reply: Reply) -> dict[str, Any]:
         item["asks_number"] = True
     if reply.private_start is not None:
         item["private_start"] = reply.private_start
+    if reply.quiet:
+        item["quiet"] = True
     image = reply.image
     if image is not None and not isinstance(image.drawing, ProgressChart):
         # A picture of the runner's progress is not kept: its text says the same.
@@ -268,6 +270,7 @@ def _reply_from_json(item: dict[str, Any]) -> Reply:
         private=bool(item.get("private", False)),
         asks_number=bool(item.get("asks_number", False)),
         private_start=item.get("private_start"),
+        quiet=bool(item.get("quiet", False)),
         image=(
             ImageRef(
                 image["path"],

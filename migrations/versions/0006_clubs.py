@@ -1,4 +1,5 @@
-"""Running clubs: clubs, their runs, their outbox deliveries and who warmed up.
+"""Running clubs: clubs, their runs, their outbox deliveries, who warmed up, and the
+members who chose to be named.
 
 Revision ID: 0006_clubs
 Revises: 0004_reminder_outbox
@@ -107,9 +108,27 @@ def upgrade() -> None:
         sa.UniqueConstraint("delivery_id", "user_id", name="uq_club_warmups_delivery_id_user_id"),
     )
     op.create_index("ix_club_warmups_user_id", "club_warmups", ["user_id"])
+    op.create_table(
+        "club_names",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("club_id", sa.Integer(), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("name", sa.String(32), nullable=False),
+        sa.Column("created_at", _UTC, nullable=False),
+        sa.PrimaryKeyConstraint("id", name="pk_club_names"),
+        sa.ForeignKeyConstraint(
+            ["club_id"], ["clubs.id"], name="fk_club_names_club_id_clubs", ondelete="CASCADE"
+        ),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["users.id"], name="fk_club_names_user_id_users", ondelete="CASCADE"
+        ),
+        sa.UniqueConstraint("club_id", "user_id", name="uq_club_names_club_id_user_id"),
+    )
+    op.create_index("ix_club_names_user_id", "club_names", ["user_id"])
 
 
 def downgrade() -> None:
+    op.drop_table("club_names")
     op.drop_table("club_warmups")
     op.drop_table("club_deliveries")
     op.drop_table("club_runs")

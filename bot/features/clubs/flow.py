@@ -34,6 +34,8 @@ MAX_RUNS = 10
 GO_ACTION = "club.go"
 _DELETE = re.compile(r"^del\.(\d{1,9})$")
 _ROLE = re.compile(r"^<@&(\d{1,20})>$")
+# A name to be called by: letters, digits, spaces and a little punctuation; no @ or <>.
+_NAME = re.compile(r"^[\w][\w .'-]{0,31}$")
 
 Wake = Callable[[datetime | None], None]
 
@@ -83,9 +85,15 @@ class Clubs(Flow):
         if not verb or verb == "list":
             await self._list(turn, club)
             return
+        space = (turn.member.space if turn.member else None) or turn.key.chat_id
+        if verb in words.name:  # any member's own choice, not an admin's
+            club = club or await store.club_or_new(
+                turn.key.platform, turn.key.chat_id, space, turn.now
+            )
+            await self._name(turn, club, rest.strip())
+            return
         if not await self._may_set(turn, club):
             return
-        space = (turn.member.space if turn.member else None) or turn.key.chat_id
         club = club or await store.club_or_new(turn.key.platform, turn.key.chat_id, space, turn.now)
         if club.status != ACTIVE:
             club.status = ACTIVE  # the coach is back: an admin is talking to it
@@ -246,6 +254,19 @@ class Clubs(Flow):
         else:
             turn.say(self.texts.weekly_is_on if club.weekly_summary else self.texts.weekly_is_off)
         club.updated_at = turn.now
+
+    async def _name(self, turn: Turn, club: Club, name: str) -> None:
+        texts = self.texts
+        store = turn.store(ClubRepository)
+        if name.casefold() in texts.vocabulary.off:
+            await store.set_name(club.id, turn.user.id, None, turn.now)
+            turn.say(texts.not_named)
+            return
+        if not _NAME.match(name) or "http" in name.casefold():
+            turn.say(texts.name_bad)
+            return
+        await store.set_name(club.id, turn.user.id, name, turn.now)
+        turn.say(texts.named.format(name=name))
 
     def _role(self, turn: Turn, club: Club, mention: str) -> None:
         match = _ROLE.match(mention)

@@ -90,6 +90,19 @@ class ClubDelivery(Base):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
+class ClubName(Base):
+    """A member chose to be named in their club's after-run line, by the name they gave."""
+
+    __tablename__ = "club_names"
+    __table_args__ = (UniqueConstraint("club_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    club_id: Mapped[int] = mapped_column(ForeignKey("clubs.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
 class ClubWarmup(Base):
     """A member pressed "Warm up with me" under an invite: counted, never named."""
 

@@ -288,8 +288,14 @@ class ClubOutbox:
             if count == 0:
                 return Reply(texts.after_none.format(day=day))
             if count == 1:
-                return Reply(texts.after_one.format(day=day))
-            return Reply(texts.after_many.format(count=count, day=day))
+                line = texts.after_one.format(day=day)
+            else:
+                line = texts.after_many.format(count=count, day=day)
+            # Only those who asked to be named are; never what they said about their health.
+            names = await repo.named_warmers(row.club_id, row.occurrence_at)
+            if names:
+                line = f"{line} {texts.after_named.format(names=', '.join(names))}"
+            return Reply(line)
         runs, warmups = await repo.week(row.club_id, row.occurrence_at)
         if runs == 0:
             return Reply(texts.weekly_quiet)

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, or_, select, update
 
-from bot.features.clubs.models import Club, ClubDelivery, ClubRun, ClubWarmup
+from bot.features.clubs.models import Club, ClubDelivery, ClubName, ClubRun, ClubWarmup
 from bot.storage.base import Repository
 
 ACTIVE = "active"
@@ -132,6 +132,31 @@ class ClubRepository(Repository):
             )
         )
         return int(count or 0)
+
+    async def set_name(self, club_id: int, user_id: int, name: str | None, now: datetime) -> None:
+        """Named by ``name`` in this club's after-run lines; ``None``: never named."""
+        await self.session.execute(
+            delete(ClubName).where(ClubName.club_id == club_id, ClubName.user_id == user_id)
+        )
+        if name is not None:
+            self.session.add(ClubName(club_id=club_id, user_id=user_id, name=name, created_at=now))
+            await self.session.flush()
+
+    async def named_warmers(self, club_id: int, occurrence_at: datetime) -> list[str]:
+        """The names of members who pressed for this run and chose to be named."""
+        found = await self.session.scalars(
+            select(ClubName.name)
+            .join(ClubWarmup, ClubWarmup.user_id == ClubName.user_id)
+            .join(ClubDelivery, ClubDelivery.id == ClubWarmup.delivery_id)
+            .where(
+                ClubName.club_id == club_id,
+                ClubDelivery.club_id == club_id,
+                ClubDelivery.kind == INVITE,
+                ClubDelivery.occurrence_at == occurrence_at,
+            )
+            .order_by(ClubWarmup.pressed_at)
+        )
+        return list(found)
 
     async def week(self, club_id: int, until: datetime) -> tuple[int, int]:
         """Club runs whose invite went out in the week before ``until``, and presses."""

@@ -29,6 +29,7 @@ class ClubVocabulary(Frozen):
     edit: Words = Field(min_length=1)
     weekly: Words = Field(min_length=1)
     role: Words = Field(min_length=1)
+    name: Words = Field(min_length=1)
     on: Words = Field(min_length=1)
     off: Words = Field(min_length=1)
 
@@ -82,6 +83,10 @@ class ClubTexts(Frozen):
     after_none: Template  # {day}
     after_one: Template  # {day}
     after_many: Template  # {count}, {day}
+    after_named: Template  # {names}
+    named: Template  # {name}
+    not_named: NonEmpty
+    name_bad: NonEmpty
     weekly_summary: Template  # {runs}, {warmups}
     weekly_quiet: NonEmpty
     # The member's own message, in private.

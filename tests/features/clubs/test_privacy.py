@@ -35,3 +35,24 @@ async def test_no_health_data_or_names_reach_the_group(club: Club) -> None:
         lowered = text.casefold()
         assert not any(word in lowered for word in HEALTH_WORDS), text
         assert not any(user in text for user in ("31", "32", "33")), text
+
+
+async def test_a_runner_who_opts_in_is_named_and_only_by_their_chosen_name(club: Club) -> None:
+    club.clock.current = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
+    await club.admin("run sat 08:00 Europe/London 30")
+    assert "name you as Ana" in "\n".join(
+        r.text for r in (await club.send("41", Command("club", "name Ana"))).replies
+    )
+    bad = await club.send("42", Command("club", "name @everyone"))
+    assert "without @" in bad.replies[0].text
+    await club.send("43", Command("club", "name Cy"))
+    await club.send("43", Command("club", "name off"))  # changed their mind
+    club.clock.current = datetime(2026, 11, 28, 7, 30, tzinfo=UTC)
+    await club.run_due()
+    for user in ("41", "42", "43"):
+        await club.press_invite(user)
+    club.clock.current = datetime(2026, 11, 28, 9, 30, tzinfo=UTC)
+    await club.run_due()
+    assert club.group_messages()[-1].reply.text == (
+        "3 runners warmed up before Saturday's run. Among them: Ana."
+    )
