@@ -25,8 +25,14 @@ from bot.features.clubs import form
 from bot.features.clubs.models import Club, ClubRun
 from bot.features.clubs.outbox import WARM_PREFIX
 from bot.features.clubs.parsing import Problem, RunRequest, parse_run
-from bot.features.clubs.rules import encode_weekdays, rule_of
-from bot.features.clubs.schedule import AFTER_RUN, MAX_LEAD_MINUTES, next_run, next_summary
+from bot.features.clubs.rules import encode_weekdays
+from bot.features.clubs.schedule import (
+    AFTER_RUN,
+    MAX_LEAD_MINUTES,
+    RunRule,
+    next_run,
+    next_summary,
+)
 from bot.features.clubs.store import ACTIVE, ClubRepository
 from bot.features.clubs.texts import ClubTexts
 
@@ -96,7 +102,7 @@ class Clubs(Flow):
             return
         club = club or await store.club_or_new(turn.key.platform, turn.key.chat_id, space, turn.now)
         if club.status != ACTIVE:
-            club.status = ACTIVE  # the coach is back: an admin is talking to it
+            await store.resume(club, turn.now)  # the coach is back: an admin talks to it
             turn.say(texts.resumed)
         if verb in words.run:
             await self._add(turn, club, rest)
@@ -107,7 +113,7 @@ class Clubs(Flow):
         elif verb in words.weekly:
             await self._weekly(turn, club, rest.strip().casefold())
         elif verb in words.role:
-            self._role(turn, club, rest.strip())
+            await self._role(turn, club, rest.strip())
         else:
             turn.say(texts.usage)
 
@@ -208,21 +214,22 @@ class Clubs(Flow):
         if replacing is None and len(runs) >= MAX_RUNS:
             turn.say(texts.too_many.format(most=MAX_RUNS))
             return
-        number, run = replacing or (
-            len(runs) + 1,
-            ClubRun(club_id=club.id, created_at=turn.now),
+        number, old = replacing or (len(runs) + 1, None)
+        rule = RunRule(parsed.weekdays, parsed.run_time, parsed.zone, parsed.lead_minutes)
+        run = await store.save_run(
+            club,
+            old,
+            weekdays=encode_weekdays(parsed.weekdays),
+            run_time=parsed.run_time.strftime("%H:%M"),
+            zone=parsed.zone,
+            lead_minutes=parsed.lead_minutes,
+            next_fire_at=next_run(rule, turn.now).invite_at,
+            now=turn.now,
         )
-        run.weekdays = encode_weekdays(parsed.weekdays)
-        run.run_time = parsed.run_time.strftime("%H:%M")
-        run.time_zone = parsed.zone
-        run.lead_minutes = parsed.lead_minutes
-        run.next_fire_at = next_run(rule_of(run), turn.now).invite_at
-        if replacing is None:
-            await store.add_run(run)
-        club.summary_zone = parsed.zone
-        if club.weekly_summary and club.next_summary_at is None:
-            club.next_summary_at = next_summary(parsed.zone, turn.now)
-        club.updated_at = turn.now
+        summary = club.next_summary_at
+        if club.weekly_summary and summary is None:
+            summary = next_summary(parsed.zone, turn.now)
+        await store.set_summary(club, club.weekly_summary, parsed.zone, summary, turn.now)
         said = texts.edited if replacing else texts.saved
         turn.finish()
         turn.say(said.format(run=self._line(number, run)))
@@ -241,19 +248,18 @@ class Clubs(Flow):
 
     async def _weekly(self, turn: Turn, club: Club, value: str) -> None:
         words = self.texts.vocabulary
+        store = turn.store(ClubRepository)
+        zone = club.summary_zone
         if value in words.on:
-            club.weekly_summary = True
-            if club.summary_zone is not None:
-                club.next_summary_at = next_summary(club.summary_zone, turn.now)
+            due = next_summary(zone, turn.now) if zone is not None else None
+            await store.set_summary(club, True, zone, due, turn.now)
             turn.say(self.texts.weekly_on)
-            self._wake_after_commit(turn, club.next_summary_at)
+            self._wake_after_commit(turn, due)
         elif value in words.off:
-            club.weekly_summary = False
-            club.next_summary_at = None
+            await store.set_summary(club, False, zone, None, turn.now)
             turn.say(self.texts.weekly_off)
         else:
             turn.say(self.texts.weekly_is_on if club.weekly_summary else self.texts.weekly_is_off)
-        club.updated_at = turn.now
 
     async def _name(self, turn: Turn, club: Club, name: str) -> None:
         texts = self.texts
@@ -268,13 +274,12 @@ class Clubs(Flow):
         await store.set_name(club.id, turn.user.id, name, turn.now)
         turn.say(texts.named.format(name=name))
 
-    def _role(self, turn: Turn, club: Club, mention: str) -> None:
+    async def _role(self, turn: Turn, club: Club, mention: str) -> None:
         match = _ROLE.match(mention)
         if match is None:
             turn.say(self.texts.role_bad)
             return
-        club.admin_role = match.group(1)
-        club.updated_at = turn.now
+        await turn.store(ClubRepository).set_role(club, match.group(1), turn.now)
         turn.say(self.texts.role_set.format(role=mention))
 
     def _wake_after_commit(self, turn: Turn, at: datetime | None) -> None:

@@ -83,6 +83,24 @@ class ClubRepository(Repository):
         )
         return len(ids)
 
+    async def resume(self, club: Club, now: datetime) -> None:
+        club.status = ACTIVE
+        club.updated_at = now
+
+    async def set_summary(
+        self, club: Club, on: bool, zone: str | None, due: datetime | None, now: datetime
+    ) -> None:
+        """The weekly summary on or off, in ``zone``, next due at ``due``."""
+        club.weekly_summary = on
+        club.summary_zone = zone
+        club.next_summary_at = due if on else None
+        club.updated_at = now
+
+    async def set_role(self, club: Club, role: str, now: datetime) -> None:
+        """Members with this Discord role may set the club's runs too."""
+        club.admin_role = role
+        club.updated_at = now
+
     # --- runs ---
     async def runs(self, club_id: int) -> list[ClubRun]:
         found = await self.session.scalars(
@@ -90,9 +108,30 @@ class ClubRepository(Repository):
         )
         return list(found)
 
-    async def add_run(self, run: ClubRun) -> None:
-        self.session.add(run)
+    async def save_run(
+        self,
+        club: Club,
+        run: ClubRun | None,
+        *,
+        weekdays: str,
+        run_time: str,
+        zone: str,
+        lead_minutes: int,
+        next_fire_at: datetime,
+        now: datetime,
+    ) -> ClubRun:
+        """A new run for the club (``run`` None) or ``run`` changed in place (the line
+        after a run that already happened still goes out)."""
+        if run is None:
+            run = ClubRun(club_id=club.id, created_at=now)
+            self.session.add(run)
+        run.weekdays = weekdays
+        run.run_time = run_time
+        run.time_zone = zone
+        run.lead_minutes = lead_minutes
+        run.next_fire_at = next_fire_at
         await self.session.flush()
+        return run
 
     async def delete_run(self, run: ClubRun) -> None:
         await self.session.execute(
