@@ -111,7 +111,7 @@ class ClubOutbox:
             if not clubs:
                 return []
             await self._due_runs(session, list(clubs), now, limit)
-            await self._due_summaries(session, [c for c in clubs.values()], now)
+            await self._due_summaries(session, list(clubs), now)
             rows = await self._claimable(session, list(clubs), now, worker, take_over, limit)
             out: list[Dispatch] = []
             for row in rows:
@@ -183,21 +183,35 @@ class ClubOutbox:
             )
         await session.flush()
 
-    async def _due_summaries(self, session: AsyncSession, clubs: list[Club], now: datetime) -> None:
-        for club in clubs:
-            due = club.next_summary_at
-            if not club.weekly_summary or due is None or due > now or club.summary_zone is None:
-                continue
-            club.next_summary_at = next_summary(club.summary_zone, max(now, due))
-            if await self._exists(session, club.id, WEEKLY, due):
+    async def _due_summaries(
+        self, session: AsyncSession, club_ids: list[int], now: datetime
+    ) -> None:
+        # Locked, skipping what another dispatcher holds: a summary is claimed once.
+        due = await session.scalars(
+            select(Club)
+            .where(
+                Club.id.in_(club_ids),
+                Club.weekly_summary.is_(True),
+                Club.summary_zone.is_not(None),
+                Club.next_summary_at <= now,
+            )
+            .with_for_update(skip_locked=True)
+            .execution_options(populate_existing=True)
+        )
+        for club in due:
+            at, zone_name = club.next_summary_at, club.summary_zone
+            assert at is not None
+            assert zone_name is not None
+            club.next_summary_at = next_summary(zone_name, max(now, at))
+            if await self._exists(session, club.id, WEEKLY, at):
                 continue
             session.add(
                 ClubDelivery(
                     club_id=club.id,
                     kind=WEEKLY,
-                    occurrence_at=due,
-                    run_zone=club.summary_zone,
-                    due_at=due,
+                    occurrence_at=at,
+                    run_zone=zone_name,
+                    due_at=at,
                     status=PENDING,
                     attempts=0,
                 )
