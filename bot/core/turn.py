@@ -56,6 +56,8 @@ class Turn:
     buttons: payloads.Buttons = field(default_factory=payloads.process_buttons)
     # Set by the engine: ends the current flow, letting it close what it opened.
     leaver: Leaver = _stay
+    # The paced count this turn started, if any (it stays running when the turn moves on).
+    counting: str | None = None
     _stores: dict[Callable[..., Any], Any] = field(default_factory=dict)
     _next_nonce: str | None = None
 
@@ -77,6 +79,7 @@ class Turn:
         document: Document | None = None,
         asks_number: bool = False,
         private_start: str | None = None,
+        count: str | None = None,
     ) -> None:
         self.replies.append(
             Reply(
@@ -87,6 +90,7 @@ class Turn:
                 document=document,
                 asks_number=asks_number,
                 private_start=private_start,
+                count=count,
             )
         )
 
@@ -129,6 +133,11 @@ class Turn:
     def _expire_buttons(self) -> None:
         if self._next_nonce is None:
             self._next_nonce = payloads.new_nonce()
+
+    @property
+    def moved_on(self) -> bool:
+        """This turn showed a new prompt or ended the flow: earlier buttons expire."""
+        return self._next_nonce is not None
 
     def settle_nonce(self) -> None:
         """Make the buttons sent in this turn the only live ones."""
