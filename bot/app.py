@@ -106,7 +106,9 @@ def build_flows(
     reminders = Reminders(content.reminder_texts, options)
     emergency = LocalEmergencyWords(content.emergency)
     media = content.media
-    tight_flow = Tight(tight, emergency=emergency, where_to_roll=RollPictures(media.body_map))
+    tight_flow = Tight(
+        tight, emergency=emergency, where_to_roll=RollPictures(media.body_map), counts=counts
+    )
     return [
         Onboarding(content.texts.help, on_start=reminders.restore_after_start),
         Warmup(
