@@ -76,9 +76,7 @@ async def test_stop_during_a_rolling_count_is_one_last_message(
     assert len(screen.shown) == seen
 
 
-async def test_cancel_stops_a_rolling_count_outside_any_flow(
-    chat: Chat, clock: FakeClock
-) -> None:
+async def test_cancel_stops_a_rolling_count_outside_any_flow(chat: Chat, clock: FakeClock) -> None:
     await plan_for(chat, "my left glute is tight, 4/10")
     screen = await count_area(chat, "Count me through: left glute")
     await run_for(chat, clock, 12)
