@@ -174,7 +174,13 @@ class CountRunner:
 
     @property
     def running(self) -> int:
+        """Counts held in memory (started, not yet ended)."""
         return len(self._live)
+
+    @property
+    def showing(self) -> int:
+        """Counts whose message is out and being edited."""
+        return sum(live.screen is not None for live in self._live.values())
 
     async def run_due(self) -> None:
         """Show what is due now on every open count (at most one edit each)."""

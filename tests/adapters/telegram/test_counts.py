@@ -4,6 +4,7 @@ and a clean end on Stop or a restart."""
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -34,6 +35,16 @@ def new_messages(api: TelegramStandIn, chat: TgChat) -> list[Call]:
     return [call for call in api.sent_to(chat) if call.method.startswith("send")]
 
 
+async def showing(runner: CountRunner) -> None:
+    """Until the adapter has told the runner that the count's message went out (the
+    stand-in has it a moment before the adapter has the platform's answer)."""
+    for _ in range(500):
+        if runner.showing:
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("the count's message was never opened")
+
+
 def runner_of(coach: Coach) -> CountRunner:
     runner = count_runner(coach)
     assert runner is not None
@@ -47,7 +58,9 @@ async def tap(
     return await step(api, chat, user, label, expect)
 
 
-async def to_count(api: TelegramStandIn, clock: FakeClock, chat: TgChat, user: TgUser) -> int:
+async def to_count(
+    api: TelegramStandIn, coach: Coach, clock: FakeClock, chat: TgChat, user: TgUser
+) -> int:
     """Onboard, start the warm-up, press Count me through: the count's message id."""
     api.send_command(chat, user, "start")
     await api.wait_for(sent_message(chat, buttons=True))
@@ -60,6 +73,7 @@ async def to_count(api: TelegramStandIn, clock: FakeClock, chat: TgChat, user: T
     await tap(api, clock, chat, user, "No, just stiff or fine", "Drill 1 of 3")
     opening = await tap(api, clock, chat, user, "Count me through", "get ready")
     assert button_labels(opening) == ["Stop the count"]
+    await showing(runner_of(coach))  # the adapter has sent its message
     return int(opening.result["message_id"])
 
 
@@ -78,7 +92,7 @@ async def test_the_count_edits_one_message_within_telegrams_limits(
         chat = api.private_chat(user)
         async with running_bot(api, coach, sessions) as adapter:
             runner_of(coach).attach({"telegram": adapter})
-            message_id = await to_count(api, clock, chat, user)
+            message_id = await to_count(api, coach, clock, chat, user)
             sends = len(new_messages(api, chat))
             await count_for(coach, clock, 60)
             edits = api.edits_of(chat, message_id)
@@ -103,7 +117,7 @@ async def test_stop_mid_count_is_exactly_one_final_message(
         chat = api.private_chat(user)
         async with running_bot(api, coach, sessions) as adapter:
             runner_of(coach).attach({"telegram": adapter})
-            message_id = await to_count(api, clock, chat, user)
+            message_id = await to_count(api, coach, clock, chat, user)
             await count_for(coach, clock, 10)
             mark = api.mark()
             await tap(api, clock, chat, user, "Stop the count", "Count stopped")
@@ -129,7 +143,7 @@ async def test_a_restart_mid_count_gives_one_line_and_the_next_step(
         chat = api.private_chat(user)
         async with running_bot(api, coach, sessions) as adapter:
             runner_of(coach).attach({"telegram": adapter})
-            message_id = await to_count(api, clock, chat, user)
+            message_id = await to_count(api, coach, clock, chat, user)
             await count_for(coach, clock, 10)
         await runner_of(coach).stop()  # the process stops mid-count
         clock.advance(seconds=60)
