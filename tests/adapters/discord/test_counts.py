@@ -105,3 +105,26 @@ async def test_stop_mid_count_on_discord_is_one_final_message(
         await count_for(coach, clock, 60)
         assert len(api.webhook_edits[pressed.token]) == edits  # not one beat more
         assert [m.id for m in api.replies(stop) if m.id != counting.id] == [stopped.id]
+
+
+async def test_an_edit_after_the_tokens_15_minutes_leaves_the_buttons_as_a_message(
+    api: DiscordStandIn, coach: Coach, clock: FakeClock
+) -> None:
+    """The stand-in refuses the expired token (401), and the runner still gets the
+    drill's buttons: as a new message instead of an edit."""
+    user = api.user("ann")
+    async with running(make_adapter(api, coach), api) as adapter:
+        runner_of(coach).attach({"discord": adapter})
+        _, counting = await to_count(api, coach, user)
+        before = len(api.from_bot(api.dm_channel(user)))
+        clock.advance(minutes=16)  # the timer held up far past the token's life
+        await runner_of(coach).run_due()
+        assert api.violations == ["interaction 'v2' used after its token's 15 minutes"] or any(
+            "15 minutes" in v for v in api.violations
+        )
+        api.violations.clear()  # broken on purpose
+        await api.wait_until(lambda: len(api.from_bot(api.dm_channel(user))) == before + 1)
+        last = api.from_bot(api.dm_channel(user))[-1]
+        assert "all counted" in last.content
+        assert last.labels() == DRILL
+        assert api.messages[counting.id].labels() == ["Stop the count"]  # never edited
