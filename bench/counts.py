@@ -131,6 +131,7 @@ async def telegram(coach: Coach, clock: FakeClock, runners: int) -> Figures:
             for drill in range(DRILLS):
                 clock.advance(seconds=5)
                 for n in range(runners):
+                    clock.advance(seconds=0.2)  # runners press within moments, not at once
                     mark = api.mark()
                     await tap(n, "Count me through", "get ready")
                     [opening] = api.calls_since(mark, "sendMessage")

@@ -103,8 +103,10 @@ class CountRunner:
 
     async def end(self, turn: Turn) -> bool:
         ended = await turn.store(CountRepository).end_running(turn.key, "stopped", turn.now)
-        if ended:
-            turn.after_commit.append(functools.partial(self._halt, ended))
+        # And any held here whose row is gone already (the step erased the runner).
+        held = [live.id for live in self._live.values() if live.key == turn.key]
+        if ended or held:
+            turn.after_commit.append(functools.partial(self._halt, [*ended, *held]))
         return bool(ended)
 
     def opened(self, count: str, key: ConversationKey, screen: CountScreen) -> None:

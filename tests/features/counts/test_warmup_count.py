@@ -180,3 +180,16 @@ async def test_a_restart_during_the_count_gives_one_line_and_the_drill_buttons(
     await chat.send(ChoiceMade(sent.reply.choices[0].payload))
     assert "Drill 2 of 3" in chat.last_text()
     assert screen.shown  # beats had been shown before the stop
+
+
+async def test_forget_during_a_count_erases_it_and_stops_it(
+    chat: Chat, clock: FakeClock, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    screen = await count_me_through(chat)
+    await run_for(chat, clock, 6)
+    seen = len(screen.shown)
+    await chat.command("forget")
+    await chat.press("Yes, erase everything")
+    await run_for(chat, clock, 60)
+    assert len(screen.shown) == seen
+    assert await statuses(sessions) == []  # the count went with the rest
