@@ -552,7 +552,11 @@ class TelegramAdapter(PlatformAdapter):
 
     async def _render(self, key: ConversationKey, reply: Reply, *, bulk: bool) -> None:
         chat_id = int(key.chat_id)
-        if reply.count is not None and self._counts is not None and not is_group(chat_id):
+        if (
+            reply.count is not None
+            and self._counts is not None
+            and not (is_group(chat_id) and reply.private)
+        ):
             await self._open_count(key, chat_id, reply.count, reply, bulk=bulk)
         elif is_group(chat_id) and (reply.private or reply.document is not None):
             await self._privately(key, reply, bulk=bulk)

@@ -37,6 +37,8 @@ from bot.features.counts.store import CountRepository
 log = logging.getLogger(__name__)
 
 TICK_JOB = "counts-tick"
+UNOPENED_AFTER = timedelta(seconds=60)
+"""A count whose first message no adapter reported sent by then is given up."""
 
 
 @dataclass(eq=False)
@@ -44,6 +46,7 @@ class _Live:
     id: int
     key: ConversationKey
     count: PacedCount
+    started_at: datetime
     screen: CountScreen | None = None
     opened_at: datetime | None = None
     last_edit: datetime | None = None
@@ -167,7 +170,9 @@ class CountRunner:
             try:
                 await self.adapters[saved.key.platform].send(saved.key, reply)
             except Exception as exc:
-                log.warning("count_restart_note_failed count=%d error=%s", saved.id, type(exc))
+                log.warning(
+                    "count_restart_note_failed count=%d error=%s", saved.id, type(exc).__name__
+                )
         if taken:
             log.info("counts_interrupted_by_restart count=%d", len(taken))
         return len(taken)
@@ -185,10 +190,25 @@ class CountRunner:
         return sum(live.screen is not None for live in self._live.values())
 
     async def run_due(self) -> None:
-        """Show what is due now on every open count (at most one edit each)."""
+        """Show what is due now on every open count (at most one edit each). A count
+        whose edit is still under way (its chat's pace holds it) is left for the next
+        pass, so one slow chat holds up no other."""
         now = self.clock.now()
-        lives = [live for live in self._live.values() if live.screen is not None]
+        for live in list(self._live.values()):
+            if live.screen is None and now - live.started_at > UNOPENED_AFTER:
+                await self._unopened(live, now)
+        lives = [
+            live
+            for live in self._live.values()
+            if live.screen is not None and not live.lock.locked()
+        ]
         await asyncio.gather(*(self._advance(live, now) for live in lives))
+
+    async def _unopened(self, live: _Live, now: datetime) -> None:
+        """Its opening message never went out (the platform refused it): nothing to edit."""
+        async with self.database.transaction() as tx:
+            await CountRepository(tx).finish(live.id, "unopened", now)
+        self._drop(live, "unopened")
 
     async def _signal(self) -> None:
         self._kicked.set()
@@ -206,7 +226,7 @@ class CountRunner:
         self, ended: list[int], count_id: int, key: ConversationKey, count: PacedCount
     ) -> None:
         await self._halt(ended)
-        self._live[count_id] = _Live(count_id, key, count)
+        self._live[count_id] = _Live(count_id, key, count, self.clock.now())
 
     async def _halt(self, ended: list[int]) -> None:
         """No beat of these counts is shown after this returns (an edit in flight ends)."""

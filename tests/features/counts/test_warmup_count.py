@@ -193,3 +193,13 @@ async def test_forget_during_a_count_erases_it_and_stops_it(
     await run_for(chat, clock, 60)
     assert len(screen.shown) == seen
     assert await statuses(sessions) == []  # the count went with the rest
+
+
+async def test_a_count_whose_message_never_went_out_is_given_up(
+    chat: Chat, clock: FakeClock, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    await chat.to_first_drill()
+    await chat.press("Count me through")  # no adapter reports the message sent
+    await run_for(chat, clock, 90)
+    assert runner_of(chat).running == 0
+    assert await statuses(sessions) == ["unopened"]
