@@ -39,6 +39,7 @@ from bot.button_secret import load_button_secret
 from bot.config import Settings
 from bot.content import Content, load_content
 from bot.core import payloads
+from bot.core.counts import Counts
 from bot.core.engine import Coach
 from bot.core.flow import Flow
 from bot.core.messages import ConversationKey
@@ -49,6 +50,7 @@ from bot.core.understanding import FaqPass
 from bot.features.clubs.flow import Clubs
 from bot.features.clubs.outbox import ClubOutbox
 from bot.features.clubs.store import ClubRepository
+from bot.features.counts.runner import CountRunner
 from bot.features.faq.ports import FaqReplies
 from bot.features.onboarding.flow import Onboarding
 from bot.features.privacy.flow import Privacy
@@ -98,14 +100,19 @@ DRAIN_SECONDS = 5.0
 
 
 def build_flows(
-    content: Content, options: ReminderOptions, scrubber: Scrubber | None = None
+    content: Content,
+    options: ReminderOptions,
+    scrubber: Scrubber | None = None,
+    counts: Counts | None = None,
 ) -> list[Flow]:
     """Every flow the coach offers, in the order the engine consults them for free text."""
     tight = content.tight
     reminders = Reminders(content.reminder_texts, options)
     emergency = LocalEmergencyWords(content.emergency)
     media = content.media
-    tight_flow = Tight(tight, emergency=emergency, where_to_roll=RollPictures(media.body_map))
+    tight_flow = Tight(
+        tight, emergency=emergency, where_to_roll=RollPictures(media.body_map), counts=counts
+    )
     return [
         Onboarding(content.texts.help, on_start=reminders.restore_after_start),
         Warmup(
@@ -115,6 +122,7 @@ def build_flows(
             emergency=emergency,
             prelude=TailoredPrelude(tight),
             demos=DemoRefs(media.poses),
+            counts=counts,
         ),
         Privacy(content.texts.privacy, scrubber=scrubber),
         reminders,
@@ -137,7 +145,8 @@ def build_coach(
 ) -> Coach:
     """The core with every feature's flow and the understanding passes, on this database."""
     database = SqlDatabase(sessions)
-    flows = build_flows(content, options or ReminderOptions(), scrubber=database)
+    counts = CountRunner(database, clock, content.texts.common.count_restarted)
+    flows = build_flows(content, options or ReminderOptions(), scrubber=database, counts=counts)
     tight = next(flow for flow in flows if isinstance(flow, Tight))
     return Coach(
         database,
@@ -153,7 +162,13 @@ def build_coach(
         # After the current step, and after the core's greetings and commands.
         after_step=(FaqPass(FaqReplies(content.faq)),),
         updates=UpdateRecords,
+        counts=counts,
     )
+
+
+def count_runner(coach: Coach) -> CountRunner | None:
+    """The paced counts' timer the coach was built with (``build_coach``)."""
+    return coach.counts if isinstance(coach.counts, CountRunner) else None
 
 
 class UnreachableMarker:
@@ -399,6 +414,7 @@ def build_telegram_adapter(
         on_unreachable=unreachable_reporter(coach),
         store=KeyValueStore(services.sessions),
         routes=routes,
+        counts=count_runner(coach),
     )
 
 
@@ -428,6 +444,7 @@ def build_discord_adapter(services: Services) -> Adapter | None:
         pictures=services.pictures,
         store=KeyValueStore(services.sessions),
         on_unreachable=unreachable_reporter(coach),
+        counts=count_runner(coach),
     )
 
 
@@ -477,12 +494,15 @@ async def run_bot(settings: Settings, *, console_user: str | None = None) -> Non
             export_dir=settings.data_dir / "exports",
             words=services.content.texts,
             pictures=services.pictures,
+            counts=count_runner(services.coach),
         )
         adapters.append(terminal)
     leadership = Leadership([] if terminal is not None else token_locks(services))
     started: list[Adapter] = []
     failures: list[str] = []
     scheduler: ReminderScheduler | None = None
+    counts = count_runner(services.coach)
+    counting = False
     try:
         if health is not None:
             await health.start()
@@ -506,6 +526,11 @@ async def run_bot(settings: Settings, *, console_user: str | None = None) -> Non
             raise NothingStarted("no platform could start (" + "; ".join(failures) + ")")
         scheduler = build_reminder_scheduler(services, started)
         await scheduler.start()
+        if counts is not None:
+            # Counts a stopped process left running are reported once, then new ones run.
+            counts.attach({adapter.name: adapter for adapter in started})
+            await counts.start()
+            counting = True
         # Everything built so far lives as long as the process: keep it out of the garbage
         # collector's full passes, which otherwise stall the loop ~100 ms in a reminder burst.
         gc.freeze()
@@ -515,6 +540,8 @@ async def run_bot(settings: Settings, *, console_user: str | None = None) -> Non
             await until_stopped_or_gone(stop, started)
     finally:
         deadline = time.monotonic() + SHUTDOWN_SECONDS
+        if counts is not None and counting:
+            await counts.stop()  # no beat after this; what was running is told next start
         if scheduler is not None:
             # First, while the adapters can still deliver: the sends in flight finish,
             # the rest of the claims go back to the table for the next process.

@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.adapters.base import numbered, typed_choice
+from bot.core.counts import CountScreens
 from bot.core.messages import (
     Choice,
     ChoiceMade,
@@ -210,8 +211,11 @@ class TerminalAdapter:
         export_dir: Path = Path("data/exports"),
         pictures: Pictures | None = None,
         words: CoreWords | None = None,
+        counts: CountScreens | None = None,
     ) -> None:
         self.handler = handler
+        # Told of each paced count's first line; its beats are then printed as they come.
+        self.counts = counts
         self.pictures = pictures
         # Without words to ask with, a destructive button is pressed by its label only.
         self.words = words
@@ -320,6 +324,8 @@ class TerminalAdapter:
         else:
             where = await self._picture_at(reply.image) if reply.image is not None else None
             self._print(render(reply, first, where, asks_number=asks_number))
+            if reply.count is not None and self.counts is not None:
+                self.counts.opened(reply.count, self.key, _CountLines(self))
         if reply.choices:
             self.choices = reply.choices
             self.asks_number = asks_number or reply.asks_number
@@ -375,6 +381,17 @@ class TerminalAdapter:
             self.output_closed = True
             log.warning("terminal_output_closed: nothing reads the chat's output; leaving")
             _quiet(self.stdout)
+
+
+class _CountLines:
+    """A paced count in the terminal: each beat printed as a line of its own (a
+    terminal can't edit what it printed), its buttons numbered as usual."""
+
+    def __init__(self, adapter: TerminalAdapter) -> None:
+        self._adapter = adapter
+
+    async def show(self, text: str, choices: tuple[Choice, ...]) -> None:
+        await self._adapter._show(Reply(text, choices=choices))
 
 
 def _is_terminal(stream: TextIO | None) -> bool:

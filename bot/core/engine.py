@@ -26,6 +26,7 @@ from rapidfuzz import fuzz, process
 
 from bot.core import payloads
 from bot.core.content import ContentError, Safety
+from bot.core.counts import Counts
 from bot.core.flow import CommandDef, Flow
 from bot.core.messages import ChoiceMade, Command, ConversationKey, Inbound, Outcome, Reply, Text
 from bot.core.ports import Clock, CommandSpec
@@ -89,8 +90,12 @@ class Coach:
         passes: Sequence[TextPass] = (),
         after_step: Sequence[TextPass] = (),
         updates: StoreFactory[UpdateLog] | None = None,
+        counts: Counts | None = None,
     ) -> None:
         self.database = database
+        # A paced count belongs to the prompt it was started from: a step that moves on
+        # from that prompt (an answer, /cancel, a red flag, another command) stops it.
+        self.counts = counts
         self.updates = updates
         self.buttons = buttons or payloads.process_buttons()
         self.conversations = conversations
@@ -214,6 +219,8 @@ class Coach:
             expired = row is not None and not state.idle and now - row.updated_at > self.idle_after
             accepted = await self._dispatch(turn, inbound, expired)
             await self._follow_redirects(turn)
+            if self.counts is not None and turn.moved_on and turn.counting is None:
+                await self.counts.end(turn)
             turn.settle_nonce()
             if not turn.forgotten:
                 await conversations.save(key, row, turn.user, turn.state.to_json(), now)
@@ -444,7 +451,9 @@ class _Cancel(Flow):
 
     async def command(self, turn: Turn, name: str, args: str) -> None:
         common = turn.texts.common
-        if turn.state.idle:
+        counts = self._coach.counts
+        counted = counts is not None and await counts.end(turn)
+        if turn.state.idle and not counted:
             turn.say(common.nothing_to_cancel)
         else:
             await self._coach.leave(turn, "cancelled")

@@ -172,7 +172,9 @@ class Reply:
     answer, never the button shown at that position, so such adapters key its choices
     with letters instead. ``private_start`` names a command to carry on with in a
     private chat with the coach: the platform shows a button that opens that chat and
-    runs it there (a Telegram deep link).
+    runs it there (a Telegram deep link). ``count`` marks the message that opens a
+    paced count (:mod:`bot.core.counts`): the adapter that sends it tells the count's
+    :class:`~bot.core.counts.CountScreens` how to edit it.
     """
 
     text: str
@@ -185,6 +187,7 @@ class Reply:
     # A private reply in a group leaves no "sent privately" line there (a button press
     # answered in private: the group sees nothing per member).
     quiet: bool = False
+    count: str | None = None
 
     def __post_init__(self) -> None:
         caption = self.image.caption if self.image is not None else None

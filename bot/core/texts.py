@@ -34,6 +34,7 @@ class CommonTexts(Frozen):
     go_private_button: ButtonLabel
     not_saved: Template
     not_saved_unreachable: Template
+    count_restarted: Template
 
 
 class StartTexts(Frozen):

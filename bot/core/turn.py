@@ -66,6 +66,8 @@ class Turn:
     buttons: payloads.Buttons = field(default_factory=payloads.process_buttons)
     # Set by the engine: ends the current flow, letting it close what it opened.
     leaver: Leaver = _stay
+    # The paced count this turn started, if any (it stays running when the turn moves on).
+    counting: str | None = None
     _stores: dict[Callable[..., Any], Any] = field(default_factory=dict)
     _next_nonce: str | None = None
 
@@ -88,6 +90,7 @@ class Turn:
         asks_number: bool = False,
         private_start: str | None = None,
         quiet: bool = False,
+        count: str | None = None,
     ) -> None:
         self.replies.append(
             Reply(
@@ -99,6 +102,7 @@ class Turn:
                 asks_number=asks_number,
                 private_start=private_start,
                 quiet=quiet,
+                count=count,
             )
         )
 
@@ -146,6 +150,11 @@ class Turn:
     def _expire_buttons(self) -> None:
         if self._next_nonce is None:
             self._next_nonce = payloads.new_nonce()
+
+    @property
+    def moved_on(self) -> bool:
+        """This turn showed a new prompt or ended the flow: earlier buttons expire."""
+        return self._next_nonce is not None
 
     def settle_nonce(self) -> None:
         """Make the buttons sent in this turn the only live ones."""

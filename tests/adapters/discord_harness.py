@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from bot.adapters.discord.adapter import ANSWER_WITHIN, DiscordAdapter, DiscordConfig
 from bot.adapters.supervise import Backoff
-from bot.app import unreachable_reporter
+from bot.app import count_runner, unreachable_reporter
 from bot.core.engine import Coach
 from bot.core.messages import ConversationKey, Inbound, Outcome
 from bot.core.ports import CommandSpec, Handler, Pictures
@@ -76,6 +76,7 @@ def make_adapter(
         on_unreachable=recorder.mark_unreachable,
         answer_within=answer_within,
         backoff=FAST_BACKOFF,
+        counts=count_runner(coach),
     )
 
 

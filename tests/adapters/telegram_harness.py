@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.adapters.telegram.adapter import TelegramAdapter, TelegramConfig
-from bot.app import unreachable_reporter
+from bot.app import count_runner, unreachable_reporter
 from bot.content import Content
 from bot.core.engine import Coach
 from bot.core.ports import Handler, OnUnreachable, Pictures
@@ -74,6 +74,7 @@ def telegram_adapter(
         on_unreachable=unreachable or unreachable_reporter(coach),
         store=KeyValueStore(sessions) if remember_profile else None,
         routes=routes,
+        counts=count_runner(coach),
     )
 
 

@@ -18,7 +18,13 @@ async def _status(sessions: async_sessionmaker[AsyncSession]) -> str:
 async def test_every_drill_has_a_that_hurt_button(chat: Chat) -> None:
     await chat.to_first_drill()
     for _ in range(2):
-        assert [c.label for c in chat.last_choices()] == ["Done", "Skip", "Stop", "That hurt"]
+        assert [c.label for c in chat.last_choices()] == [
+            "Done",
+            "Skip",
+            "Stop",
+            "That hurt",
+            "Count me through",
+        ]
         await chat.press("Done")
 
 

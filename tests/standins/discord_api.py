@@ -59,6 +59,13 @@ from tests.standins.discord_rules import (
 DEFAULT_TOKEN = "MTA0NTk0Njg2.standin.discord-secret-token-value_0123456789"
 API_PREFIX = "/api/v10"
 INTERACTION_DEADLINE = 3.0
+# An interaction's token works for 15 minutes: follow-ups and edits of its messages after
+# that are refused (401, "Invalid Webhook Token").
+TOKEN_LIFETIME = 15 * 60.0
+# Discord publishes no fixed numbers for message edits, only the bucket headers; the
+# stand-in holds the bot to 5 edits in 5 s per interaction, the size of the edit bucket
+# those headers report, and answers 429 beyond it.
+WEBHOOK_EDITS = (5, 5.0)
 HEARTBEAT_INTERVAL_MS = 41_250
 
 # Interaction and callback types.
@@ -105,6 +112,7 @@ class InteractionRecord:
     dispatched_at: float
     pressed_message_id: int | None = None
     first_response_at: float | None = None
+    issued_at: float = 0.0  # by the stand-in's token clock
     response_types: list[int] = field(default_factory=list)
     choices: list[dict[str, Any]] | None = None  # an autocomplete's answer
     original_message_id: int | None = None
@@ -175,8 +183,14 @@ class DiscordStandIn:
         spec: SpecChecker | bool | None = True,
         heartbeat_interval_ms: int = HEARTBEAT_INTERVAL_MS,
         shard_count: int = 1,
+        clock: Callable[[], float] | None = None,
     ) -> None:
+        """``clock`` (seconds) times interaction tokens' 15 minutes and the edit rate, so
+        a test on an injected clock is judged by its own time. By default, real time."""
         self.token = token
+        self.clock = clock or time.monotonic
+        # Accepted edits of interaction messages, by interaction token: when each came.
+        self.webhook_edits: dict[str, list[float]] = {}
         # What GET /gateway/bot recommends, and how many shards must be up to be connected.
         self.shard_count = shard_count
         # How long wait_until waits before failing the test.
@@ -681,6 +695,7 @@ class DiscordStandIn:
             name=name,
             dispatched_at=0.0,
             pressed_message_id=message.id if message else None,
+            issued_at=self.clock(),
         )
         payload: dict[str, Any] = {
             "id": str(record.id),
@@ -833,24 +848,7 @@ class DiscordStandIn:
             if rule.method == method and rule.route == route and rule.times > 0:
                 rule.times -= 1
                 self.rate_limited.append(f"{method} {route}")
-                body = {
-                    "message": "You are being rate limited.",
-                    "retry_after": rule.retry_after,
-                    "global": rule.is_global,
-                }
-                return _json(
-                    body,
-                    429,
-                    headers={
-                        "Via": "1.1 google",
-                        "Retry-After": str(max(1, round(rule.retry_after))),
-                        "X-RateLimit-Limit": "5",
-                        "X-RateLimit-Remaining": "0",
-                        "X-RateLimit-Reset-After": str(rule.retry_after),
-                        "X-RateLimit-Bucket": "standin-" + route.replace("/", "-"),
-                        "X-RateLimit-Scope": "global" if rule.is_global else "user",
-                    },
-                )
+                return _rate_limited(route, rule.retry_after, is_global=rule.is_global)
         return None
 
     async def _read_body(self, request: web.Request) -> tuple[Any, list[Attachment]]:
@@ -1107,7 +1105,11 @@ class DiscordStandIn:
     def _webhook_interaction(self, request: web.Request) -> InteractionRecord:
         if request.match_info["webhook_id"] != str(self.app_id):
             raise ApiError(404, 10015, "Unknown Webhook")
-        return self._interaction(None, request.match_info["webhook_token"])
+        record = self._interaction(None, request.match_info["webhook_token"])
+        if self.clock() - record.issued_at > TOKEN_LIFETIME:
+            self._violation(f"interaction {record.name!r} used after its token's 15 minutes")
+            raise ApiError(401, 50027, "Invalid Webhook Token")
+        return record
 
     def _webhook_message(self, request: web.Request) -> tuple[InteractionRecord, StoredMessage]:
         record = self._webhook_interaction(request)
@@ -1127,6 +1129,15 @@ class DiscordStandIn:
 
     async def _edit_webhook_message(self, request: web.Request) -> web.Response:
         record, message = self._webhook_message(request)
+        limit, window = WEBHOOK_EDITS
+        now = self.clock()
+        edits = self.webhook_edits.setdefault(record.token, [])
+        recent = [at for at in edits if at > now - window]
+        if len(recent) >= limit:
+            retry_after = recent[0] + window - now
+            self.rate_limited.append(f"PATCH {self._route_of(request)}")
+            return _rate_limited(self._route_of(request), retry_after, is_global=False)
+        edits.append(now)
         message.flags &= ~LOADING
         self._edit(message, request[_BODY] or {}, request[_FILES])
         record.message_ids.append(message.id)
@@ -1272,3 +1283,26 @@ def _int(value: str) -> int:
 
 def _int_or_none(value: object) -> int | None:
     return int(value) if isinstance(value, str | int) and str(value).isdigit() else None
+
+
+def _rate_limited(route: str, retry_after: float, *, is_global: bool) -> web.Response:
+    """A 429 as Discord sends it (the ``Via`` header tells discord.py it is no Cloudflare
+    ban)."""
+    body = {
+        "message": "You are being rate limited.",
+        "retry_after": retry_after,
+        "global": is_global,
+    }
+    return _json(
+        body,
+        429,
+        headers={
+            "Via": "1.1 google",
+            "Retry-After": str(max(1, round(retry_after))),
+            "X-RateLimit-Limit": "5",
+            "X-RateLimit-Remaining": "0",
+            "X-RateLimit-Reset-After": str(retry_after),
+            "X-RateLimit-Bucket": "standin-" + route.replace("/", "-"),
+            "X-RateLimit-Scope": "global" if is_global else "user",
+        },
+    )

@@ -255,8 +255,13 @@ class TelegramStandIn:
         spec: Spec | None = None,
         use_spec: bool = True,
         port: int = 0,
+        clock: Callable[[], float] | None = None,
     ) -> None:
+        """``clock`` (seconds) times the flood limits: a test on an injected clock passes
+        it, so a paced count is judged by the time it was paced in, not by how fast the
+        test runs. By default, real time."""
         self.token = token
+        self.clock = clock or time.monotonic
         self.me = TgUser(BOT_ID, "Hip Coach", username, is_bot=True)
         self.rate_limits = rate_limits
         self.spec = spec if spec is not None else (Spec.load() if use_spec else None)
@@ -517,6 +522,17 @@ class TelegramStandIn:
     def calls_since(self, mark: int, method: str | None = None) -> list[Call]:
         return [c for c in self.calls[mark:] if method is None or c.method == method]
 
+    def edits_of(self, chat: TgChat, message_id: int) -> list[Call]:
+        """The edits of one message that Telegram accepted, in order."""
+        return [
+            call
+            for call in self.calls
+            if call.method.startswith("editMessage")
+            and call.ok
+            and call.chat_id == chat.id
+            and call.params.get("message_id") == str(message_id)
+        ]
+
     def sent_to(self, chat: TgChat, since: int = 0) -> list[Call]:
         """Successful writes to ``chat``."""
         return [
@@ -610,7 +626,7 @@ class TelegramStandIn:
             return _error(401, "Unauthorized")
         params, uploads = await _read_body(request)
         chat = _chat_of(params)
-        call = Call(method, params, uploads, time.monotonic(), chat, request=request)
+        call = Call(method, params, uploads, self.clock(), chat, request=request)
         self.calls.append(call)
         self._notify()
         try:

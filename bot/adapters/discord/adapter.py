@@ -48,7 +48,9 @@ from bot.adapters.discord.commands import build_commands, sync_if_changed
 from bot.adapters.discord.render import Piece, pieces_of, with_choice_shown
 from bot.adapters.discord.texts import DiscordTexts
 from bot.adapters.supervise import Backoff, Supervisor
+from bot.core.counts import CountScreens
 from bot.core.messages import (
+    Choice,
     ChoiceMade,
     Command,
     ConversationKey,
@@ -144,6 +146,7 @@ class DiscordAdapter(PlatformAdapter):
         answer_within: float = ANSWER_WITHIN,
         drain_within: float = DRAIN_WITHIN,
         backoff: Backoff | None = None,
+        counts: CountScreens | None = None,
     ) -> None:
         super().__init__(
             Platform.DISCORD.value, handler, words=words, on_unreachable=on_unreachable
@@ -156,6 +159,9 @@ class DiscordAdapter(PlatformAdapter):
         self._pace = pace
         self._answer_within = answer_within
         self._drain_within = drain_within
+        # Told of each paced count's message, which is then edited through the
+        # interaction's webhook (its token lasts 15 minutes; a count takes under 2).
+        self._counts = counts
         # Fails now, not at login, if the command list or the wording is unusable.
         build_commands(self._specs, self._texts.text_option, self._on_command)
         self._supervisor = Supervisor(self.name, self._connect, backoff)
@@ -474,6 +480,7 @@ class _Answer:
         self._interaction = interaction
         self._pressed = pressed
         self._loading = False  # a deferred command shows "thinking" until the first follow-up
+        self._last_followup: discord.WebhookMessage | None = None
         self.in_server = not _is_dm(interaction)
 
     @property
@@ -499,8 +506,12 @@ class _Answer:
         if outcome.notice:
             await self.send(Piece(outcome.notice), ephemeral=True)
         for reply in outcome.replies:
+            ephemeral = reply.private and self.in_server
+            if reply.count is not None and self._adapter._counts is not None:
+                await self._open_count(reply, reply.count, ephemeral=ephemeral)
+                continue
             for piece in pieces_of(reply):
-                await self.send(piece, ephemeral=reply.private and self.in_server)
+                await self.send(piece, ephemeral=ephemeral)
         if not self.acknowledged:
             if self._pressed:
                 await self._interaction.response.defer()
@@ -512,6 +523,19 @@ class _Answer:
     async def send(self, piece: Piece, *, ephemeral: bool) -> None:
         await self._adapter._send(piece, functools.partial(self._send, ephemeral=ephemeral))
 
+    async def _open_count(self, reply: Reply, count: str, *, ephemeral: bool) -> None:
+        """A paced count's message (one piece: a beat is a line or two), then edited in
+        place through this interaction's webhook."""
+        piece = pieces_of(reply)[-1]
+        first = not self.acknowledged
+        await self.send(piece, ephemeral=ephemeral)
+        counts = self._adapter._counts
+        message = self._last_followup
+        if counts is None or (not first and message is None):
+            return
+        screen = _CountMessage(self._adapter, self._interaction, None if first else message)
+        counts.opened(count, _key_of(self._interaction), screen)
+
     async def _send(self, rendered: _Rendered, *, ephemeral: bool) -> None:
         if not self.acknowledged:
             await self._interaction.response.send_message(
@@ -522,7 +546,7 @@ class _Answer:
                 ephemeral=ephemeral,
             )
         else:
-            await self._interaction.followup.send(
+            self._last_followup = await self._interaction.followup.send(
                 rendered.content if rendered.content is not None else MISSING,
                 view=rendered.view,
                 files=rendered.files,
@@ -546,6 +570,27 @@ class _Answer:
             await self._interaction.response.edit_message(content=content, view=None)
         else:
             await self._interaction.edit_original_response(content=content, view=None)
+
+
+@dataclass(frozen=True, slots=True)
+class _CountMessage:
+    """The :class:`~bot.core.counts.CountScreen` of a count's message: the interaction's
+    own response (``message`` None), or one of its follow-ups."""
+
+    adapter: DiscordAdapter
+    interaction: Interaction
+    message: discord.WebhookMessage | None
+
+    async def show(self, text: str, choices: tuple[Choice, ...]) -> None:
+        piece = pieces_of(Reply(text, choices=choices))[-1]
+        view = _view_of(piece)
+        chat = f"count:{self.interaction.id}"
+        await self.adapter._paced(chat, bulk=False)
+        # None takes the buttons away; the end of a count shows the step's own.
+        if self.message is None:
+            await self.interaction.edit_original_response(content=piece.content, view=view)
+        else:
+            await self.message.edit(content=piece.content, view=view)
 
 
 @dataclass(frozen=True, slots=True)

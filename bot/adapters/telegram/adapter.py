@@ -71,6 +71,7 @@ from bot.adapters.telegram.polling import Poller
 from bot.adapters.telegram.render import (
     MAX_CALLBACK_ANSWER,
     MAX_CAPTION,
+    MAX_TEXT,
     fit,
     keyboard_rows,
     split_text,
@@ -79,6 +80,7 @@ from bot.adapters.telegram.render import (
 )
 from bot.adapters.telegram.texts import TelegramTexts
 from bot.adapters.telegram.webhook import WebhookListener, webhook_path
+from bot.core.counts import CountScreens
 from bot.core.messages import (
     Choice,
     Command,
@@ -100,6 +102,7 @@ from bot.core.ports import (
     OnUnreachable,
     Pictures,
     ReplyOutbox,
+    Unreachable,
 )
 from bot.core.redaction import REDACTOR
 from bot.core.texts import CoreWords
@@ -181,8 +184,10 @@ class TelegramAdapter(PlatformAdapter):
         on_unreachable: OnUnreachable,
         store: KeyValues | None = None,
         routes: Sequence[web.RouteDef] = (),
+        counts: CountScreens | None = None,
     ) -> None:
-        """``routes``: more HTTP routes for the webhook listener's port (health checks)."""
+        """``routes``: more HTTP routes for the webhook listener's port (health checks);
+        ``counts``: told of each paced count's message, which it then edits in place."""
         if not config.token:
             raise ValueError("a Telegram token is needed")
         if config.webhook_url and not config.webhook_secret:
@@ -198,6 +203,7 @@ class TelegramAdapter(PlatformAdapter):
         self._admin_commands = frozenset(c.name for c in commands if c.admin)
         self._store = store
         self._routes = routes
+        self._counts = counts
         self._pacer = Pacer(config.pace)
         PACER_QUEUE.labels(PLATFORM).set_function(lambda: float(self._pacer.waiting))
         self._locks = _ChatLocks()
@@ -571,7 +577,13 @@ class TelegramAdapter(PlatformAdapter):
 
     async def _render(self, key: ConversationKey, reply: Reply, *, bulk: bool) -> None:
         chat_id = int(key.chat_id)
-        if is_group(chat_id) and (reply.private or reply.document is not None):
+        if (
+            reply.count is not None
+            and self._counts is not None
+            and not (is_group(chat_id) and reply.private)
+        ):
+            await self._open_count(key, chat_id, reply.count, reply, bulk=bulk)
+        elif is_group(chat_id) and (reply.private or reply.document is not None):
             await self._privately(key, reply, bulk=bulk)
         else:
             await self._render_in(chat_id, reply, bulk=bulk)
@@ -584,6 +596,39 @@ class TelegramAdapter(PlatformAdapter):
         else:
             link = self._start_link(reply.private_start)
             await self._send_text(chat_id, reply.text, reply.choices, bulk=bulk, link=link)
+
+    async def _open_count(
+        self, key: ConversationKey, chat_id: int, count: str, reply: Reply, *, bulk: bool
+    ) -> None:
+        """A paced count's message: sent once, then edited in place beat by beat."""
+        text = fit(reply.text, MAX_TEXT)
+        send = functools.partial(
+            self._bot.write_message,
+            "sendMessage",
+            chat_id=chat_id,
+            text=text,
+            reply_markup=_keyboard(reply.choices),
+        )
+        message_id = await self._paced(chat_id, send, bulk=bulk)
+        if message_id is not None and self._counts is not None:
+            self._counts.opened(count, key, _CountMessage(self, chat_id, message_id))
+
+    async def edit_count(
+        self, chat_id: int, message_id: int, text: str, choices: Sequence[Choice]
+    ) -> None:
+        """One beat of a count: the message edited in place, under the chat's pace."""
+        edit = functools.partial(
+            self._bot.write,
+            "editMessageText",
+            chat_id=chat_id,
+            message_id=message_id,
+            text=fit(text, MAX_TEXT),
+            reply_markup=_keyboard(choices),
+        )
+        try:
+            await self._paced(chat_id, edit, bulk=False)
+        except Forbidden as exc:
+            raise Unreachable(exc.message) from exc
 
     def _start_link(self, command: str | None) -> InlineKeyboardButton | None:
         """A button opening a private chat with the coach that runs ``command`` there
@@ -778,6 +823,18 @@ class TelegramAdapter(PlatformAdapter):
         if bot is None:
             raise NetworkError("Telegram is not connected")
         return bot
+
+
+@dataclass(frozen=True, slots=True)
+class _CountMessage:
+    """The :class:`~bot.core.counts.CountScreen` of one count's message in one chat."""
+
+    adapter: TelegramAdapter
+    chat_id: int
+    message_id: int
+
+    async def show(self, text: str, choices: tuple[Choice, ...]) -> None:
+        await self.adapter.edit_count(self.chat_id, self.message_id, text, choices)
 
 
 def _worth_retrying(exc: Exception) -> bool:

@@ -20,3 +20,9 @@ class CoachBot(ExtBot[None]):
         dropped. Raises the same :class:`telegram.error.TelegramError` kinds as the
         typed methods (``RetryAfter``, ``Forbidden``, ``BadRequest`` ...)."""
         await self._post(method, params)
+
+    async def write_message(self, method: str, **params: Any) -> int | None:
+        """As :meth:`write`, for a method that answers with a message: its id."""
+        result = await self._post(method, params)
+        found = result.get("message_id") if isinstance(result, dict) else None
+        return found if isinstance(found, int) else None

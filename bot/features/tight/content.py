@@ -156,6 +156,14 @@ class Vocabulary(Frozen):
 # --- smr.yaml --------------------------------------------------------------------------
 
 
+class RollCount(Frozen):
+    """How the coach paces the rolling of an area (see content/tight/smr.yaml)."""
+
+    seconds: int = Field(ge=30, le=90)
+    light_seconds: int = Field(ge=15, le=60)
+    every: float = Field(default=5, ge=1.5, le=15)
+
+
 class RollPlan(Frozen):
     roll: Literal[True] = True
     tool: NonEmpty
@@ -169,6 +177,7 @@ class RollPlan(Frozen):
     brief: NonEmpty
     # The time on a lighter day (painful, strong, just after a race, or during DOMS).
     light_time: NonEmpty
+    count: RollCount | None = None
 
 
 class NoRollPlan(Frozen):
@@ -366,6 +375,8 @@ class TightButtons(Frozen):
     hurts_a_lot: ButtonLabel
     more: ButtonLabel
     tick: NonEmpty
+    count: Template  # "Count me through: {area}"
+    stop_count: ButtonLabel
 
 
 class TightWords(Frozen):
@@ -401,6 +412,13 @@ class TightWords(Frozen):
     light_today: Template
     detail_sources: NonEmpty
     detail_gone: NonEmpty
+    # Paced counts of a rolling area ("Count me through: quads").
+    roll_ready: Template
+    roll_beat: Template
+    roll_switch: Template
+    roll_done: Template
+    count_stopped: NonEmpty
+    nothing_counting: NonEmpty
     cancelled: NonEmpty
     type_or_tap: NonEmpty
     kind_labels: dict[Kind, NonEmpty]

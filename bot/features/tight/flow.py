@@ -20,9 +20,10 @@ from datetime import datetime, timedelta
 from typing import ClassVar
 
 from bot.core.calendar import local_day, zone_or_utc
+from bot.core.counts import Counts, PacedCount
 from bot.core.drawings import Spot
 from bot.core.flow import CommandDef, Flow, Steps
-from bot.core.messages import Choice, ImageRef
+from bot.core.messages import Choice, ImageRef, Reply, Tone
 from bot.core.ports import EmergencyWords, WhereToRoll
 from bot.core.prompts import ask_consent
 from bot.core.stores import StoreFactory
@@ -33,9 +34,12 @@ from bot.features.tight.content import (
     SIDES,
     Adjustment,
     Kind,
+    RollCount,
+    RollPlan,
     Side,
     TightContent,
 )
+from bot.features.tight.counting import roll_beats
 from bot.features.tight.lighter import choose, effort_hours
 from bot.features.tight.models import TightReport
 from bot.features.tight.reading import Correction, Effort
@@ -54,6 +58,10 @@ from bot.features.tight.text import normalise
 NAME = "tight"
 DETAIL = "tt.detail."
 """The "More detail" button under a plan: valid at any time, for that stored report."""
+COUNT = "tt.count."
+"""A "Count me through: quads" button under a plan (``tt.count.<report>.<n>``, the n-th
+area of its plan), and the Stop under the count (``tt.count.stop``)."""
+STOP_COUNT = f"{COUNT}stop"
 LOG = "tt.log."
 """The log's buttons under a plan (``tt.log.<report>.side.left``, ``.int.6``, ``.skip``):
 valid at any time, for that stored report, so the plan ends the conversation and a runner
@@ -66,7 +74,7 @@ _STRENGTHS = range(1, 11)
 class Tight(Flow):
     name = NAME
     commands = (CommandDef("tight", takes_text=True, personal=True),)
-    global_prefixes = (DETAIL, LOG)
+    global_prefixes = (DETAIL, LOG, COUNT)
     steps: ClassVar[Steps] = {step: Report for step in ("pick", "kind", "strength", "confirm")}
 
     def __init__(
@@ -76,8 +84,11 @@ class Tight(Flow):
         *,
         emergency: EmergencyWords,
         where_to_roll: WhereToRoll | None = None,
+        counts: Counts | None = None,
     ) -> None:
         self.content = content
+        # Paced counts of each rolling area ("Count me through"), where content has one.
+        self.counts = counts
         # A body outline with the spots to roll marked, sent with the plan.
         self.where_to_roll = where_to_roll
         self.emergency = emergency
@@ -337,12 +348,58 @@ class Tight(Flow):
         if plan.preamble:
             await turn.store(self.store).preamble_shown(turn.user.id, turn.now)
         turn.finish()
-        self._say(
-            turn,
-            plan.text,
-            choices=self._log_choices(turn, data.report_id, asking),
-            image=self._picture(data.readings()),
+        choices = self._log_choices(turn, data.report_id, asking)
+        choices += self._count_choices(turn, data, start=0)
+        self._say(turn, plan.text, choices=choices, image=self._picture(data.readings()))
+
+    def _countable(self, data: Report) -> list[tuple[AreaReading, RollCount]]:
+        """The plan's areas that can be counted through, in the plan's order."""
+        found = []
+        for reading in plan_areas(self.content, data.readings()):
+            plan = self.content.smr.areas[reading.area]
+            if isinstance(plan, RollPlan) and plan.count is not None:
+                found.append((reading, plan.count))
+        return found
+
+    def _count_choices(self, turn: Turn, data: Report, *, start: int) -> list[Choice]:
+        """ "Count me through: quads" for each countable area from the ``start``-th on."""
+        if self.counts is None or data.report_id is None:
+            return []
+        label = self.content.words.tight.buttons.count
+        return [
+            turn.global_choice(
+                label.format(area=area_name(self.content, reading))[:40],
+                f"{COUNT}{data.report_id}.{number}",
+            )
+            for number, (reading, _) in enumerate(self._countable(data))
+            if number >= start
+        ]
+
+    async def _count_area(self, turn: Turn, report_id: int, number: int) -> None:
+        """One area rolled with the coach counting, on one message edited in place; at the
+        end it offers the next area."""
+        words = self.content.words.tight
+        found = await self._stored(turn, report_id)
+        areas = self._countable(found[1]) if found is not None else []
+        if found is None or not 0 <= number < len(areas) or self.counts is None:
+            self._say(turn, words.detail_gone)
+            return
+        data = found[1]
+        reading, count = areas[number]
+        sided = reading.area in self._sided()
+        sides: list[Side | None] = [reading.side]
+        if sided and reading.side in (None, "both"):
+            sides = ["left", "right"]
+        parts = [area_name(self.content, AreaReading(reading.area, side)) for side in sides]
+        beats, ends_after = roll_beats(words, parts, count, light=data.adjustment is not None)
+        name = area_name(self.content, reading)
+        done_text = words.roll_done.format(area=name[:1].upper() + name[1:])
+        done = Reply(done_text, choices=tuple(self._count_choices(turn, data, start=number + 1)))
+        controls = (turn.global_choice(words.buttons.stop_count, STOP_COUNT, Tone.STOP),)
+        counting = await self.counts.begin(
+            turn, PacedCount(tuple(beats), ends_after, done, controls)
         )
+        turn.say(beats[0].text, choices=controls, private=True, count=counting)
 
     def _picture(self, areas: list[AreaReading]) -> ImageRef | None:
         if self.where_to_roll is None:
@@ -607,6 +664,16 @@ class Tight(Flow):
     async def global_choice(self, turn: Turn, action: str) -> None:
         """The buttons under a plan, whenever they are pressed: the log's answers (for
         that report) and "More detail"."""
+        if action == STOP_COUNT:
+            words = self.content.words.tight
+            stopped = self.counts is not None and await self.counts.end(turn)
+            self._say(turn, words.count_stopped if stopped else words.nothing_counting)
+            return
+        if action.startswith(COUNT):
+            counted, _, number = action.removeprefix(COUNT).partition(".")
+            if counted.isdigit() and number.isdigit():
+                await self._count_area(turn, int(counted), int(number))
+                return
         prefix = DETAIL if action.startswith(DETAIL) else LOG
         number, _, answer = action.removeprefix(prefix).partition(".")
         if not action.startswith(prefix) or not number.isdigit():

@@ -13,9 +13,20 @@ class Step(Frozen):
     cue: NonEmpty
 
 
+class PacedReps(Frozen):
+    """How the coach counts a runner through a variant (see content/drills.yaml)."""
+
+    reps: int = Field(ge=1, le=30)
+    every: float = Field(ge=1.5, le=15)
+    lead: float = Field(default=3, ge=1.5, le=10)
+    word: NonEmpty
+    sides: tuple[NonEmpty, ...] = Field(default=(), max_length=2)
+
+
 class Variant(Frozen):
     summary: NonEmpty
     steps: tuple[Step, ...] = Field(min_length=1)
+    count: PacedReps | None = None
     source: Identifier | None = None  # defaults to the drill's source
 
 
@@ -90,3 +101,11 @@ class WarmupTexts(Frozen):
     summary_stopped: Template
     in_progress: Template
     already_running: Template
+    # Paced counts ("Count me through").
+    count_me: ButtonLabel
+    count_stop: ButtonLabel
+    count_ready: Template
+    count_beat: Template
+    count_switch: Template
+    count_done: Template
+    count_stopped: Template

@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import ClassVar
 
+from bot.core.counts import Counts, PacedCount
 from bot.core.flow import CommandDef, Flow, Steps
-from bot.core.messages import Tone
+from bot.core.messages import Choice, Reply, Tone
 from bot.core.numbers import read_number
 from bot.core.ports import DrillDemos, EmergencyWords, WarmupPrelude
 from bot.core.state import NoData
@@ -14,6 +15,7 @@ from bot.core.stores import StoreFactory
 from bot.core.turn import Turn
 from bot.core.understanding import typed_label
 from bot.features.warmup.content import Drill, DrillBook, Routine, WarmupTexts
+from bot.features.warmup.counting import drill_beats
 from bot.features.warmup.state import (
     Checked,
     DrillAnswer,
@@ -60,6 +62,7 @@ class Warmup(Flow):
         prelude: WarmupPrelude | None = None,
         store: StoreFactory[WarmupStore] = WarmupRepository,
         demos: DrillDemos | None = None,
+        counts: Counts | None = None,
     ) -> None:
         # The sharp-pain note names the emergency number where the runner is.
         self.emergency = emergency
@@ -71,6 +74,8 @@ class Warmup(Flow):
         self.store = store
         # An animation of each drill, shown with it where the platform can.
         self.demos = demos
+        # Paced counts ("Count me through"), for drills whose content declares one.
+        self.counts = counts
         self.drills: list[Drill] = [book.by_id(drill_id) for drill_id in routine.drills]
 
     async def command(self, turn: Turn, name: str, args: str) -> None:
@@ -123,16 +128,42 @@ class Warmup(Flow):
         if demo is not None:
             # Under the animation: the drill and its first step; the other steps follow.
             demo = replace(demo, caption="\n".join(lines[:3]))
-        turn.say(
-            "\n".join(lines),
-            image=demo,
-            choices=[
-                turn.choice(texts.done, "wu.done", Tone.GO),
-                turn.choice(texts.skip, "wu.skip"),
-                turn.choice(texts.stop, "wu.stop", Tone.STOP),
-                turn.choice(texts.hurt, "wu.hurt"),
-            ],
+        choices = self._drill_choices(turn)
+        if variant.count is not None and self.counts is not None:
+            choices.append(turn.choice(texts.count_me, "wu.count"))
+        turn.say("\n".join(lines), image=demo, choices=choices)
+
+    def _drill_choices(self, turn: Turn) -> list[Choice]:
+        texts = self.texts
+        return [
+            turn.choice(texts.done, "wu.done", Tone.GO),
+            turn.choice(texts.skip, "wu.skip"),
+            turn.choice(texts.stop, "wu.stop", Tone.STOP),
+            turn.choice(texts.hurt, "wu.hurt"),
+        ]
+
+    async def _count_through(self, turn: Turn) -> None:
+        """One message, edited beat by beat; at the end it carries the drill's buttons."""
+        drilling = turn.data(Drilling)
+        drill = self.drills[drilling.index]
+        paced = drill.variant(drilling.gentle).count
+        if paced is None or self.counts is None:
+            self._show_drill(turn)
+            return
+        texts = self.texts
+        beats, ends_after = drill_beats(texts, drill.name, paced)
+        done = Reply(
+            texts.count_done.format(name=drill.name), choices=tuple(self._drill_choices(turn))
         )
+        controls = (turn.choice(texts.count_stop, "wu.count.stop", Tone.STOP),)
+        count = await self.counts.begin(turn, PacedCount(tuple(beats), ends_after, done, controls))
+        turn.say(beats[0].text, choices=controls, count=count)
+
+    async def _stop_count(self, turn: Turn) -> None:
+        """Stop pressed while counting: the count ends, and this is the one last word."""
+        if self.counts is not None:
+            await self.counts.end(turn)
+        turn.say(self.texts.count_stopped, choices=self._drill_choices(turn))
 
     def _ask_hurt(self, turn: Turn) -> None:
         texts = self.texts
@@ -193,6 +224,12 @@ class Warmup(Flow):
             return
         elif step == "drill" and action == "wu.hurt":
             self._ask_hurt(turn)
+            return
+        elif step == "drill" and action == "wu.count":
+            await self._count_through(turn)
+            return
+        elif step == "drill" and action == "wu.count.stop":
+            await self._stop_count(turn)
             return
         elif step == "hurt" and action == "hurt.sharp":
             await self._hurt_sharp(turn)

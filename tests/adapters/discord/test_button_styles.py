@@ -34,6 +34,7 @@ async def test_done_on_a_drill_is_green_and_erasing_is_red(
         texts.warmup.skip: SECONDARY,
         texts.warmup.stop: SECONDARY,
         texts.warmup.hurt: SECONDARY,
+        texts.warmup.count_me: SECONDARY,
     }
     assert styles(confirm) == {
         texts.privacy.forget_yes: DANGER,

@@ -36,7 +36,7 @@ async def test_a_drill_shows_its_animation_in_an_embed(
     assert attachment.description == alt
     [embed] = drill.embeds
     assert embed["image"]["url"] == "attachment://bouncing_lunges-gentle.gif"
-    assert drill.labels() == ["Done", "Skip", "Stop", "That hurt"]
+    assert drill.labels() == ["Done", "Skip", "Stop", "That hurt", "Count me through"]
 
 
 async def test_a_refused_upload_leaves_the_drill_as_text(
@@ -50,4 +50,4 @@ async def test_a_refused_upload_leaves_the_drill_as_text(
     assert drill.content.startswith("Drill 1 of 3: Bouncing lunges")
     assert drill.attachments == []
     assert drill.embeds == []
-    assert drill.labels() == ["Done", "Skip", "Stop", "That hurt"]
+    assert drill.labels() == ["Done", "Skip", "Stop", "That hurt", "Count me through"]

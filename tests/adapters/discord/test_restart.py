@@ -81,6 +81,7 @@ async def test_forged_buttons_are_answered_and_change_nothing(
             texts.warmup.skip,
             texts.warmup.stop,
             texts.warmup.hurt,
+            texts.warmup.count_me,
         ]
         # None of them is a button of the message, so none reached the coach: still on
         # drill one, and the message's own Done moves on.

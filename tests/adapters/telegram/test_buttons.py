@@ -47,7 +47,7 @@ async def test_a_stale_button_is_answered_with_a_fresh_prompt(
         # The conversation did not move: the current drill's buttons still work.
         await step(api, chat, runner, "Done", "Drill 2 of 3")
     assert answer.params["text"] == shipped_content().texts.common.expired_button
-    assert button_labels(fresh) == ["Done", "Skip", "Stop", "That hurt"]
+    assert button_labels(fresh) == ["Done", "Skip", "Stop", "That hurt", "Count me through"]
     assert api.calls_since(mark, "editMessageText")[0].params["message_id"] != str(
         old["message_id"]
     )

@@ -21,7 +21,7 @@ from tests.adapters.telegram_harness import (
 )
 from tests.standins.telegram_api import Call, TelegramStandIn, TgChat, TgUser
 
-DRILL_BUTTONS = ["Done", "Skip", "Stop", "That hurt"]
+DRILL_BUTTONS = ["Done", "Skip", "Stop", "That hurt", "Count me through"]
 
 
 def _animation(chat: TgChat) -> object:

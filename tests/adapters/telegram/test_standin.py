@@ -238,3 +238,79 @@ async def test_multipart_uploads_are_parsed(
     assert sent.uploads["document"].filename == "export.json"
     assert sent.uploads["document"].data == b'{"a": 1}'
     assert response.json()["result"]["document"]["file_name"] == "export.json"
+
+
+async def test_an_edit_must_change_a_message_of_that_chat_within_the_length_limit(
+    api: TelegramStandIn, http: httpx.AsyncClient, chat: TgChat
+) -> None:
+    other = api.private_chat(api.user("Bo"))
+    sent = await call(http, api, "sendMessage", chat_id=chat.id, text="Bounce 1 of 8")
+    message_id = sent.json()["result"]["message_id"]
+    elsewhere = await call(
+        http, api, "editMessageText", chat_id=other.id, message_id=message_id, text="x"
+    )
+    assert "not found" in elsewhere.json()["description"]  # not that chat's message
+    too_long = await call(
+        http, api, "editMessageText", chat_id=chat.id, message_id=message_id, text="x" * 4097
+    )
+    assert too_long.status_code == 400
+    markup = {"inline_keyboard": [[button("Stop", "v1:stop")]]}
+    first = await call(
+        http,
+        api,
+        "editMessageReplyMarkup",
+        chat_id=chat.id,
+        message_id=message_id,
+        reply_markup=markup,
+    )
+    assert first.status_code == 200
+    again = await call(
+        http,
+        api,
+        "editMessageReplyMarkup",
+        chat_id=chat.id,
+        message_id=message_id,
+        reply_markup=markup,
+    )
+    assert "not modified" in again.json()["description"]
+    changed = await call(
+        http, api, "editMessageText", chat_id=chat.id, message_id=message_id, text="Bounce 2 of 8"
+    )
+    assert changed.status_code == 200
+    assert api.message(chat, message_id).text == "Bounce 2 of 8"
+
+
+async def test_edits_count_against_the_chats_flood_limit_on_the_given_clock(
+    http: httpx.AsyncClient,
+) -> None:
+    now = [1000.0]
+    async with TelegramStandIn(rate_limits=RateLimits(), clock=lambda: now[0]) as api:
+        chat = api.private_chat(api.user())
+        sent = await call(http, api, "sendMessage", chat_id=chat.id, text="Bounce 1 of 8")
+        message_id = sent.json()["result"]["message_id"]
+        statuses = []
+        for n in range(2, 5):  # the burst's two other tokens, then one too many
+            edit = await call(
+                http,
+                api,
+                "editMessageText",
+                chat_id=chat.id,
+                message_id=message_id,
+                text=f"Bounce {n} of 8",
+            )
+            statuses.append(edit.status_code)
+        assert statuses == [200, 200, 429]
+        assert edit.json()["parameters"]["retry_after"] >= 1
+        now[0] += 2.0  # the count's own pace: one edit every 2 s is always let through
+        for n in range(5, 9):
+            edit = await call(
+                http,
+                api,
+                "editMessageText",
+                chat_id=chat.id,
+                message_id=message_id,
+                text=f"Bounce {n} of 8",
+            )
+            assert edit.status_code == 200
+            now[0] += 2.0
+        assert len(api.throttled) == 1

@@ -92,7 +92,7 @@ async def test_a_stray_digit_at_a_drill_stops_nothing(
         answer = await _say(api, chat, runner, "3", "/warmup")
         assert "reply_markup" not in answer.params
         await step(api, chat, runner, "Done", "Drill 2 of 3")
-    assert button_labels(drill) == ["Done", "Skip", "Stop", "That hurt"]
+    assert button_labels(drill) == ["Done", "Skip", "Stop", "That hurt", "Count me through"]
     assert await _statuses(sessions) == ["in_progress"]
     assert_clean(api)
 
@@ -153,6 +153,6 @@ async def test_that_hurt_then_uncomfortable_offers_a_gentler_way(
         offer = await step(api, chat, runner, warmup.hurt_uncomfortable, warmup.hurt_offer)
         gentle = await step(api, chat, runner, warmup.gentle_version, "Drill 1 of 3")
     assert button_labels(offer) == [warmup.gentle_version, warmup.skip]
-    assert button_labels(gentle) == ["Done", "Skip", "Stop", "That hurt"]
+    assert button_labels(gentle) == ["Done", "Skip", "Stop", "That hurt", "Count me through"]
     assert await _statuses(sessions) == ["in_progress"]
     assert_clean(api)

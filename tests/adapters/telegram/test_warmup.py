@@ -41,9 +41,10 @@ async def test_start_accept_warmup_every_drill_to_the_summary(
 
         await step(api, chat, runner, "A bit stiff", "anything sharp")
         drill = await step(api, chat, runner, "No, just stiff or fine", "Drill 1 of 3")
-        assert button_labels(drill) == ["Done", "Skip", "Stop", "That hurt"]
-        # Four buttons since "That hurt" joined Done, Skip and Stop: two rows.
-        assert len(drill.json("reply_markup")["inline_keyboard"]) == 2
+        assert button_labels(drill) == ["Done", "Skip", "Stop", "That hurt", "Count me through"]
+        # Five buttons since "That hurt" and "Count me through" joined Done, Skip and Stop:
+        # three rows.
+        assert len(drill.json("reply_markup")["inline_keyboard"]) == 3
 
         await step(api, chat, runner, "Done", "Drill 2 of 3")
         await step(api, chat, runner, "Skip", "Drill 3 of 3")

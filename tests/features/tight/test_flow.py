@@ -59,7 +59,12 @@ async def test_a_clear_report_gets_its_plan_at_once_and_the_log_after(
     assert outer.brief in reply.text
     assert reply.text.endswith(words.log_strength), "the log's question comes after the plan"
     assert len(reply.text) <= PLAN_LIMIT
-    assert [c.label for c in reply.choices][-2:] == [words.buttons.skip, words.buttons.more_detail]
+    assert [c.label for c in reply.choices][-4:] == [
+        words.buttons.skip,
+        words.buttons.more_detail,
+        "Count me through: left glute",
+        "Count me through: left outer thigh",
+    ]
 
     [report] = await stored_reports(sessions)
     assert report.areas == [

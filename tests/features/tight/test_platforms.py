@@ -52,7 +52,14 @@ async def test_a_tight_spot_on_telegram(
         mark = api.mark()
         api.send_command(chat, runner, "tight", "tight quads")
         plan = await api.wait_for(sent_message(chat, containing="Rolling plan"), since=mark)
-        assert button_labels(plan) == ["Left", "Right", "Both", "Skip", "More detail"]
+        assert button_labels(plan) == [
+            "Left",
+            "Right",
+            "Both",
+            "Skip",
+            "More detail",
+            "Count me through: quad",
+        ]
 
         strength = await step(api, chat, runner, "Left", words.log_strength)
         assert button_labels(strength)[:10] == [str(n) for n in range(1, 11)]
