@@ -45,6 +45,8 @@ from bot.core.payloads import Buttons
 from bot.core.ports import Adapter, Clock, OnUnreachable, SystemClock
 from bot.core.stores import Database, Scrubber
 from bot.core.understanding import FaqPass
+from bot.delivery import limits as delivery_limits
+from bot.delivery.budget import SharedBudget
 from bot.features.faq.ports import FaqReplies
 from bot.features.onboarding.flow import Onboarding
 from bot.features.privacy.flow import Privacy
@@ -77,6 +79,7 @@ from bot.storage.errors import DatabaseUnreachable
 from bot.storage.key_values import KeyValueStore
 from bot.storage.migrations import current_revision, head_revision
 from bot.storage.processed_updates import UpdateOutbox, UpdateRecords
+from bot.storage.send_budget import PostgresSendBudget
 from bot.storage.token_lock import (
     AdvisoryTokenLock,
     FileTokenLock,
@@ -333,11 +336,15 @@ def build_reminder_scheduler(services: Services, adapters: Sequence[Adapter]) ->
 
 
 def build_platform_adapters(
-    services: Services, routes: Sequence[web.RouteDef] = ()
+    services: Services,
+    routes: Sequence[web.RouteDef] = (),
+    *,
+    poll_lock: TokenLock | None = None,
 ) -> list[Adapter]:
-    """The platforms whose tokens are set; ``routes`` share a Telegram webhook's port."""
+    """The platforms whose tokens are set; ``routes`` share a Telegram webhook's port;
+    ``poll_lock``: Telegram sends at once and polls once it holds this lock."""
     adapters: list[Adapter] = []
-    telegram = build_telegram_adapter(services, routes)
+    telegram = build_telegram_adapter(services, routes, poll_lock=poll_lock)
     if telegram is not None:
         adapters.append(telegram)
     discord = build_discord_adapter(services)
@@ -347,14 +354,25 @@ def build_platform_adapters(
 
 
 def build_telegram_adapter(
-    services: Services, routes: Sequence[web.RouteDef] = ()
+    services: Services,
+    routes: Sequence[web.RouteDef] = (),
+    *,
+    poll_lock: TokenLock | None = None,
 ) -> Adapter | None:
-    """The Telegram bot, when ``TELEGRAM_TOKEN`` is set (webhook mode with a webhook URL)."""
+    """The Telegram bot, when ``TELEGRAM_TOKEN`` is set (webhook mode with a webhook URL).
+
+    On PostgreSQL its sends reserve their slots in the send budget every worker shares;
+    on SQLite (one process) its own pacer is the whole of it."""
     settings = services.settings
     if settings.telegram_token is None:
         return None
     # Imported here so runs without Telegram don't load python-telegram-bot.
     from bot.adapters.telegram.adapter import TelegramAdapter, TelegramConfig
+
+    shared = None
+    if not is_sqlite(settings.database_url):
+        store = PostgresSendBudget(services.engine)
+        shared = SharedBudget(store, "telegram", delivery_limits.TELEGRAM)
 
     secret = settings.telegram_webhook_secret
     coach = services.coach
@@ -376,6 +394,8 @@ def build_telegram_adapter(
         on_unreachable=unreachable_reporter(coach),
         store=KeyValueStore(services.sessions),
         routes=routes,
+        shared_limits=shared,
+        poll_lock=poll_lock,
     )
 
 
@@ -440,9 +460,11 @@ async def run_bot(settings: Settings, *, console_user: str | None = None) -> Non
     # Late-bound: the checks ask the adapters, and a webhook's listener serves the checks.
     adapters: list[Adapter] = []
     routes = health_routes(readiness_checks(services.engine, adapters))
-    if not console_user:
-        adapters += build_platform_adapters(services, routes)
     webhook = settings.telegram_token is not None and settings.telegram_webhook_url is not None
+    locks = [] if console_user else token_locks(services)
+    poll_lock = polling_lock(services, locks, webhook=webhook)
+    if not console_user:
+        adapters += build_platform_adapters(services, routes, poll_lock=poll_lock)
     health = None
     if settings.health_port is not None and not (webhook and not console_user):
         health = HealthServer(routes, port=settings.health_port)
@@ -456,7 +478,11 @@ async def run_bot(settings: Settings, *, console_user: str | None = None) -> Non
             pictures=services.pictures,
         )
         adapters.append(terminal)
-    leadership = Leadership([] if terminal is not None else token_locks(services))
+    process_locks = [lock for lock in locks if lock is not poll_lock]
+    leadership = Leadership(
+        [] if terminal is not None else process_locks,
+        watched=[poll_lock] if poll_lock is not None and terminal is None else [],
+    )
     started: list[Adapter] = []
     failures: list[str] = []
     scheduler: ReminderScheduler | None = None
@@ -527,6 +553,18 @@ def token_locks(services: Services) -> list[TokenLock]:
         directory = settings.data_dir / "locks"
         return [FileTokenLock(name, token, directory) for name, token in tokens]
     return [AdvisoryTokenLock(services.engine, name, token) for name, token in tokens]
+
+
+def polling_lock(
+    services: Services, locks: Sequence[TokenLock], *, webhook: bool
+) -> TokenLock | None:
+    """On PostgreSQL in polling mode, Telegram's token lock guards only the polling: every
+    worker sends (reminders, the shared budget keeping them within Telegram's limits
+    together), and one polls, the others standing by to take over when it dies. SQLite
+    serves one process, which holds every lock before it starts."""
+    if webhook or is_sqlite(services.settings.database_url):
+        return None
+    return next((lock for lock in locks if lock.platform == "telegram"), None)
 
 
 def readiness_checks(engine: AsyncEngine, adapters: Sequence[Adapter]) -> list[Check]:

@@ -222,8 +222,11 @@ class AdvisoryTokenLock:
 class Leadership:
     """The locks of every platform token a process runs (none for the terminal chat)."""
 
-    def __init__(self, locks: Sequence[TokenLock]) -> None:
+    def __init__(self, locks: Sequence[TokenLock], watched: Sequence[TokenLock] = ()) -> None:
+        """``watched``: locks taken elsewhere (the poller's, by its adapter) whose loss
+        stops the process all the same."""
         self.locks = sorted(locks, key=lambda lock: lock.order)
+        self.watched = list(watched)
         self.lost = False
         self._held: list[TokenLock] = []
         self._watch: asyncio.Task[None] | None = None
@@ -232,6 +235,8 @@ class Leadership:
         """Hold every lock, waiting as a stand-by where the database allows it. False
         when ``stop`` was set first. Raises :class:`AlreadyRunning` (nothing held)."""
         if not self.locks:
+            if self.watched:
+                self._watch = asyncio.create_task(self._watch_lost(stop))
             return True
         taking = asyncio.create_task(self._take_all())
         stopping = asyncio.create_task(stop.wait())
@@ -273,7 +278,7 @@ class Leadership:
             self._held.append(lock)
 
     async def _watch_lost(self, stop: asyncio.Event) -> None:
-        waits = [asyncio.create_task(lock.lost.wait()) for lock in self._held]
+        waits = [asyncio.create_task(lock.lost.wait()) for lock in [*self._held, *self.watched]]
         try:
             await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
         finally:

@@ -1,0 +1,143 @@
+"""A platform's send limits shared by every worker of one bot.
+
+Each worker's :class:`~bot.delivery.pacer.Pacer` keeps its own order (interactive replies
+first, a chat's messages in turn) and its own copy of the limits; that is all one process
+needs. Several workers pacing themselves each to the whole limit would together send N
+times too fast, so with a :class:`SharedBudget` every send also reserves its slot in
+buckets kept where all workers see them (:class:`BudgetStore`, PostgreSQL in
+:mod:`bot.storage.send_budget`).
+
+The buckets follow GCRA (the "virtual scheduling" form of a token bucket): each keeps the
+theoretical arrival time (TAT) of its next send. A send is allowed at ``t`` when
+``t >= TAT - tolerance``; it moves TAT to ``max(TAT, t) + period``. One bucket for the bot
+(period 1/29 s, no tolerance: evenly spaced, so no one-second window ever holds more than
+30), one per chat (1 s, a burst of 3) and one per group (60/17 s, a burst of 3: at most 20
+in any minute, which a burst allowance on a 3 s period would break).
+
+Priority across workers: an interactive reply takes the next free slot at once, even one
+a little ahead, and waits for it; a bulk send (a reminder) takes a slot only when it is
+free *now*, and otherwise waits and asks again. So bulk sends never book ahead, and an
+interactive reply waits at most for the slots already being used, about one per worker
+(3 workers: about 0.1 s). Within a worker one bulk send at a time asks, so a burst costs
+about one database round trip per slot and worker.
+
+If the store fails (the database is away), the send goes on under the worker's own pacing,
+with one warning a minute: a runner's reply is never held back by the budget's bookkeeping.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from bot.delivery.pacer import PaceLimits
+
+log = logging.getLogger(__name__)
+
+MIN_RETRY = 0.002  # seconds: a bulk send asks again no sooner than this
+WARN_EVERY = 60.0  # seconds between warnings about a failing store
+GROUP_BURST = 3
+
+
+@dataclass(frozen=True, slots=True)
+class Bucket:
+    """One limit: a send every ``period`` seconds, up to ``tolerance`` seconds early."""
+
+    key: str
+    period: float
+    tolerance: float = 0.0
+
+
+class BudgetStore(Protocol):
+    async def reserve(self, buckets: Sequence[Bucket], *, book_ahead: bool) -> float:
+        """Try to reserve one send in every bucket at once.
+
+        Returns 0.0 when the send may go now (reserved). Otherwise the seconds until it
+        may: with ``book_ahead`` the slot is reserved and the caller waits that long and
+        sends; without it nothing is reserved and the caller asks again then.
+        """
+        ...
+
+
+Sleep = Callable[[float], Awaitable[None]]
+
+
+def chat_tag(chat: str) -> str:
+    """A chat's bucket name part: a hash, so no chat id is stored outside its user's rows."""
+    return hashlib.sha256(chat.encode()).hexdigest()[:24]
+
+
+class SharedBudget:
+    """One platform's limits across workers; ``take`` returns when a send may go."""
+
+    def __init__(
+        self,
+        store: BudgetStore,
+        platform: str,
+        limits: PaceLimits,
+        *,
+        sleep: Sleep = asyncio.sleep,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._store = store
+        self._platform = platform
+        self._limits = limits
+        self._sleep = sleep
+        self._clock = clock
+        self._bulk = asyncio.Lock()
+        self._warned_at: float | None = None
+        self.failures = 0
+
+    def buckets(self, chat: str, *, group: bool) -> list[Bucket]:
+        lim = self._limits
+        found = [Bucket(f"{self._platform}:all", 1.0 / lim.overall_per_second)]
+        if lim.per_chat_per_second is not None:
+            period = 1.0 / lim.per_chat_per_second
+            burst = period * (lim.per_chat_burst - 1)
+            found.append(Bucket(f"{self._platform}:c:{chat_tag(chat)}", period, burst))
+        if group and lim.per_group_per_minute is not None:
+            # GCRA with a burst b stays within n a minute only if 60/period + b - 1 < n + 1.
+            period = 60.0 / (lim.per_group_per_minute - GROUP_BURST)
+            found.append(
+                Bucket(f"{self._platform}:g:{chat_tag(chat)}", period, period * (GROUP_BURST - 1))
+            )
+        return found
+
+    async def take(self, chat: str, *, group: bool = False, bulk: bool = False) -> None:
+        buckets = self.buckets(chat, group=group)
+        if not bulk:
+            wait = await self._reserve(buckets, book_ahead=True)
+            if wait > 0:
+                await self._sleep(wait)
+            return
+        while True:
+            async with self._bulk:
+                wait = await self._reserve(buckets, book_ahead=False)
+                if wait <= 0:
+                    return
+                if wait <= buckets[0].period * 2:
+                    # The bot-wide slot is near: keep this worker's turn for it.
+                    await self._sleep(max(wait, MIN_RETRY))
+                    continue
+            # A chat's own limit (or a long hold): let this worker's other sends ask.
+            await self._sleep(max(wait, MIN_RETRY))
+
+    async def _reserve(self, buckets: Sequence[Bucket], *, book_ahead: bool) -> float:
+        try:
+            return await self._store.reserve(buckets, book_ahead=book_ahead)
+        except Exception as exc:
+            self.failures += 1
+            now = self._clock()
+            if self._warned_at is None or now - self._warned_at >= WARN_EVERY:
+                self._warned_at = now
+                log.warning(
+                    "send_budget_unavailable platform=%s error=%s: pacing this worker alone",
+                    self._platform,
+                    type(exc).__name__,
+                )
+            return 0.0
