@@ -94,6 +94,22 @@ log = logging.getLogger(__name__)
 # adapters what is left but a second for the database.
 SHUTDOWN_SECONDS = 18.0
 DRAIN_SECONDS = 5.0
+UNREACHABLE_LOG_EVERY = 60.0  # seconds between log lines about a database that is away
+
+
+class OncePer:
+    """``due()`` is true at most once every ``seconds`` (the first time at once)."""
+
+    def __init__(self, seconds: float) -> None:
+        self._seconds = seconds
+        self._last: float | None = None
+
+    def due(self) -> bool:
+        now = time.monotonic()
+        if self._last is not None and now - self._last < self._seconds:
+            return False
+        self._last = now
+        return True
 
 
 def build_flows(
@@ -209,15 +225,28 @@ async def prepare_database(engine: AsyncEngine, *, wait: bool = False) -> None:
     ``wait``, a server that does not answer is retried with back-off until it does.
     """
     delays = Backoff(initial=1.0, maximum=30.0).delays()
+    said = OncePer(UNREACHABLE_LOG_EVERY)
+    attempts = 0
     while True:
         try:
             await ready_schema(engine, upgrade=is_sqlite(str(engine.url)))
+            if attempts:
+                log.info("database_reachable after_attempts=%d", attempts + 1)
             return
         except DatabaseUnreachable as exc:
             if not wait:
                 raise
+            attempts += 1
             delay = delays.next()
-            log.warning("database_unreachable retry_in_s=%.0f reason=%s", delay, exc)
+            # One line a minute for a person reading the log; every retry at DEBUG.
+            level = logging.WARNING if said.due() else logging.DEBUG
+            log.log(
+                level,
+                "database_unreachable attempts=%d retry_in_s=%.0f reason=%s",
+                attempts,
+                delay,
+                exc,
+            )
             await asyncio.sleep(delay)
 
 

@@ -14,12 +14,13 @@ theoretical arrival time (TAT) of its next send. A send is allowed at ``t`` when
 30), one per chat (1 s, a burst of 3) and one per group (60/17 s, a burst of 3: at most 20
 in any minute, which a burst allowance on a 3 s period would break).
 
-Priority across workers: an interactive reply takes the next free slot at once, even one
-a little ahead, and waits for it; a bulk send (a reminder) takes a slot only when it is
-free *now*, and otherwise waits and asks again. So bulk sends never book ahead, and an
-interactive reply waits at most for the slots already being used, about one per worker
-(3 workers: about 0.1 s). Within a worker one bulk send at a time asks, so a burst costs
-about one database round trip per slot and worker.
+Priority across workers: an interactive reply books the next free slot at once, however
+far ahead, and waits for it; a bulk send (a reminder) books a slot only when it is at most
+``BULK_AHEAD`` bot-wide periods away, and otherwise asks again then. Within a worker one
+bulk send at a time books, so at most one bulk slot per worker is ever booked ahead, and
+an interactive reply waits at most for those (3 workers: about 0.1 s). Booking a period
+ahead, rather than only a slot that is free now, keeps the slots back to back: a sender
+that comes a few milliseconds late (a busy machine) does not push every later slot back.
 
 If the store fails (the database is away), the send goes on under the worker's own pacing,
 with one warning a minute: a runner's reply is never held back by the budget's bookkeeping.
@@ -30,6 +31,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+import math
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -40,6 +42,7 @@ from bot.delivery.pacer import PaceLimits
 log = logging.getLogger(__name__)
 
 MIN_RETRY = 0.002  # seconds: a bulk send asks again no sooner than this
+BULK_AHEAD = 2  # bot-wide periods a bulk send may book ahead
 WARN_EVERY = 60.0  # seconds between warnings about a failing store
 GROUP_BURST = 3
 
@@ -54,13 +57,11 @@ class Bucket:
 
 
 class BudgetStore(Protocol):
-    async def reserve(self, buckets: Sequence[Bucket], *, book_ahead: bool) -> float:
-        """Try to reserve one send in every bucket at once.
-
-        Returns 0.0 when the send may go now (reserved). Otherwise the seconds until it
-        may: with ``book_ahead`` the slot is reserved and the caller waits that long and
-        sends; without it nothing is reserved and the caller asks again then.
-        """
+    async def reserve(self, buckets: Sequence[Bucket], *, up_to: float) -> float:
+        """Reserve one send in every bucket at once, if its slot is at most ``up_to``
+        seconds away. Returns the seconds until the slot: when that is at most ``up_to``
+        the slot is the caller's (wait that long, then send); when it is more, nothing
+        was reserved (ask again later)."""
         ...
 
 
@@ -111,25 +112,26 @@ class SharedBudget:
     async def take(self, chat: str, *, group: bool = False, bulk: bool = False) -> None:
         buckets = self.buckets(chat, group=group)
         if not bulk:
-            wait = await self._reserve(buckets, book_ahead=True)
+            wait = await self._reserve(buckets, up_to=math.inf)
             if wait > 0:
                 await self._sleep(wait)
             return
+        ahead = buckets[0].period * BULK_AHEAD
         while True:
             async with self._bulk:
-                wait = await self._reserve(buckets, book_ahead=False)
-                if wait <= 0:
+                wait = await self._reserve(buckets, up_to=ahead)
+                if wait <= ahead:
+                    # Booked: hold this worker's bulk turn until the slot comes.
+                    if wait > 0:
+                        await self._sleep(wait)
                     return
-                if wait <= buckets[0].period * 2:
-                    # The bot-wide slot is near: keep this worker's turn for it.
-                    await self._sleep(max(wait, MIN_RETRY))
-                    continue
-            # A chat's own limit (or a long hold): let this worker's other sends ask.
-            await self._sleep(max(wait, MIN_RETRY))
+            # Not booked (a chat's own limit, or other slots ahead): let this worker's
+            # other sends ask meanwhile.
+            await self._sleep(max(wait - ahead, MIN_RETRY))
 
-    async def _reserve(self, buckets: Sequence[Bucket], *, book_ahead: bool) -> float:
+    async def _reserve(self, buckets: Sequence[Bucket], *, up_to: float) -> float:
         try:
-            return await self._store.reserve(buckets, book_ahead=book_ahead)
+            return await self._store.reserve(buckets, up_to=up_to)
         except Exception as exc:
             self.failures += 1
             now = self._clock()

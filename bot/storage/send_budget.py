@@ -52,7 +52,7 @@ class PostgresSendBudget:
         self._now = now
         self._count = 0
 
-    async def reserve(self, buckets: Sequence[Bucket], *, book_ahead: bool) -> float:
+    async def reserve(self, buckets: Sequence[Bucket], *, up_to: float) -> float:
         keys = sorted({bucket.key for bucket in buckets})
         rules = {bucket.key: bucket for bucket in buckets}
         async with self._engine.begin() as connection:
@@ -64,7 +64,7 @@ class PostgresSendBudget:
             assert now is not None
             slot = max([now] + [tats[key] - rules[key].tolerance for key in keys])
             wait = slot - now
-            if wait > 0 and not book_ahead:
+            if wait > up_to:
                 return wait  # nothing written; the transaction ends with no change
             new = [max(tats[key], slot) + rules[key].period for key in keys]
             await connection.execute(_SET, {"keys": keys, "tats": new})

@@ -56,6 +56,10 @@ class SharedBurst:
     first_to_last: float  # from the first reminder sent to the last runner reached
     probe_latencies: list[float] = field(default_factory=list)
     logs: list[str] = field(default_factory=list)
+    # After the kill: to the next reminder sent by a worker left, and to the first re-send
+    # of a claim the dead worker held (once its lease ran out); None when none happened.
+    kill_to_next_send: float | None = None
+    kill_to_takeover: float | None = None
 
     @property
     def lost(self) -> int:
@@ -146,13 +150,16 @@ async def run_shared_burst(
         probe = _Probe(api) if probe_every > 0 else None
         tally = Tally(api)
         first_sent: list[float] = []
+        sends: list[tuple[float, bool]] = []  # (when, carries the repeat line)
 
         def first(call: Call) -> None:
-            if not first_sent and call.method == "sendMessage" and REMINDER in (call.text or ""):
-                first_sent.append(time.monotonic())
+            if call.method == "sendMessage" and call.ok and REMINDER in (call.text or ""):
+                now = time.monotonic()
+                if not first_sent:
+                    first_sent.append(now)
+                sends.append((now, REPEAT_LINE in (call.text or "")))
 
         api.observe(first)
-        # The probe's /start first, so its later messages get a plain, fast answer.
         await seed(url, people, SystemClock().now())
         procs = [BotProcess(url, api, workdir / f"w{n}", lease_seconds) for n in range(workers)]
         started = time.monotonic()
@@ -160,11 +167,17 @@ async def run_shared_burst(
             proc.workdir.mkdir(parents=True, exist_ok=True)
             await proc.start()
         stop_probe = asyncio.Event()
-        probing = asyncio.create_task(probe.run(probe_every, stop_probe)) if probe else None
+        probing = None
         try:
+            if probe is not None:
+                # From the moment a worker polls: before that nobody could answer.
+                await _leader(procs, 120)
+                probing = asyncio.create_task(probe.run(probe_every, stop_probe))
             killed = False
+            killed_at = 0.0
             if kill_one:
                 await tally.until(runners // 3, seconds=120)
+                killed_at = time.monotonic()
                 procs[0].signal(signal.SIGKILL)
                 await procs[0].wait(30)
                 killed = True
@@ -188,6 +201,7 @@ async def run_shared_burst(
             for _, chat in people
         }
         throttled = len(api.throttled)
+    after = [(at - killed_at, repeat) for at, repeat in sends if killed and at > killed_at]
     return SharedBurst(
         runners=runners,
         workers=workers,
@@ -200,6 +214,8 @@ async def run_shared_burst(
         first_to_last=reached_all - (first_sent[0] if first_sent else started),
         probe_latencies=probe.latencies if probe else [],
         logs=logs,
+        kill_to_next_send=min((d for d, _ in after), default=None),
+        kill_to_takeover=min((d for d, repeat in after if repeat), default=None),
     )
 
 

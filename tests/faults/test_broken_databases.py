@@ -146,7 +146,8 @@ def test_an_unreachable_server_gets_one_line_from_migrate(tmp_path: Path) -> Non
 
 
 def test_run_waits_for_an_unreachable_server_with_growing_delays(tmp_path: Path) -> None:
-    env = coach_env(UNREACHABLE, tmp_path / "data", LOG_LEVEL="WARNING")
+    """Every retry is logged at DEBUG; a person reading at WARNING sees one line a minute."""
+    env = coach_env(UNREACHABLE, tmp_path / "data", LOG_LEVEL="DEBUG")
     with spawn(["run"], env, tmp_path / "run", stdin=subprocess.DEVNULL) as coach:
         deadline = time.monotonic() + 30
         while coach.stderr().count("database_unreachable") < 3:
@@ -162,6 +163,9 @@ def test_run_waits_for_an_unreachable_server_with_growing_delays(tmp_path: Path)
     assert delays[:3] == sorted(delays[:3])
     assert delays[2] > delays[0]
     assert "127.0.0.1:9 does not answer" in retries[0]
+    said = [line for line in retries if "level=WARNING" in line]
+    assert len(said) == 1, retries  # the first; the next one a minute later
+    assert said[0] == retries[0]
     assert "stopped_before_start" in result.stderr
     assert "Hip Coach" not in result.stdout  # no chat on a database that isn't there
 
