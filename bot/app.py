@@ -474,29 +474,31 @@ async def run_bot(settings: Settings, *, console_user: str | None = None) -> Non
     for sig in (signal.SIGTERM, signal.SIGINT):
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(sig, stop.set)
-    # A database that does not answer yet is waited for; a stop meanwhile ends the wait.
-    opening = asyncio.create_task(open_services(settings), name="open-services")
-    stopping = asyncio.create_task(stop.wait())
-    await asyncio.wait({opening, stopping}, return_when=asyncio.FIRST_COMPLETED)
-    stopping.cancel()
-    if not opening.done():
-        opening.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await opening
-        log.warning("stopped_before_start: asked to stop while waiting for the database")
-        return
-    services = opening.result()
-    # Late-bound: the checks ask the adapters, and a webhook's listener serves the checks.
-    adapters: list[Adapter] = []
-    routes = health_routes(readiness_checks(services.engine, adapters))
     webhook = settings.telegram_token is not None and settings.telegram_webhook_url is not None
+    # Late-bound: until the database is open /readyz says it is waited for; then the
+    # checks ask the database and the adapters, and a webhook's listener serves them.
+    checks: list[Check] = [Check("database", _not_open_yet)]
+    routes = health_routes(checks)
+    health = None
+    if settings.health_port is not None and not (webhook and not console_user):
+        health = HealthServer(routes, port=settings.health_port)
+        await health.start()
+    try:
+        services = await _open_unless_stopped(settings, stop)
+    except BaseException:
+        if health is not None:
+            await health.stop()
+        raise
+    if services is None:
+        if health is not None:
+            await health.stop()
+        return
+    adapters: list[Adapter] = []
+    checks[:] = readiness_checks(services.engine, adapters)
     locks = [] if console_user else token_locks(services)
     poll_lock = polling_lock(services, locks, webhook=webhook)
     if not console_user:
         adapters += build_platform_adapters(services, routes, poll_lock=poll_lock)
-    health = None
-    if settings.health_port is not None and not (webhook and not console_user):
-        health = HealthServer(routes, port=settings.health_port)
     terminal = None
     if not adapters:
         terminal = TerminalAdapter(
@@ -516,8 +518,6 @@ async def run_bot(settings: Settings, *, console_user: str | None = None) -> Non
     failures: list[str] = []
     scheduler: ReminderScheduler | None = None
     try:
-        if health is not None:
-            await health.start()
         if not await leadership.take(stop):
             return  # stopped while standing by
         for adapter in adapters:
@@ -582,6 +582,26 @@ def token_locks(services: Services) -> list[TokenLock]:
         directory = settings.data_dir / "locks"
         return [FileTokenLock(name, token, directory) for name, token in tokens]
     return [AdvisoryTokenLock(services.engine, name, token) for name, token in tokens]
+
+
+async def _not_open_yet() -> str | None:
+    return "not reached yet: waiting for it (see the log)"
+
+
+async def _open_unless_stopped(settings: Settings, stop: asyncio.Event) -> Services | None:
+    """The services, once the database answers (waited for with back-off); ``None`` when
+    a stop came first."""
+    opening = asyncio.create_task(open_services(settings), name="open-services")
+    stopping = asyncio.create_task(stop.wait())
+    await asyncio.wait({opening, stopping}, return_when=asyncio.FIRST_COMPLETED)
+    stopping.cancel()
+    if not opening.done():
+        opening.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await opening
+        log.warning("stopped_before_start: asked to stop while waiting for the database")
+        return None
+    return opening.result()
 
 
 def polling_lock(
