@@ -12,7 +12,8 @@ theoretical arrival time (TAT) of its next send. A send is allowed at ``t`` when
 ``t >= TAT - tolerance``; it moves TAT to ``max(TAT, t) + period``. One bucket for the bot
 (period 1/29 s, no tolerance: evenly spaced, so no one-second window ever holds more than
 30), one per chat (1 s, a burst of 3) and one per group (60/17 s, a burst of 3: at most 20
-in any minute, which a burst allowance on a 3 s period would break).
+in any minute, which a burst allowance on a 3 s period would break). The bursts are cut
+by ``JITTER`` so that sends arriving a little late after their slots stay within limits.
 
 Priority across workers: an interactive reply books the next free slot at once, however
 far ahead, and waits for it; a bulk send (a reminder) books a slot only when it is at most
@@ -45,6 +46,11 @@ MIN_RETRY = 0.002  # seconds: a bulk send asks again no sooner than this
 BULK_AHEAD = 2  # bot-wide periods a bulk send may book ahead
 WARN_EVERY = 60.0  # seconds between warnings about a failing store
 GROUP_BURST = 3
+# Seconds of lateness a send may have after its slot (the reservation's commit, a busy
+# machine) without the platform seeing two sends to one chat too close: the burst
+# allowance is cut by this much. (A late send followed by one on time arrive closer
+# together than their slots; with the allowance cut by m, up to m of difference is safe.)
+JITTER = 0.25
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,14 +105,13 @@ class SharedBudget:
         found = [Bucket(f"{self._platform}:all", 1.0 / lim.overall_per_second)]
         if lim.per_chat_per_second is not None:
             period = 1.0 / lim.per_chat_per_second
-            burst = period * (lim.per_chat_burst - 1)
+            burst = max(period * (lim.per_chat_burst - 1) - JITTER, 0.0)
             found.append(Bucket(f"{self._platform}:c:{chat_tag(chat)}", period, burst))
         if group and lim.per_group_per_minute is not None:
             # GCRA with a burst b stays within n a minute only if 60/period + b - 1 < n + 1.
             period = 60.0 / (lim.per_group_per_minute - GROUP_BURST)
-            found.append(
-                Bucket(f"{self._platform}:g:{chat_tag(chat)}", period, period * (GROUP_BURST - 1))
-            )
+            burst = period * (GROUP_BURST - 1) - JITTER
+            found.append(Bucket(f"{self._platform}:g:{chat_tag(chat)}", period, burst))
         return found
 
     async def take(self, chat: str, *, group: bool = False, bulk: bool = False) -> None:

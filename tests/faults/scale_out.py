@@ -181,7 +181,7 @@ async def run_shared_burst(
                 procs[0].signal(signal.SIGKILL)
                 await procs[0].wait(30)
                 killed = True
-            await tally.until(runners, seconds=60 + runners / 20)
+            await tally.until(runners, seconds=60 + runners / 8)
             reached_all = time.monotonic()
             await _settled(url, seconds=30 + 3 * lease_seconds)
         finally:
