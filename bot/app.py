@@ -1,9 +1,12 @@
 """Composition root: builds settings, database, content, core, scheduler and adapters.
 
-Lifecycle of ``run_bot``: open services (content validated, database at head) → lead
+Lifecycle of ``run_bot``: serve the health routes (``HEALTH_PORT``; not ready while the
+database is waited for) → open services (content validated, database at head) → lead
 every platform token (:mod:`bot.storage.token_lock`: on PostgreSQL a second process on
-the same token stands by here until the first one stops; on SQLite it is refused with
-:class:`~bot.storage.token_lock.AlreadyRunning`) → start each platform adapter → start
+the same token stands by here until the first one stops, except Telegram polling, whose
+lock the adapter takes for the polling alone while the worker sends at once; on SQLite
+it is refused with :class:`~bot.storage.token_lock.AlreadyRunning`) → start each
+platform adapter → start
 the reminder scheduler (it delivers through the started adapters, and first catches up
 on what came due while down) → wait for SIGTERM/SIGINT (or, for the terminal chat, end
 of input) → stop the scheduler (no new claims; the sends in flight, at most
