@@ -142,9 +142,12 @@ class SharedBudget:
             now = self._clock()
             if self._warned_at is None or now - self._warned_at >= WARN_EVERY:
                 self._warned_at = now
+                original = getattr(exc, "orig", None) or exc
+                said = (str(original).strip().splitlines() or [""])[0][:200]
                 log.warning(
-                    "send_budget_unavailable platform=%s error=%s: pacing this worker alone",
+                    "send_budget_unavailable platform=%s error=%s: %s; pacing this worker alone",
                     self._platform,
                     type(exc).__name__,
+                    said,
                 )
             return 0.0
