@@ -31,6 +31,7 @@ import fcntl
 import hashlib
 import logging
 import os
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Protocol
@@ -44,6 +45,7 @@ log = logging.getLogger(__name__)
 
 RETRY_EVERY = 1.0  # seconds between a stand-by's attempts
 CHECK_EVERY = 5.0  # seconds between the leader's checks of its lock connection
+SAY_EVERY = 60.0  # seconds between log lines about a database that is away
 LOCK_DIR_MODE = 0o700
 
 
@@ -143,14 +145,20 @@ class AdvisoryTokenLock:
 
     async def acquire(self) -> None:
         said_standby = False
+        said_unavailable_at: float | None = None
         while True:
             try:
                 if await self._try():
                     break
-            except Exception as exc:  # the server is away: keep trying
-                log.warning(
-                    "token_lock_unavailable platform=%s error=%s", self.platform, type(exc).__name__
-                )
+            except Exception as exc:  # the server is away: keep trying, say so once a minute
+                now = time.monotonic()
+                if said_unavailable_at is None or now - said_unavailable_at >= SAY_EVERY:
+                    said_unavailable_at = now
+                    log.warning(
+                        "token_lock_unavailable platform=%s error=%s",
+                        self.platform,
+                        type(exc).__name__,
+                    )
             if not said_standby:
                 said_standby = True
                 log.warning(
