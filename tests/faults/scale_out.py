@@ -241,6 +241,12 @@ async def run_failover(url: str, workdir: Path, *, within: float = 30.0) -> Fail
             await proc.start()
         try:
             leader = await _leader(procs, within)
+            # Killed only once the other one is standing by (on a busy machine it may
+            # still be starting), so what is timed is a take-over.
+            other = next(proc for proc in procs if proc is not leader)
+            async with asyncio.timeout(within):
+                while not other.log_lines("token_standby"):
+                    await asyncio.sleep(0.05)
             user = api.user()
             chat = api.private_chat(user)
             # The leader answers first: both workers are up and the runner is known.
