@@ -1,9 +1,12 @@
 """Composition root: builds settings, database, content, core, scheduler and adapters.
 
-Lifecycle of ``run_bot``: open services (content validated, database at head) → lead
+Lifecycle of ``run_bot``: serve the health routes (``HEALTH_PORT``; not ready while the
+database is waited for) → open services (content validated, database at head) → lead
 every platform token (:mod:`bot.storage.token_lock`: on PostgreSQL a second process on
-the same token stands by here until the first one stops; on SQLite it is refused with
-:class:`~bot.storage.token_lock.AlreadyRunning`) → start each platform adapter → start
+the same token stands by here until the first one stops, except Telegram polling, whose
+lock the adapter takes for the polling alone while the worker sends at once; on SQLite
+it is refused with :class:`~bot.storage.token_lock.AlreadyRunning`) → start each
+platform adapter → start
 the reminder scheduler (it delivers through the started adapters, and first catches up
 on what came due while down) → wait for SIGTERM/SIGINT (or, for the terminal chat, end
 of input) → stop the scheduler (no new claims; the sends in flight, at most
@@ -47,6 +50,8 @@ from bot.core.payloads import Buttons
 from bot.core.ports import Adapter, Clock, OnUnreachable, SystemClock
 from bot.core.stores import Database, Scrubber
 from bot.core.understanding import FaqPass
+from bot.delivery import limits as delivery_limits
+from bot.delivery.budget import SharedBudget
 from bot.features.clubs.flow import Clubs
 from bot.features.clubs.outbox import ClubOutbox
 from bot.features.clubs.store import ClubRepository
@@ -83,6 +88,7 @@ from bot.storage.errors import DatabaseUnreachable
 from bot.storage.key_values import KeyValueStore
 from bot.storage.migrations import current_revision, head_revision
 from bot.storage.processed_updates import UpdateOutbox, UpdateRecords
+from bot.storage.send_budget import PostgresSendBudget
 from bot.storage.token_lock import (
     AdvisoryTokenLock,
     FileTokenLock,
@@ -97,6 +103,22 @@ log = logging.getLogger(__name__)
 # adapters what is left but a second for the database.
 SHUTDOWN_SECONDS = 18.0
 DRAIN_SECONDS = 5.0
+UNREACHABLE_LOG_EVERY = 60.0  # seconds between log lines about a database that is away
+
+
+class OncePer:
+    """``due()`` is true at most once every ``seconds`` (the first time at once)."""
+
+    def __init__(self, seconds: float) -> None:
+        self._seconds = seconds
+        self._last: float | None = None
+
+    def due(self) -> bool:
+        now = time.monotonic()
+        if self._last is not None and now - self._last < self._seconds:
+            return False
+        self._last = now
+        return True
 
 
 def build_flows(
@@ -235,15 +257,28 @@ async def prepare_database(engine: AsyncEngine, *, wait: bool = False) -> None:
     ``wait``, a server that does not answer is retried with back-off until it does.
     """
     delays = Backoff(initial=1.0, maximum=30.0).delays()
+    said = OncePer(UNREACHABLE_LOG_EVERY)
+    attempts = 0
     while True:
         try:
             await ready_schema(engine, upgrade=is_sqlite(str(engine.url)))
+            if attempts:
+                log.info("database_reachable after_attempts=%d", attempts + 1)
             return
         except DatabaseUnreachable as exc:
             if not wait:
                 raise
+            attempts += 1
             delay = delays.next()
-            log.warning("database_unreachable retry_in_s=%.0f reason=%s", delay, exc)
+            # One line a minute for a person reading the log; every retry at DEBUG.
+            level = logging.WARNING if said.due() else logging.DEBUG
+            log.log(
+                level,
+                "database_unreachable attempts=%d retry_in_s=%.0f reason=%s",
+                attempts,
+                delay,
+                exc,
+            )
             await asyncio.sleep(delay)
 
 
@@ -371,11 +406,15 @@ def build_reminder_scheduler(services: Services, adapters: Sequence[Adapter]) ->
 
 
 def build_platform_adapters(
-    services: Services, routes: Sequence[web.RouteDef] = ()
+    services: Services,
+    routes: Sequence[web.RouteDef] = (),
+    *,
+    poll_lock: TokenLock | None = None,
 ) -> list[Adapter]:
-    """The platforms whose tokens are set; ``routes`` share a Telegram webhook's port."""
+    """The platforms whose tokens are set; ``routes`` share a Telegram webhook's port;
+    ``poll_lock``: Telegram sends at once and polls once it holds this lock."""
     adapters: list[Adapter] = []
-    telegram = build_telegram_adapter(services, routes)
+    telegram = build_telegram_adapter(services, routes, poll_lock=poll_lock)
     if telegram is not None:
         adapters.append(telegram)
     discord = build_discord_adapter(services)
@@ -385,14 +424,25 @@ def build_platform_adapters(
 
 
 def build_telegram_adapter(
-    services: Services, routes: Sequence[web.RouteDef] = ()
+    services: Services,
+    routes: Sequence[web.RouteDef] = (),
+    *,
+    poll_lock: TokenLock | None = None,
 ) -> Adapter | None:
-    """The Telegram bot, when ``TELEGRAM_TOKEN`` is set (webhook mode with a webhook URL)."""
+    """The Telegram bot, when ``TELEGRAM_TOKEN`` is set (webhook mode with a webhook URL).
+
+    On PostgreSQL its sends reserve their slots in the send budget every worker shares;
+    on SQLite (one process) its own pacer is the whole of it."""
     settings = services.settings
     if settings.telegram_token is None:
         return None
     # Imported here so runs without Telegram don't load python-telegram-bot.
     from bot.adapters.telegram.adapter import TelegramAdapter, TelegramConfig
+
+    shared = None
+    if not is_sqlite(settings.database_url):
+        store = PostgresSendBudget(services.engine)
+        shared = SharedBudget(store, "telegram", delivery_limits.TELEGRAM)
 
     secret = settings.telegram_webhook_secret
     coach = services.coach
@@ -415,6 +465,8 @@ def build_telegram_adapter(
         store=KeyValueStore(services.sessions),
         routes=routes,
         counts=count_runner(coach),
+        shared_limits=shared,
+        poll_lock=poll_lock,
     )
 
 
@@ -465,27 +517,31 @@ async def run_bot(settings: Settings, *, console_user: str | None = None) -> Non
     for sig in (signal.SIGTERM, signal.SIGINT):
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(sig, stop.set)
-    # A database that does not answer yet is waited for; a stop meanwhile ends the wait.
-    opening = asyncio.create_task(open_services(settings), name="open-services")
-    stopping = asyncio.create_task(stop.wait())
-    await asyncio.wait({opening, stopping}, return_when=asyncio.FIRST_COMPLETED)
-    stopping.cancel()
-    if not opening.done():
-        opening.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await opening
-        log.warning("stopped_before_start: asked to stop while waiting for the database")
-        return
-    services = opening.result()
-    # Late-bound: the checks ask the adapters, and a webhook's listener serves the checks.
-    adapters: list[Adapter] = []
-    routes = health_routes(readiness_checks(services.engine, adapters))
-    if not console_user:
-        adapters += build_platform_adapters(services, routes)
     webhook = settings.telegram_token is not None and settings.telegram_webhook_url is not None
+    # Late-bound: until the database is open /readyz says it is waited for; then the
+    # checks ask the database and the adapters, and a webhook's listener serves them.
+    checks: list[Check] = [Check("database", _not_open_yet)]
+    routes = health_routes(checks)
     health = None
     if settings.health_port is not None and not (webhook and not console_user):
         health = HealthServer(routes, port=settings.health_port)
+        await health.start()
+    try:
+        services = await _open_unless_stopped(settings, stop)
+    except BaseException:
+        if health is not None:
+            await health.stop()
+        raise
+    if services is None:
+        if health is not None:
+            await health.stop()
+        return
+    adapters: list[Adapter] = []
+    checks[:] = readiness_checks(services.engine, adapters)
+    locks = [] if console_user else token_locks(services)
+    poll_lock = polling_lock(services, locks, webhook=webhook)
+    if not console_user:
+        adapters += build_platform_adapters(services, routes, poll_lock=poll_lock)
     terminal = None
     if not adapters:
         terminal = TerminalAdapter(
@@ -497,15 +553,17 @@ async def run_bot(settings: Settings, *, console_user: str | None = None) -> Non
             counts=count_runner(services.coach),
         )
         adapters.append(terminal)
-    leadership = Leadership([] if terminal is not None else token_locks(services))
+    process_locks = [lock for lock in locks if lock is not poll_lock]
+    leadership = Leadership(
+        [] if terminal is not None else process_locks,
+        watched=[poll_lock] if poll_lock is not None and terminal is None else [],
+    )
     started: list[Adapter] = []
     failures: list[str] = []
     scheduler: ReminderScheduler | None = None
     counts = count_runner(services.coach)
     counting = False
     try:
-        if health is not None:
-            await health.start()
         if not await leadership.take(stop):
             return  # stopped while standing by
         for adapter in adapters:
@@ -577,6 +635,38 @@ def token_locks(services: Services) -> list[TokenLock]:
         directory = settings.data_dir / "locks"
         return [FileTokenLock(name, token, directory) for name, token in tokens]
     return [AdvisoryTokenLock(services.engine, name, token) for name, token in tokens]
+
+
+async def _not_open_yet() -> str | None:
+    return "not reached yet: waiting for it (see the log)"
+
+
+async def _open_unless_stopped(settings: Settings, stop: asyncio.Event) -> Services | None:
+    """The services, once the database answers (waited for with back-off); ``None`` when
+    a stop came first."""
+    opening = asyncio.create_task(open_services(settings), name="open-services")
+    stopping = asyncio.create_task(stop.wait())
+    await asyncio.wait({opening, stopping}, return_when=asyncio.FIRST_COMPLETED)
+    stopping.cancel()
+    if not opening.done():
+        opening.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await opening
+        log.warning("stopped_before_start: asked to stop while waiting for the database")
+        return None
+    return opening.result()
+
+
+def polling_lock(
+    services: Services, locks: Sequence[TokenLock], *, webhook: bool
+) -> TokenLock | None:
+    """On PostgreSQL in polling mode, Telegram's token lock guards only the polling: every
+    worker sends (reminders, the shared budget keeping them within Telegram's limits
+    together), and one polls, the others standing by to take over when it dies. SQLite
+    serves one process, which holds every lock before it starts."""
+    if webhook or is_sqlite(services.settings.database_url):
+        return None
+    return next((lock for lock in locks if lock.platform == "telegram"), None)
 
 
 def readiness_checks(engine: AsyncEngine, adapters: Sequence[Adapter]) -> list[Check]:

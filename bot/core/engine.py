@@ -20,7 +20,7 @@ import logging
 import re
 import weakref
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from rapidfuzz import fuzz, process
 
@@ -47,6 +47,7 @@ from bot.core.understanding import SocialPass, TextPass, Understanding, plain_wo
 log = logging.getLogger(__name__)
 
 MAX_TEXT = 2000
+NOT_SAVED_LOG_EVERY = timedelta(minutes=1)  # between lines about a database that is away
 MAX_REDIRECTS = 3
 GO_PREFIX = "go."
 """A "Did you mean /warmup?" button: run that command."""
@@ -102,6 +103,8 @@ class Coach:
         self.words = words
         self.safety = safety
         self.clock = clock
+        self._unreachable_said_at: datetime | None = None
+        self._unsaved_since_said = 0
         self.idle_after = idle_after
         self.understanding = Understanding(passes)
         # Greetings and thanks are a closed list of whole messages that no step takes as
@@ -157,14 +160,10 @@ class Coach:
             try:
                 return await self._handle_once_or_retry(inbound)
             except NotSaved as exc:
-                # The database's trouble, not the code's: one line, no traceback. The
-                # step rolled back, so the conversation is where it was.
-                log.error(
-                    "step_not_saved platform=%s reason=%s error=%s",
-                    inbound.key.platform,
-                    exc.reason,
-                    exc.detail,
-                )
+                # The database's trouble, not the code's: one line, no traceback, and for
+                # a server that is away one a minute however many steps fail. The step
+                # rolled back, so the conversation is where it was.
+                self._log_not_saved(inbound, exc)
                 words = self.words.common
                 unsaved = words.not_saved if exc.reason == "full" else words.not_saved_unreachable
                 return Outcome(replies=(Reply(unsaved),), notice=unsaved, accepted=False)
@@ -176,6 +175,24 @@ class Coach:
                 )
                 error = self.words.common.error
                 return Outcome(replies=(Reply(error),), notice=error, accepted=False, failed=True)
+
+    def _log_not_saved(self, inbound: Inbound, exc: NotSaved) -> None:
+        now = self.clock.now()
+        if exc.reason == "unreachable":
+            self._unsaved_since_said += 1
+            last = self._unreachable_said_at
+            if last is not None and now - last < NOT_SAVED_LOG_EVERY:
+                log.debug("step_not_saved platform=%s reason=unreachable", inbound.key.platform)
+                return
+            self._unreachable_said_at = now
+        log.error(
+            "step_not_saved platform=%s reason=%s steps=%d error=%s",
+            inbound.key.platform,
+            exc.reason,
+            max(self._unsaved_since_said, 1),
+            exc.detail,
+        )
+        self._unsaved_since_said = 0
 
     async def _handle_once_or_retry(self, inbound: Inbound) -> Outcome:
         # Two first messages from one user in two chats can race to create the user row.

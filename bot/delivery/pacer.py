@@ -22,6 +22,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import IntEnum
+from typing import Protocol
 
 log = logging.getLogger(__name__)
 
@@ -225,6 +226,12 @@ class PaceSchedule:
                 del self._held[chat]
 
 
+class SharedLimits(Protocol):
+    """The limits every worker of the bot shares (:class:`~bot.delivery.budget.SharedBudget`)."""
+
+    async def take(self, chat: str, *, group: bool = False, bulk: bool = False) -> None: ...
+
+
 class Pacer:
     """asyncio front of :class:`PaceSchedule`: one per platform connection.
 
@@ -233,8 +240,15 @@ class Pacer:
     task; call it after the last send.
     """
 
-    def __init__(self, limits: PaceLimits, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        limits: PaceLimits,
+        clock: Callable[[], float] = time.monotonic,
+        *,
+        shared: SharedLimits | None = None,
+    ) -> None:
         self._clock = clock
+        self._shared = shared
         self._schedule = PaceSchedule(limits, clock())
         self._waiters: dict[Ticket, asyncio.Future[None]] = {}
         self._wakeup = asyncio.Event()
@@ -245,6 +259,13 @@ class Pacer:
         return len(self._schedule)
 
     async def acquire(self, chat: str, *, group: bool = False, bulk: bool = False) -> None:
+        """Return when a message to ``chat`` may go: first this process's turn (priority
+        and limits), then, with ``shared`` limits, the slot all workers share."""
+        await self._local(chat, group=group, bulk=bulk)
+        if self._shared is not None:
+            await self._shared.take(chat, group=group, bulk=bulk)
+
+    async def _local(self, chat: str, *, group: bool, bulk: bool) -> None:
         priority = Priority.BULK if bulk else Priority.INTERACTIVE
         alone = not len(self._schedule)
         ticket = self._schedule.add(chat, group=group, priority=priority)

@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -89,3 +90,15 @@ class KeyValue(Base):
 
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
+
+
+class SendBudget(Base):
+    """The platforms' send limits shared by every worker (PostgreSQL; see
+    :mod:`bot.storage.send_budget`): per bucket, the theoretical arrival time of the next
+    send (GCRA), in seconds of the database server's clock. Chat buckets are named by a
+    hash of the chat, never the chat id, and pruned once idle."""
+
+    __tablename__ = "send_budget"
+
+    bucket: Mapped[str] = mapped_column(String(64), primary_key=True)
+    tat: Mapped[float] = mapped_column(Float)

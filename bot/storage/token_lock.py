@@ -31,6 +31,7 @@ import fcntl
 import hashlib
 import logging
 import os
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Protocol
@@ -44,6 +45,7 @@ log = logging.getLogger(__name__)
 
 RETRY_EVERY = 1.0  # seconds between a stand-by's attempts
 CHECK_EVERY = 5.0  # seconds between the leader's checks of its lock connection
+SAY_EVERY = 60.0  # seconds between log lines about a database that is away
 LOCK_DIR_MODE = 0o700
 
 
@@ -143,14 +145,20 @@ class AdvisoryTokenLock:
 
     async def acquire(self) -> None:
         said_standby = False
+        said_unavailable_at: float | None = None
         while True:
             try:
                 if await self._try():
                     break
-            except Exception as exc:  # the server is away: keep trying
-                log.warning(
-                    "token_lock_unavailable platform=%s error=%s", self.platform, type(exc).__name__
-                )
+            except Exception as exc:  # the server is away: keep trying, say so once a minute
+                now = time.monotonic()
+                if said_unavailable_at is None or now - said_unavailable_at >= SAY_EVERY:
+                    said_unavailable_at = now
+                    log.warning(
+                        "token_lock_unavailable platform=%s error=%s",
+                        self.platform,
+                        type(exc).__name__,
+                    )
             if not said_standby:
                 said_standby = True
                 log.warning(
@@ -222,8 +230,11 @@ class AdvisoryTokenLock:
 class Leadership:
     """The locks of every platform token a process runs (none for the terminal chat)."""
 
-    def __init__(self, locks: Sequence[TokenLock]) -> None:
+    def __init__(self, locks: Sequence[TokenLock], watched: Sequence[TokenLock] = ()) -> None:
+        """``watched``: locks taken elsewhere (the poller's, by its adapter) whose loss
+        stops the process all the same."""
         self.locks = sorted(locks, key=lambda lock: lock.order)
+        self.watched = list(watched)
         self.lost = False
         self._held: list[TokenLock] = []
         self._watch: asyncio.Task[None] | None = None
@@ -232,6 +243,8 @@ class Leadership:
         """Hold every lock, waiting as a stand-by where the database allows it. False
         when ``stop`` was set first. Raises :class:`AlreadyRunning` (nothing held)."""
         if not self.locks:
+            if self.watched:
+                self._watch = asyncio.create_task(self._watch_lost(stop))
             return True
         taking = asyncio.create_task(self._take_all())
         stopping = asyncio.create_task(stop.wait())
@@ -273,7 +286,7 @@ class Leadership:
             self._held.append(lock)
 
     async def _watch_lost(self, stop: asyncio.Event) -> None:
-        waits = [asyncio.create_task(lock.lost.wait()) for lock in self._held]
+        waits = [asyncio.create_task(lock.lost.wait()) for lock in [*self._held, *self.watched]]
         try:
             await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
         finally:

@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import os
 import re
+import socket
 import sqlite3
 import subprocess
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -146,7 +149,8 @@ def test_an_unreachable_server_gets_one_line_from_migrate(tmp_path: Path) -> Non
 
 
 def test_run_waits_for_an_unreachable_server_with_growing_delays(tmp_path: Path) -> None:
-    env = coach_env(UNREACHABLE, tmp_path / "data", LOG_LEVEL="WARNING")
+    """Every retry is logged at DEBUG; a person reading at WARNING sees one line a minute."""
+    env = coach_env(UNREACHABLE, tmp_path / "data", LOG_LEVEL="DEBUG")
     with spawn(["run"], env, tmp_path / "run", stdin=subprocess.DEVNULL) as coach:
         deadline = time.monotonic() + 30
         while coach.stderr().count("database_unreachable") < 3:
@@ -162,8 +166,44 @@ def test_run_waits_for_an_unreachable_server_with_growing_delays(tmp_path: Path)
     assert delays[:3] == sorted(delays[:3])
     assert delays[2] > delays[0]
     assert "127.0.0.1:9 does not answer" in retries[0]
+    said = [line for line in retries if "level=WARNING" in line]
+    assert len(said) == 1, retries  # the first; the next one a minute later
+    assert said[0] == retries[0]
     assert "stopped_before_start" in result.stderr
     assert "Hip Coach" not in result.stdout  # no chat on a database that isn't there
+
+
+def test_a_worker_waiting_for_the_database_says_not_ready(tmp_path: Path) -> None:
+    """While it waits, /healthz answers (the process is alive) and /readyz says 503,
+    naming the database; the runner-facing side is not up, so nobody gets a traceback."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = coach_env(
+        UNREACHABLE,
+        tmp_path / "data",
+        HEALTH_PORT=str(port),
+        TELEGRAM_TOKEN="123456:ABCdefGHIjklMNOpqrSTUvwxYZ0123456789",
+        TELEGRAM_API_URL="http://127.0.0.1:9/bot",
+    )
+    with spawn(["run"], env, tmp_path / "run", stdin=subprocess.DEVNULL) as coach:
+        deadline = time.monotonic() + 30
+        while "database_unreachable" not in coach.stderr():
+            assert coach.popen.poll() is None, coach.stderr()
+            assert time.monotonic() < deadline, coach.stderr()
+            time.sleep(0.2)
+        ready = urllib.request.Request(f"http://127.0.0.1:{port}/readyz")
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(ready, timeout=10)
+        assert refused.value.code == 503
+        assert "database: not reached yet" in refused.value.read().decode()
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=10) as alive:
+            assert alive.status == 200
+        coach.terminate()
+        result = coach.wait(timeout=20)
+    assert result.returncode == 0, result.stderr
+    assert_no_traceback(result.stdout, result.stderr)
+    assert "ABCdefGHI" not in result.stderr
 
 
 @pytest.mark.postgres

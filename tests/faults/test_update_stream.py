@@ -95,7 +95,7 @@ async def test_sqlite_a_second_process_on_the_token_refuses_with_one_line(
     assert report.stream.lost == []
     assert report.stream.twice == []
     assert report.stream.conflicts == 0
-    assert report.stream.throttled == 0
+    assert report.stream.throttled == 0, report.stream.throttled_detail
 
 
 @pytest.mark.postgres
@@ -111,4 +111,4 @@ async def test_postgres_a_second_process_stands_by_and_takes_over(
     assert report.stream.twice == []
     assert len(report.stream.resent) <= 20  # one kill: at most one reply per chat
     assert report.stream.conflicts == 0
-    assert report.stream.throttled == 0
+    assert report.stream.throttled == 0, report.stream.throttled_detail

@@ -51,6 +51,8 @@ class StreamReport:
     twice: list[str] = field(default_factory=list)
     conflicts: int = 0  # getUpdates answered 409
     throttled: int = 0  # writes answered 429
+    # Per 429: the method, and the seconds since each of that chat's three writes before it.
+    throttled_detail: list[str] = field(default_factory=list)
     exit_codes: list[int] = field(default_factory=list)
     seconds: float = 0.0
 
@@ -211,6 +213,13 @@ class Runners:
                 (report.resent if update_id in held else report.twice).append(token)
         report.conflicts = sum(c.method == "getUpdates" and c.status == 409 for c in self.api.calls)
         report.throttled = len(self.api.throttled)
+        for refused in self.api.throttled:
+            before = [
+                round(refused.at - c.at, 3)
+                for c in self.api.calls
+                if c.chat_id == refused.chat_id and c.ok and c.at < refused.at
+            ][-3:]
+            report.throttled_detail.append(f"{refused.method} {before}")
         return report
 
 

@@ -38,7 +38,7 @@ import time
 import warnings
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from aiohttp import web
 from telegram import (
@@ -107,8 +107,8 @@ from bot.core.ports import (
 from bot.core.redaction import REDACTOR
 from bot.core.texts import CoreWords
 from bot.delivery import limits
-from bot.delivery.pacer import PaceLimits, Pacer
-from bot.ops.metrics import PACER_QUEUE, RETRIES, THROTTLED
+from bot.delivery.pacer import PaceLimits, Pacer, SharedLimits
+from bot.ops.metrics import LEADER, PACER_QUEUE, RETRIES, THROTTLED
 
 log = logging.getLogger(__name__)
 
@@ -124,6 +124,16 @@ PROFILE_KEY = "telegram.profile"
 # Uploaded pictures are sent again by the file_id Telegram gave them: one key each.
 FILE_KEY_PREFIX = "telegram.file:"
 MAX_START_RETRY = 300.0
+
+
+class PollLock(Protocol):
+    """Held by the one worker that polls a token (a token lock on PostgreSQL)."""
+
+    lost: asyncio.Event
+
+    async def acquire(self) -> None: ...
+
+    async def release(self) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,9 +195,15 @@ class TelegramAdapter(PlatformAdapter):
         store: KeyValues | None = None,
         routes: Sequence[web.RouteDef] = (),
         counts: CountScreens | None = None,
+        shared_limits: SharedLimits | None = None,
+        poll_lock: PollLock | None = None,
     ) -> None:
-        """``routes``: more HTTP routes for the webhook listener's port (health checks);
-        ``counts``: told of each paced count's message, which it then edits in place."""
+        """``routes``: more HTTP routes for the webhook listener's port (health checks).
+        ``counts``: told of each paced count's message, which it then edits in place.
+        ``shared_limits``: the send budget every worker of this bot shares. ``poll_lock``
+        (polling mode, several workers): sending starts at once, while polling, with the
+        start-up work of the one poller (menu, replies a dead poller left), waits until
+        this worker holds the lock."""
         if not config.token:
             raise ValueError("a Telegram token is needed")
         if config.webhook_url and not config.webhook_secret:
@@ -204,7 +220,9 @@ class TelegramAdapter(PlatformAdapter):
         self._store = store
         self._routes = routes
         self._counts = counts
-        self._pacer = Pacer(config.pace)
+        self._pacer = Pacer(config.pace, shared=shared_limits)
+        self._poll_lock = poll_lock
+        self._leading: asyncio.Task[None] | None = None
         PACER_QUEUE.labels(PLATFORM).set_function(lambda: float(self._pacer.waiting))
         self._locks = _ChatLocks()
         self._lanes = Lanes(PLATFORM)
@@ -275,6 +293,32 @@ class TelegramAdapter(PlatformAdapter):
         bot = self._client = self._build()
         await bot.initialize()
         self.username = bot.username
+        cfg = self._config
+        if self._poll_lock is not None and not cfg.webhook_url:
+            # Reminders and other sends go out from here on; polling waits its turn.
+            self._started = True
+            self._leading = asyncio.create_task(self._lead_polling(bot), name="telegram-lead")
+            log.info("telegram_started bot=%s mode=sending poller=waiting", self.username)
+            return
+        await self._take_over(bot)
+
+    async def _lead_polling(self, bot: CoachBot) -> None:
+        """Wait for the poll lock (standing by), then do the poller's work until stopped."""
+        lock = self._poll_lock
+        assert lock is not None
+        try:
+            await lock.acquire()
+            LEADER.labels("telegram_polling").set(1)
+            log.info("telegram_polling_leader bot=%s", self.username)
+            await self._take_over(bot)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            log.error("telegram_polling_takeover_failed error=%s: %s", type(exc).__name__, exc)
+            lock.lost.set()  # the process stops and its supervisor starts it again
+
+    async def _take_over(self, bot: CoachBot) -> None:
+        """The start-up work of the one worker that takes updates, then take them."""
         await self._sync_profile()
         self._started = True
         # First in each chat's lane: what a previous process committed and never sent.
@@ -314,6 +358,11 @@ class TelegramAdapter(PlatformAdapter):
         """Stop fetching at once, let the steps in hand commit, send what they answered
         (what is left at the deadline stays in the outbox), close connections."""
         deadline = time.monotonic() + self._config.drain_within
+        leading, self._leading = self._leading, None
+        if leading is not None:
+            leading.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await leading
         if self._listener is not None:
             await self._listener.stop()
             self._listener = None
@@ -323,6 +372,10 @@ class TelegramAdapter(PlatformAdapter):
         if not await self._lanes.drain(max(0.0, deadline - time.monotonic())):
             log.warning("telegram_replies_left_for_next_start chats=%d", len(self._lanes))
         await self._lanes.cancel()
+        if self._poll_lock is not None:
+            # Only now, with no getUpdates left in flight: the successor polls alone.
+            await self._poll_lock.release()
+            LEADER.labels("telegram_polling").set(0)
         self._started = False
         bot, self._client = self._client, None
         if bot is not None:

@@ -35,6 +35,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from bot.core.ports import Clock
 from bot.features.reminders.dispatcher import Dispatcher, DrainReport, PassReport
 from bot.features.reminders.wakeup import WakeUp
+from bot.storage.errors import not_saved_reason
 
 log = logging.getLogger(__name__)
 
@@ -162,8 +163,13 @@ class ReminderScheduler:
                 await self._maintain()
                 self.passes.append(await self.dispatcher.run_once())
                 earliest = await self.dispatcher.earliest()
-            except Exception:
-                log.exception("reminder_pass_failed")
+            except Exception as exc:
+                if not_saved_reason(exc) == "unreachable":
+                    # The database is away: one line, no traceback; the safety tick
+                    # (once a minute by default) tries again.
+                    log.warning("reminder_pass_failed reason=database_unreachable")
+                else:
+                    log.exception("reminder_pass_failed")
                 earliest = None
             wanted = [at for at in (earliest, self._wanted) if at is not None]
             if wanted and not self._stopping:

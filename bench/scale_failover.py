@@ -1,0 +1,86 @@
+"""Failover between worker processes on PostgreSQL: how long runners wait when a worker dies.
+
+- **Poller**: two real ``python -m bot run`` workers on one token; the one that polls is
+  killed with SIGKILL and a runner writes at once. Measured: from the kill to the reply,
+  which the stand-by sends once it holds the token lock and polls (target under 10 s).
+- **Dispatcher**: every worker dispatches reminders (claims are shared with
+  ``FOR UPDATE SKIP LOCKED``), so there is no dispatching leader to replace: a burst of
+  ``--runners`` reminders shared by two workers, one killed with SIGKILL a third of the
+  way in. Measured: from the kill to the next reminder sent by the worker left, and to the
+  first re-send of a claim the dead worker held (that waits for its lease,
+  ``--lease`` seconds, ``REMINDER_LEASE_SECONDS``, default 30 in production).
+
+Scenarios: ``tests/faults/scale_out.py``. Run: ``python bench/scale_failover.py``
+(``--rounds 3`` repeats the poller case; ``--json``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+# Run as a script, this folder is first on the path; put the repository root there.
+sys.path.remove(sys.path[0])
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from tests.faults.reminder_burst import PostgresUnavailable, postgres_database
+from tests.faults.scale_out import run_failover, run_shared_burst
+
+
+async def poller(rounds: int) -> list[float]:
+    seconds: list[float] = []
+    for _ in range(rounds):
+        with tempfile.TemporaryDirectory() as tmp:
+            async with postgres_database() as url:
+                failover = await run_failover(url, Path(tmp))
+        seconds.append(round(failover.seconds_to_reply, 2))
+    return seconds
+
+
+async def dispatcher(runners: int, lease: int) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory() as tmp:
+        async with postgres_database() as url:
+            burst = await run_shared_burst(
+                url, Path(tmp), runners=runners, workers=2, kill_one=True, lease_seconds=lease
+            )
+    return {
+        "runners": runners,
+        "lease_s": lease,
+        "lost": burst.lost,
+        "duplicated": burst.duplicated,
+        "throttled_429": burst.throttled,
+        "kill_to_next_reminder_s": _round(burst.kill_to_next_send),
+        "kill_to_dead_workers_claims_resent_s": _round(burst.kill_to_takeover),
+    }
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 2)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--runners", type=int, default=600)
+    parser.add_argument("--lease", type=int, default=30)
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    try:
+        result = {
+            "poller_kill_to_reply_s": asyncio.run(poller(args.rounds)),
+            "dispatcher": asyncio.run(dispatcher(args.runners, args.lease)),
+        }
+    except PostgresUnavailable as exc:
+        print(f"skipped: {exc}")
+        return 0
+    print(json.dumps(result) if args.json else json.dumps(result, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,290 @@
+"""Several real ``python -m bot run`` workers on one PostgreSQL database and one bot token.
+
+Two scenarios, asserting nothing themselves (``test_scale_out.py`` asserts, and
+``bench/scale_burst.py`` / ``bench/scale_failover.py`` print figures):
+
+- :func:`run_shared_burst`: ``runners`` one-off reminders due at once, sent by
+  ``workers`` worker processes together against Telegram's stand-in with its real flood
+  limits, optionally killing one worker with SIGKILL once the burst is a third done.
+  While it runs, a probe runner sends a message every ``probe_every`` seconds and the
+  time to its reply is kept (interactive latency during the burst).
+- :func:`run_failover`: two workers; the one that polls is killed with SIGKILL and a
+  runner writes at once: the time from the kill to the reply (sent by the stand-by,
+  which has taken over the polling) is measured.
+
+The workers are the real process started from the command line, on the system clock.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from bot.core.ports import SystemClock
+from bot.features.reminders.models import ReminderDelivery
+from bot.storage.database import create_engine
+from tests.faults.reminder_burst import (
+    REMINDER,
+    REPEAT_LINE,
+    BotProcess,
+    Tally,
+    _settled,
+    delivery_statuses,
+    migrate,
+    seed,
+)
+from tests.standins.telegram_api import Call, RateLimits, TelegramStandIn
+
+PROBE_TEXT = "/help"
+
+
+@dataclass
+class SharedBurst:
+    runners: int
+    workers: int
+    killed: bool
+    arrivals: dict[int, list[str]]
+    throttled: int
+    senders: int  # worker processes whose claims were sent
+    statuses: dict[str, int]
+    seconds_to_all: float  # from the first worker's start to the last runner reached
+    first_to_last: float  # from the first reminder sent to the last runner reached
+    probe_latencies: list[float] = field(default_factory=list)
+    logs: list[str] = field(default_factory=list)
+    # After the kill: to the next reminder sent by a worker left, and to the first re-send
+    # of a claim the dead worker held (once its lease ran out); None when none happened.
+    kill_to_next_send: float | None = None
+    kill_to_takeover: float | None = None
+
+    @property
+    def lost(self) -> int:
+        return sum(1 for texts in self.arrivals.values() if not texts)
+
+    @property
+    def duplicated(self) -> int:
+        return sum(max(len(texts) - 1, 0) for texts in self.arrivals.values())
+
+    @property
+    def unmarked_repeats(self) -> int:
+        return sum(1 for texts in self.arrivals.values() for t in texts[1:] if REPEAT_LINE not in t)
+
+    def p99(self) -> float:
+        if not self.probe_latencies:
+            return 0.0
+        ordered = sorted(self.probe_latencies)
+        return ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
+
+
+async def _senders(url: str) -> int:
+    """Distinct processes (host:pid) that claimed the rows that were sent."""
+    engine = create_engine(url)
+    try:
+        async with engine.connect() as connection:
+            rows = await connection.execute(
+                select(ReminderDelivery.claimed_by, func.count())
+                .where(ReminderDelivery.status == "sent")
+                .group_by(ReminderDelivery.claimed_by)
+            )
+            return len({str(holder).rsplit(":", 1)[0] for holder, _ in rows})
+    finally:
+        await engine.dispose()
+
+
+class _Probe:
+    """A runner who writes now and then; keeps the seconds from each message to its reply."""
+
+    def __init__(self, api: TelegramStandIn) -> None:
+        self.api = api
+        self.user = api.user()
+        self.chat = api.private_chat(self.user)
+        self.latencies: list[float] = []
+        self._sent_at: float | None = None
+        self._replied = asyncio.Event()
+        api.observe(self._seen)
+
+    def _seen(self, call: Call) -> None:
+        if (
+            call.method == "sendMessage"
+            and call.ok
+            and call.chat_id == self.chat.id
+            and self._sent_at is not None
+        ):
+            self.latencies.append(time.monotonic() - self._sent_at)
+            self._sent_at = None
+            self._replied.set()
+
+    async def run(self, every: float, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            self._replied.clear()
+            self._sent_at = time.monotonic()
+            self.api.send_text(self.chat, self.user, PROBE_TEXT)
+            try:
+                async with asyncio.timeout(30):
+                    await self._replied.wait()
+            except TimeoutError:
+                self.latencies.append(30.0)
+                self._sent_at = None
+            await asyncio.sleep(every)
+
+
+async def run_shared_burst(
+    url: str,
+    workdir: Path,
+    *,
+    runners: int,
+    workers: int = 2,
+    kill_one: bool = False,
+    lease_seconds: int = 3,
+    probe_every: float = 0.0,
+) -> SharedBurst:
+    """See the module docstring. ``url``: an empty PostgreSQL database."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    await migrate(url)
+    async with TelegramStandIn(rate_limits=RateLimits()) as api:
+        people = [(user, api.private_chat(user)) for user in (api.user() for _ in range(runners))]
+        probe = _Probe(api) if probe_every > 0 else None
+        tally = Tally(api)
+        first_sent: list[float] = []
+        sends: list[tuple[float, bool]] = []  # (when, carries the repeat line)
+
+        def first(call: Call) -> None:
+            if call.method == "sendMessage" and call.ok and REMINDER in (call.text or ""):
+                now = time.monotonic()
+                if not first_sent:
+                    first_sent.append(now)
+                sends.append((now, REPEAT_LINE in (call.text or "")))
+
+        api.observe(first)
+        await seed(url, people, SystemClock().now())
+        procs = [BotProcess(url, api, workdir / f"w{n}", lease_seconds) for n in range(workers)]
+        started = time.monotonic()
+        for proc in procs:
+            proc.workdir.mkdir(parents=True, exist_ok=True)
+            await proc.start()
+        stop_probe = asyncio.Event()
+        probing = None
+        try:
+            if probe is not None:
+                # From the moment a worker polls: before that nobody could answer.
+                await _leader(procs, 120)
+                probing = asyncio.create_task(probe.run(probe_every, stop_probe))
+            killed = False
+            killed_at = 0.0
+            if kill_one:
+                await tally.until(runners // 3, seconds=120)
+                killed_at = time.monotonic()
+                procs[0].signal(signal.SIGKILL)
+                await procs[0].wait(30)
+                killed = True
+            # Bounded: what arrived by then is reported, the rest counts as lost.
+            with contextlib.suppress(TimeoutError):
+                await tally.until(runners, seconds=60 + runners / 8)
+            reached_all = time.monotonic()
+            with contextlib.suppress(TimeoutError):
+                await _settled(url, seconds=30 + 3 * lease_seconds)
+        finally:
+            stop_probe.set()
+            if probing is not None:
+                await probing
+            for proc in procs:
+                if proc.process is not None and proc.process.returncode is None:
+                    proc.signal(signal.SIGTERM)
+            logs: list[str] = []
+            for proc in procs:
+                if proc.process is not None:
+                    await proc.wait(30)
+                logs.extend(proc.lines)
+        arrivals = {
+            chat.id: [m.text or "" for m in api.bot_messages(chat) if REMINDER in (m.text or "")]
+            for _, chat in people
+        }
+        throttled = len(api.throttled)
+    after = [(at - killed_at, repeat) for at, repeat in sends if killed and at > killed_at]
+    return SharedBurst(
+        runners=runners,
+        workers=workers,
+        killed=killed,
+        arrivals=arrivals,
+        throttled=throttled,
+        senders=await _senders(url),
+        statuses=await delivery_statuses(url),
+        seconds_to_all=reached_all - started,
+        first_to_last=reached_all - (first_sent[0] if first_sent else started),
+        probe_latencies=probe.latencies if probe else [],
+        logs=logs,
+        kill_to_next_send=min((d for d, _ in after), default=None),
+        kill_to_takeover=min((d for d, repeat in after if repeat), default=None),
+    )
+
+
+@dataclass
+class Failover:
+    leader_seen: bool
+    seconds_to_reply: float  # from the SIGKILL to the stand-by's reply
+    reply: str
+    logs: list[str]
+
+
+async def run_failover(url: str, workdir: Path, *, within: float = 30.0) -> Failover:
+    """Two workers, the poller killed, a runner writing at once. See the module docstring."""
+    await migrate(url)
+    async with TelegramStandIn(rate_limits=RateLimits()) as api:
+        procs = [BotProcess(url, api, workdir / f"w{n}", 30) for n in range(2)]
+        for proc in procs:
+            proc.workdir.mkdir(parents=True, exist_ok=True)
+            await proc.start()
+        try:
+            leader = await _leader(procs, within)
+            # Killed only once the other one is standing by (on a busy machine it may
+            # still be starting), so what is timed is a take-over.
+            other = next(proc for proc in procs if proc is not leader)
+            async with asyncio.timeout(within):
+                while not other.log_lines("token_standby"):
+                    await asyncio.sleep(0.05)
+            user = api.user()
+            chat = api.private_chat(user)
+            # The leader answers first: both workers are up and the runner is known.
+            api.send_text(chat, user, "/start")
+            await _reply(api, chat, 0, within)
+            seen = len(api.bot_messages(chat))
+            leader.signal(signal.SIGKILL)
+            killed_at = time.monotonic()
+            await leader.wait(30)
+            api.send_text(chat, user, "/help")
+            reply = await _reply(api, chat, seen, within)
+            seconds = time.monotonic() - killed_at
+        finally:
+            for proc in procs:
+                if proc.process is not None and proc.process.returncode is None:
+                    proc.signal(signal.SIGTERM)
+            logs: list[str] = []
+            for proc in procs:
+                if proc.process is not None:
+                    await proc.wait(30)
+                logs.extend(proc.lines)
+    return Failover(True, seconds, reply, logs)
+
+
+async def _leader(procs: list[BotProcess], within: float) -> BotProcess:
+    async with asyncio.timeout(within):
+        while True:
+            for proc in procs:
+                if proc.log_lines("telegram_polling_leader"):
+                    return proc
+            await asyncio.sleep(0.05)
+
+
+async def _reply(api: TelegramStandIn, chat: object, seen: int, within: float) -> str:
+    from tests.standins.telegram_api import TgChat
+
+    assert isinstance(chat, TgChat)
+    async with asyncio.timeout(within):
+        while len(api.bot_messages(chat)) <= seen:
+            await asyncio.sleep(0.01)
+    return api.bot_messages(chat)[seen].text or ""

@@ -1,0 +1,50 @@
+"""Two workers on one PostgreSQL database and one bot token, one of them killed.
+
+- A reminder burst shared by both dispatchers while one is killed with SIGKILL: every
+  runner gets their reminder, Telegram's stand-in answers no 429 (the workers share the
+  send budget), both workers sent some, and repeats stay within the outbox's bound (the
+  sends in flight at the kill, ``REMINDER_SEND_CONCURRENCY``), each one saying so.
+- The polling worker killed with SIGKILL: the stand-by takes over the polling and
+  answers the runner's next message (bounded; ``bench/scale_failover.py`` times it).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.faults.reminder_burst import CONCURRENCY, PostgresUnavailable, postgres_database
+from tests.faults.scale_out import run_failover, run_shared_burst
+
+pytestmark = pytest.mark.postgres
+RUNNERS = 240
+
+
+async def test_a_burst_shared_by_two_workers_survives_a_kill(tmp_path: Path) -> None:
+    try:
+        async with postgres_database() as url:
+            outcome = await run_shared_burst(
+                url, tmp_path, runners=RUNNERS, workers=2, kill_one=True
+            )
+    except PostgresUnavailable as exc:
+        pytest.skip(str(exc))
+    assert outcome.killed
+    assert outcome.lost == 0, [chat for chat, texts in outcome.arrivals.items() if not texts]
+    assert outcome.throttled == 0
+    assert outcome.senders == 2
+    assert outcome.duplicated <= CONCURRENCY
+    assert outcome.unmarked_repeats == 0
+    assert not outcome.statuses.get("claimed")
+    assert not outcome.statuses.get("released")
+
+
+async def test_the_stand_by_takes_over_polling_when_the_poller_is_killed(tmp_path: Path) -> None:
+    try:
+        async with postgres_database() as url:
+            failover = await run_failover(url, tmp_path, within=30.0)
+    except PostgresUnavailable as exc:
+        pytest.skip(str(exc))
+    assert failover.reply  # the runner was answered, by the worker left
+    assert any("token_standby platform=telegram" in line for line in failover.logs)
+    assert sum("telegram_polling_leader" in line for line in failover.logs) == 2

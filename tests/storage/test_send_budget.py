@@ -1,0 +1,139 @@
+"""The send budget every worker shares, on PostgreSQL.
+
+Reservations are exact with an injected clock (``now``): the bot-wide bucket spaces sends
+evenly, a bulk send never books ahead, an interactive one does, chats get their burst of
+three and groups stay within 20 a minute. Then three workers' pacers (each its own
+engine, as three processes would have) send to Telegram's stand-in with its real flood
+limits: together they draw no 429.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import math
+
+import aiohttp
+import pytest
+
+from bot.delivery import limits
+from bot.delivery.budget import Bucket, SharedBudget
+from bot.delivery.pacer import Pacer
+from bot.storage.database import create_engine
+from bot.storage.migrations import upgrade_to_head
+from bot.storage.send_budget import PostgresSendBudget
+from tests.standins.telegram_api import RateLimits, TelegramStandIn
+from tests.storage.conftest import pg_url  # noqa: F401  (fixture)
+
+pytestmark = pytest.mark.postgres
+
+T0 = 1_800_000_000.0
+ALL = Bucket("telegram:all", 1 / 29)
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = T0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+async def migrated(pg_url: str) -> str:  # noqa: F811
+    engine = create_engine(pg_url)
+    await upgrade_to_head(engine)
+    await engine.dispose()
+    return pg_url
+
+
+async def test_bot_wide_sends_are_spaced_and_bulk_books_only_a_little_ahead(migrated: str) -> None:
+    clock = Clock()
+    engines = [create_engine(migrated) for _ in range(2)]
+    first, second = (PostgresSendBudget(e, now=clock) for e in engines)
+    try:
+        assert await first.reserve([ALL], up_to=0) == 0.0
+        # The other worker, at the same moment: the slot is taken, and a bulk send books
+        # nothing, so asking again changes nothing.
+        wait = await second.reserve([ALL], up_to=0)
+        assert wait == pytest.approx(1 / 29, abs=1e-6)
+        assert await second.reserve([ALL], up_to=0) == pytest.approx(1 / 29, abs=1e-6)
+        # An interactive reply books the next slot and waits for it...
+        assert await second.reserve([ALL], up_to=math.inf) == pytest.approx(1 / 29, abs=1e-6)
+        # ...so a bulk send now waits behind it.
+        assert await first.reserve([ALL], up_to=0) == pytest.approx(2 / 29, abs=1e-6)
+        clock.now += 2 / 29
+        assert await first.reserve([ALL], up_to=0) == 0.0
+        # Booking a little ahead is allowed as far as asked, and keeps slots back to back.
+        assert await first.reserve([ALL], up_to=2 / 29) == pytest.approx(1 / 29, abs=1e-6)
+        assert await second.reserve([ALL], up_to=1 / 29) == pytest.approx(2 / 29, abs=1e-6)
+    finally:
+        for engine in engines:
+            await engine.dispose()
+
+
+async def test_a_chat_gets_three_at_once_then_one_a_second(migrated: str) -> None:
+    clock = Clock()
+    engine = create_engine(migrated)
+    store = PostgresSendBudget(engine, now=clock)
+    chat = Bucket("telegram:c:abc", 1.0, 2.0)
+    try:
+        for _ in range(3):
+            assert await store.reserve([chat], up_to=0) == 0.0
+        assert await store.reserve([chat], up_to=0) == pytest.approx(1.0, abs=1e-6)
+        clock.now += 1.0
+        assert await store.reserve([chat], up_to=0) == 0.0
+    finally:
+        await engine.dispose()
+
+
+async def test_a_group_never_gets_more_than_twenty_a_minute(migrated: str) -> None:
+    clock = Clock()
+    engine = create_engine(migrated)
+    budget = SharedBudget(PostgresSendBudget(engine, now=clock), "telegram", limits.TELEGRAM)
+    group = [b for b in budget.buckets("-100", group=True) if ":g:" in b.key]
+    sent: list[float] = []
+    try:
+        while clock.now < T0 + 300:
+            if await PostgresSendBudget(engine, now=clock).reserve(group, up_to=0) == 0:
+                sent.append(clock.now)
+            clock.now += 0.25
+    finally:
+        await engine.dispose()
+    assert len(sent) > 80  # close to the limit, not far below it
+    for start in sent:
+        assert sum(1 for at in sent if start <= at < start + 60) <= 20
+
+
+async def test_three_workers_together_draw_no_429(migrated: str) -> None:
+    """90 messages, a third from each worker (bulk and interactive mixed), to 45 chats."""
+    engines = [create_engine(migrated) for _ in range(3)]
+    pacers = [
+        Pacer(
+            limits.TELEGRAM,
+            shared=SharedBudget(PostgresSendBudget(engine), "telegram", limits.TELEGRAM),
+        )
+        for engine in engines
+    ]
+    async with TelegramStandIn(rate_limits=RateLimits()) as api, aiohttp.ClientSession() as http:
+        chats = [api.private_chat(api.user()) for _ in range(45)]
+        url = f"{api.base_url}{api.token}/sendMessage"
+        numbers = itertools.count()
+
+        async def send(pacer: Pacer, chat_id: int, bulk: bool) -> None:
+            await pacer.acquire(str(chat_id), bulk=bulk)
+            text = f"message {next(numbers)}"
+            async with http.post(url, json={"chat_id": chat_id, "text": text}) as response:
+                assert response.status == 200, await response.text()
+
+        try:
+            await asyncio.gather(
+                *(send(pacers[n % 3], chats[n % 45].id, bulk=n % 4 != 0) for n in range(90))
+            )
+        finally:
+            for pacer in pacers:
+                await pacer.close()
+            for engine in engines:
+                await engine.dispose()
+        assert api.throttled == []
+        assert sum(len(api.bot_messages(chat)) for chat in chats) == 90
