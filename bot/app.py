@@ -45,6 +45,7 @@ from bot.core.payloads import Buttons
 from bot.core.ports import Adapter, Clock, OnUnreachable, SystemClock
 from bot.core.stores import Database, Scrubber
 from bot.core.understanding import FaqPass
+from bot.features.faq.flow import FaqButtons
 from bot.features.faq.ports import FaqReplies
 from bot.features.onboarding.flow import Onboarding
 from bot.features.privacy.flow import Privacy
@@ -118,6 +119,7 @@ def build_flows(
         # Last: plain words about tight spots are the widest free-text net.
         tight_flow,
         Progress(content.progress, warmups=WarmupRepository, areas=ReportedAreaHistory(tight)),
+        FaqButtons(content.faq),
     ]
 
 
@@ -146,7 +148,7 @@ def build_coach(
         # Red flags first: they stop whatever is running, in every state.
         passes=(RedFlagPass(content.tight, tight.reader, tight.emergency),),
         # After the current step, and after the core's greetings and commands.
-        after_step=(FaqPass(FaqReplies(content.faq)),),
+        after_step=(FaqPass(FaqReplies(content.faq), content.texts.understanding),),
         updates=UpdateRecords,
     )
 

@@ -169,6 +169,21 @@ class ReminderActions:
         await repo.delete(reminder)
         turn.say(words.reminders.removed.format(summary=described))
 
+    async def just_sent(self, turn: Turn) -> bool:
+        """A reminder went to this chat recently, after the runner's last message here: it
+        is the coach's newest word in this conversation."""
+        repo = turn.store(self.store)
+        for reminder in await repo.open_for_user(turn.user.id):
+            if (reminder.platform, reminder.chat_id) != (turn.key.platform, turn.key.chat_id):
+                continue
+            latest = await repo.latest_delivery(reminder.id)
+            if latest is None or latest.sent_at is None:
+                continue
+            fresh = turn.now - latest.sent_at <= STALE_AFTER
+            if fresh and (turn.last_step_at is None or latest.sent_at > turn.last_step_at):
+                return True
+        return False
+
     # --- the reminder message's Snooze and Skip ---
 
     async def current_delivery(

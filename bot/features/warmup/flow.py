@@ -12,7 +12,7 @@ from bot.core.ports import DrillDemos, EmergencyWords, WarmupPrelude
 from bot.core.state import NoData
 from bot.core.stores import StoreFactory
 from bot.core.turn import Turn
-from bot.core.understanding import typed_label
+from bot.core.understanding import WARMUP_DONE_OFFER, typed_label
 from bot.features.warmup.content import Drill, DrillBook, Routine, WarmupTexts
 from bot.features.warmup.state import (
     Checked,
@@ -327,6 +327,7 @@ class Warmup(Flow):
         if status == "completed":
             note = texts.skipped_note.format(skipped=skipped) if skipped else ""
             turn.say(texts.summary_complete.format(done=completed, total=total, skipped_note=note))
+            turn.offer(WARMUP_DONE_OFFER)
         else:
             turn.say(texts.summary_stopped.format(done=completed, total=total))
         turn.finish()
