@@ -89,6 +89,7 @@ class UnderstandingTexts(Frozen):
     faq_did_you_mean: Template
     # Openers dropped before a request is read ("can you", "please").
     request_openers: tuple[NonEmpty, ...] = ()
+    request_closers: tuple[NonEmpty, ...] = ()
     requests: tuple[RequestWords, ...] = ()
     # Bare agreement said at idle beyond ``agree`` ("go", "let's do it").
     idle_agree: tuple[NonEmpty, ...] = ()

@@ -183,6 +183,9 @@ class RequestPass:
         self._openers = tuple(
             sorted((_words_pattern(o) for o in words.request_openers), key=len, reverse=True)
         )
+        self._closers = tuple(
+            sorted((plain_words(c) for c in words.request_closers), key=len, reverse=True)
+        )
         phrases: dict[str, _Request] = {}
         starts: list[tuple[re.Pattern[str], _Request]] = []
         for request in words.requests:
@@ -199,11 +202,12 @@ class RequestPass:
     def read(self, text: str) -> tuple[str, str, str | None] | None:
         """(command, its arguments, the line to say first), or ``None``."""
         body = self._without_openers(text)
-        plain = plain_words(body)
+        plain = self._without_closers(plain_words(body))
         if not plain:
             return None
         exact = self._phrases.get(plain)
-        if exact is None:
+        # One word only as written: a near miss of one ("reminder") is a command's typo.
+        if exact is None and " " in plain:
             found = process.extractOne(
                 plain, self._choices, scorer=fuzz.ratio, score_cutoff=REQUEST_CUTOFF
             )
@@ -228,6 +232,16 @@ class RequestPass:
                     body = body[match.end() :]
                     changed = True
         return body
+
+    def _without_closers(self, plain: str) -> str:
+        changed = True
+        while changed:
+            changed = False
+            for closer in self._closers:
+                if plain.endswith(f" {closer}"):
+                    plain = plain.removesuffix(f" {closer}")
+                    changed = True
+        return plain
 
     async def __call__(self, turn: Turn, text: str) -> bool:
         found = self.read(text)

@@ -54,6 +54,8 @@ one rare one ("doms?") is."""
 ASK_CUTOFF = 35.0
 """Below ``CUTOFF`` but at least this: not sure enough to answer, sure enough to ask "Did
 you mean …?" with the best one or two questions as buttons."""
+ASK_WORDS = 2
+"""Words a message must share with a question to be asked about it."""
 ASK_SECOND = 12.0
 """The runner-up is offered too when it is this close to the best."""
 SUFFIXES = ("ing", "ed", "es", "s", "ly")
@@ -181,8 +183,9 @@ class FaqMatcher:
         ranked = self._ranked(query)
         if not ranked or ranked[0][1] < ASK_CUTOFF:
             return []
-        shared = sum(self._weights.get(w, 0.0) for w in set(query) & self._keys[ranked[0][2]])
-        if shared < MIN_EVIDENCE:
+        # Two words in common at least: one ("weather") is too little to ask about.
+        common = set(query) & self._keys[ranked[0][2]]
+        if len(common) < ASK_WORDS or sum(self._weights[w] for w in common) < MIN_EVIDENCE:
             return []
         offered = [self._choices[ranked[0][2]].entry]
         if len(ranked) > 1 and ranked[0][1] - ranked[1][1] <= ASK_SECOND:
