@@ -1,8 +1,9 @@
 """The understanding step: how long one typed message takes through every pass.
 
-A mix of 200 phrases from the labelled files (red flags, everyday words, greetings,
-commands, FAQ questions, nonsense), each heard by the passes before the step (red flags)
-and, when those pass it on, by the passes after (greetings and thanks, commands, the FAQ).
+A mix of 600 phrases from the labelled files (red flags, everyday words, greetings,
+commands, plain-word requests, FAQ questions, nonsense), each heard by the passes before
+the step (red flags) and, when those pass it on, by the passes after (greetings and
+thanks, commands, plain-word requests, the FAQ, a bare yes or no).
 No database: the passes only read and reply. Prints p50 and p99 per message; the target
 is p99 under 1 ms. Run: `taskset -c 0 python bench/understanding.py` to hold it to one core.
 """
@@ -36,7 +37,7 @@ from bot.storage.database import create_engine, session_factory
 
 ROOT = Path(__file__).resolve().parents[1]
 TABLES = ROOT / "tests" / "understanding"
-PHRASES = 200
+PHRASES = 600
 
 
 def phrases() -> list[str]:

@@ -50,13 +50,13 @@ class RequestWords(Frozen):
     ``phrases``: the whole message, or a close variant of it ("show my reminders").
     ``starts``: the message begins so, and the words after go to the command as its
     arguments ("remind me mon wed fri at 6:30", "set my timezone to Toronto").
-    ``say``: a line said before the command answers.
+    ``args``: given to the command first ("stop my reminders" is /reminders stop).
     """
 
     command: NonEmpty
     phrases: tuple[NonEmpty, ...] = ()
     starts: tuple[NonEmpty, ...] = ()
-    say: Template | None = None
+    args: str = ""
 
 
 class IdleAnswers(Frozen):
@@ -80,6 +80,8 @@ class UnderstandingTexts(Frozen):
     agree: tuple[NonEmpty, ...]
     # And of saying no, for a question the runner may turn down.
     disagree: tuple[NonEmpty, ...]
+    # What may follow a no and still be a plain no ("nope, all good").
+    reassured: tuple[NonEmpty, ...] = ()
     greeting_reply: Template
     thanks_reply: Template
     did_you_mean: Template

@@ -102,6 +102,17 @@ def typed_label(text: str, labels: Sequence[str]) -> int | None:
     return found[0][2]
 
 
+def typed_no(text: str, words: UnderstandingTexts) -> bool:
+    """A no in everyday words: "no", "nope", or one followed by reassurance ("nope all
+    good", "no, just stiff")."""
+    plain = plain_words(text)
+    no = {plain_words(w) for w in words.disagree}
+    if plain in no:
+        return True
+    first, _, rest = plain.partition(" ")
+    return first in no and rest in {plain_words(w) for w in words.reassured}
+
+
 TYPO_PREFIX = 4
 """Typed words this long may name a button by its first words."""
 
@@ -161,7 +172,7 @@ reminders" is "show my reminders", "show my reminder" too; "show my progress" is
 @dataclass(frozen=True, slots=True)
 class _Request:
     command: str
-    say: str | None
+    args: str
 
 
 class RequestPass:
@@ -189,7 +200,7 @@ class RequestPass:
         phrases: dict[str, _Request] = {}
         starts: list[tuple[re.Pattern[str], _Request]] = []
         for request in words.requests:
-            found = _Request(request.command, request.say)
+            found = _Request(request.command, request.args)
             for phrase in request.phrases:
                 phrases.setdefault(plain_words(phrase), found)
             for start in request.starts:
@@ -199,8 +210,8 @@ class RequestPass:
         # Longest first: "set a reminder for" before "set a reminder".
         self._starts = sorted(starts, key=lambda item: len(item[0].pattern), reverse=True)
 
-    def read(self, text: str) -> tuple[str, str, str | None] | None:
-        """(command, its arguments, the line to say first), or ``None``."""
+    def read(self, text: str) -> tuple[str, str] | None:
+        """(command, its arguments), or ``None``."""
         body = self._without_openers(text)
         plain = self._without_closers(plain_words(body))
         if not plain:
@@ -213,12 +224,12 @@ class RequestPass:
             )
             exact = self._phrases[found[0]] if found is not None else None
         if exact is not None:
-            return exact.command, "", exact.say
+            return exact.command, exact.args
         for pattern, request in self._starts:
             match = pattern.match(body)
             if match is not None:
                 rest = body[match.end() :].strip(" \t,.:;!-")
-                return request.command, rest, request.say
+                return request.command, f"{request.args} {rest}".strip()
         return None
 
     def _without_openers(self, text: str) -> str:
@@ -247,9 +258,7 @@ class RequestPass:
         found = self.read(text)
         if found is None:
             return False
-        command, args, say = found
-        if say is not None:
-            turn.say(say)
+        command, args = found
         turn.redirect(command, args, in_words=True)
         return True
 

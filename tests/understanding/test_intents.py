@@ -76,13 +76,11 @@ async def _heard(
     elif kind == "fallback":
         ok = len(got) == 1 and got[0] in (words.cant_help_yet, content.texts.common.free_text)
     elif kind == "request":
-        # As the slash command with those arguments, perhaps after the request's own line.
+        # As the slash command with those arguments.
         command, _, args = name.partition(":")
         twin = Chat(coach, key=ConversationKey("terminal", f"twin-{n}", f"twin-{n}"))
         await enter(twin)
-        expected = _texts(await twin.command(command, args))
-        firsts = {r.say for r in words.requests if r.command == command and r.say}
-        ok = got == expected or (got[1:] == expected and got[0] in firsts)
+        ok = got == _texts(await twin.command(command, args))
     else:  # the same words as the slash command, said in a twin conversation
         twin = Chat(coach, key=ConversationKey("terminal", f"twin-{n}", f"twin-{n}"))
         await enter(twin)

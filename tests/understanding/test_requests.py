@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot.content import Content
 from bot.testing import Chat
 
 
@@ -95,3 +96,27 @@ async def test_forget_me_asks_before_erasing_anything(chat: Chat) -> None:
     assert not chat.outcomes[-1].erased
     await chat.press(labels[0])
     assert chat.outcomes[-1].erased
+
+
+async def test_stop_my_reminders_shows_how_and_pause_pauses(chat: Chat, content: Content) -> None:
+    await _ready(chat)
+    await chat.command("remind", "mon 07:00 30")
+    await chat.say("stop my reminders")
+    assert content.reminder_texts.reminders.how_to_stop in chat.last_text()
+    await chat.press("Pause")
+    assert chat.last_text().startswith("Paused: Mon")
+
+
+async def test_no_reminders_to_stop_says_so_plainly(chat: Chat) -> None:
+    await _ready(chat)
+    await chat.say("pause my reminders")
+    assert chat.last_text() == "You have no reminders yet. Set one with /remind."
+
+
+@pytest.mark.parametrize("text", ["nope all good", "no, just stiff", "Nah, all fine", "no im fine"])
+async def test_a_no_with_reassurance_answers_the_sharp_question(chat: Chat, text: str) -> None:
+    await _ready(chat, zone=None)
+    await chat.command("warmup")
+    await chat.say("loose")
+    await chat.say(text)
+    assert "Drill 1 of 3" in chat.last_text()

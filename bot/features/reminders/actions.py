@@ -61,8 +61,9 @@ class ReminderActions:
         turn.say(text)
         turn.notice = text
 
-    async def show_list(self, turn: Turn) -> None:
-        """/reminders: a header, then each open reminder with its own buttons."""
+    async def show_list(self, turn: Turn, *, stopping: bool = False) -> None:
+        """/reminders: a header, then each open reminder with its own buttons. ``stopping``
+        ("stop my reminders"): the header says which buttons pause or delete them."""
         words = self.texts
         reminders = await turn.store(self.store).open_for_user(turn.user.id)
         if not reminders:
@@ -74,6 +75,8 @@ class ReminderActions:
                 count=len(reminders), limit=self.options.max_per_user, zone=zone_name
             )
         )
+        if stopping:
+            turn.say(words.reminders.how_to_stop)
         for reminder in reminders:
             self.show_one(turn, reminder)
 

@@ -85,6 +85,8 @@ EDIT = "edit:"
 _EDIT_ARGS = re.compile(r"^edit:(\d{1,12})$")
 # "/remind words:mon at 7": asked for in plain words, kept while the time zone is asked.
 WORDS = "words:"
+# "/reminders stop" ("stop my reminders"): the list, saying how to pause or delete each.
+STOP = "stop"
 LEADS = (15, 30, 45, 60)
 
 
@@ -165,7 +167,7 @@ class Reminders(Flow):
     async def command(self, turn: Turn, name: str, args: str) -> None:
         if name == "reminders":
             turn.finish()
-            await self.actions.show_list(turn)
+            await self.actions.show_list(turn, stopping=args.strip().lower() == STOP)
             return
         in_words = turn.in_words or args.startswith(WORDS)
         if in_words:

@@ -118,6 +118,8 @@ class RemindTexts(Frozen):
 class ReminderListTexts(Frozen):
     empty: Template
     header: Template
+    # Asked in words to stop them: which buttons do it.
+    how_to_stop: Template
     active: Template
     paused: Template
     paused_unreachable: Template
