@@ -56,6 +56,7 @@ from bot.features.clubs.flow import Clubs
 from bot.features.clubs.outbox import ClubOutbox
 from bot.features.clubs.store import ClubRepository
 from bot.features.counts.runner import CountRunner
+from bot.features.faq.flow import FaqButtons
 from bot.features.faq.ports import FaqReplies
 from bot.features.onboarding.flow import Onboarding
 from bot.features.privacy.flow import Privacy
@@ -153,6 +154,7 @@ def build_flows(
         # Last: plain words about tight spots are the widest free-text net.
         tight_flow,
         Progress(content.progress, warmups=WarmupRepository, areas=ReportedAreaHistory(tight)),
+        FaqButtons(content.faq),
     ]
 
 
@@ -182,7 +184,7 @@ def build_coach(
         # Red flags first: they stop whatever is running, in every state.
         passes=(RedFlagPass(content.tight, tight.reader, tight.emergency),),
         # After the current step, and after the core's greetings and commands.
-        after_step=(FaqPass(FaqReplies(content.faq)),),
+        after_step=(FaqPass(FaqReplies(content.faq), content.texts.understanding),),
         updates=UpdateRecords,
         counts=counts,
     )

@@ -42,7 +42,15 @@ from bot.core.stores import (
 )
 from bot.core.texts import CoreWords
 from bot.core.turn import Turn
-from bot.core.understanding import SocialPass, TextPass, Understanding, plain_words
+from bot.core.understanding import (
+    RUN_OFFER,
+    IdleReplyPass,
+    RequestPass,
+    SocialPass,
+    TextPass,
+    Understanding,
+    plain_words,
+)
 
 log = logging.getLogger(__name__)
 
@@ -115,8 +123,6 @@ class Coach:
         # any flow these come before the flows' free-text nets ("how often should I do the
         # hip routine?" is a question, not a tight-spot report), and near misses of a
         # command's name after them, since a report may be one word ("hammies").
-        self.after_step = Understanding((_CommandPass(self), *after_step))
-        self.near_misses = Understanding((_SuggestPass(self),))
         self.flows = [*flows, _Cancel(self), _Go(self)]
         self._commands: dict[str, tuple[CommandDef, Flow]] = {}
         for flow in self.flows:
@@ -124,6 +130,10 @@ class Coach:
                 if spec.name in self._commands:
                     raise ValueError(f"/{spec.name} is declared twice")
                 self._commands[spec.name] = (spec, flow)
+        requests = RequestPass(words.understanding, self._commands)
+        self.after_step = Understanding((_CommandPass(self), requests, *after_step))
+        # A bare "yes" or "no" at idle, before near misses ("sure" is no command).
+        self.near_misses = Understanding((IdleReplyPass(words.understanding), _SuggestPass(self)))
         self._by_name = {flow.name: flow for flow in self.flows}
         self._locks: weakref.WeakValueDictionary[ConversationKey, asyncio.Lock] = (
             weakref.WeakValueDictionary()
@@ -231,10 +241,15 @@ class Coach:
                 locale=inbound.locale,
                 can_whisper=inbound.can_whisper,
                 member=inbound.member,
+                offered=state.offer,
+                last_step_at=row.updated_at if row is not None else None,
             )
+            state.offer = None  # an offer is answered by the very next message only
             turn.leaver = lambda reason: self.leave(turn, reason)
             expired = row is not None and not state.idle and now - row.updated_at > self.idle_after
             accepted = await self._dispatch(turn, inbound, expired)
+            if not accepted:
+                state.offer = turn.offered  # a refused press changes nothing saved
             await self._follow_redirects(turn)
             if self.counts is not None and turn.moved_on and turn.counting is None:
                 await self.counts.end(turn)
@@ -433,6 +448,7 @@ class Coach:
         words = self.words.understanding
         if len(offered) == 1:
             text = words.did_you_mean.format(command=offered[0])
+            turn.offer(f"{RUN_OFFER}{offered[0]}")
         else:
             text = words.did_you_mean_either.format(first=offered[0], second=offered[1])
         turn.say(

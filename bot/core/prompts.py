@@ -16,6 +16,7 @@ CONSENT_FLOW = "start"
 CONSENT_STEP = "accept"
 ACCEPT = "start.accept"
 MENU_PREFIX = "menu."
+MENU_OFFER = "menu"
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +34,7 @@ def send_menu(turn: Turn, text: str | None = None) -> None:
         for command, label in turn.texts.menu.items()
     ]
     turn.say(text or turn.texts.common.menu_prompt, choices=choices)
+    turn.offer(MENU_OFFER)
 
 
 def menu_command(action: str) -> str | None:

@@ -93,6 +93,9 @@ class FlowState:
     flow: str | None = None
     step: str | None = None
     nonce: str = ""
+    # What the coach's newest message offered, for a bare "yes" or "no" that follows
+    # it (see ``Turn.offer``); saved only while set.
+    offer: str | None = None
     _saved: JsonDict = field(default_factory=dict)
     _version: int = _FIRST
     _data: FlowData | None = None
@@ -125,6 +128,8 @@ class FlowState:
         }
         if self._version != _FIRST:
             saved["dv"] = self._version
+        if self.offer is not None:
+            saved["offer"] = self.offer
         return saved
 
     @classmethod
@@ -135,6 +140,7 @@ class FlowState:
             return cls()
         flow, step, nonce, data = (raw.get(k) for k in ("flow", "step", "nonce", "data"))
         version = raw.get("dv", _FIRST)
+        offer = raw.get("offer")
         if not (
             isinstance(flow, str | None)
             and isinstance(step, str | None)
@@ -143,4 +149,11 @@ class FlowState:
             and type(version) is int
         ):
             return cls()
-        return cls(flow=flow, step=step, nonce=nonce, _saved=data, _version=version)
+        return cls(
+            flow=flow,
+            step=step,
+            nonce=nonce,
+            offer=offer if isinstance(offer, str) else None,
+            _saved=data,
+            _version=version,
+        )

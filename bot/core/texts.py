@@ -45,6 +45,33 @@ class StartTexts(Frozen):
     must_accept: Template
 
 
+class RequestWords(Frozen):
+    """A request in plain words, handed to ``command`` as if it had been typed.
+
+    ``phrases``: the whole message, or a close variant of it ("show my reminders").
+    ``starts``: the message begins so, and the words after go to the command as its
+    arguments ("remind me mon wed fri at 6:30", "set my timezone to Toronto").
+    ``args``: given to the command first ("stop my reminders" is /reminders stop).
+    """
+
+    command: NonEmpty
+    phrases: tuple[NonEmpty, ...] = ()
+    starts: tuple[NonEmpty, ...] = ()
+    args: str = ""
+
+
+class IdleAnswers(Frozen):
+    """A bare yes or no typed when no step is waiting for one. ``menu``: the coach's last
+    message was the menu; ``warmup_done``: a finished warm-up; ``nothing``: anything else."""
+
+    yes_menu: Template
+    yes_warmup_done: Template
+    yes_nothing: Template
+    no_menu: Template
+    no_warmup_done: Template
+    no_nothing: Template
+
+
 class UnderstandingTexts(Frozen):
     """What any step can hear: greetings, thanks, commands typed without the slash."""
 
@@ -54,11 +81,22 @@ class UnderstandingTexts(Frozen):
     agree: tuple[NonEmpty, ...]
     # And of saying no, for a question the runner may turn down.
     disagree: tuple[NonEmpty, ...]
+    # What may follow a no and still be a plain no ("nope, all good").
+    reassured: tuple[NonEmpty, ...] = ()
     greeting_reply: Template
     thanks_reply: Template
     did_you_mean: Template
     did_you_mean_either: Template
     cant_help_yet: Template
+    # An FAQ question the coach is unsure of, asked back with the likely ones as buttons.
+    faq_did_you_mean: Template
+    # Openers dropped before a request is read ("can you", "please").
+    request_openers: tuple[NonEmpty, ...] = ()
+    request_closers: tuple[NonEmpty, ...] = ()
+    requests: tuple[RequestWords, ...] = ()
+    # Bare agreement said at idle beyond ``agree`` ("go", "let's do it").
+    idle_agree: tuple[NonEmpty, ...] = ()
+    idle: IdleAnswers
 
 
 class CoreWords(Frozen):

@@ -62,6 +62,13 @@ class Turn:
     forgotten: bool = False
     # Another command to run after this flow returns (a menu button, "start warm-up").
     redirected_to: tuple[str, str] | None = None
+    # The command runs because the runner asked in plain words ("remind me mon at 7"),
+    # not with its slash: a flow may then confirm what it understood before acting.
+    in_words: bool = False
+    # What the coach's previous message offered (``offer``), read by a bare "yes".
+    offered: str | None = None
+    # When this conversation last took a step, if it ever did.
+    last_step_at: datetime | None = None
     # Makes this turn's button payloads, with the coach's secret key.
     buttons: payloads.Buttons = field(default_factory=payloads.process_buttons)
     # Set by the engine: ends the current flow, letting it close what it opened.
@@ -123,8 +130,14 @@ class Turn:
         actions of a flow's ``public_prefixes`` accept it."""
         return Choice(label, self.buttons.encode_public(action), tone)
 
-    def redirect(self, command: str, args: str = "") -> None:
+    def redirect(self, command: str, args: str = "", *, in_words: bool = False) -> None:
         self.redirected_to = (command, args)
+        self.in_words = in_words
+
+    def offer(self, what: str) -> None:
+        """This turn's last message offers ``what`` ("menu", "warmup_done"): a bare "yes"
+        or "no" typed next answers it. Any later step forgets it."""
+        self.state.offer = what
 
     # --- state ---
     async def leave(self, reason: str) -> None:

@@ -8,11 +8,15 @@ hip") must be heard in every state, so it cannot be left to whichever flow is cu
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+import re
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 from typing import Protocol
 
 from rapidfuzz import fuzz, process
 
+from bot.core.content import ContentError
+from bot.core.prompts import MENU_OFFER, send_menu
 from bot.core.texts import UnderstandingTexts
 from bot.core.turn import Turn
 
@@ -30,10 +34,19 @@ class TextPass(Protocol):
         ...
 
 
-class FaqAnswers(Protocol):
-    """The FAQ's answer to a general question, or ``None``. Implemented by the FAQ feature."""
+@dataclass(frozen=True, slots=True)
+class FaqReply:
+    """The FAQ's ``answer``, or when it is unsure the ``maybe`` questions to offer as
+    "Did you mean …?": (question, button action) pairs, best first."""
 
-    def __call__(self, text: str) -> str | None: ...
+    answer: str | None = None
+    maybe: tuple[tuple[str, str], ...] = ()
+
+
+class FaqAnswers(Protocol):
+    """The FAQ's reply to a general question, or ``None``. Implemented by the FAQ feature."""
+
+    def __call__(self, text: str) -> FaqReply | None: ...
 
 
 class Understanding:
@@ -89,6 +102,17 @@ def typed_label(text: str, labels: Sequence[str]) -> int | None:
     return found[0][2]
 
 
+def typed_no(text: str, words: UnderstandingTexts) -> bool:
+    """A no in everyday words: "no", "nope", or one followed by reassurance ("nope all
+    good", "no, just stiff")."""
+    plain = plain_words(text)
+    no = {plain_words(w) for w in words.disagree}
+    if plain in no:
+        return True
+    first, _, rest = plain.partition(" ")
+    return first in no and rest in {plain_words(w) for w in words.reassured}
+
+
 TYPO_PREFIX = 4
 """Typed words this long may name a button by its first words."""
 
@@ -120,12 +144,172 @@ class FaqPass:
 
     name = "faq"
 
-    def __init__(self, answers: FaqAnswers) -> None:
+    def __init__(self, answers: FaqAnswers, words: UnderstandingTexts) -> None:
         self.answers = answers
+        self.words = words
 
     async def __call__(self, turn: Turn, text: str) -> bool:
-        answer = self.answers(text)
-        if answer is None:
+        reply = self.answers(text)
+        if reply is None:
             return False
-        turn.say(answer)
+        if reply.answer is not None:
+            turn.say(reply.answer)
+            return True
+        # Unsure: ask, with the questions as buttons. Only at idle: in a step in progress
+        # its own buttons stay the newest (a typed "1" must still press the step's).
+        if reply.maybe and turn.state.idle:
+            choices = [turn.global_choice(question, action) for question, action in reply.maybe]
+            turn.say(self.words.faq_did_you_mean, choices=choices)
+            return True
+        return False
+
+
+REQUEST_CUTOFF = 88.0
+"""Least similarity (0-100) for a message to be one of a request's phrases: "show me my
+reminders" is "show my reminders", "show my reminder" too; "show my progress" is not."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Request:
+    command: str
+    args: str
+
+
+class RequestPass:
+    """Requests in plain words ("show my reminders", "remind me mon wed fri at 6:30",
+    "set my timezone to Toronto"), run as the command that owns them, with the words after
+    a request's opening as its arguments. The flow learns they came in words
+    (``Turn.in_words``) and may confirm before acting. Vocabulary from content."""
+
+    name = "request"
+
+    def __init__(self, words: UnderstandingTexts, commands: Collection[str]) -> None:
+        unknown = sorted({r.command for r in words.requests} - set(commands))
+        if unknown:
+            raise ContentError(
+                "\n".join(
+                    f"texts/core.yaml: understanding.requests: no command /{c}" for c in unknown
+                )
+            )
+        self._openers = tuple(
+            sorted((_words_pattern(o) for o in words.request_openers), key=len, reverse=True)
+        )
+        self._closers = tuple(
+            sorted((plain_words(c) for c in words.request_closers), key=len, reverse=True)
+        )
+        phrases: dict[str, _Request] = {}
+        starts: list[tuple[re.Pattern[str], _Request]] = []
+        for request in words.requests:
+            found = _Request(request.command, request.args)
+            for phrase in request.phrases:
+                phrases.setdefault(plain_words(phrase), found)
+            for start in request.starts:
+                starts.append((re.compile(_words_pattern(start) + r"\b", re.IGNORECASE), found))
+        self._phrases = phrases
+        self._choices = list(phrases)
+        # Longest first: "set a reminder for" before "set a reminder".
+        self._starts = sorted(starts, key=lambda item: len(item[0].pattern), reverse=True)
+
+    def read(self, text: str) -> tuple[str, str] | None:
+        """(command, its arguments), or ``None``."""
+        body = self._without_openers(text)
+        plain = self._without_closers(plain_words(body))
+        if not plain:
+            return None
+        exact = self._phrases.get(plain)
+        # One word only as written: a near miss of one ("reminder") is a command's typo.
+        if exact is None and " " in plain:
+            found = process.extractOne(
+                plain, self._choices, scorer=fuzz.ratio, score_cutoff=REQUEST_CUTOFF
+            )
+            exact = self._phrases[found[0]] if found is not None else None
+        if exact is not None:
+            return exact.command, exact.args
+        for pattern, request in self._starts:
+            match = pattern.match(body)
+            if match is not None:
+                rest = body[match.end() :].strip(" \t,.:;!-")
+                return request.command, f"{request.args} {rest}".strip()
+        return None
+
+    def _without_openers(self, text: str) -> str:
+        body = text.strip()
+        changed = True
+        while changed:
+            changed = False
+            for opener in self._openers:
+                match = re.match(opener + r"\b[\s,]*", body, re.IGNORECASE)
+                if match is not None and match.end() < len(body):
+                    body = body[match.end() :]
+                    changed = True
+        return body
+
+    def _without_closers(self, plain: str) -> str:
+        changed = True
+        while changed:
+            changed = False
+            for closer in self._closers:
+                if plain.endswith(f" {closer}"):
+                    plain = plain.removesuffix(f" {closer}")
+                    changed = True
+        return plain
+
+    async def __call__(self, turn: Turn, text: str) -> bool:
+        found = self.read(text)
+        if found is None:
+            return False
+        command, args = found
+        turn.redirect(command, args, in_words=True)
         return True
+
+
+def _words_pattern(phrase: str) -> str:
+    """A regular expression for ``phrase``'s words with anything but letters and digits
+    between them ("time zone" also matches "time-zone"), from the start of the text."""
+    return r"^\W*" + r"\W+".join(re.escape(word) for word in plain_words(phrase).split())
+
+
+class IdleReplyPass:
+    """A bare "yes" or "no" when no step asked for one. It answers what the coach's last
+    message offered (the menu, a finished warm-up, "Did you mean /warmup?"), or says
+    kindly what the coach can do: never "I can't help with that"."""
+
+    name = "idle_reply"
+
+    def __init__(self, words: UnderstandingTexts) -> None:
+        self.words = words
+        self._agree = frozenset(plain_words(w) for w in (*words.agree, *words.idle_agree))
+        self._disagree = frozenset(plain_words(w) for w in words.disagree)
+
+    async def __call__(self, turn: Turn, text: str) -> bool:
+        if not turn.state.idle:
+            return False
+        plain = plain_words(text)
+        yes = plain in self._agree
+        if not yes and plain not in self._disagree:
+            return False
+        offered = turn.offered or ""
+        answers = self.words.idle
+        if offered.startswith(RUN_OFFER):
+            if yes:
+                turn.redirect(offered.removeprefix(RUN_OFFER))
+            else:
+                turn.say(answers.no_nothing)
+        elif offered == MENU_OFFER:
+            if yes:
+                send_menu(turn, answers.yes_menu)
+            else:
+                turn.say(answers.no_menu)
+        elif offered == WARMUP_DONE_OFFER:
+            turn.say(answers.yes_warmup_done if yes else answers.no_warmup_done)
+        elif yes:
+            send_menu(turn, answers.yes_nothing)
+        else:
+            turn.say(answers.no_nothing)
+        return True
+
+
+RUN_OFFER = "run:"
+"""An offer to run a command ("run:warmup"): a bare "yes" runs it."""
+WARMUP_DONE_OFFER = "warmup_done"
+"""A warm-up just finished ("Have a great run!")."""

@@ -1,5 +1,6 @@
 """What any step can hear: greetings, thanks, commands without the slash or with a typo,
-FAQ questions and an honest fallback, idle and in the middle of a warm-up."""
+requests in plain words, FAQ questions and an honest fallback, idle and in the middle of
+a warm-up."""
 
 from __future__ import annotations
 
@@ -34,9 +35,10 @@ STATES: dict[str, Enter] = {"idle": _idle, "mid-warm-up": _mid_drill}
 
 
 def test_the_table_is_big_and_varied() -> None:
-    assert len(CASES) >= 60
+    assert len(CASES) >= 170
     kinds = {intent.split(":")[0] for _, intent in CASES}
-    assert kinds == {"greeting", "thanks", "command", "suggest", "faq", "fallback"}
+    assert kinds == {"greeting", "thanks", "command", "suggest", "faq", "fallback", "request"}
+    assert sum(intent.startswith("request:") for _, intent in CASES) >= 60
     assert len({text for text, _ in CASES}) == len(CASES), "duplicate phrases"
 
 
@@ -73,6 +75,12 @@ async def _heard(
         ok = len(got) == 1 and got[0] in {entry.answer for entry in content.faq.entries}
     elif kind == "fallback":
         ok = len(got) == 1 and got[0] in (words.cant_help_yet, content.texts.common.free_text)
+    elif kind == "request":
+        # As the slash command with those arguments.
+        command, _, args = name.partition(":")
+        twin = Chat(coach, key=ConversationKey("terminal", f"twin-{n}", f"twin-{n}"))
+        await enter(twin)
+        ok = got == _texts(await twin.command(command, args))
     else:  # the same words as the slash command, said in a twin conversation
         twin = Chat(coach, key=ConversationKey("terminal", f"twin-{n}", f"twin-{n}"))
         await enter(twin)

@@ -51,6 +51,16 @@ two entries use, so a message about something else scores low."""
 MIN_EVIDENCE = 2.0
 """Least shared weight an answer needs: one common word ("up" in "whats up") is not enough,
 one rare one ("doms?") is."""
+ASK_CUTOFF = 35.0
+"""Below ``CUTOFF`` but at least this: not sure enough to answer, sure enough to ask "Did
+you mean …?" with the best one or two questions as buttons."""
+ASK_WORDS = 2
+"""Words a message must share with a question to be asked about it."""
+ASK_SECOND = 12.0
+"""The runner-up is offered too when it is this close to the best."""
+SUFFIXES = ("ing", "ed", "es", "s", "ly")
+"""Endings dropped from a word the FAQ does not know, to find one it does ("firing" ->
+"fire" is not found, "rolled" -> "roll" is)."""
 TYPO_MIN_LENGTH = 4
 """Shorter words are never corrected: "hi" is not "hip"."""
 TYPO_LONG_WORD = 8
@@ -156,6 +166,32 @@ class FaqMatcher:
             return None
         return self._best(query)
 
+    def suggest(self, text: str) -> list[FaqEntry]:
+        """When ``answer`` gives nothing: the one or two entries a general question on our
+        topics most likely means, to offer as "Did you mean …?"; empty if none is near."""
+        tokens = words(text)
+        if not tokens or not self._is_question(text, tokens) or self._is_report(text, tokens):
+            return []
+        if any(phrase in _padded(tokens) for phrase in self._off_topic):
+            return []
+        meaningful = self._meaningful(tokens)
+        if tuple(meaningful) in self._commands:
+            return []
+        query = self._known(meaningful)
+        if query is None:
+            return []
+        ranked = self._ranked(query)
+        if not ranked or ranked[0][1] < ASK_CUTOFF:
+            return []
+        # Two words in common at least: one ("weather") is too little to ask about.
+        common = set(query) & self._keys[ranked[0][2]]
+        if len(common) < ASK_WORDS or sum(self._weights[w] for w in common) < MIN_EVIDENCE:
+            return []
+        offered = [self._choices[ranked[0][2]].entry]
+        if len(ranked) > 1 and ranked[0][1] - ranked[1][1] <= ASK_SECOND:
+            offered.append(self._choices[ranked[1][2]].entry)
+        return offered
+
     def scores(self, text: str) -> list[tuple[str, float]]:
         """Each entry's best score for ``text``, highest first, ignoring the question and
         report checks: for tests and for tuning the content."""
@@ -253,6 +289,7 @@ class FaqMatcher:
         fixed: list[str] = []
         known = False
         for token in tokens:
+            token = self._stem(token)
             if token not in self._vocabulary and len(token) >= TYPO_MIN_LENGTH:
                 edits = 2 if len(token) >= TYPO_LONG_WORD else 1
                 word = _nearest(token, self._long_words, edits)
@@ -262,6 +299,17 @@ class FaqMatcher:
             known = known or token in self._vocabulary
             fixed.append(token)
         return fixed if known else None
+
+    def _stem(self, token: str) -> str:
+        """A word the FAQ knows once an ending is dropped ("stretches" -> "stretch"), else
+        the word as it was."""
+        if token in self._vocabulary:
+            return token
+        for suffix in SUFFIXES:
+            stem = token.removesuffix(suffix)
+            if stem != token and len(stem) >= TYPO_MIN_LENGTH - 1 and stem in self._vocabulary:
+                return stem
+        return token
 
     # --- step 3: which entry? --------------------------------------------------------
 

@@ -61,8 +61,9 @@ class ReminderActions:
         turn.say(text)
         turn.notice = text
 
-    async def show_list(self, turn: Turn) -> None:
-        """/reminders: a header, then each open reminder with its own buttons."""
+    async def show_list(self, turn: Turn, *, stopping: bool = False) -> None:
+        """/reminders: a header, then each open reminder with its own buttons. ``stopping``
+        ("stop my reminders"): the header says which buttons pause or delete them."""
         words = self.texts
         reminders = await turn.store(self.store).open_for_user(turn.user.id)
         if not reminders:
@@ -74,6 +75,8 @@ class ReminderActions:
                 count=len(reminders), limit=self.options.max_per_user, zone=zone_name
             )
         )
+        if stopping:
+            turn.say(words.reminders.how_to_stop)
         for reminder in reminders:
             self.show_one(turn, reminder)
 
@@ -168,6 +171,21 @@ class ReminderActions:
         described = summary(rule_of(reminder), words)
         await repo.delete(reminder)
         turn.say(words.reminders.removed.format(summary=described))
+
+    async def just_sent(self, turn: Turn) -> bool:
+        """A reminder went to this chat recently, after the runner's last message here: it
+        is the coach's newest word in this conversation."""
+        repo = turn.store(self.store)
+        for reminder in await repo.open_for_user(turn.user.id):
+            if (reminder.platform, reminder.chat_id) != (turn.key.platform, turn.key.chat_id):
+                continue
+            latest = await repo.latest_delivery(reminder.id)
+            if latest is None or latest.sent_at is None:
+                continue
+            fresh = turn.now - latest.sent_at <= STALE_AFTER
+            if fresh and (turn.last_step_at is None or latest.sent_at > turn.last_step_at):
+                return True
+        return False
 
     # --- the reminder message's Snooze and Skip ---
 

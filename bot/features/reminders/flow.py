@@ -83,6 +83,10 @@ NAME = "reminders"
 # "/remind edit:12" is how the Edit button enters the form (ownership is checked).
 EDIT = "edit:"
 _EDIT_ARGS = re.compile(r"^edit:(\d{1,12})$")
+# "/remind words:mon at 7": asked for in plain words, kept while the time zone is asked.
+WORDS = "words:"
+# "/reminders stop" ("stop my reminders"): the list, saying how to pause or delete each.
+STOP = "stop"
 LEADS = (15, 30, 45, 60)
 
 
@@ -163,11 +167,17 @@ class Reminders(Flow):
     async def command(self, turn: Turn, name: str, args: str) -> None:
         if name == "reminders":
             turn.finish()
-            await self.actions.show_list(turn)
+            await self.actions.show_list(turn, stopping=args.strip().lower() == STOP)
             return
+        in_words = turn.in_words or args.startswith(WORDS)
+        if in_words:
+            args = args.removeprefix(WORDS).strip()
         zone_name = known_zone(turn.user.time_zone)
         if zone_name is None:
-            ask_zone(turn, self.texts, then="remind", args=args)
+            ask_zone(turn, self.texts, then="remind", args=f"{WORDS}{args}" if in_words else args)
+            return
+        if in_words:
+            await self._from_words(turn, args, zone_name)
             return
         edit = _EDIT_ARGS.match(args)
         if edit is not None:
@@ -181,6 +191,43 @@ class Reminders(Flow):
             return
         self._goto(turn, "days", Draft())
         self._ask_days(turn)
+
+    async def _from_words(self, turn: Turn, args: str, zone_name: str) -> None:
+        """ "remind me mon wed fri at 6:30": the form with what was said filled in, asking
+        only what is missing (minutes before, say), then the confirmation."""
+        turn.finish()
+        if await self._at_limit(turn):
+            return
+        found = parse_correction(args, self.vocabulary) if args else None
+        draft = Draft()
+        if isinstance(found, Correction):
+            draft = _apply(draft, found, turn.now.astimezone(zone(zone_name)).date())
+        elif found is not None:
+            turn.say(parse_error_text(found, self.texts))
+        if not draft.days and draft.once_on is None:
+            self._goto(turn, "days", draft)
+            self._ask_days(turn)
+        elif draft.time is None:
+            self._goto(turn, "time", draft)
+            self._ask_time(turn)
+        elif draft.lead is None:
+            self._goto(turn, "lead", draft)
+            self._ask_lead(turn)
+        else:
+            self._goto(turn, "confirm", draft)
+            self._confirm(turn, zone_name)
+
+    async def claims_text(self, turn: Turn, text: str) -> bool:
+        """A bare "yes" right after a reminder message (the coach's last word here) is its
+        Start warm-up button."""
+        agree = {plain_words(w) for w in turn.texts.understanding.agree}
+        agree |= {plain_words(w) for w in turn.texts.understanding.idle_agree}
+        if plain_words(text) not in agree:
+            return False
+        if not await self.actions.just_sent(turn):
+            return False
+        turn.redirect("warmup")
+        return True
 
     async def _one_line(
         self, turn: Turn, args: str, zone_name: str, edit: int | None = None

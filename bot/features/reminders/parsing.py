@@ -35,7 +35,8 @@ class Vocabulary:
     ("every day"). ``filler`` words are allowed and ignored ("on", "and", "at").
     ``lead_words`` are minutes said in words ("an hour": 60). ``corrections`` are the
     words around a change at the confirmation ("make it", "instead", "actually"), ignored
-    there only.
+    there only. After one of the ``clock_words`` ("at") a lone number is an hour, not
+    minutes before: "every saturday at 8" is 08:00.
     """
 
     weekdays: tuple[tuple[str, ...], ...]
@@ -50,6 +51,7 @@ class Vocabulary:
     filler: tuple[str, ...]
     lead_words: tuple[tuple[str, int], ...] = ()
     corrections: tuple[str, ...] = ()
+    clock_words: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if len(self.weekdays) != 7:
@@ -277,8 +279,11 @@ def _scan(
     day_words = _day_words(vocabulary)
     lead_words = dict(vocabulary.lead_words)
     index = 0
+    previous = ""
     while index < len(tokens):
         token = tokens[index]
+        after_clock_word = previous in vocabulary.clock_words
+        previous = token
         following = tokens[index + 1] if index + 1 < len(tokens) else ""
         if following in vocabulary.minutes:
             index += 1  # "30 min": the unit belongs to this number
@@ -298,7 +303,7 @@ def _scan(
         if found is not None:
             scan.days |= found
             continue
-        clock = parse_clock(token, vocabulary, bare_hour=False)
+        clock = parse_clock(token, vocabulary, bare_hour=after_clock_word)
         if isinstance(clock, BadTime):
             return clock
         scan.not_days.append(token)

@@ -37,6 +37,7 @@ class VocabularyTexts(Frozen):
         default_factory=dict
     )
     corrections: Words = ()
+    clock_words: Words = ()
 
     def build(self) -> Vocabulary:
         return Vocabulary(
@@ -52,6 +53,7 @@ class VocabularyTexts(Frozen):
             filler=self.filler,
             lead_words=tuple(self.lead_words.items()),
             corrections=self.corrections,
+            clock_words=self.clock_words,
         )
 
 
@@ -116,6 +118,8 @@ class RemindTexts(Frozen):
 class ReminderListTexts(Frozen):
     empty: Template
     header: Template
+    # Asked in words to stop them: which buttons do it.
+    how_to_stop: Template
     active: Template
     paused: Template
     paused_unreachable: Template

@@ -13,7 +13,7 @@ from bot.core.ports import DrillDemos, EmergencyWords, WarmupPrelude
 from bot.core.state import NoData
 from bot.core.stores import StoreFactory
 from bot.core.turn import Turn
-from bot.core.understanding import typed_label
+from bot.core.understanding import WARMUP_DONE_OFFER, typed_label, typed_no
 from bot.features.warmup.content import Drill, DrillBook, Routine, WarmupTexts
 from bot.features.warmup.counting import drill_beats
 from bot.features.warmup.state import (
@@ -263,6 +263,8 @@ class Warmup(Flow):
             return True
         if step == "sharp":
             picked = typed_label(text, [texts.sharp_yes, texts.sharp_no])
+            if picked is None and typed_no(text, turn.texts.understanding):
+                picked = 1  # "nope, all good"
             if word not in _YES | _NO and picked is None:
                 return False
             await self._got_sharp(turn, word in _YES if picked is None else picked == 0)
@@ -364,6 +366,7 @@ class Warmup(Flow):
         if status == "completed":
             note = texts.skipped_note.format(skipped=skipped) if skipped else ""
             turn.say(texts.summary_complete.format(done=completed, total=total, skipped_note=note))
+            turn.offer(WARMUP_DONE_OFFER)
         else:
             turn.say(texts.summary_stopped.format(done=completed, total=total))
         turn.finish()
