@@ -64,6 +64,7 @@ from bot.features.warmup.flow import Warmup
 from bot.features.warmup.store import WarmupRepository
 from bot.media.library import DemoRefs, MediaLibrary, RollPictures
 from bot.ops.health import Check, HealthServer, health_routes
+from bot.storage.chat_order import ChatOrder
 from bot.storage.checks import ready_schema
 from bot.storage.conversations import ConversationRepository, UserRepository
 from bot.storage.database import (
@@ -84,6 +85,7 @@ from bot.storage.token_lock import (
     LeadershipLost,
     TokenLock,
 )
+from bot.storage.workers import WorkerRegistry
 
 log = logging.getLogger(__name__)
 
@@ -333,11 +335,13 @@ def build_reminder_scheduler(services: Services, adapters: Sequence[Adapter]) ->
 
 
 def build_platform_adapters(
-    services: Services, routes: Sequence[web.RouteDef] = ()
+    services: Services,
+    routes: Sequence[web.RouteDef] = (),
+    workers: WorkerRegistry | None = None,
 ) -> list[Adapter]:
     """The platforms whose tokens are set; ``routes`` share a Telegram webhook's port."""
     adapters: list[Adapter] = []
-    telegram = build_telegram_adapter(services, routes)
+    telegram = build_telegram_adapter(services, routes, workers)
     if telegram is not None:
         adapters.append(telegram)
     discord = build_discord_adapter(services)
@@ -347,9 +351,16 @@ def build_platform_adapters(
 
 
 def build_telegram_adapter(
-    services: Services, routes: Sequence[web.RouteDef] = ()
+    services: Services,
+    routes: Sequence[web.RouteDef] = (),
+    workers: WorkerRegistry | None = None,
 ) -> Adapter | None:
-    """The Telegram bot, when ``TELEGRAM_TOKEN`` is set (webhook mode with a webhook URL)."""
+    """The Telegram bot, when ``TELEGRAM_TOKEN`` is set (webhook mode with a webhook URL).
+
+    With ``workers`` on a shared database, every worker serves the webhook: a chat's
+    updates keep their order across workers, one worker does the start-up work, and a
+    starting worker sends only the replies that gone workers left unsent.
+    """
     settings = services.settings
     if settings.telegram_token is None:
         return None
@@ -359,6 +370,9 @@ def build_telegram_adapter(
     secret = settings.telegram_webhook_secret
     coach = services.coach
     content = services.content
+    shared = workers if workers is not None and workers.shared else None
+    webhook = settings.telegram_webhook_url is not None
+    order = ChatOrder(services.engine, shared, coach.clock) if shared and webhook else None
     return TelegramAdapter(
         coach.handle,
         TelegramConfig(
@@ -372,10 +386,12 @@ def build_telegram_adapter(
         words=content.texts,
         pictures=services.pictures,
         commands=coach.commands(),
-        outbox=UpdateOutbox(services.sessions, coach.clock),
+        outbox=UpdateOutbox(services.sessions, coach.clock, shared),
         on_unreachable=unreachable_reporter(coach),
         store=KeyValueStore(services.sessions),
         routes=routes,
+        order=order,
+        exclusive=shared.exclusive if shared is not None else None,
     )
 
 
@@ -440,8 +456,9 @@ async def run_bot(settings: Settings, *, console_user: str | None = None) -> Non
     # Late-bound: the checks ask the adapters, and a webhook's listener serves the checks.
     adapters: list[Adapter] = []
     routes = health_routes(readiness_checks(services.engine, adapters))
+    workers = WorkerRegistry(services.engine)
     if not console_user:
-        adapters += build_platform_adapters(services, routes)
+        adapters += build_platform_adapters(services, routes, workers)
     webhook = settings.telegram_token is not None and settings.telegram_webhook_url is not None
     health = None
     if settings.health_port is not None and not (webhook and not console_user):
@@ -465,6 +482,8 @@ async def run_bot(settings: Settings, *, console_user: str | None = None) -> Non
             await health.start()
         if not await leadership.take(stop):
             return  # stopped while standing by
+        if terminal is None:
+            await workers.register()
         for adapter in adapters:
             try:
                 await adapter.start()
@@ -500,6 +519,7 @@ async def run_bot(settings: Settings, *, console_user: str | None = None) -> Non
         budget = max(deadline - time.monotonic() - 1.0, 1.0)
         await asyncio.gather(*(_stop_adapter(adapter, budget) for adapter in reversed(started)))
         await leadership.release()
+        await workers.unregister()
         if health is not None:
             await health.stop()
         await services.close()
@@ -515,15 +535,18 @@ def token_locks(services: Services) -> list[TokenLock]:
     """A lock for each platform token set: advisory on PostgreSQL, a file beside the
     other data files on SQLite."""
     settings = services.settings
+    sqlite = is_sqlite(settings.database_url)
+    # Behind a load balancer every worker serves the webhook: no lead to take.
+    shared_webhook = not sqlite and settings.telegram_webhook_url is not None
     tokens = [
         (name, secret.get_secret_value())
         for name, secret in (
-            ("telegram", settings.telegram_token),
+            ("telegram", None if shared_webhook else settings.telegram_token),
             ("discord", settings.discord_token),
         )
         if secret is not None
     ]
-    if is_sqlite(settings.database_url):
+    if sqlite:
         directory = settings.data_dir / "locks"
         return [FileTokenLock(name, token, directory) for name, token in tokens]
     return [AdvisoryTokenLock(services.engine, name, token) for name, token in tokens]

@@ -89,12 +89,14 @@ from bot.core.messages import (
 )
 from bot.core.ports import (
     CommandSpec,
+    Exclusive,
     Handler,
     HeldReplies,
     KeyValues,
     OnUnreachable,
     Pictures,
     ReplyOutbox,
+    UpdateOrder,
 )
 from bot.core.redaction import REDACTOR
 from bot.core.texts import CoreWords
@@ -113,6 +115,9 @@ MAX_DESCRIPTION = 512
 MAX_SHORT_DESCRIPTION = 120
 MAX_COMMAND_DESCRIPTION = 256
 PROFILE_KEY = "telegram.profile"
+WEBHOOK_KEY = "telegram.webhook"
+# The name under which one worker at a time does the start-up work.
+STARTUP = "telegram_startup"
 # Uploaded pictures are sent again by the file_id Telegram gave them: one key each.
 FILE_KEY_PREFIX = "telegram.file:"
 MAX_START_RETRY = 300.0
@@ -176,8 +181,13 @@ class TelegramAdapter(PlatformAdapter):
         on_unreachable: OnUnreachable,
         store: KeyValues | None = None,
         routes: Sequence[web.RouteDef] = (),
+        order: UpdateOrder | None = None,
+        exclusive: Exclusive | None = None,
     ) -> None:
-        """``routes``: more HTTP routes for the webhook listener's port (health checks)."""
+        """``routes``: more HTTP routes for the webhook listener's port (health checks).
+        With several workers: ``order`` keeps each chat's webhook updates in order
+        across them, and under ``exclusive`` one worker at a time does the start-up work
+        (menu, descriptions, ``setWebhook``), which the next finds done."""
         if not config.token:
             raise ValueError("a Telegram token is needed")
         if config.webhook_url and not config.webhook_secret:
@@ -192,6 +202,8 @@ class TelegramAdapter(PlatformAdapter):
         self._commands = list(commands)
         self._store = store
         self._routes = routes
+        self._order = order
+        self._exclusive = exclusive
         self._pacer = Pacer(config.pace)
         PACER_QUEUE.labels(PLATFORM).set_function(lambda: float(self._pacer.waiting))
         self._locks = _ChatLocks()
@@ -263,7 +275,8 @@ class TelegramAdapter(PlatformAdapter):
         bot = self._client = self._build()
         await bot.initialize()
         self.username = bot.username
-        await self._sync_profile()
+        if self._exclusive is None:
+            await self._sync_profile()
         self._started = True
         # First in each chat's lane: what a previous process committed and never sent.
         for held in await self.held_replies():
@@ -279,14 +292,19 @@ class TelegramAdapter(PlatformAdapter):
                 routes=self._routes,
             )
             await self._listener.start()
-            await bot.set_webhook(
-                cfg.webhook_url,
-                secret_token=cfg.webhook_secret,
-                allowed_updates=ALLOWED_UPDATES,
-                drop_pending_updates=False,
-            )
+            if self._exclusive is None:
+                await self._set_webhook(bot, cfg.webhook_url, cfg.webhook_secret)
+            else:
+                async with self._exclusive(STARTUP):
+                    await self._sync_profile()
+                    await self._set_webhook(bot, cfg.webhook_url, cfg.webhook_secret, once=True)
             mode = "webhook"
         else:
+            if self._exclusive is not None:
+                async with self._exclusive(STARTUP):
+                    await self._sync_profile()
+            if self._store is not None:
+                await self._store.put(WEBHOOK_KEY, "")  # the next webhook start sets it again
             await bot.delete_webhook(drop_pending_updates=False)
             self._poller = Poller(
                 bot,
@@ -321,13 +339,44 @@ class TelegramAdapter(PlatformAdapter):
             with contextlib.suppress(Exception):
                 await request.shutdown()  # a no-op when python-telegram-bot closed it
 
-    async def _from_webhook(self, data: dict[str, Any]) -> bool:
+    async def _set_webhook(
+        self, bot: CoachBot, url: str, secret: str, *, once: bool = False
+    ) -> None:
+        """``once``: skip it when Telegram already has this webhook, set by another worker
+        (the secret is not shown by getWebhookInfo, so its digest is kept)."""
+        wanted = hashlib.sha256(json.dumps([url, secret, ALLOWED_UPDATES]).encode()).hexdigest()
+        if once and self._store is not None and await self._store.get(WEBHOOK_KEY) == wanted:
+            info = await bot.get_webhook_info()
+            if info.url == url:
+                log.info("telegram_webhook_unchanged")
+                return
+        await bot.set_webhook(
+            url, secret_token=secret, allowed_updates=ALLOWED_UPDATES, drop_pending_updates=False
+        )
+        if once and self._store is not None:
+            await self._store.put(WEBHOOK_KEY, wanted)
+
+    async def _from_webhook(self, data: dict[str, Any]) -> bool | None:
         """One update posted to the webhook: True once its step has committed. A step
-        that failed is not apologised for: Telegram delivers the update again."""
+        that failed is not apologised for: Telegram delivers the update again. With
+        several workers, it first waits for its chat's earlier updates (``order``)."""
         bot = self._client
         if bot is None or not self._started:
-            return False
-        return await self._take(Update.de_json(data, bot), apologise=False)
+            return None
+        update = Update.de_json(data, bot)
+        order = self._order
+        if order is None:
+            return await self._take(update, apologise=False)
+        chat = update.effective_chat
+        where = str(chat.id) if chat is not None else f"update:{update.update_id}"
+        await order.wait_turn(PLATFORM, update.update_id, where)
+        lane = str(chat.id) if chat is not None else f"update:{update.update_id}"
+        try:
+            return await self._take(update, apologise=False)
+        finally:
+            order.stepped(PLATFORM, update.update_id)
+            # After the replies the step queued in the chat's lane.
+            self._lanes.add(lane, functools.partial(order.done, PLATFORM, update.update_id))
 
     async def _sync_profile(self) -> None:
         """The command menu and the bot's descriptions, sent only when they changed."""
