@@ -121,6 +121,8 @@ STARTUP = "telegram_startup"
 # Uploaded pictures are sent again by the file_id Telegram gave them: one key each.
 FILE_KEY_PREFIX = "telegram.file:"
 MAX_START_RETRY = 300.0
+# With several workers: how often a worker looks for replies a dead one still owed.
+ADOPT_EVERY = 5.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,6 +213,7 @@ class TelegramAdapter(PlatformAdapter):
         self._file_ids: dict[str, str] = {}
         self._listener: WebhookListener | None = None
         self._poller: Poller | None = None
+        self._adopter: asyncio.Task[None] | None = None
         self._client: CoachBot | None = None
         self._requests: tuple[AiohttpRequest, ...] = ()
         self._supervisor = Supervisor(
@@ -298,6 +301,8 @@ class TelegramAdapter(PlatformAdapter):
                 async with self._exclusive(STARTUP):
                     await self._sync_profile()
                     await self._set_webhook(bot, cfg.webhook_url, cfg.webhook_secret, once=True)
+            if self._order is not None:
+                self._adopter = asyncio.create_task(self._keep_adopting(), name="telegram-adopt")
             mode = "webhook"
         else:
             if self._exclusive is not None:
@@ -320,6 +325,11 @@ class TelegramAdapter(PlatformAdapter):
         """Stop fetching at once, let the steps in hand commit, send what they answered
         (what is left at the deadline stays in the outbox), close connections."""
         deadline = time.monotonic() + self._config.drain_within
+        adopter, self._adopter = self._adopter, None
+        if adopter is not None:
+            adopter.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await adopter
         if self._listener is not None:
             await self._listener.stop()
             self._listener = None
@@ -338,6 +348,17 @@ class TelegramAdapter(PlatformAdapter):
         for request in requests:
             with contextlib.suppress(Exception):
                 await request.shutdown()  # a no-op when python-telegram-bot closed it
+
+    async def _adopt_held(self) -> None:
+        """Queue the replies that workers no longer running committed and never sent
+        (each taken over by one worker only), first in their chats' lanes."""
+        for held in await self.held_replies():
+            self._lanes.add(held.key.chat_id, functools.partial(self._send_held, held))
+
+    async def _keep_adopting(self) -> None:
+        while True:
+            await asyncio.sleep(ADOPT_EVERY)
+            await self._adopt_held()
 
     async def _set_webhook(
         self, bot: CoachBot, url: str, secret: str, *, once: bool = False
@@ -450,6 +471,10 @@ class TelegramAdapter(PlatformAdapter):
             outcome.repeat,
             (time.monotonic() - started) * 1000,
         )
+        if outcome.repeat and self._order is not None:
+            # Redelivered because the worker that took it first died: it may have died
+            # owing the replies.
+            await self._adopt_held()
         if outcome.repeat or (outcome.failed and not apologise):
             return not outcome.failed
         kept = None if outcome.failed else inbound.update_id
