@@ -85,9 +85,17 @@ class WorkerRegistry:
             with contextlib.suppress(asyncio.CancelledError):
                 await counter
         connection, self._connection = self._connection, None
-        if connection is not None:
+        if connection is None:
+            return
+        try:
+            # Closed, the connection would go back to the pool still holding the lock.
+            await connection.execute(
+                text("SELECT pg_advisory_unlock(:c, :w)"), {"c": WORKER_CLASS, "w": self.worker}
+            )
+            await connection.close()
+        except Exception:
             with contextlib.suppress(Exception):
-                await connection.close()  # the server lets go of the lock with the session
+                await connection.invalidate()  # the server lets go with the session
 
     async def alive(self) -> set[int]:
         """The ids of the workers registered now (this one included)."""

@@ -62,10 +62,15 @@ async def test_a_rolling_restart_loses_nothing_and_shows_no_error(
         codes = []
 
         async def roll() -> None:
+            # One at a time, each back in the balancer's rotation (it has handled an
+            # update through nginx) before the next one stops.
             for worker in cluster.workers:
                 codes.append(await worker.terminate())
                 await worker.start()
                 await worker.ready()
+                async with asyncio.timeout(30):
+                    while await worker.metric("hipcoach_updates_total") == 0:
+                        await asyncio.sleep(0.1)
             restarted.set()
 
         async with asyncio.timeout(240):

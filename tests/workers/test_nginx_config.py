@@ -26,8 +26,8 @@ def test_the_tests_change_only_the_ports() -> None:
     site = NGINX_SITE.read_text()
     rendered = render_site(site, 18080, [18081, 18082])
     assert "listen 127.0.0.1:18080;" in rendered
-    assert "server 127.0.0.1:18081 max_fails=1 fail_timeout=5s;" in rendered
-    assert "server 127.0.0.1:18082 max_fails=1 fail_timeout=5s;" in rendered
+    assert "server 127.0.0.1:18081 max_fails=1 fail_timeout=2s;" in rendered
+    assert "server 127.0.0.1:18082 max_fails=1 fail_timeout=2s;" in rendered
     assert ":8083" not in rendered
 
     def without_ports(text: str) -> list[str]:
