@@ -76,6 +76,7 @@ from bot.features.warmup.flow import Warmup
 from bot.features.warmup.store import WarmupRepository
 from bot.media.library import DemoRefs, MediaLibrary, RollPictures
 from bot.ops.health import Check, HealthServer, health_routes
+from bot.storage.chat_order import ChatOrder
 from bot.storage.checks import ready_schema
 from bot.storage.conversations import ConversationRepository, UserRepository
 from bot.storage.database import (
@@ -97,6 +98,7 @@ from bot.storage.token_lock import (
     LeadershipLost,
     TokenLock,
 )
+from bot.storage.workers import WorkerRegistry
 
 log = logging.getLogger(__name__)
 
@@ -412,11 +414,12 @@ def build_platform_adapters(
     routes: Sequence[web.RouteDef] = (),
     *,
     poll_lock: TokenLock | None = None,
+    workers: WorkerRegistry | None = None,
 ) -> list[Adapter]:
     """The platforms whose tokens are set; ``routes`` share a Telegram webhook's port;
     ``poll_lock``: Telegram sends at once and polls once it holds this lock."""
     adapters: list[Adapter] = []
-    telegram = build_telegram_adapter(services, routes, poll_lock=poll_lock)
+    telegram = build_telegram_adapter(services, routes, poll_lock=poll_lock, workers=workers)
     if telegram is not None:
         adapters.append(telegram)
     discord = build_discord_adapter(services)
@@ -430,11 +433,15 @@ def build_telegram_adapter(
     routes: Sequence[web.RouteDef] = (),
     *,
     poll_lock: TokenLock | None = None,
+    workers: WorkerRegistry | None = None,
 ) -> Adapter | None:
     """The Telegram bot, when ``TELEGRAM_TOKEN`` is set (webhook mode with a webhook URL).
 
     On PostgreSQL its sends reserve their slots in the send budget every worker shares;
-    on SQLite (one process) its own pacer is the whole of it."""
+    on SQLite (one process) its own pacer is the whole of it. With ``workers`` on a shared
+    database, every worker serves the webhook: a chat's updates keep their order across
+    workers, one worker does the start-up work, and a starting worker sends only the
+    replies that gone workers left unsent."""
     settings = services.settings
     if settings.telegram_token is None:
         return None
@@ -449,6 +456,9 @@ def build_telegram_adapter(
     secret = settings.telegram_webhook_secret
     coach = services.coach
     content = services.content
+    fleet = workers if workers is not None and workers.shared else None
+    webhook = settings.telegram_webhook_url is not None
+    order = ChatOrder(services.engine, fleet, coach.clock) if fleet and webhook else None
     return TelegramAdapter(
         coach.handle,
         TelegramConfig(
@@ -462,13 +472,15 @@ def build_telegram_adapter(
         words=content.texts,
         pictures=services.pictures,
         commands=coach.commands(),
-        outbox=UpdateOutbox(services.sessions, coach.clock),
+        outbox=UpdateOutbox(services.sessions, coach.clock, fleet),
         on_unreachable=unreachable_reporter(coach),
         store=KeyValueStore(services.sessions),
         routes=routes,
         counts=count_runner(coach),
         shared_limits=shared,
         poll_lock=poll_lock,
+        order=order,
+        exclusive=fleet.exclusive if fleet is not None else None,
     )
 
 
@@ -542,8 +554,9 @@ async def run_bot(settings: Settings, *, console_user: str | None = None) -> Non
     checks[:] = readiness_checks(services.engine, adapters)
     locks = [] if console_user else token_locks(services)
     poll_lock = polling_lock(services, locks, webhook=webhook)
+    workers = WorkerRegistry(services.engine)
     if not console_user:
-        adapters += build_platform_adapters(services, routes, poll_lock=poll_lock)
+        adapters += build_platform_adapters(services, routes, poll_lock=poll_lock, workers=workers)
     terminal = None
     if not adapters:
         terminal = TerminalAdapter(
@@ -568,6 +581,8 @@ async def run_bot(settings: Settings, *, console_user: str | None = None) -> Non
     try:
         if not await leadership.take(stop):
             return  # stopped while standing by
+        if terminal is None:
+            await workers.register()
         for adapter in adapters:
             try:
                 await adapter.start()
@@ -610,6 +625,7 @@ async def run_bot(settings: Settings, *, console_user: str | None = None) -> Non
         budget = max(deadline - time.monotonic() - 1.0, 1.0)
         await asyncio.gather(*(_stop_adapter(adapter, budget) for adapter in reversed(started)))
         await leadership.release()
+        await workers.unregister()
         if health is not None:
             await health.stop()
         await services.close()
@@ -625,15 +641,18 @@ def token_locks(services: Services) -> list[TokenLock]:
     """A lock for each platform token set: advisory on PostgreSQL, a file beside the
     other data files on SQLite."""
     settings = services.settings
+    sqlite = is_sqlite(settings.database_url)
+    # Behind a load balancer every worker serves the webhook: no lead to take.
+    shared_webhook = not sqlite and settings.telegram_webhook_url is not None
     tokens = [
         (name, secret.get_secret_value())
         for name, secret in (
-            ("telegram", settings.telegram_token),
+            ("telegram", None if shared_webhook else settings.telegram_token),
             ("discord", settings.discord_token),
         )
         if secret is not None
     ]
-    if is_sqlite(settings.database_url):
+    if sqlite:
         directory = settings.data_dir / "locks"
         return [FileTokenLock(name, token, directory) for name, token in tokens]
     return [AdvisoryTokenLock(services.engine, name, token) for name, token in tokens]

@@ -7,6 +7,7 @@ let one feature use another without importing it.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
@@ -120,6 +121,35 @@ class ReplyOutbox(Protocol):
     async def close(self) -> None:
         """Write the marks still pending (call once, when the adapter stops)."""
         ...
+
+
+class UpdateOrder(Protocol):
+    """One chat's updates in their order when several workers receive them.
+
+    Platform update ids grow by one per bot (Telegram's do), so a worker holding a chat's
+    update can tell that an earlier one is still in another worker's hands and wait for
+    it, or that one has not shown up yet (a gap just below) and wait a moment for it.
+    """
+
+    async def wait_turn(self, platform: str, update_id: int, chat: str) -> None:
+        """Record the update's arrival, then return once every earlier update of
+        ``chat`` held by a live worker is done (bounded: past a few seconds it goes on,
+        logged). Never raises for the database's trouble: order is then best effort."""
+        ...
+
+    def stepped(self, platform: str, update_id: int) -> None:
+        """The update's step is over in this process (its replies are queued in order)."""
+        ...
+
+    async def done(self, platform: str, update_id: int) -> None:
+        """The update's replies went out: later updates of its chat may go."""
+        ...
+
+
+class Exclusive(Protocol):
+    """One worker at a time runs the block named ``name`` (start-up work)."""
+
+    def __call__(self, name: str) -> AbstractAsyncContextManager[None]: ...
 
 
 class KeyValues(Protocol):

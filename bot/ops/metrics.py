@@ -55,3 +55,12 @@ LEADER = Gauge(
     "1 while this worker holds a role only one worker may hold at a time.",
     ["role"],
 )
+WORKERS = Gauge(
+    "hipcoach_workers",
+    "Workers registered on this database now, as this worker last counted them.",
+)
+ORDER_WAITS = Counter(
+    "hipcoach_update_order_waits_total",
+    "Updates held back for an earlier update of the same chat that another worker held.",
+    ["platform"],
+)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.storage.database import transaction
@@ -27,9 +28,16 @@ class KeyValueStore:
     async def put(self, key: str, value: str) -> None:
         if not 1 <= len(key) <= MAX_KEY:
             raise ValueError(f"keys are 1-{MAX_KEY} characters: {key!r}")
+        # One statement: two workers putting the same key at once both succeed.
         async with transaction(self._sessions) as session:
-            row = await session.get(KeyValue, key)
-            if row is None:
-                session.add(KeyValue(key=key, value=value))
+            connection = await session.connection()
+            if connection.dialect.name == "sqlite":
+                lite = sqlite.insert(KeyValue).values(key=key, value=value)
+                await connection.execute(
+                    lite.on_conflict_do_update(index_elements=[KeyValue.key], set_={"value": value})
+                )
             else:
-                row.value = value
+                pg = postgresql.insert(KeyValue).values(key=key, value=value)
+                await connection.execute(
+                    pg.on_conflict_do_update(index_elements=[KeyValue.key], set_={"value": value})
+                )

@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Float,
     ForeignKey,
     Index,
@@ -81,6 +82,23 @@ class ProcessedUpdate(Base):
     user_id: Mapped[str | None] = mapped_column(String(64))
     replies: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON(none_as_null=True))
     replies_sent: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # The worker that owes the replies (bot.storage.workers); NULL: a single process.
+    worker: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class UpdateArrival(Base):
+    """A webhook update as it reached a worker, so that a chat's updates are handled in
+    their order across workers (bot.storage.chat_order). Done once its replies went out."""
+
+    __tablename__ = "update_arrivals"
+    __table_args__ = (Index("ix_update_arrivals_chat", "platform", "chat_id", "update_id"),)
+
+    platform: Mapped[str] = mapped_column(String(16), primary_key=True)
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    chat_id: Mapped[str] = mapped_column(String(64))
+    worker: Mapped[int] = mapped_column(BigInteger)
+    arrived_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class KeyValue(Base):

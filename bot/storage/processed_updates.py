@@ -46,6 +46,7 @@ from bot.core.messages import Choice, ConversationKey, Document, ImageKind, Imag
 from bot.core.ports import Clock, HeldReplies
 from bot.storage.base import Base, Repository
 from bot.storage.database import transaction
+from bot.storage.workers import WORKER_ID, WorkerRegistry
 
 log = logging.getLogger(__name__)
 
@@ -93,6 +94,8 @@ class UpdateRecords(Repository):
                 "user_id": key.user_id if replies else None,
                 "replies": replies_to_json(replies) if replies else None,
                 "replies_sent": 0,
+                # Who owes them: another worker sends them only once this one is gone.
+                "worker": WORKER_ID if replies else None,
             },
         )
         return bool(result.rowcount == 1)
@@ -101,8 +104,16 @@ class UpdateRecords(Repository):
 class UpdateOutbox:
     """The core's :class:`~bot.core.ports.ReplyOutbox` on a session factory."""
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], clock: Clock) -> None:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        clock: Clock,
+        workers: WorkerRegistry | None = None,
+    ) -> None:
+        """``workers``: with several workers, :meth:`held` gives only what workers no
+        longer running left (another one's replies are still on their way)."""
         self._sessions = sessions
+        self._workers = workers
         self._clock = clock
         # (platform, update id) -> (replies sent, finished), waiting for the next write.
         self._pending: dict[tuple[str, str], tuple[int, bool]] = {}
@@ -128,13 +139,14 @@ class UpdateOutbox:
         async with transaction(self._sessions) as session:
             connection = await session.connection()
             await self._prune(connection)
-            rows = await connection.execute(
+            result = await connection.execute(
                 select(
                     _UPDATES.c.update_id,
                     _UPDATES.c.chat_id,
                     _UPDATES.c.user_id,
                     _UPDATES.c.replies,
                     _UPDATES.c.replies_sent,
+                    _UPDATES.c.worker,
                 )
                 .where(_UPDATES.c.platform == platform, _UPDATES.c.replies.is_not(None))
                 .order_by(
@@ -143,6 +155,11 @@ class UpdateOutbox:
                     _UPDATES.c.update_id,
                 )
             )
+            rows = list(result)
+            if self._workers is not None:
+                dead = await self._workers.dead(row.worker for row in rows)
+                rows = [row for row in rows if row.worker in dead]
+                rows = [row for row in rows if await self._adopt(connection, platform, row)]
             found = []
             for row in rows:
                 try:
@@ -153,6 +170,21 @@ class UpdateOutbox:
                 key = ConversationKey(platform, row.chat_id or "", row.user_id or "")
                 found.append(HeldReplies(row.update_id, key, replies, row.replies_sent))
         return found
+
+    async def _adopt(self, connection: AsyncConnection, platform: str, row: Any) -> bool:
+        """Take over a gone worker's replies; False if another worker took them first."""
+        taken = await connection.execute(
+            update(_UPDATES)
+            .where(
+                _UPDATES.c.platform == platform,
+                _UPDATES.c.update_id == row.update_id,
+                _UPDATES.c.worker.is_(None)
+                if row.worker is None
+                else _UPDATES.c.worker == row.worker,
+            )
+            .values(worker=WORKER_ID)
+        )
+        return bool(taken.rowcount == 1)
 
     async def close(self) -> None:
         if self._writer is not None and not self._writer.done():

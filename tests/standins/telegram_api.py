@@ -256,12 +256,16 @@ class TelegramStandIn:
         use_spec: bool = True,
         port: int = 0,
         clock: Callable[[], float] | None = None,
+        push_webhook: bool = True,
     ) -> None:
         """``clock`` (seconds) times the flood limits: a test on an injected clock passes
         it, so a paced count is judged by the time it was paced in, not by how fast the
-        test runs. By default, real time."""
+        test runs. By default, real time. ``push_webhook=False``: setWebhook is recorded,
+        but the test posts the updates itself (:meth:`take_updates`), to a load balancer
+        in front of several workers."""
         self.token = token
         self.clock = clock or time.monotonic
+        self.push_webhook = push_webhook
         self.me = TgUser(BOT_ID, "Hip Coach", username, is_bot=True)
         self.rate_limits = rate_limits
         self.spec = spec if spec is not None else (Spec.load() if use_spec else None)
@@ -466,6 +470,14 @@ class TelegramStandIn:
                 self._notify()
                 return
         raise LookupError(f"no update {update_id}")
+
+    def take_update(self, update_id: int) -> dict[str, Any]:
+        """One update made and not yet delivered, for a test that posts it itself."""
+        update = next(u for u in self._updates if u["update_id"] == update_id)
+        self._updates.remove(update)
+        self._delivered_history.append(update)
+        self._delivered_ids.add(update_id)
+        return update
 
     def fail_next(
         self,
@@ -808,7 +820,11 @@ class TelegramStandIn:
         if parse_bool(params.get("drop_pending_updates", "false")):
             self._delivered_history.extend(self._updates)
             self._updates = []
-        if self.webhook_url and (self._webhook_task is None or self._webhook_task.done()):
+        if (
+            self.push_webhook
+            and self.webhook_url
+            and (self._webhook_task is None or self._webhook_task.done())
+        ):
             self._webhook_task = asyncio.create_task(self._push_to_webhook())
         return True
 

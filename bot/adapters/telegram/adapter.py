@@ -96,6 +96,7 @@ from bot.core.messages import (
 from bot.core.payloads import Buttons
 from bot.core.ports import (
     CommandSpec,
+    Exclusive,
     Handler,
     HeldReplies,
     KeyValues,
@@ -103,6 +104,7 @@ from bot.core.ports import (
     Pictures,
     ReplyOutbox,
     Unreachable,
+    UpdateOrder,
 )
 from bot.core.redaction import REDACTOR
 from bot.core.texts import CoreWords
@@ -121,9 +123,14 @@ MAX_DESCRIPTION = 512
 MAX_SHORT_DESCRIPTION = 120
 MAX_COMMAND_DESCRIPTION = 256
 PROFILE_KEY = "telegram.profile"
+WEBHOOK_KEY = "telegram.webhook"
+# The name under which one worker at a time does the start-up work.
+STARTUP = "telegram_startup"
 # Uploaded pictures are sent again by the file_id Telegram gave them: one key each.
 FILE_KEY_PREFIX = "telegram.file:"
 MAX_START_RETRY = 300.0
+# With several workers: how often a worker looks for replies a dead one still owed.
+ADOPT_EVERY = 5.0
 
 
 class PollLock(Protocol):
@@ -197,13 +204,18 @@ class TelegramAdapter(PlatformAdapter):
         counts: CountScreens | None = None,
         shared_limits: SharedLimits | None = None,
         poll_lock: PollLock | None = None,
+        order: UpdateOrder | None = None,
+        exclusive: Exclusive | None = None,
     ) -> None:
         """``routes``: more HTTP routes for the webhook listener's port (health checks).
         ``counts``: told of each paced count's message, which it then edits in place.
         ``shared_limits``: the send budget every worker of this bot shares. ``poll_lock``
         (polling mode, several workers): sending starts at once, while polling, with the
         start-up work of the one poller (menu, replies a dead poller left), waits until
-        this worker holds the lock."""
+        this worker holds the lock. With several webhook workers: ``order`` keeps each
+        chat's updates in order across them, and under ``exclusive`` one worker at a time
+        does the start-up work (menu, descriptions, ``setWebhook``), which the next finds
+        done."""
         if not config.token:
             raise ValueError("a Telegram token is needed")
         if config.webhook_url and not config.webhook_secret:
@@ -223,12 +235,15 @@ class TelegramAdapter(PlatformAdapter):
         self._pacer = Pacer(config.pace, shared=shared_limits)
         self._poll_lock = poll_lock
         self._leading: asyncio.Task[None] | None = None
+        self._order = order
+        self._exclusive = exclusive
         PACER_QUEUE.labels(PLATFORM).set_function(lambda: float(self._pacer.waiting))
         self._locks = _ChatLocks()
         self._lanes = Lanes(PLATFORM)
         self._file_ids: dict[str, str] = {}
         self._listener: WebhookListener | None = None
         self._poller: Poller | None = None
+        self._adopter: asyncio.Task[None] | None = None
         self._client: CoachBot | None = None
         self._requests: tuple[AiohttpRequest, ...] = ()
         self._supervisor = Supervisor(
@@ -319,7 +334,8 @@ class TelegramAdapter(PlatformAdapter):
 
     async def _take_over(self, bot: CoachBot) -> None:
         """The start-up work of the one worker that takes updates, then take them."""
-        await self._sync_profile()
+        if self._exclusive is None:
+            await self._sync_profile()
         self._started = True
         # First in each chat's lane: what a previous process committed and never sent.
         for held in await self.held_replies():
@@ -335,14 +351,21 @@ class TelegramAdapter(PlatformAdapter):
                 routes=self._routes,
             )
             await self._listener.start()
-            await bot.set_webhook(
-                cfg.webhook_url,
-                secret_token=cfg.webhook_secret,
-                allowed_updates=ALLOWED_UPDATES,
-                drop_pending_updates=False,
-            )
+            if self._exclusive is None:
+                await self._set_webhook(bot, cfg.webhook_url, cfg.webhook_secret)
+            else:
+                async with self._exclusive(STARTUP):
+                    await self._sync_profile()
+                    await self._set_webhook(bot, cfg.webhook_url, cfg.webhook_secret, once=True)
+            if self._order is not None:
+                self._adopter = asyncio.create_task(self._keep_adopting(), name="telegram-adopt")
             mode = "webhook"
         else:
+            if self._exclusive is not None:
+                async with self._exclusive(STARTUP):
+                    await self._sync_profile()
+            if self._store is not None:
+                await self._store.put(WEBHOOK_KEY, "")  # the next webhook start sets it again
             await bot.delete_webhook(drop_pending_updates=False)
             self._poller = Poller(
                 bot,
@@ -363,6 +386,11 @@ class TelegramAdapter(PlatformAdapter):
             leading.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await leading
+        adopter, self._adopter = self._adopter, None
+        if adopter is not None:
+            adopter.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await adopter
         if self._listener is not None:
             await self._listener.stop()
             self._listener = None
@@ -386,13 +414,55 @@ class TelegramAdapter(PlatformAdapter):
             with contextlib.suppress(Exception):
                 await request.shutdown()  # a no-op when python-telegram-bot closed it
 
-    async def _from_webhook(self, data: dict[str, Any]) -> bool:
+    async def _adopt_held(self) -> None:
+        """Queue the replies that workers no longer running committed and never sent
+        (each taken over by one worker only), first in their chats' lanes."""
+        for held in await self.held_replies():
+            self._lanes.add(held.key.chat_id, functools.partial(self._send_held, held))
+
+    async def _keep_adopting(self) -> None:
+        while True:
+            await asyncio.sleep(ADOPT_EVERY)
+            await self._adopt_held()
+
+    async def _set_webhook(
+        self, bot: CoachBot, url: str, secret: str, *, once: bool = False
+    ) -> None:
+        """``once``: skip it when Telegram already has this webhook, set by another worker
+        (the secret is not shown by getWebhookInfo, so its digest is kept)."""
+        wanted = hashlib.sha256(json.dumps([url, secret, ALLOWED_UPDATES]).encode()).hexdigest()
+        if once and self._store is not None and await self._store.get(WEBHOOK_KEY) == wanted:
+            info = await bot.get_webhook_info()
+            if info.url == url:
+                log.info("telegram_webhook_unchanged")
+                return
+        await bot.set_webhook(
+            url, secret_token=secret, allowed_updates=ALLOWED_UPDATES, drop_pending_updates=False
+        )
+        if once and self._store is not None:
+            await self._store.put(WEBHOOK_KEY, wanted)
+
+    async def _from_webhook(self, data: dict[str, Any]) -> bool | None:
         """One update posted to the webhook: True once its step has committed. A step
-        that failed is not apologised for: Telegram delivers the update again."""
+        that failed is not apologised for: Telegram delivers the update again. With
+        several workers, it first waits for its chat's earlier updates (``order``)."""
         bot = self._client
         if bot is None or not self._started:
-            return False
-        return await self._take(Update.de_json(data, bot), apologise=False)
+            return None
+        update = Update.de_json(data, bot)
+        order = self._order
+        if order is None:
+            return await self._take(update, apologise=False)
+        chat = update.effective_chat
+        where = str(chat.id) if chat is not None else f"update:{update.update_id}"
+        await order.wait_turn(PLATFORM, update.update_id, where)
+        lane = str(chat.id) if chat is not None else f"update:{update.update_id}"
+        try:
+            return await self._take(update, apologise=False)
+        finally:
+            order.stepped(PLATFORM, update.update_id)
+            # After the replies the step queued in the chat's lane.
+            self._lanes.add(lane, functools.partial(order.done, PLATFORM, update.update_id))
 
     async def _sync_profile(self) -> None:
         """The command menu and the bot's descriptions, sent only when they changed."""
@@ -467,6 +537,10 @@ class TelegramAdapter(PlatformAdapter):
             outcome.repeat,
             (time.monotonic() - started) * 1000,
         )
+        if outcome.repeat and self._order is not None:
+            # Redelivered because the worker that took it first died: it may have died
+            # owing the replies.
+            await self._adopt_held()
         if outcome.repeat or (outcome.failed and not apologise):
             return not outcome.failed
         kept = None if outcome.failed else inbound.update_id

@@ -4,7 +4,8 @@ It answers 403 unless ``X-Telegram-Bot-Api-Secret-Token`` matches, refuses bodie
 a small cap (an update is a few kilobytes; anything bigger is not Telegram), and hands
 each update to the adapter, which handles it as in polling. The answer waits for the
 update's step: 200 once it has committed (Telegram then forgets the update), 500 if it
-failed or the bot is stopping, so Telegram delivers the update again later. Other routes
+failed, so Telegram delivers the update again later, and 503 while the bot is stopping
+or not yet connected (a load balancer then hands the update to another worker). Other routes
 (the health checks) can share its port.
 """
 
@@ -25,8 +26,9 @@ log = logging.getLogger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 MAX_BODY_BYTES = 256 * 1024
 
-Deliver = Callable[[dict[str, Any]], Awaitable[bool]]
-"""Handles one update; True once its step has committed."""
+Deliver = Callable[[dict[str, Any]], Awaitable[bool | None]]
+"""Handles one update; True once its step has committed, None if the bot can't take it
+now (not connected yet, or stopping)."""
 # On stop, how long a request in hand may take to finish before it is cut off (and,
 # unanswered, delivered again by Telegram).
 SHUTDOWN_TIMEOUT = 5.0
@@ -60,6 +62,7 @@ class WebhookListener:
         self._max_body = max_body
         self._routes = routes
         self._runner: web.AppRunner | None = None
+        self._stopping = False
         self.bound_port: int | None = None
 
     async def start(self) -> None:
@@ -77,6 +80,7 @@ class WebhookListener:
 
     async def stop(self) -> None:
         """Stop accepting; Telegram keeps undelivered updates and retries later."""
+        self._stopping = True
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -102,11 +106,15 @@ class WebhookListener:
             return web.Response(status=400)
         if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
             return web.Response(status=400)
+        if self._stopping:
+            return web.Response(status=503)
         try:
             handled = await self._deliver(data)
         except Exception:
             log.exception("telegram_webhook_update_failed update_id=%s", data["update_id"])
             handled = False
+        if handled is None:
+            return web.Response(status=503)
         if not handled:
             return web.Response(status=500)
         return web.Response(status=200)

@@ -1,0 +1,140 @@
+"""Workers on one database: each one registered while it lives, and one at a time for
+the start-up work.
+
+A worker is one ``python -m bot run`` process. On PostgreSQL it registers by holding a
+session advisory lock ``(WORKER_CLASS, worker id)`` on a connection of its own; the
+server drops the lock the moment that connection goes, however the process ends
+(SIGKILL included), so "is worker W alive?" is "is its lock held?" (``pg_locks``),
+with no heartbeat to tune. The ids are random, so two workers never share one.
+
+The start-up work that must happen once per deploy, not once per worker (Telegram's
+``setWebhook`` and command menu), runs under :meth:`WorkerRegistry.exclusive`: a
+transaction-free advisory lock that a second worker starting at the same moment waits
+for, after which it finds the work done (the adapter keeps a digest of what it set).
+
+On SQLite there is one process: it is always the only worker, and the lock is a no-op.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import logging
+import secrets
+from collections.abc import AsyncIterator, Iterable
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from bot.ops.metrics import LEADER, WORKERS
+
+log = logging.getLogger(__name__)
+
+# The first half of the two-key advisory locks of worker registrations ("HipW").
+WORKER_CLASS = 0x48697057
+# How often the registry counts the live workers for the metric.
+COUNT_EVERY = 5.0
+
+WORKER_ID = secrets.randbelow(2**31 - 2) + 1
+"""This process's worker id (positive, so it compares with ``pg_locks.objid``)."""
+
+_ALIVE = text(
+    "SELECT objid::bigint FROM pg_locks WHERE locktype = 'advisory' AND classid = :c "
+    "AND objsubid = 2 AND granted"
+)
+
+
+def exclusive_key(name: str) -> int:
+    digest = hashlib.sha256(f"hipcoach:exclusive:{name}".encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
+
+
+class WorkerRegistry:
+    """This worker's registration, and who else is alive."""
+
+    def __init__(self, engine: AsyncEngine, worker: int = WORKER_ID) -> None:
+        self.worker = worker
+        self._engine = engine
+        self._server = engine.dialect.name != "sqlite"
+        self._connection: AsyncConnection | None = None
+        self._counter: asyncio.Task[None] | None = None
+
+    @property
+    def shared(self) -> bool:
+        """Several workers may share this database."""
+        return self._server
+
+    async def register(self) -> None:
+        if not self._server:
+            WORKERS.set(1)
+            return
+        connection = await self._engine.connect()
+        connection = await connection.execution_options(isolation_level="AUTOCOMMIT")
+        await connection.execute(
+            text("SELECT pg_advisory_lock(:c, :w)"), {"c": WORKER_CLASS, "w": self.worker}
+        )
+        self._connection = connection
+        self._counter = asyncio.create_task(self._count(), name="worker-count")
+        log.info("worker_registered worker=%d", self.worker)
+
+    async def unregister(self) -> None:
+        counter, self._counter = self._counter, None
+        if counter is not None:
+            counter.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await counter
+        connection, self._connection = self._connection, None
+        if connection is None:
+            return
+        try:
+            # Closed, the connection would go back to the pool still holding the lock.
+            await connection.execute(
+                text("SELECT pg_advisory_unlock(:c, :w)"), {"c": WORKER_CLASS, "w": self.worker}
+            )
+            await connection.close()
+        except Exception:
+            with contextlib.suppress(Exception):
+                await connection.invalidate()  # the server lets go with the session
+
+    async def alive(self) -> set[int]:
+        """The ids of the workers registered now (this one included)."""
+        if not self._server:
+            return {self.worker}
+        async with self._engine.connect() as connection:
+            rows = await connection.execute(_ALIVE, {"c": WORKER_CLASS})
+            return {int(row[0]) for row in rows} | {self.worker}
+
+    async def dead(self, workers: Iterable[int | None]) -> set[int | None]:
+        """Those of ``workers`` no longer registered (``None``: a single process's)."""
+        wanted = set(workers)
+        if not wanted:
+            return set()
+        live = await self.alive()
+        return {w for w in wanted if w is None or w not in live}
+
+    @contextlib.asynccontextmanager
+    async def exclusive(self, name: str) -> AsyncIterator[None]:
+        """One worker at a time in the block; the others wait their turn."""
+        if not self._server:
+            yield
+            return
+        key = exclusive_key(name)
+        async with self._engine.connect() as connection:
+            connection = await connection.execution_options(isolation_level="AUTOCOMMIT")
+            await connection.execute(text("SELECT pg_advisory_lock(:k)"), {"k": key})
+            LEADER.labels(name).set(1)
+            try:
+                yield
+            finally:
+                LEADER.labels(name).set(0)
+                with contextlib.suppress(Exception):
+                    await connection.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
+
+    async def _count(self) -> None:
+        while True:
+            try:
+                WORKERS.set(len(await self.alive()))
+            except Exception as exc:  # the database is away; readiness says so
+                log.debug("worker_count_failed error=%s", type(exc).__name__)
+            await asyncio.sleep(COUNT_EVERY)

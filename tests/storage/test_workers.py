@@ -1,0 +1,88 @@
+"""Workers on one PostgreSQL: registered while alive, one at a time for start-up work,
+and each chat's updates in order across them (bot.storage.workers, chat_order)."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from bot.storage.chat_order import ChatOrder
+from bot.storage.database import create_engine
+from bot.storage.migrations import upgrade_to_head
+from bot.storage.workers import WorkerRegistry
+from bot.testing import FakeClock
+from tests.storage.conftest import pg_url  # noqa: F401  (fixture)
+
+pytestmark = pytest.mark.postgres
+
+
+async def test_a_worker_is_alive_while_registered_and_gone_when_its_connection_goes(
+    pg_url: str,  # noqa: F811
+) -> None:
+    engine = create_engine(pg_url)
+    first, second = WorkerRegistry(engine, 101), WorkerRegistry(engine, 102)
+    try:
+        await first.register()
+        await second.register()
+        assert {101, 102} <= await first.alive()
+        assert await first.dead([101, 102, None]) == {None}
+        await second.unregister()  # as a killed worker's connection closing
+        assert await first.dead([101, 102]) == {102}
+    finally:
+        await first.unregister()
+        await second.unregister()
+        await engine.dispose()
+
+
+async def test_start_up_work_runs_in_one_worker_at_a_time(pg_url: str) -> None:  # noqa: F811
+    engine = create_engine(pg_url)
+    first, second = WorkerRegistry(engine, 201), WorkerRegistry(engine, 202)
+    inside: list[int] = []
+    most = 0
+
+    async def work(registry: WorkerRegistry) -> None:
+        nonlocal most
+        async with registry.exclusive("telegram_startup"):
+            inside.append(registry.worker)
+            most = max(most, len(inside))
+            await asyncio.sleep(0.05)  # long enough for the other to try to come in
+            inside.remove(registry.worker)
+
+    try:
+        async with asyncio.timeout(20):
+            await asyncio.gather(work(first), work(second))
+    finally:
+        await engine.dispose()
+    assert most == 1
+
+
+async def test_a_chats_later_update_waits_for_the_earlier_one_a_live_worker_holds(
+    pg_url: str,  # noqa: F811
+) -> None:
+    engine = create_engine(pg_url)
+    await upgrade_to_head(engine)
+    a, b = WorkerRegistry(engine, 301), WorkerRegistry(engine, 302)
+    await a.register()
+    await b.register()
+    clock = FakeClock()
+    on_a, on_b = ChatOrder(engine, a, clock), ChatOrder(engine, b, clock)
+    try:
+        async with asyncio.timeout(20):
+            await on_a.wait_turn("telegram", 500, "chat")  # the first: nothing ahead
+            later = asyncio.create_task(on_b.wait_turn("telegram", 501, "chat"))
+            other_chat = asyncio.create_task(on_b.wait_turn("telegram", 502, "else"))
+            await other_chat  # another chat's update does not wait for this one
+            assert not later.done()
+            await on_a.done("telegram", 500)
+            await later
+            # A killed worker's update holds nothing up.
+            await on_a.wait_turn("telegram", 503, "chat")
+            stuck = asyncio.create_task(on_b.wait_turn("telegram", 504, "chat"))
+            await asyncio.sleep(0)
+            await a.unregister()
+            await stuck
+    finally:
+        await a.unregister()
+        await b.unregister()
+        await engine.dispose()
