@@ -77,6 +77,8 @@ class Turn:
         document: Document | None = None,
         asks_number: bool = False,
         private_start: str | None = None,
+        bold: tuple[str, ...] | list[str] = (),
+        in_place: bool = False,
     ) -> None:
         self.replies.append(
             Reply(
@@ -87,6 +89,8 @@ class Turn:
                 document=document,
                 asks_number=asks_number,
                 private_start=private_start,
+                bold=tuple(bold),
+                in_place=in_place,
             )
         )
 

@@ -45,6 +45,7 @@ from bot.features.tight.render import (
     plan_areas,
     plan_in_detail,
     summary,
+    titles,
     triage_message,
 )
 from bot.features.tight.state import Asking, PickPrompt, Report, pairs
@@ -94,10 +95,20 @@ class Tight(Flow):
         choices: Sequence[Choice] = (),
         image: ImageRef | None = None,
         asks_number: bool = False,
+        bold: Sequence[str] = (),
+        in_place: bool = False,
     ) -> None:
         """Everything said about a tight spot is about the runner's body: where a group
         can see the chat, it is shown to the runner alone."""
-        turn.say(text, choices=tuple(choices), image=image, asks_number=asks_number, private=True)
+        turn.say(
+            text,
+            choices=tuple(choices),
+            image=image,
+            asks_number=asks_number,
+            private=True,
+            bold=tuple(bold),
+            in_place=in_place,
+        )
 
     # --- ways in -----------------------------------------------------------------------
 
@@ -185,7 +196,9 @@ class Tight(Flow):
         turn.goto(NAME, "pick", data)
         self._show_pick(turn)
 
-    def _show_pick(self, turn: Turn) -> None:
+    def _show_pick(self, turn: Turn, *, in_place: bool = False) -> None:
+        """The areas to pick from; ``in_place`` after a tap on one of its own buttons,
+        which a platform that can shows by changing the buttons of the pressed message."""
         content = self.content
         words = content.words.tight
         data = turn.data(Report)
@@ -204,7 +217,7 @@ class Tight(Flow):
         text = getattr(words, prompt)
         if prompt == "too_many":
             text = text.format(max=content.vocabulary.max_areas)
-        self._say(turn, text, choices=choices)
+        self._say(turn, text, choices=choices, in_place=in_place)
 
     def _toggle(self, turn: Turn, area_id: str) -> None:
         content = self.content
@@ -218,10 +231,13 @@ class Tight(Flow):
             picked.remove(area_id)
         elif len(picked) >= limit:
             self._say(turn, content.words.tight.picked_too_many.format(max=limit))
+            turn.goto(NAME, "pick", data)
+            self._show_pick(turn)
+            return
         else:
             picked.append(area_id)
         turn.goto(NAME, "pick", replace(data, picked=tuple(picked)))
-        self._show_pick(turn)
+        self._show_pick(turn, in_place=True)
 
     async def _done_picking(self, turn: Turn) -> None:
         data = turn.data(Report)
@@ -342,6 +358,7 @@ class Tight(Flow):
             plan.text,
             choices=self._log_choices(turn, data.report_id, asking),
             image=self._picture(data.readings()),
+            bold=_found_in(plan.text, titles(content, data.readings())),
         )
 
     def _picture(self, areas: list[AreaReading]) -> ImageRef | None:
@@ -577,7 +594,7 @@ class Tight(Flow):
         elif step == "pick" and action == "tt.more":
             all_areas = list(self.content.area_ids())
             turn.goto(NAME, "pick", replace(data, candidates=tuple(all_areas)))
-            self._show_pick(turn)
+            self._show_pick(turn, in_place=True)
         elif step == "pick" and action == "tt.done":
             await self._done_picking(turn)
         elif step == "kind" and action == "tt.kind.strong":
@@ -618,10 +635,11 @@ class Tight(Flow):
             return
         report, data = found
         if prefix == DETAIL:
+            headings = titles(self.content, data.readings())
             for message in plan_in_detail(
                 self.content, data.readings(), data.kind, data.adjustment
             ):
-                self._say(turn, message)
+                self._say(turn, message, bold=_found_in(message, headings))
         elif answer.startswith("side."):
             await self._logged(turn, report, self._with_side(data, answer.removeprefix("side.")))
         elif (value := _strength(answer.replace("int.", "tt.int.", 1))) is not None:
@@ -715,3 +733,7 @@ def _strength(action: str) -> int | None:
     if action.startswith("tt.int.") and value.isdigit() and int(value) <= 10:
         return int(value)
     return None
+
+
+def _found_in(text: str, parts: Sequence[str]) -> list[str]:
+    return [part for part in parts if part and part in text]

@@ -33,6 +33,11 @@ def area_names(content: TightContent, areas: Sequence[AreaReading | str]) -> str
     return join_words([area_name(content, area) for area in areas])
 
 
+def titles(content: TightContent, areas: Sequence[AreaReading]) -> list[str]:
+    """The heading each area has in a plan ("Glutes, left"), to show in bold."""
+    return [_title(content, area) for area in areas]
+
+
 def _title(content: TightContent, area: AreaReading) -> str:
     label = content.vocabulary.area(area.area).label
     if area.side is None:

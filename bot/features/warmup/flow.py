@@ -126,6 +126,7 @@ class Warmup(Flow):
         turn.say(
             "\n".join(lines),
             image=demo,
+            bold=(lines[0],),  # "Drill 1 of 3: Bouncing lunges"
             choices=[
                 turn.choice(texts.done, "wu.done", Tone.GO),
                 turn.choice(texts.skip, "wu.skip"),
