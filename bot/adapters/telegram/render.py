@@ -48,7 +48,7 @@ def formatted(text: str, bold: Sequence[str]) -> tuple[str, str | None]:
     Every character of the text is escaped, so nothing a runner typed or content holds
     ("<b>", "&") is ever read as markup. Lengths don't change: Telegram counts the text
     after parsing, which is ``text`` itself."""
-    spans = _spans(text, bold)
+    spans = text_limits.bold_spans(text, bold)
     if not spans:
         return text, None
     out: list[str] = []
@@ -59,23 +59,6 @@ def formatted(text: str, bold: Sequence[str]) -> tuple[str, str | None]:
         at = end
     out.append(html.escape(text[at:], quote=False))
     return "".join(out), HTML
-
-
-def _spans(text: str, parts: Sequence[str]) -> list[tuple[int, int]]:
-    """Where ``parts`` occur in ``text``: sorted, merged (start, end) offsets."""
-    found = []
-    for part in parts:
-        start = text.find(part) if part else -1
-        while start >= 0:
-            found.append((start, start + len(part)))
-            start = text.find(part, start + len(part))
-    spans: list[tuple[int, int]] = []
-    for start, end in sorted(found):
-        if spans and start <= spans[-1][1]:
-            spans[-1] = (spans[-1][0], max(end, spans[-1][1]))
-        else:
-            spans.append((start, end))
-    return spans
 
 
 def keyboard_rows(labels: Sequence[str]) -> list[list[int]]:
