@@ -23,7 +23,7 @@ from bot.core.calendar import local_day, zone_or_utc
 from bot.core.drawings import Spot
 from bot.core.flow import CommandDef, Flow, Steps
 from bot.core.messages import Choice, ImageRef
-from bot.core.ports import EmergencyWords, WhereToRoll
+from bot.core.ports import EmergencyWords, OptionSpec, WhereToRoll
 from bot.core.prompts import ask_consent
 from bot.core.stores import StoreFactory
 from bot.core.turn import Turn
@@ -111,6 +111,22 @@ class Tight(Flow):
         )
 
     # --- ways in -----------------------------------------------------------------------
+
+    def command_options(self, command: str) -> tuple[OptionSpec, ...]:
+        """/tight's boxes: an area and a side to pick, beside the runner's own words.
+        They join into the line the reader reads ("glute left knotted, 4/10"); each
+        area goes by its short name, which the reader knows as that area."""
+        if command != NAME:
+            return ()
+        words = self.content.words.tight
+        buttons = words.buttons
+        areas = tuple((area.label, area.short) for area in self.content.vocabulary.areas)
+        sides = (("left", buttons.left), ("right", buttons.right), ("both", buttons.both))
+        return (
+            OptionSpec("area", words.options.area, choices=areas),
+            OptionSpec("side", words.options.side, choices=tuple((b, s) for s, b in sides)),
+            OptionSpec("text", words.options.text),
+        )
 
     async def command(self, turn: Turn, name: str, args: str) -> None:
         if args.strip():

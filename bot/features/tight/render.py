@@ -34,8 +34,12 @@ def area_names(content: TightContent, areas: Sequence[AreaReading | str]) -> str
 
 
 def titles(content: TightContent, areas: Sequence[AreaReading]) -> list[str]:
-    """The heading each area has in a plan ("Glutes, left"), to show in bold."""
-    return [_title(content, area) for area in areas]
+    """The names each area goes by in a plan: its heading in full ("Glutes and
+    piriformis (buttock), left") and its line in the one-screen plan ("Left glute"), to
+    show in bold."""
+    return [_title(content, area) for area in areas] + [
+        _capital(area_name(content, area)) for area in areas
+    ]
 
 
 def _title(content: TightContent, area: AreaReading) -> str:
