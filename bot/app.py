@@ -62,7 +62,7 @@ from bot.features.tight.ports import ReminderFocusLines, ReportedAreaHistory, Ta
 from bot.features.tight.understanding import RedFlagPass
 from bot.features.warmup.flow import Warmup
 from bot.features.warmup.store import WarmupRepository
-from bot.media.library import DemoRefs, MediaLibrary, RollPictures
+from bot.media.library import DemoRefs, MediaLibrary, RollPictures, every_demo
 from bot.ops.health import Check, HealthServer, health_routes
 from bot.storage.checks import ready_schema
 from bot.storage.conversations import ConversationRepository, UserRepository
@@ -256,6 +256,17 @@ async def open_services(settings: Settings) -> Services:
 def media_library(settings: Settings, content: Content) -> MediaLibrary:
     """The pictures every platform reads: drawn on first use, kept in DATA_DIR/media."""
     return MediaLibrary(content.directory, content.media, settings.data_dir / "media")
+
+
+def prepare_pictures(services: Services) -> asyncio.Task[int] | None:
+    """Draw every drill demo not yet on disk, in the background (see
+    :meth:`MediaLibrary.prepare`)."""
+    pictures = services.pictures
+    if pictures is None:
+        return None
+    content = services.content
+    demos = every_demo(content.media.poses, [drill.id for drill in content.drills.drills])
+    return asyncio.create_task(pictures.prepare(demos), name="prepare-pictures")
 
 
 def build_dispatcher(
@@ -460,6 +471,7 @@ async def run_bot(settings: Settings, *, console_user: str | None = None) -> Non
     started: list[Adapter] = []
     failures: list[str] = []
     scheduler: ReminderScheduler | None = None
+    preparing: asyncio.Task[int] | None = None
     try:
         if health is not None:
             await health.start()
@@ -483,6 +495,11 @@ async def run_bot(settings: Settings, *, console_user: str | None = None) -> Non
             raise NothingStarted("no platform could start (" + "; ".join(failures) + ")")
         scheduler = build_reminder_scheduler(services, started)
         await scheduler.start()
+        if terminal is None:
+            # Up and ready first; the drill demos are drawn behind, so the first runner
+            # to start a warm-up doesn't wait for a drawing. (Not for the terminal chat:
+            # one runner, and a piped script that ends in a second shouldn't draw for six.)
+            preparing = prepare_pictures(services)
         # Everything built so far lives as long as the process: keep it out of the garbage
         # collector's full passes, which otherwise stall the loop ~100 ms in a reminder burst.
         gc.freeze()
@@ -492,6 +509,8 @@ async def run_bot(settings: Settings, *, console_user: str | None = None) -> Non
             await until_stopped_or_gone(stop, started)
     finally:
         deadline = time.monotonic() + SHUTDOWN_SECONDS
+        if preparing is not None:
+            preparing.cancel()  # a drawing under way finishes in its thread; no new one
         if scheduler is not None:
             # First, while the adapters can still deliver: the sends in flight finish,
             # the rest of the claims go back to the table for the next process.
