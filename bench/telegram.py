@@ -237,7 +237,8 @@ async def serve_coach(
     )
     await adapter.start()
     demos = every_demo(content.media.poses, [drill.id for drill in content.drills.drills])
-    preparing = asyncio.create_task(pictures.prepare(demos))
+    # The echo handler sends no pictures: nothing to draw.
+    preparing = asyncio.create_task(pictures.prepare([] if echo_only else demos))
     gc.freeze()  # as bot/app.py does once everything is started
     await until_terminated()
     preparing.cancel()
