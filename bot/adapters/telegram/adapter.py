@@ -201,6 +201,7 @@ class TelegramAdapter(PlatformAdapter):
         self._locks = _ChatLocks()
         self._lanes = Lanes(PLATFORM)
         self._file_ids: dict[str, str] = {}
+        self._uploads: dict[str, asyncio.Lock] = {}
         self._listener: WebhookListener | None = None
         self._poller: Poller | None = None
         self._client: CoachBot | None = None
@@ -708,24 +709,51 @@ class TelegramAdapter(PlatformAdapter):
             caption, parse_mode = formatted(caption, bold)
         animated = image.kind is ImageKind.ANIMATION
         method = self._bot.send_animation if animated else self._bot.send_photo
-        reuse = pictures.reuse_name(image)
-        if reuse is not None and (known := await self._known_file(reuse)) is not None:
+
+        async def by_file_id(file_id: str) -> bool:
             send = functools.partial(
                 method,
                 chat_id,
-                known,
+                file_id,
                 caption=caption,
                 parse_mode=parse_mode,
                 reply_markup=markup,
             )
             try:
                 await self._paced(chat_id, send, bulk=bulk)
-                return True
             except BadRequest as exc:
                 # The file_id is another bot's, or Telegram forgot it: upload again.
                 log.info("telegram_file_id_refused chat=%s error=%s", chat_id, exc.message)
-                await self._forget_file(reuse)
-        picture = await pictures.picture(image)
+                await self._forget_file(reuse or "")
+                return False
+            return True
+
+        reuse = pictures.reuse_name(image)
+        if reuse is None:
+            return await self._upload(chat_id, image, method, caption, parse_mode, markup, bulk)
+        known = await self._known_file(reuse)
+        if known is not None and await by_file_id(known):
+            return True
+        # One upload per file: chats that want it meanwhile wait for its file_id.
+        async with self._uploads.setdefault(reuse, asyncio.Lock()):
+            known = await self._known_file(reuse)
+            if known is not None and await by_file_id(known):
+                return True
+            return await self._upload(chat_id, image, method, caption, parse_mode, markup, bulk)
+
+    async def _upload(
+        self,
+        chat_id: int,
+        image: ImageRef,
+        method: Callable[..., Awaitable[Message]],
+        caption: str | None,
+        parse_mode: str | None,
+        markup: InlineKeyboardMarkup | None,
+        bulk: bool,
+    ) -> bool:
+        """Upload the picture's bytes, and keep the file_id Telegram gives it."""
+        pictures = self._pictures
+        picture = await pictures.picture(image) if pictures is not None else None
         if picture is None:
             return False
         upload = InputFile(picture.data, filename=picture.filename)

@@ -9,7 +9,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.core.engine import Coach
-from bot.media.library import MediaLibrary
+from bot.core.messages import Inbound, Outcome, Reply
+from bot.media.library import MediaLibrary, every_demo
 from bot.storage.models import KeyValue
 from bot.testing import shipped_content
 from tests.adapters.telegram_harness import (
@@ -165,3 +166,32 @@ async def _key_values(sessions: async_sessionmaker[AsyncSession]) -> dict[str, s
     async with sessions() as session:
         rows = await session.execute(select(KeyValue.key, KeyValue.value))
         return {key: value for key, value in rows}
+
+
+async def test_many_chats_asking_for_a_new_animation_at_once_upload_it_once(
+    api: TelegramStandIn,
+    coach: Coach,
+    sessions: async_sessionmaker[AsyncSession],
+    pictures: MediaLibrary,
+) -> None:
+    content = shipped_content()
+    demo = every_demo(content.media.poses, ["toy_soldiers"])[0]
+
+    async def handler(inbound: Inbound) -> Outcome:
+        return Outcome(replies=(Reply("Toy soldiers", image=demo),))
+
+    runners = [api.user() for _ in range(6)]
+    chats = [api.private_chat(runner) for runner in runners]
+    async with running_bot(api, coach, sessions, pictures=pictures, handler=handler):
+        for chat, runner in zip(chats, runners, strict=True):
+            api.send_command(chat, runner, "start")
+        await api.wait_until(
+            lambda: len([c for c in api.calls if c.method == "sendAnimation" and c.ok]) == 6
+        )
+    sent = api.calls_since(0, "sendAnimation")
+    uploads = [c for c in sent if "animation" in c.uploads]
+    assert len(uploads) == 1  # the others waited for its file_id
+    file_id = uploads[0].result["animation"]["file_id"]
+    assert {c.params["animation"] for c in sent if c is not uploads[0]} == {file_id}
+    assert {c.chat_id for c in sent} == {chat.id for chat in chats}
+    assert_clean(api)
