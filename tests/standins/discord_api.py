@@ -308,7 +308,12 @@ class DiscordStandIn:
         channel = channel or (self.channel if in_guild else self.dm_channel(user))
         data = self._command_data(name, channel)
         if text is not None:
-            string_options = [o for o in self._options_of(data) if o.get("type") == 3]
+            # The box for free words: the first text option without choices to pick from.
+            string_options = [
+                o
+                for o in self._options_of(data)
+                if o.get("type") == 3 and not o.get("choices") and not o.get("autocomplete")
+            ]
             if not string_options:
                 raise AssertionError(f"/{name} takes no text")
             options = {string_options[0]["name"]: text}
