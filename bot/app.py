@@ -471,7 +471,6 @@ async def run_bot(settings: Settings, *, console_user: str | None = None) -> Non
     started: list[Adapter] = []
     failures: list[str] = []
     scheduler: ReminderScheduler | None = None
-    preparing: asyncio.Task[int] | None = None
     try:
         if health is not None:
             await health.start()
@@ -495,11 +494,6 @@ async def run_bot(settings: Settings, *, console_user: str | None = None) -> Non
             raise NothingStarted("no platform could start (" + "; ".join(failures) + ")")
         scheduler = build_reminder_scheduler(services, started)
         await scheduler.start()
-        if terminal is None:
-            # Up and ready first; the drill demos are drawn behind, so the first runner
-            # to start a warm-up doesn't wait for a drawing. (Not for the terminal chat:
-            # one runner, and a piped script that ends in a second shouldn't draw for six.)
-            preparing = prepare_pictures(services)
         # Everything built so far lives as long as the process: keep it out of the garbage
         # collector's full passes, which otherwise stall the loop ~100 ms in a reminder burst.
         gc.freeze()
@@ -509,8 +503,6 @@ async def run_bot(settings: Settings, *, console_user: str | None = None) -> Non
             await until_stopped_or_gone(stop, started)
     finally:
         deadline = time.monotonic() + SHUTDOWN_SECONDS
-        if preparing is not None:
-            preparing.cancel()  # a drawing under way finishes in its thread; no new one
         if scheduler is not None:
             # First, while the adapters can still deliver: the sends in flight finish,
             # the rest of the claims go back to the table for the next process.
