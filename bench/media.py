@@ -6,7 +6,8 @@ where-to-roll and /progress pictures too. Cached: a second library on the same f
 (nothing in memory), then the same library again (in memory). Targets: each file under
 1 MB and 2 s, the whole set under 20 s cold on one core, ~0 ms once cached. Run:
 `taskset -c 0 python bench/media.py` to hold it to one core. ``--stills DIR`` also saves
-each demo's first, middle and last frame as PNG, and the pictures, into DIR.
+each demo's first, middle and last frame as PNG, a sheet of twelve frames across the
+whole move, and the pictures, into DIR.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from bot.core.messages import ImageRef
 from bot.media.library import DemoRefs, MediaLibrary, RollPictures
 
 ROOT = Path(__file__).resolve().parents[1]
+SHEET_FRAMES = 12  # four across, three down
 
 
 def references(content: Content) -> list[ImageRef]:
@@ -98,6 +100,17 @@ def save_stills(name: str, data: bytes, folder: Path) -> list[Path]:
             path = folder / f"{name}-{label}.png"
             image.convert("RGB").save(path)
             saved.append(path)
+        # The first, middle and last frames of a drill are often its standing start, its
+        # change of sides and its standing end: a sheet of twelve shows the move itself.
+        width, height = image.size
+        sheet = Image.new("RGB", (width * 2, height * 3 // 2), "white")
+        for number in range(SHEET_FRAMES):
+            image.seek(number * (frames - 1) // (SHEET_FRAMES - 1))
+            frame = image.convert("RGB").resize((width // 2, height // 2))
+            sheet.paste(frame, ((number % 4) * width // 2, (number // 4) * height // 2))
+        path = folder / f"{name}-sheet.png"
+        sheet.save(path)
+        saved.append(path)
     return saved
 
 

@@ -62,6 +62,7 @@ from bot.content import load_content  # noqa: E402
 from bot.core.messages import Inbound, Outcome, Reply, Text  # noqa: E402
 from bot.core.ports import SystemClock  # noqa: E402
 from bot.delivery.pacer import PaceLimits  # noqa: E402
+from bot.media.library import MediaLibrary, every_demo  # noqa: E402
 from bot.storage.database import create_engine, session_factory  # noqa: E402
 from bot.storage.key_values import KeyValueStore  # noqa: E402
 from bot.storage.migrations import upgrade_to_head  # noqa: E402
@@ -69,7 +70,14 @@ from bot.storage.processed_updates import UpdateOutbox  # noqa: E402
 from bot.testing import shipped_content  # noqa: E402
 from tests.standins.telegram_api import Call, TelegramStandIn, TgChat, TgUser  # noqa: E402
 
-WRITES = {"sendMessage", "editMessageText", "editMessageReplyMarkup", "sendDocument", "sendPhoto"}
+WRITES = {
+    "sendMessage",
+    "editMessageText",
+    "editMessageReplyMarkup",
+    "sendDocument",
+    "sendPhoto",
+    "sendAnimation",
+}
 WARMING_CHATS = 10
 UNTHROTTLED = PaceLimits(overall_per_second=100_000, overall_burst=10_000)
 # What a runner does, and the reply they wait for before the next tap (words in its text,
@@ -84,6 +92,9 @@ WARMUP: list[tuple[str, str, str]] = [
     ("press", "Done", "Drill 3 of 3"),
     ("press", "Done", "Nice work"),
 ]
+# A drill comes as its animation (the drill's name and first step as the caption), then
+# its steps with the buttons: the runner has the reply once the buttons are there.
+UNTIL_BUTTONS = {"Drill 1 of 3", "Drill 2 of 3", "Drill 3 of 3"}
 
 
 @dataclass
@@ -91,6 +102,7 @@ class Waiting:
     expect: str
     since: float
     first: float | None = None
+    found: bool = False
     done: asyncio.Future[float] = field(
         default_factory=lambda: asyncio.get_running_loop().create_future()
     )
@@ -123,7 +135,9 @@ class Users:
         if waiting.first is None:
             waiting.first = call.at - waiting.since
         shown = call.params.get("text") or call.params.get("caption") or ""
-        if waiting.expect in shown or waiting.expect in call.params.get("reply_markup", ""):
+        markup = call.params.get("reply_markup", "")
+        waiting.found = waiting.found or waiting.expect in shown or waiting.expect in markup
+        if waiting.found and (waiting.expect not in UNTIL_BUTTONS or markup):
             waiting.done.set_result(call.at - waiting.since)
 
     async def act(self, chat: TgChat, inject: Callable[[], object], expect: str) -> None:
@@ -188,8 +202,12 @@ async def serve_echo(api_url: str, token: str) -> None:
     await app.shutdown()
 
 
-async def serve_coach(api_url: str, token: str, database: str, *, echo_only: bool) -> None:
-    """The coach as the app wires it, with the pacer set far above the load.
+async def serve_coach(
+    api_url: str, token: str, database: str, media: str, *, echo_only: bool
+) -> None:
+    """The coach as the app wires it, with the pacer set far above the load, sending
+    its drill demos: drawn into ``media`` in the background at start (as the app
+    does), uploaded once each, then sent by the file_id stored in the database.
 
     ``echo_only`` keeps the whole adapter (de-duplication, per-chat order, pacer,
     rendering) but puts an echo in place of the coach: what the adapter alone adds.
@@ -197,7 +215,9 @@ async def serve_coach(api_url: str, token: str, database: str, *, echo_only: boo
     engine = create_engine(database)
     await upgrade_to_head(engine)
     sessions = session_factory(engine)
-    coach = build_coach(sessions, load_content(ROOT / "content"), clock=SystemClock())
+    content = load_content(ROOT / "content")
+    coach = build_coach(sessions, content, clock=SystemClock())
+    pictures = MediaLibrary(content.directory, content.media, Path(media))
 
     async def echo_handler(inbound: Inbound) -> Outcome:
         if isinstance(inbound.event, Text):
@@ -209,15 +229,19 @@ async def serve_coach(api_url: str, token: str, database: str, *, echo_only: boo
         TelegramConfig(token=token, api_url=api_url, pace=UNTHROTTLED),
         texts=shipped_content().telegram_texts,
         words=shipped_content().texts,
-        pictures=None,
+        pictures=pictures,
         commands=coach.commands(),
         outbox=UpdateOutbox(sessions, coach.clock),
         on_unreachable=unreachable_reporter(coach),
         store=KeyValueStore(sessions),
     )
     await adapter.start()
+    demos = every_demo(content.media.poses, [drill.id for drill in content.drills.drills])
+    # The echo handler sends no pictures: nothing to draw.
+    preparing = asyncio.create_task(pictures.prepare([] if echo_only else demos))
     gc.freeze()  # as bot/app.py does once everything is started
     await until_terminated()
+    preparing.cancel()
     await adapter.stop()
     await engine.dispose()
 
@@ -266,7 +290,7 @@ async def start_bot(
     """The bot in a process of its own, polling ``api``; returns once it is fetching."""
     argv = [ROLES[name], "--api-url", api.base_url, "--token", api.token]
     if name in databases:
-        argv += ["--database", databases[name]]
+        argv += ["--database", databases[name], "--media", databases["media"]]
     mark = api.mark()
     process = await asyncio.create_subprocess_exec(sys.executable, __file__, *argv)
     await api.wait_for(lambda c: c.method == "getUpdates", since=mark)
@@ -340,6 +364,7 @@ async def main() -> None:
         # Each bot its own database: a SQLite file has one process writing to it.
         database = args.database or f"sqlite:///{tmp}/coach.sqlite3"
         databases = {"coach": database, "adapter": f"sqlite:///{tmp}/adapter.sqlite3"}
+        databases["media"] = f"{tmp}/media"
         async with contextlib.AsyncExitStack() as stack:
             apis: dict[str, TelegramStandIn] = {}
             for name in BOTS:
@@ -356,6 +381,9 @@ async def main() -> None:
                 (len(a.violations), len(a.throttled), len(a.unanswered_queries()))
                 for a in apis.values()
             ]
+            animations = [c for c in apis["coach"].calls if c.method == "sendAnimation" and c.ok]
+            uploads = [c for c in animations if "animation" in c.uploads]
+            uploaded_files = {c.uploads["animation"].data for c in uploads}
 
     kind = database.split(":")[0]
     print(
@@ -385,6 +413,11 @@ async def main() -> None:
     print(f"p99 adapter + echo handler / echo = {adapter_ratio:.2f}")
     violations, throttled, unanswered = (sum(p[i] for p in problems) for i in range(3))
     print(f"stand-ins: violations={violations} throttled={throttled} unanswered={unanswered}")
+    by_id = len(animations) - len(uploads)
+    print(
+        f"animations: {len(animations)} sent, {len(uploads)} uploaded "
+        f"({len(uploaded_files)} different files), {by_id} by stored file_id"
+    )
 
 
 def serve(argv: list[str]) -> None:
@@ -394,12 +427,15 @@ def serve(argv: list[str]) -> None:
     parser.add_argument("--api-url", required=True)
     parser.add_argument("--token", required=True)
     parser.add_argument("--database")
+    parser.add_argument("--media")
     args = parser.parse_args(argv)
     if args.role == "serve-echo":
         asyncio.run(serve_echo(args.api_url, args.token))
     else:
         echo_only = args.role == "serve-adapter-echo"
-        asyncio.run(serve_coach(args.api_url, args.token, args.database, echo_only=echo_only))
+        asyncio.run(
+            serve_coach(args.api_url, args.token, args.database, args.media, echo_only=echo_only)
+        )
 
 
 if __name__ == "__main__":

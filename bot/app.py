@@ -74,7 +74,7 @@ from bot.features.tight.ports import ReminderFocusLines, ReportedAreaHistory, Ta
 from bot.features.tight.understanding import RedFlagPass
 from bot.features.warmup.flow import Warmup
 from bot.features.warmup.store import WarmupRepository
-from bot.media.library import DemoRefs, MediaLibrary, RollPictures
+from bot.media.library import DemoRefs, MediaLibrary, RollPictures, every_demo
 from bot.ops.health import Check, HealthServer, health_routes
 from bot.storage.chat_order import ChatOrder
 from bot.storage.checks import ready_schema
@@ -324,6 +324,17 @@ async def open_services(settings: Settings) -> Services:
 def media_library(settings: Settings, content: Content) -> MediaLibrary:
     """The pictures every platform reads: drawn on first use, kept in DATA_DIR/media."""
     return MediaLibrary(content.directory, content.media, settings.data_dir / "media")
+
+
+def prepare_pictures(services: Services) -> asyncio.Task[int] | None:
+    """Draw every drill demo not yet on disk, in the background (see
+    :meth:`MediaLibrary.prepare`)."""
+    pictures = services.pictures
+    if pictures is None:
+        return None
+    content = services.content
+    demos = every_demo(content.media.poses, [drill.id for drill in content.drills.drills])
+    return asyncio.create_task(pictures.prepare(demos), name="prepare-pictures")
 
 
 def build_dispatcher(

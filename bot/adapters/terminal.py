@@ -26,12 +26,13 @@ import os
 import secrets
 import selectors
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
-from bot.adapters.base import numbered, typed_choice
+from bot.adapters.base import choice_key, typed_choice
+from bot.adapters.terminal_style import PLAIN, Style, is_terminal, style_for
 from bot.core.counts import CountScreens
 from bot.core.messages import (
     Choice,
@@ -184,16 +185,25 @@ def parse_line(line: str, choices: tuple[Choice, ...], *, asks_number: bool = Fa
 
 
 def render(
-    reply: Reply, first: int = 1, picture: str | None = None, *, asks_number: bool = False
+    reply: Reply,
+    first: int = 1,
+    picture: str | None = None,
+    *,
+    asks_number: bool = False,
+    style: Style = PLAIN,
 ) -> str:
-    """The reply's text, its picture (``picture``: where it is) and its buttons, keyed
-    from ``first``."""
-    lines = [reply.text]
+    """The reply's text (its bold parts in bold, with colour), its picture (``picture``:
+    where it is) and its buttons, keyed from ``first``."""
+    lines = [style.bold(reply.text, reply.bold)]
     image = reply.image
     if image is not None:
         cue = " ".join(image.alt.split())
-        lines.append(f"[{image.kind.value}: {picture}] {cue}" if picture else f"[image: {cue}]")
-    lines += numbered(reply.choices, first, asks_number=asks_number or reply.asks_number)
+        shown = f"[{image.kind.value}: {picture}] {cue}" if picture else f"[image: {cue}]"
+        lines.append(style.quiet(shown))
+    lettered = asks_number or reply.asks_number
+    for position, choice in enumerate(reply.choices, start=first):
+        key = choice_key(position, asks_number=lettered)
+        lines.append(f"  {style.key(f'[{key}]')} {choice.label}" if key else f"  {choice.label}")
     return "\n".join(lines)
 
 
@@ -212,7 +222,9 @@ class TerminalAdapter:
         pictures: Pictures | None = None,
         words: CoreWords | None = None,
         counts: CountScreens | None = None,
+        environ: Mapping[str, str] | None = None,
     ) -> None:
+        """``environ`` (``os.environ`` by default) says whether to use colour."""
         self.handler = handler
         # Told of each paced count's first line; its beats are then printed as they come.
         self.counts = counts
@@ -230,7 +242,10 @@ class TerminalAdapter:
         self.export_dir = export_dir
         # Names this user's exports without spelling out who they are.
         self.export_tag = hashlib.sha256(str(self.key).encode()).hexdigest()[:16]
-        self.echo_input = not _is_terminal(self.stdin)
+        self.echo_input = not is_terminal(self.stdin)
+        # Someone types at a terminal: show where (a pipe needs no prompt).
+        self.prompt = "> " if not self.echo_input else ""
+        self.style = style_for(self.stdout, os.environ if environ is None else environ)
         # The most recent buttons shown; numbers (or letters) typed refer to these.
         self.choices: tuple[Choice, ...] = ()
         self.asks_number = False
@@ -244,8 +259,11 @@ class TerminalAdapter:
         """Nothing to disconnect."""
 
     async def send(self, key: ConversationKey, reply: Reply, *, bulk: bool = False) -> None:
-        """Print a message that arrives on its own (a reminder)."""
+        """Print a message that arrives on its own (a reminder), then the prompt again."""
+        if self.prompt:
+            self._write("\n")  # off the prompt line the runner may be typing on
         await self._show(reply)
+        self._show_prompt()
 
     async def run(self) -> None:
         """Read lines until end of input, handling each before reading the next.
@@ -256,6 +274,7 @@ class TerminalAdapter:
         self._print(
             "Hip Coach in your terminal. Type /start to begin, /help for commands, Ctrl-D to leave."
         )
+        self._show_prompt()
         async for line in read_lines(self.stdin):
             if self.output_closed:
                 return
@@ -264,10 +283,10 @@ class TerminalAdapter:
             # A line too long to read is refused whole, as one message, never as a
             # command or a press: the core answers it with "keep it under ...".
             event = Text(line.text) if line.too_long else self._event(line.text)
-            if event is None:
-                continue
-            outcome = await self.handler(Inbound(key=self.key, event=event, is_private=True))
-            await self._show_outcome(outcome)
+            if event is not None:
+                outcome = await self.handler(Inbound(key=self.key, event=event, is_private=True))
+                await self._show_outcome(outcome)
+            self._show_prompt()
 
     def _event(self, line: str) -> Event | None:
         """What the line means; ``None`` when the terminal asked something itself."""
@@ -297,7 +316,7 @@ class TerminalAdapter:
             self._erase_exports()
         # A button answer the replies don't already say (e.g. "that button has expired").
         if outcome.notice and outcome.notice not in (r.text for r in outcome.replies):
-            self._print(f"({outcome.notice})")
+            self._print(self.style.quiet(f"({outcome.notice})"))
         # Buttons are numbered on through one answer, so that in a list of reminders
         # each one's Pause, Edit and Delete can be picked.
         shown: list[Choice] = []
@@ -323,7 +342,7 @@ class TerminalAdapter:
                 self._print(f"{reply.text}\n[saved to {path}]")
         else:
             where = await self._picture_at(reply.image) if reply.image is not None else None
-            self._print(render(reply, first, where, asks_number=asks_number))
+            self._print(render(reply, first, where, asks_number=asks_number, style=self.style))
             if reply.count is not None and self.counts is not None:
                 self.counts.opened(reply.count, self.key, _CountLines(self))
         if reply.choices:
@@ -371,11 +390,18 @@ class TerminalAdapter:
                 why = exc.strerror or type(exc).__name__
                 self._print(f"I couldn't delete your export {path}: {why}.")
 
+    def _show_prompt(self) -> None:
+        if self.prompt:
+            self._write(self.style.key(self.prompt) if self.style.colour else self.prompt)
+
     def _print(self, text: str) -> None:
+        self._write(text + "\n\n")
+
+    def _write(self, text: str) -> None:
         if self.output_closed or self.stdout is None:
             return
         try:
-            self.stdout.write(text + "\n\n")
+            self.stdout.write(text)
             self.stdout.flush()
         except (BrokenPipeError, ValueError):  # the reader of our output went away
             self.output_closed = True
@@ -392,13 +418,6 @@ class _CountLines:
 
     async def show(self, text: str, choices: tuple[Choice, ...]) -> None:
         await self._adapter._show(Reply(text, choices=choices))
-
-
-def _is_terminal(stream: TextIO | None) -> bool:
-    try:
-        return stream is not None and stream.isatty()
-    except (OSError, ValueError):
-        return False
 
 
 def _shortened(text: str) -> str:

@@ -7,7 +7,7 @@ measure; the rules for where to cut are the same everywhere.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 ELLIPSIS = "…"
 CharUnits = Callable[[str], int]
@@ -75,3 +75,21 @@ def _best_cut(head: str) -> int:
         if at > floor:
             return at + len(separator)
     return len(head)
+
+
+def bold_spans(text: str, parts: Sequence[str]) -> list[tuple[int, int]]:
+    """Where a reply's bold ``parts`` occur in ``text`` (the reply's text or a piece of
+    it): sorted, merged (start, end) character offsets, every occurrence."""
+    found = []
+    for part in parts:
+        start = text.find(part) if part else -1
+        while start >= 0:
+            found.append((start, start + len(part)))
+            start = text.find(part, start + len(part))
+    spans: list[tuple[int, int]] = []
+    for start, end in sorted(found):
+        if spans and start <= spans[-1][1]:
+            spans[-1] = (spans[-1][0], max(end, spans[-1][1]))
+        else:
+            spans.append((start, end))
+    return spans

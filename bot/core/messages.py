@@ -175,6 +175,13 @@ class Reply:
     runs it there (a Telegram deep link). ``count`` marks the message that opens a
     paced count (:mod:`bot.core.counts`): the adapter that sends it tells the count's
     :class:`~bot.core.counts.CountScreens` how to edit it.
+
+    ``bold`` names parts of the text to show in bold (headings, drill and area names):
+    each is found in the text and emphasised wherever it occurs. The text itself stays
+    plain, so platforms without emphasis show it as it is and nothing in it is ever
+    read as markup. ``in_place`` says the reply is the question just answered, asked
+    again with its buttons changed (a tap in a multi-select): a platform that can edit
+    the pressed message shows it there instead of sending a new one.
     """
 
     text: str
@@ -188,11 +195,15 @@ class Reply:
     # answered in private: the group sees nothing per member).
     quiet: bool = False
     count: str | None = None
+    bold: tuple[str, ...] = ()
+    in_place: bool = False
 
     def __post_init__(self) -> None:
         caption = self.image.caption if self.image is not None else None
         if caption is not None and not self.text.startswith(caption):
             raise ValueError("an image's caption must open the reply's text")
+        if any(not part or part not in self.text for part in self.bold):
+            raise ValueError("every bold part must be a part of the text")
 
     def below_caption(self) -> str:
         """The text that follows the picture when its ``caption`` is shown with it."""

@@ -98,6 +98,8 @@ class Turn:
         private_start: str | None = None,
         quiet: bool = False,
         count: str | None = None,
+        bold: tuple[str, ...] | list[str] = (),
+        in_place: bool = False,
     ) -> None:
         self.replies.append(
             Reply(
@@ -110,6 +112,8 @@ class Turn:
                 private_start=private_start,
                 quiet=quiet,
                 count=count,
+                bold=tuple(bold),
+                in_place=in_place,
             )
         )
 

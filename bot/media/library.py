@@ -14,6 +14,7 @@ import dataclasses
 import hashlib
 import json
 import logging
+import time
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -63,6 +64,13 @@ class DemoRefs:
             ImageKind.ANIMATION,
             drawing=DrillDemo(drill, variant),
         )
+
+
+def every_demo(poses: PoseBook, drills: Sequence[str]) -> list[ImageRef]:
+    """The demo of each of ``drills``, standard and gentle, where there is one."""
+    refs = DemoRefs(poses)
+    variants: tuple[Variant, ...] = ("standard", "gentle")
+    return [ref for drill in drills for v in variants if (ref := refs(drill, v)) is not None]
 
 
 class RollPictures:
@@ -176,6 +184,25 @@ class MediaLibrary:
             while len(self._memory) > KEPT_IN_MEMORY:
                 self._memory.popitem(last=False)
         return made
+
+    async def prepare(self, images: Sequence[ImageRef]) -> int:
+        """Have ``images`` ready before anyone asks: each one not on disk yet is drawn,
+        one at a time, in a worker thread, so the event loop carries on (a runner's
+        request for one being drawn waits for that drawing, never for a second one).
+        Returns how many were drawn or read; a failure is logged and the rest go on."""
+        ready = 0
+        started = time.perf_counter()
+        for image in images:
+            if await self.picture(image) is not None:
+                ready += 1
+            await asyncio.sleep(0)  # let waiting steps in between drawings
+        log.info(
+            "pictures_prepared count=%d of=%d ms=%.0f",
+            ready,
+            len(images),
+            (time.perf_counter() - started) * 1000,
+        )
+        return ready
 
     def _make(self, image: ImageRef, name: str | None) -> Picture | None:
         drawing = image.drawing

@@ -271,6 +271,9 @@ def _reply_to_json(reply: Reply) -> dict[str, Any]:
         item["private_start"] = reply.private_start
     if reply.quiet:
         item["quiet"] = True
+    if reply.bold:
+        item["bold"] = list(reply.bold)
+    # Not ``in_place``: a reply sent after a restart answers no press to edit.
     image = reply.image
     if image is not None and not isinstance(image.drawing, ProgressChart):
         # A picture of the runner's progress is not kept: its text says the same.
@@ -303,6 +306,7 @@ def _reply_from_json(item: dict[str, Any]) -> Reply:
         asks_number=bool(item.get("asks_number", False)),
         private_start=item.get("private_start"),
         quiet=bool(item.get("quiet", False)),
+        bold=tuple(item.get("bold", ())),
         image=(
             ImageRef(
                 image["path"],

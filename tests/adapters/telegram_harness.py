@@ -128,7 +128,7 @@ def sent_message(
     def match(call: Call) -> bool:
         if call.method != "sendMessage" or call.chat_id != chat.id or not call.ok:
             return False
-        if containing and containing not in call.params["text"]:
+        if containing and containing not in (call.text or ""):
             return False
         return buttons is None or buttons == ("reply_markup" in call.params)
 

@@ -3,17 +3,20 @@ broken or missing file is drawn again, and nothing half-written is ever sent."""
 
 from __future__ import annotations
 
+import asyncio
 import io
 from pathlib import Path
 
+import pytest
 from PIL import Image
 
 from bot.content import Content
 from bot.core.drawings import Spot
 from bot.core.messages import ImageKind
+from bot.media import cache, demo
 from bot.media.cache import sound
 from bot.media.demo import Canvas
-from bot.media.library import DemoRefs, MediaLibrary, RollPictures
+from bot.media.library import DemoRefs, MediaLibrary, RollPictures, every_demo
 
 MAX_DEMO_BYTES = 1024 * 1024
 SMALL = Canvas(width=120, height=100, caption=28, margin=4)
@@ -64,7 +67,8 @@ async def test_a_broken_or_missing_file_is_drawn_again(content: Content, tmp_pat
     )
     assert third is not None
     assert path.read_bytes() == first.data
-    assert [p.name for p in tmp_path.iterdir()] == [path.name]  # no temporary file left
+    # No temporary file left: the picture, and the digest that vouches for it.
+    assert sorted(p.name for p in tmp_path.iterdir()) == [path.name, f"{path.name}.sha256"]
 
 
 async def test_changed_poses_make_a_new_file_in_place_of_the_old(
@@ -83,7 +87,7 @@ async def test_changed_poses_make_a_new_file_in_place_of_the_old(
     assert old is not None
     assert new is not None
     assert new.path is not None
-    assert [p.name for p in tmp_path.iterdir()] == [new.path.name]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [new.path.name, f"{new.path.name}.sha256"]
 
 
 async def test_the_where_to_roll_picture_marks_the_spots_it_names(
@@ -108,3 +112,78 @@ async def test_a_picture_that_cannot_be_had_is_none(content: Content) -> None:
     ref = DemoRefs(content.media.poses)("toy_soldiers", "standard")
     assert ref is not None
     assert await library.picture(ref) is None
+
+
+async def test_prepared_demos_are_drawn_ahead_and_first_use_draws_nothing(
+    content: Content, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    demos = every_demo(content.media.poses, [d.id for d in content.drills.drills])
+    assert len(demos) == 2 * len(content.drills.drills)  # every drill, standard and gentle
+    library = MediaLibrary(content.directory, content.media, tmp_path, canvas=SMALL)
+
+    # The loop carries on while they are drawn: here it turns hundreds of times.
+    preparing = asyncio.create_task(library.prepare(demos))
+    turns = 0
+    while not preparing.done():
+        await asyncio.sleep(0)
+        turns += 1
+    assert await preparing == len(demos)
+    assert turns > 10 * len(demos)
+
+    def no_drawing(*_: object) -> bytes:
+        raise AssertionError("drawn again")
+
+    monkeypatch.setattr(demo, "render", no_drawing)
+    fresh = MediaLibrary(content.directory, content.media, tmp_path, canvas=SMALL)
+    for ref in demos:
+        assert await fresh.picture(ref) is not None  # read from disk
+
+
+async def test_a_demo_that_fails_to_draw_does_not_stop_the_others(
+    content: Content, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    demos = every_demo(content.media.poses, [d.id for d in content.drills.drills])
+    real = demo.render
+    calls: list[int] = []
+
+    def first_fails(*args: object, **kwargs: object) -> bytes:
+        calls.append(1)
+        if len(calls) == 1:
+            raise OSError("disk on fire")
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(demo, "render", first_fails)
+    library = MediaLibrary(content.directory, content.media, tmp_path, canvas=SMALL)
+    assert await library.prepare(demos) == len(demos) - 1
+    # The one that failed is drawn when it is first asked for, as before.
+    assert await library.picture(demos[0]) is not None
+
+
+async def test_a_file_that_matches_its_digest_is_not_decoded_again(
+    content: Content, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ref = DemoRefs(content.media.poses)("toy_soldiers", "standard")
+    assert ref is not None
+    first = await MediaLibrary(content.directory, content.media, tmp_path, canvas=SMALL).picture(
+        ref
+    )
+    assert first is not None
+    assert first.path is not None
+    decoded: list[int] = []
+
+    def counted(data: bytes) -> bool:
+        decoded.append(len(data))
+        return True
+
+    monkeypatch.setattr(cache, "sound", counted)
+    again = await MediaLibrary(content.directory, content.media, tmp_path, canvas=SMALL).picture(
+        ref
+    )
+    assert again is not None
+    assert again.data == first.data
+    assert decoded == []  # the digest vouched for it
+
+    # A digest that no longer matches (the file changed under it): decoded in full.
+    first.path.with_name(first.path.name + ".sha256").write_text("0" * 64)
+    await MediaLibrary(content.directory, content.media, tmp_path, canvas=SMALL).picture(ref)
+    assert decoded == [len(first.data)]

@@ -51,6 +51,7 @@ from tests.standins.discord_objects import (
 )
 from tests.standins.discord_rules import (
     SpecChecker,
+    check_autocomplete,
     check_commands,
     check_message,
     spec_checker,
@@ -342,7 +343,12 @@ class DiscordStandIn:
         channel = channel or (self.channel if in_guild else self.dm_channel(user))
         data = self._command_data(name, channel)
         if text is not None:
-            string_options = [o for o in self._options_of(data) if o.get("type") == 3]
+            # The box for free words: the first text option without choices to pick from.
+            string_options = [
+                o
+                for o in self._options_of(data)
+                if o.get("type") == 3 and not o.get("choices") and not o.get("autocomplete")
+            ]
             if not string_options:
                 raise AssertionError(f"/{name} takes no text")
             options = {string_options[0]["name"]: text}
@@ -733,17 +739,12 @@ class DiscordStandIn:
         return record
 
     def _checked_choices(self, choices: object) -> list[dict[str, Any]]:
-        """Discord's rules for an autocomplete answer: at most 25 choices, each with a
-        name and a value of 1-100 characters."""
-        if not isinstance(choices, list) or len(choices) > MAX_CHOICES:
-            self._violation(f"autocomplete answered with {choices!r:.80}: at most 25 choices")
+        """Discord's rules for an autocomplete answer (:func:`check_autocomplete`)."""
+        problems = check_autocomplete(choices)
+        for problem in problems:
+            self._violation(problem)
+        if problems or not isinstance(choices, list):
             raise ApiError(400, 50035, "Invalid Form Body: choices")
-        for choice in choices:
-            name, value = choice.get("name"), choice.get("value")
-            if not (isinstance(name, str) and 1 <= len(name) <= 100):
-                self._violation(f"autocomplete choice name {name!r}")
-            if not (isinstance(value, str) and 1 <= len(value) <= 100):
-                self._violation(f"autocomplete choice value {value!r}")
         return choices
 
     def _interaction(self, interaction_id: str | None, token: str) -> InteractionRecord:

@@ -38,6 +38,8 @@ MAX_COMMANDS = 100
 MAX_COMMAND_NAME = 32
 MAX_DESCRIPTION = 100
 MAX_OPTIONS = 25
+MAX_CHOICES = 25  # per option, and per autocomplete answer
+MAX_CHOICE_TEXT = 100
 MAX_ATTACHMENTS = 10
 # Uploads: the size a bot may send without boosts, as the stand-in's interactions say
 # (``attachment_size_limit``); Discord's default, lowered from 25 MiB in 2024.
@@ -140,6 +142,26 @@ def check_embeds(embeds: Any, filenames: set[str]) -> list[str]:
     return problems
 
 
+def check_autocomplete(choices: Any) -> list[str]:
+    """Problems with an autocomplete answer: "up to 25 choices", each with a name and a
+    value of 1-100 characters (the documented limits; the spec allows longer values)."""
+    if not isinstance(choices, list):
+        return [f"autocomplete answered with {choices!r:.80}: choices must be an array"]
+    problems = []
+    if len(choices) > MAX_CHOICES:
+        problems.append(f"autocomplete answered with {len(choices)} choices: at most 25")
+    for choice in choices:
+        if not isinstance(choice, Mapping):
+            problems.append(f"autocomplete choice {choice!r:.80} is not an object")
+            continue
+        name, value = choice.get("name"), choice.get("value")
+        if not (isinstance(name, str) and 1 <= len(name) <= MAX_CHOICE_TEXT):
+            problems.append(f"autocomplete choice name {name!r:.120}")
+        if not (isinstance(value, str) and 1 <= len(value) <= MAX_CHOICE_TEXT):
+            problems.append(f"autocomplete choice value {value!r:.120}")
+    return problems
+
+
 def check_components(rows: Iterable[Any]) -> list[str]:
     problems: list[str] = []
     rows = list(rows)
@@ -234,7 +256,7 @@ def _check_options(options: list[Any], command: str) -> list[str]:
             problems.append(f"command {command!r}: option {name!r} appears twice")
         names.add(name)
         choices = option.get("choices") or []
-        if len(choices) > 25:
+        if len(choices) > MAX_CHOICES:
             problems.append(f"command {command!r}: option {name!r} has {len(choices)} choices")
         if choices and option.get("autocomplete"):
             # "autocomplete may not be set to true if choices are present"

@@ -34,6 +34,7 @@ from tests.standins.telegram_rules import (
     Upload,
     check_request,
     parse_bool,
+    parse_html,
     parse_int,
     parse_json,
 )
@@ -103,6 +104,8 @@ class StoredMessage:
     text: str | None = None
     caption: str | None = None
     reply_markup: dict[str, Any] | None = None
+    # Formatting (bold ...) parsed from the text or caption, as Telegram returns it.
+    entities: list[dict[str, Any]] = field(default_factory=list)
     media: dict[str, Any] = field(default_factory=dict)
     edits: int = 0
 
@@ -130,8 +133,12 @@ class StoredMessage:
             data["edit_date"] = self.date + self.edits
         if self.text is not None:
             data["text"] = self.text
+            if self.entities:
+                data["entities"] = self.entities
         if self.caption is not None:
             data["caption"] = self.caption
+            if self.entities:
+                data["caption_entities"] = self.entities
         if self.reply_markup and self.reply_markup.get("inline_keyboard"):
             data["reply_markup"] = self.reply_markup
         data.update(self.media)
@@ -157,7 +164,24 @@ class Call:
 
     @property
     def text(self) -> str | None:
-        return self.params.get("text") or self.params.get("caption")
+        """The text or caption as the user sees it (formatting markup parsed away)."""
+        raw = self.params.get("text") or self.params.get("caption")
+        if raw is None or self.params.get("parse_mode") != "HTML":
+            return raw
+        return parse_html(raw)[0]
+
+    def bold(self) -> list[str]:
+        """The parts of the text or caption shown in bold."""
+        raw = self.params.get("text") or self.params.get("caption") or ""
+        if self.params.get("parse_mode") != "HTML":
+            return []
+        shown, entities = parse_html(raw)
+        units = shown.encode("utf-16-le")
+        return [
+            units[2 * e["offset"] : 2 * (e["offset"] + e["length"])].decode("utf-16-le")
+            for e in entities
+            if e["type"] == "bold"
+        ]
 
     @property
     def ok(self) -> bool:
@@ -894,7 +918,8 @@ class TelegramStandIn:
     async def _m_sendMessage(self, call: Call, chat: TgChat | None) -> Any:
         assert chat is not None
         markup = call.json("reply_markup") if "reply_markup" in call.params else None
-        message = self._store(chat, self.me, text=call.params["text"], reply_markup=markup)
+        text, entities = _formatted(call.params["text"], call.params.get("parse_mode"))
+        message = self._store(chat, self.me, text=text, entities=entities, reply_markup=markup)
         return self._result(message)
 
     async def _m_sendPhoto(self, call: Call, chat: TgChat | None) -> Any:
@@ -929,8 +954,17 @@ class TelegramStandIn:
     def _send_media(self, call: Call, chat: TgChat | None, media: dict[str, Any]) -> Any:
         assert chat is not None
         markup = call.json("reply_markup") if "reply_markup" in call.params else None
+        caption: str | None = None
+        entities: list[dict[str, Any]] = []
+        if "caption" in call.params:
+            caption, entities = _formatted(call.params["caption"], call.params.get("parse_mode"))
         message = self._store(
-            chat, self.me, caption=call.params.get("caption"), reply_markup=markup, media=media
+            chat,
+            self.me,
+            caption=caption,
+            entities=entities,
+            reply_markup=markup,
+            media=media,
         )
         return self._result(message)
 
@@ -939,13 +973,15 @@ class TelegramStandIn:
         if message.text is None:
             raise Rejected("Bad Request: there is no text in the message to edit")
         markup = call.json("reply_markup") if "reply_markup" in call.params else None
-        if message.text == call.params["text"] and _same_markup(message.reply_markup, markup):
+        text, entities = _formatted(call.params["text"], call.params.get("parse_mode"))
+        same = message.text == text and message.entities == entities
+        if same and _same_markup(message.reply_markup, markup):
             raise Rejected(
                 "Bad Request: message is not modified: specified new message content and "
                 "reply markup are exactly the same as a current content and reply markup "
                 "of the message"
             )
-        message.text, message.reply_markup = call.params["text"], markup
+        message.text, message.entities, message.reply_markup = text, entities, markup
         message.edits += 1
         return self._result(message)
 
@@ -1033,6 +1069,13 @@ def _connected(request: web.Request) -> bool:
 
 def _file_id() -> str:
     return "BQAC" + secrets.token_urlsafe(24)
+
+
+def _formatted(text: str, parse_mode: str | None) -> tuple[str, list[dict[str, Any]]]:
+    """What Telegram keeps of a text sent with ``parse_mode``: the text and its entities."""
+    if parse_mode == "HTML":
+        return parse_html(text)
+    return text, []
 
 
 def _same_markup(old: dict[str, Any] | None, new: dict[str, Any] | None) -> bool:

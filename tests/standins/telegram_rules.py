@@ -130,10 +130,83 @@ def utf16_length(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
+# "Formatting options": the tags Telegram's HTML style supports, and the entity each makes.
+HTML_TAGS = {
+    "b": "bold",
+    "strong": "bold",
+    "i": "italic",
+    "em": "italic",
+    "u": "underline",
+    "ins": "underline",
+    "s": "strikethrough",
+    "strike": "strikethrough",
+    "del": "strikethrough",
+    "tg-spoiler": "spoiler",
+    "span": "spoiler",
+    "a": "text_link",
+    "code": "code",
+    "pre": "pre",
+    "blockquote": "blockquote",
+    "tg-emoji": "custom_emoji",
+}
+# "The API currently supports only the following named HTML entities: &lt;, &gt;, &amp;
+# and &quot;", and every numerical one.
+_HTML_ENTITY = re.compile(r"&(lt|gt|amp|quot|#[0-9]+|#x[0-9a-fA-F]+);")
+_HTML_TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9-]*)(\s[^<>]*)?>")
+
+
+def parse_html(text: str) -> tuple[str, list[dict[str, Any]]]:
+    """Telegram's HTML parse mode: the text shown and its entities (offsets in UTF-16
+    units). "All <, > and & symbols that are not a part of a tag or an HTML entity must
+    be replaced with the corresponding HTML entities"; tags must be supported and nest."""
+    shown: list[str] = []
+    entities: list[dict[str, Any]] = []
+    open_tags: list[tuple[str, int]] = []
+    units = 0
+    at = 0
+    while at < len(text):
+        char = text[at]
+        if char == "<":
+            tag = _HTML_TAG.match(text, at)
+            if tag is None:
+                raise Rejected(f"Bad Request: can't parse entities: unexpected < at {at}")
+            closing, name = tag.group(1) == "/", tag.group(2).lower()
+            if name not in HTML_TAGS:
+                raise Rejected(f"Bad Request: can't parse entities: unsupported tag {name!r}")
+            if not closing:
+                open_tags.append((name, units))
+            elif not open_tags or open_tags[-1][0] != name:
+                raise Rejected(f"Bad Request: can't parse entities: unmatched end tag {name!r}")
+            else:
+                _, start = open_tags.pop()
+                if units > start:
+                    entities.append(
+                        {"type": HTML_TAGS[name], "offset": start, "length": units - start}
+                    )
+            at = tag.end()
+            continue
+        if char == ">":
+            raise Rejected(f"Bad Request: can't parse entities: unexpected > at {at}")
+        if char == "&":
+            entity = _HTML_ENTITY.match(text, at)
+            if entity is None:
+                raise Rejected(f"Bad Request: can't parse entities: bad entity at {at}")
+            char = html.unescape(entity.group(0))
+            at = entity.end()
+        else:
+            at += 1
+        shown.append(char)
+        units += utf16_length(char)
+    if open_tags:
+        raise Rejected(f"Bad Request: can't parse entities: unclosed tag {open_tags[-1][0]!r}")
+    return "".join(shown), sorted(entities, key=lambda e: (e["offset"], -e["length"]))
+
+
 def visible_text(text: str, parse_mode: str | None) -> str:
-    """The text a user sees once formatting markup is parsed away (close enough to check)."""
+    """The text a user sees once formatting markup is parsed away; HTML that Telegram
+    could not parse is :class:`Rejected`."""
     if parse_mode == "HTML":
-        return html.unescape(re.sub(r"<[^>]*>", "", text))
+        return parse_html(text)[0]
     if parse_mode in ("MarkdownV2", "Markdown"):
         text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text)
         text = re.sub(r"(?<!\\)[*_~|`]", "", text)

@@ -25,7 +25,11 @@ from tests.storage.conftest import pg_url  # noqa: F401  (fixture)
 
 KEY = ConversationKey("telegram", "42", "42")
 EVERYTHING = (
-    Reply("Drill 1 of 3", choices=(Choice("Done", "v2:x:done"), Choice("Skip", "v2:x:skip"))),
+    Reply(
+        "Drill 1 of 3: Lunges",
+        choices=(Choice("Done", "v2:x:done"), Choice("Skip", "v2:x:skip")),
+        bold=("Drill 1 of 3: Lunges",),
+    ),
     Reply("A picture", image=ImageRef("poses/lunge.png", "a lunge")),
     Reply("Your data", document=Document("export.json", b'{"a": "\xc3\xa9"}'), private=True),
 )

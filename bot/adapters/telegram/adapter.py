@@ -32,6 +32,7 @@ import contextlib
 import datetime as dtm
 import functools
 import hashlib
+import html
 import json
 import logging
 import time
@@ -69,10 +70,12 @@ from bot.adapters.telegram.http import AiohttpRequest
 from bot.adapters.telegram.inbound import PLATFORM, is_group, to_inbound, to_removal
 from bot.adapters.telegram.polling import Poller
 from bot.adapters.telegram.render import (
+    HTML,
     MAX_CALLBACK_ANSWER,
     MAX_CAPTION,
     MAX_TEXT,
     fit,
+    formatted,
     keyboard_rows,
     split_text,
     utf16_len,
@@ -241,6 +244,7 @@ class TelegramAdapter(PlatformAdapter):
         self._locks = _ChatLocks()
         self._lanes = Lanes(PLATFORM)
         self._file_ids: dict[str, str] = {}
+        self._uploads: dict[str, asyncio.Lock] = {}
         self._listener: WebhookListener | None = None
         self._poller: Poller | None = None
         self._adopter: asyncio.Task[None] | None = None
@@ -579,17 +583,25 @@ class TelegramAdapter(PlatformAdapter):
         chat's lane. The answer to a press is no chat message, and the edit only tidies
         the old message: neither holds up the replies."""
         followups: list[asyncio.Task[None]] = []
+        replies = outcome.replies
+        in_place = False
 
         def follow_up() -> None:
             if query is None or followups:
                 return
             followups.append(asyncio.create_task(self._answer(query, outcome.notice)))
-            if outcome.accepted and editable:
+            if outcome.accepted and editable and not in_place:
                 followups.append(asyncio.create_task(self._mark_pressed(query)))
 
         try:
+            if query is not None and editable and outcome.accepted and replies:
+                in_place = await self._edit_in_place(key, query, replies[0])
+            if in_place:
+                follow_up()
+                if update_id is not None:
+                    await self.sent(update_id, 1, finished=len(replies) == 1)
             refused = await self._send_replies(
-                key, outcome.replies, update_id, after_each=follow_up
+                key, replies, update_id, already_sent=int(in_place), after_each=follow_up
             )
             follow_up()
             for result in await asyncio.gather(*followups, return_exceptions=True):
@@ -605,6 +617,56 @@ class TelegramAdapter(PlatformAdapter):
             raise
         if refused is not None:
             await self.report(refused)  # once, however many of the sends were refused
+
+    async def _edit_in_place(
+        self, key: ConversationKey, query: CallbackQuery, reply: Reply
+    ) -> bool:
+        """Show ``reply`` in the pressed message itself (a multi-select's tap): only its
+        keyboard changes when its text is the same. False when it must be sent instead
+        (it is not such a reply, it has a picture or file, it belongs in a private chat,
+        it is too long for one message, or Telegram won't edit the message)."""
+        message = query.message
+        if (
+            not reply.in_place
+            or not isinstance(message, Message)
+            or message.text is None
+            or reply.image is not None
+            or reply.document is not None
+            or (reply.private and is_group(int(key.chat_id)))
+            or utf16_len(reply.text) > MAX_TEXT
+            or not reply.text.strip()
+        ):
+            return False
+        chat_id = message.chat.id
+        where = {"chat_id": chat_id, "message_id": message.message_id}
+        markup = _keyboard(reply.choices)
+        if message.text == reply.text:
+            edit = functools.partial(
+                self._bot.write, "editMessageReplyMarkup", **where, reply_markup=markup
+            )
+        else:
+            text, parse_mode = formatted(reply.text, reply.bold)
+            edit = functools.partial(
+                self._bot.write,
+                "editMessageText",
+                **where,
+                text=text,
+                parse_mode=parse_mode,
+                reply_markup=markup,
+            )
+        try:
+            await self._paced(chat_id, edit, bulk=False)
+        except BadRequest as exc:
+            if "not modified" in exc.message:
+                return True  # it shows the reply already (a double tap)
+            log.info("telegram_edit_in_place_failed chat=%s error=%s", chat_id, exc.message)
+            return False
+        except TelegramError as exc:
+            # Sent as a new message instead, which meets the same refusal or outage
+            # and reports it as any reply does.
+            log.info("telegram_edit_in_place_failed chat=%s error=%s", chat_id, exc.message)
+            return False
+        return True
 
     async def _send_held(self, held: HeldReplies) -> None:
         """Replies a step committed before the last stop or crash, from the first unsent."""
@@ -674,13 +736,21 @@ class TelegramAdapter(PlatformAdapter):
         label = _label_for(message, query.data)
         chat_id = message.chat.id
         marked = None
+        parse_mode = None
         if label is not None and message.text is not None:
-            marked = with_pressed_mark(message.text, self._texts.pressed.format(label=label))
+            mark = self._texts.pressed.format(label=label)
+            marked = with_pressed_mark(message.text, mark)
+            if marked is not None and message.entities:
+                # Its bold stays bold: the text as HTML, the mark escaped below it.
+                marked = f"{message.text_html}\n\n{html.escape(mark, quote=False)}"
+                parse_mode = HTML
         try:
             # Leaving out reply_markup takes the buttons away.
             where = {"chat_id": chat_id, "message_id": message.message_id}
             if marked is not None:
-                edit = functools.partial(self._bot.write, "editMessageText", **where, text=marked)
+                edit = functools.partial(
+                    self._bot.write, "editMessageText", **where, text=marked, parse_mode=parse_mode
+                )
                 await self._paced(chat_id, edit, bulk=False)
             elif message.reply_markup is not None:
                 strip = functools.partial(self._bot.write, "editMessageReplyMarkup", **where)
@@ -722,7 +792,9 @@ class TelegramAdapter(PlatformAdapter):
             await self._send_image(chat_id, reply, reply.image, bulk=bulk)
         else:
             link = self._start_link(reply.private_start)
-            await self._send_text(chat_id, reply.text, reply.choices, bulk=bulk, link=link)
+            await self._send_text(
+                chat_id, reply.text, reply.choices, bulk=bulk, link=link, bold=reply.bold
+            )
 
     async def _open_count(
         self, key: ConversationKey, chat_id: int, count: str, reply: Reply, *, bulk: bool
@@ -773,6 +845,7 @@ class TelegramAdapter(PlatformAdapter):
         *,
         bulk: bool,
         link: InlineKeyboardButton | None = None,
+        bold: Sequence[str] = (),
     ) -> None:
         parts = split_text(text)
         if not parts:
@@ -784,8 +857,14 @@ class TelegramAdapter(PlatformAdapter):
             markup = (
                 (InlineKeyboardMarkup([[link]]) if link else _keyboard(choices)) if last else None
             )
+            shown, parse_mode = formatted(part, bold)
             send = functools.partial(
-                self._bot.write, "sendMessage", chat_id=chat_id, text=part, reply_markup=markup
+                self._bot.write,
+                "sendMessage",
+                chat_id=chat_id,
+                text=shown,
+                parse_mode=parse_mode,
+                reply_markup=markup,
             )
             await self._paced(chat_id, send, bulk=bulk)
 
@@ -801,11 +880,11 @@ class TelegramAdapter(PlatformAdapter):
         else:
             below = "" if caption_fits else reply.text
         markup = _keyboard(reply.choices) if not below else None
-        if not await self._send_picture(chat_id, image, caption, markup, bulk=bulk):
-            await self._send_text(chat_id, reply.text, reply.choices, bulk=bulk)
+        if not await self._send_picture(chat_id, image, caption, markup, reply.bold, bulk=bulk):
+            await self._send_text(chat_id, reply.text, reply.choices, bulk=bulk, bold=reply.bold)
             return
         if below:
-            await self._send_text(chat_id, below, reply.choices, bulk=bulk)
+            await self._send_text(chat_id, below, reply.choices, bulk=bulk, bold=reply.bold)
 
     async def _send_picture(
         self,
@@ -813,6 +892,7 @@ class TelegramAdapter(PlatformAdapter):
         image: ImageRef,
         caption: str | None,
         markup: InlineKeyboardMarkup | None,
+        bold: Sequence[str] = (),
         *,
         bulk: bool,
     ) -> bool:
@@ -820,23 +900,62 @@ class TelegramAdapter(PlatformAdapter):
         pictures = self._pictures
         if pictures is None:
             return False
+        parse_mode = None
+        if caption is not None:
+            caption, parse_mode = formatted(caption, bold)
         animated = image.kind is ImageKind.ANIMATION
         method = self._bot.send_animation if animated else self._bot.send_photo
-        reuse = pictures.reuse_name(image)
-        if reuse is not None and (known := await self._known_file(reuse)) is not None:
-            send = functools.partial(method, chat_id, known, caption=caption, reply_markup=markup)
+
+        async def by_file_id(file_id: str) -> bool:
+            send = functools.partial(
+                method,
+                chat_id,
+                file_id,
+                caption=caption,
+                parse_mode=parse_mode,
+                reply_markup=markup,
+            )
             try:
                 await self._paced(chat_id, send, bulk=bulk)
-                return True
             except BadRequest as exc:
                 # The file_id is another bot's, or Telegram forgot it: upload again.
                 log.info("telegram_file_id_refused chat=%s error=%s", chat_id, exc.message)
-                await self._forget_file(reuse)
-        picture = await pictures.picture(image)
+                await self._forget_file(reuse or "")
+                return False
+            return True
+
+        reuse = pictures.reuse_name(image)
+        if reuse is None:
+            return await self._upload(chat_id, image, method, caption, parse_mode, markup, bulk)
+        known = await self._known_file(reuse)
+        if known is not None and await by_file_id(known):
+            return True
+        # One upload per file: chats that want it meanwhile wait for its file_id.
+        async with self._uploads.setdefault(reuse, asyncio.Lock()):
+            known = await self._known_file(reuse)
+            if known is not None and await by_file_id(known):
+                return True
+            return await self._upload(chat_id, image, method, caption, parse_mode, markup, bulk)
+
+    async def _upload(
+        self,
+        chat_id: int,
+        image: ImageRef,
+        method: Callable[..., Awaitable[Message]],
+        caption: str | None,
+        parse_mode: str | None,
+        markup: InlineKeyboardMarkup | None,
+        bulk: bool,
+    ) -> bool:
+        """Upload the picture's bytes, and keep the file_id Telegram gives it."""
+        pictures = self._pictures
+        picture = await pictures.picture(image) if pictures is not None else None
         if picture is None:
             return False
         upload = InputFile(picture.data, filename=picture.filename)
-        send = functools.partial(method, chat_id, upload, caption=caption, reply_markup=markup)
+        send = functools.partial(
+            method, chat_id, upload, caption=caption, parse_mode=parse_mode, reply_markup=markup
+        )
         try:
             sent = await self._paced(chat_id, send, bulk=bulk)
         except BadRequest as exc:
@@ -884,15 +1003,20 @@ class TelegramAdapter(PlatformAdapter):
         self, chat_id: int, reply: Reply, document: Document, *, bulk: bool
     ) -> None:
         caption_fits = utf16_len(reply.text) <= MAX_CAPTION
-        caption = reply.text if caption_fits and reply.text.strip() else None
+        caption, parse_mode = formatted(reply.text, reply.bold)
         markup = _keyboard(reply.choices) if caption_fits else None
         upload = InputFile(document.data, filename=document.filename)
         send = functools.partial(
-            self._bot.send_document, chat_id, upload, caption=caption, reply_markup=markup
+            self._bot.send_document,
+            chat_id,
+            upload,
+            caption=caption if caption_fits and reply.text.strip() else None,
+            parse_mode=parse_mode if caption_fits else None,
+            reply_markup=markup,
         )
         await self._paced(chat_id, send, bulk=bulk)
         if not caption_fits:
-            await self._send_text(chat_id, reply.text, reply.choices, bulk=bulk)
+            await self._send_text(chat_id, reply.text, reply.choices, bulk=bulk, bold=reply.bold)
 
     async def _privately(self, key: ConversationKey, reply: Reply, *, bulk: bool) -> None:
         """Personal words and files go to the user's private chat, never into the group;

@@ -6,6 +6,7 @@ counts twice; everything here measures the same way.
 
 from __future__ import annotations
 
+import html
 import math
 from collections.abc import Sequence
 
@@ -35,6 +36,29 @@ def split_text(text: str, limit: int = MAX_TEXT) -> list[str]:
 def fit(text: str, limit: int) -> str:
     """``text`` shortened with an ellipsis to at most ``limit`` UTF-16 units."""
     return text_limits.fit(text, limit, text_limits.utf16_units)
+
+
+HTML = "HTML"
+
+
+def formatted(text: str, bold: Sequence[str]) -> tuple[str, str | None]:
+    """``text`` as Telegram's HTML with the ``bold`` parts in ``<b>``, and the parse
+    mode to send it with; plain text and ``None`` when nothing in it is bold.
+
+    Every character of the text is escaped, so nothing a runner typed or content holds
+    ("<b>", "&") is ever read as markup. Lengths don't change: Telegram counts the text
+    after parsing, which is ``text`` itself."""
+    spans = text_limits.bold_spans(text, bold)
+    if not spans:
+        return text, None
+    out: list[str] = []
+    at = 0
+    for start, end in spans:
+        out.append(html.escape(text[at:start], quote=False))
+        out.append(f"<b>{html.escape(text[start:end], quote=False)}</b>")
+        at = end
+    out.append(html.escape(text[at:], quote=False))
+    return "".join(out), HTML
 
 
 def keyboard_rows(labels: Sequence[str]) -> list[list[int]]:

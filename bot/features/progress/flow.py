@@ -83,7 +83,7 @@ class Progress(Flow):
             if area.days >= words.repeat_days:
                 lines.append(words.look_at_it.format(area=area.name, days=area.days, window=window))
         chart = self._chart(when.today, tz, warmups, checkins, reported)
-        turn.say("\n".join(lines), private=True, image=chart)
+        turn.say("\n".join(lines), private=True, image=chart, bold=(words.title,))
 
     def _chart(
         self,

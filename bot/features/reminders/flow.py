@@ -254,7 +254,10 @@ class Reminders(Flow):
     def _draft(self, turn: Turn) -> Draft:
         return turn.data(Draft)
 
-    def _ask_days(self, turn: Turn) -> None:
+    def _ask_days(self, turn: Turn, *, toggled: bool = False) -> None:
+        """The days question; after a tap on a day (``toggled``) it is the same question
+        with that day's button changed, shown in place where the platform can, so its
+        words stay as they were: the buttons show which days are chosen."""
         texts = self.texts
         remind = texts.remind
         chosen = self._draft(turn).days
@@ -274,10 +277,10 @@ class Reminders(Flow):
         ]
         prompt = (
             remind.ask_days_chosen.format(days=days_text(chosen, texts))
-            if chosen
+            if chosen and not toggled
             else remind.ask_days
         )
-        turn.say(prompt, choices=choices)
+        turn.say(prompt, choices=choices, in_place=toggled)
 
     def _ask_time(self, turn: Turn) -> None:
         current = self._draft(turn).time
@@ -349,7 +352,7 @@ class Reminders(Flow):
         today = turn.now.astimezone(zone(zone_name)).date()
         if action.startswith("day.") and action[4:].isdigit() and int(action[4:]) < 7:
             self._goto(turn, "days", draft.with_days(draft.days ^ {int(action[4:])}))
-            self._ask_days(turn)
+            self._ask_days(turn, toggled=True)
         elif action == "days.done" and not draft.days:
             turn.say(self.texts.remind.no_days_chosen)
             self._goto(turn, "days", draft)

@@ -379,6 +379,14 @@ class TightButtons(Frozen):
     stop_count: ButtonLabel
 
 
+class TightOptionWords(Frozen):
+    """The descriptions of /tight's boxes (Discord allows 100 characters)."""
+
+    area: Annotated[str, Field(min_length=1, max_length=100)]
+    side: Annotated[str, Field(min_length=1, max_length=100)]
+    text: Annotated[str, Field(min_length=1, max_length=100)]
+
+
 class TightWords(Frozen):
     ask_where: NonEmpty
     pick_unsure: NonEmpty
@@ -427,6 +435,7 @@ class TightWords(Frozen):
     summary_area: Template
     summary_area_both: Template
     intensity_text: Template
+    options: TightOptionWords
     buttons: TightButtons
     yes_words: Words
     no_words: Words

@@ -24,7 +24,7 @@ from bot.core.counts import Counts, PacedCount
 from bot.core.drawings import Spot
 from bot.core.flow import CommandDef, Flow, Steps
 from bot.core.messages import Choice, ImageRef, Reply, Tone
-from bot.core.ports import EmergencyWords, WhereToRoll
+from bot.core.ports import EmergencyWords, OptionSpec, WhereToRoll
 from bot.core.prompts import ask_consent
 from bot.core.stores import StoreFactory
 from bot.core.turn import Turn
@@ -49,6 +49,7 @@ from bot.features.tight.render import (
     plan_areas,
     plan_in_detail,
     summary,
+    titles,
     triage_message,
 )
 from bot.features.tight.state import Asking, PickPrompt, Report, pairs
@@ -105,12 +106,38 @@ class Tight(Flow):
         choices: Sequence[Choice] = (),
         image: ImageRef | None = None,
         asks_number: bool = False,
+        bold: Sequence[str] = (),
+        in_place: bool = False,
     ) -> None:
         """Everything said about a tight spot is about the runner's body: where a group
         can see the chat, it is shown to the runner alone."""
-        turn.say(text, choices=tuple(choices), image=image, asks_number=asks_number, private=True)
+        turn.say(
+            text,
+            choices=tuple(choices),
+            image=image,
+            asks_number=asks_number,
+            private=True,
+            bold=tuple(bold),
+            in_place=in_place,
+        )
 
     # --- ways in -----------------------------------------------------------------------
+
+    def command_options(self, command: str) -> tuple[OptionSpec, ...]:
+        """/tight's boxes: an area and a side to pick, beside the runner's own words.
+        They join into the line the reader reads ("glute left knotted, 4/10"); each
+        area goes by its short name, which the reader knows as that area."""
+        if command != NAME:
+            return ()
+        words = self.content.words.tight
+        buttons = words.buttons
+        areas = tuple((area.label, area.short) for area in self.content.vocabulary.areas)
+        sides = (("left", buttons.left), ("right", buttons.right), ("both", buttons.both))
+        return (
+            OptionSpec("area", words.options.area, choices=areas),
+            OptionSpec("side", words.options.side, choices=tuple((b, s) for s, b in sides)),
+            OptionSpec("text", words.options.text),
+        )
 
     async def command(self, turn: Turn, name: str, args: str) -> None:
         if args.strip():
@@ -196,7 +223,9 @@ class Tight(Flow):
         turn.goto(NAME, "pick", data)
         self._show_pick(turn)
 
-    def _show_pick(self, turn: Turn) -> None:
+    def _show_pick(self, turn: Turn, *, in_place: bool = False) -> None:
+        """The areas to pick from; ``in_place`` after a tap on one of its own buttons,
+        which a platform that can shows by changing the buttons of the pressed message."""
         content = self.content
         words = content.words.tight
         data = turn.data(Report)
@@ -215,7 +244,7 @@ class Tight(Flow):
         text = getattr(words, prompt)
         if prompt == "too_many":
             text = text.format(max=content.vocabulary.max_areas)
-        self._say(turn, text, choices=choices)
+        self._say(turn, text, choices=choices, in_place=in_place)
 
     def _toggle(self, turn: Turn, area_id: str) -> None:
         content = self.content
@@ -229,10 +258,13 @@ class Tight(Flow):
             picked.remove(area_id)
         elif len(picked) >= limit:
             self._say(turn, content.words.tight.picked_too_many.format(max=limit))
+            turn.goto(NAME, "pick", data)
+            self._show_pick(turn)
+            return
         else:
             picked.append(area_id)
         turn.goto(NAME, "pick", replace(data, picked=tuple(picked)))
-        self._show_pick(turn)
+        self._show_pick(turn, in_place=True)
 
     async def _done_picking(self, turn: Turn) -> None:
         data = turn.data(Report)
@@ -350,7 +382,13 @@ class Tight(Flow):
         turn.finish()
         choices = self._log_choices(turn, data.report_id, asking)
         choices += self._count_choices(turn, data, start=0)
-        self._say(turn, plan.text, choices=choices, image=self._picture(data.readings()))
+        self._say(
+            turn,
+            plan.text,
+            choices=choices,
+            image=self._picture(data.readings()),
+            bold=_found_in(plan.text, titles(content, data.readings())),
+        )
 
     def _countable(self, data: Report) -> list[tuple[AreaReading, RollCount]]:
         """The plan's areas that can be counted through, in the plan's order."""
@@ -634,7 +672,7 @@ class Tight(Flow):
         elif step == "pick" and action == "tt.more":
             all_areas = list(self.content.area_ids())
             turn.goto(NAME, "pick", replace(data, candidates=tuple(all_areas)))
-            self._show_pick(turn)
+            self._show_pick(turn, in_place=True)
         elif step == "pick" and action == "tt.done":
             await self._done_picking(turn)
         elif step == "kind" and action == "tt.kind.strong":
@@ -685,10 +723,11 @@ class Tight(Flow):
             return
         report, data = found
         if prefix == DETAIL:
+            headings = titles(self.content, data.readings())
             for message in plan_in_detail(
                 self.content, data.readings(), data.kind, data.adjustment
             ):
-                self._say(turn, message)
+                self._say(turn, message, bold=_found_in(message, headings))
         elif answer.startswith("side."):
             await self._logged(turn, report, self._with_side(data, answer.removeprefix("side.")))
         elif (value := _strength(answer.replace("int.", "tt.int.", 1))) is not None:
@@ -782,3 +821,7 @@ def _strength(action: str) -> int | None:
     if action.startswith("tt.int.") and value.isdigit() and int(value) <= 10:
         return int(value)
     return None
+
+
+def _found_in(text: str, parts: Sequence[str]) -> list[str]:
+    return [part for part in parts if part and part in text]

@@ -33,6 +33,15 @@ def area_names(content: TightContent, areas: Sequence[AreaReading | str]) -> str
     return join_words([area_name(content, area) for area in areas])
 
 
+def titles(content: TightContent, areas: Sequence[AreaReading]) -> list[str]:
+    """The names each area goes by in a plan: its heading in full ("Glutes and
+    piriformis (buttock), left") and its line in the one-screen plan ("Left glute"), to
+    show in bold."""
+    return [_title(content, area) for area in areas] + [
+        _capital(area_name(content, area)) for area in areas
+    ]
+
+
 def _title(content: TightContent, area: AreaReading) -> str:
     label = content.vocabulary.area(area.area).label
     if area.side is None:

@@ -131,7 +131,12 @@ class Warmup(Flow):
         choices = self._drill_choices(turn)
         if variant.count is not None and self.counts is not None:
             choices.append(turn.choice(texts.count_me, "wu.count"))
-        turn.say("\n".join(lines), image=demo, choices=choices)
+        turn.say(
+            "\n".join(lines),
+            image=demo,
+            bold=(lines[0],),  # "Drill 1 of 3: Bouncing lunges"
+            choices=choices,
+        )
 
     def _drill_choices(self, turn: Turn) -> list[Choice]:
         texts = self.texts

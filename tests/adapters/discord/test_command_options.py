@@ -27,7 +27,12 @@ async def test_remind_and_timezone_show_a_box_for_each_part(
     assert remind["days"]["autocomplete"] is True
     assert [c["value"] for c in remind["before"]["choices"]] == ["15", "30", "45", "60"]
     assert options_of(api, "timezone")["zone"]["autocomplete"] is True
-    assert "text" in options_of(api, "tight")  # one free-text box where parts would not help
+    tight = options_of(api, "tight")
+    assert list(tight) == ["area", "side", "text"]
+    areas = shipped_content().tight.vocabulary.areas
+    assert [c["name"] for c in tight["area"]["choices"]] == [a.label for a in areas]
+    assert [c["value"] for c in tight["side"]["choices"]] == ["left", "right", "both"]
+    assert "choices" not in tight["text"]  # the runner's own words, as before
 
 
 async def test_the_zone_box_suggests_cities_and_zones_as_the_runner_types(
@@ -70,3 +75,22 @@ async def test_a_reminder_filled_in_box_by_box_is_set_in_one_go(
     assert "mon wed fri" in [c["value"] for c in days]
     assert saved.content.startswith("Done! I'll remind you Mon Wed Fri, 45 minutes before")
     assert "06:30" in saved.content
+
+
+async def test_a_tight_spot_picked_from_the_boxes_gets_its_plan_at_once(
+    api: DiscordStandIn, coach: Coach
+) -> None:
+    texts = shipped_content()
+    user = api.user("ann")
+    async with running(make_adapter(api, coach), api):
+        note = await api.command(user, "start")
+        shown = await newest_with(api, note, texts.texts.start.accept)
+        accepted = await api.press(user, shown, texts.texts.start.accept)
+        await api.wait_until(lambda: bool(api.replies(accepted)))
+        record = await api.command(
+            user, "tight", options={"area": "glute", "side": "left", "text": "knotted, 4/10"}
+        )
+        await api.wait_until(lambda: bool(api.replies(record)))
+    [plan] = api.replies(record)
+    assert "Rolling plan: left glute (tight, 4/10)" in plan.content
+    assert "• Left glute:" in plan.content

@@ -9,7 +9,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.core.engine import Coach
-from bot.media.library import MediaLibrary
+from bot.core.messages import Inbound, Outcome, Reply
+from bot.media.library import MediaLibrary, every_demo
 from bot.storage.models import KeyValue
 from bot.testing import shipped_content
 from tests.adapters.telegram_harness import (
@@ -57,14 +58,16 @@ async def test_a_drill_comes_as_an_animation_then_its_steps_and_the_upload_is_ke
     async with running_bot(api, coach, sessions, pictures=pictures):
         await _to_first_drill(api, chat, runner)
         [first] = api.calls_since(0, "sendAnimation")
-        caption = first.params["caption"]
+        caption = first.text
+        assert caption is not None
         assert caption.startswith("Drill 1 of 3: Bouncing lunges")
+        assert first.bold() == ["Drill 1 of 3: Bouncing lunges"]  # the heading, in bold
         assert drill.steps[0].text in caption
         assert drill.steps[1].text not in caption
         assert first.uploads["animation"].data[:6] == b"GIF89a"
         steps = api.sent_to(chat)[-1]
-        assert drill.steps[1].text in steps.params["text"]
-        assert drill.steps[0].text not in steps.params["text"]
+        assert drill.steps[1].text in (steps.text or "")
+        assert drill.steps[0].text not in (steps.text or "")
         assert button_labels(steps) == DRILL_BUTTONS  # under the steps, not the animation
 
         # The drill again (asked while it runs): no second upload, Telegram's file_id.
@@ -73,7 +76,7 @@ async def test_a_drill_comes_as_an_animation_then_its_steps_and_the_upload_is_ke
         again = await api.wait_for(_animation(chat), since=mark)  # type: ignore[arg-type]
     assert "animation" not in again.uploads
     assert again.params["animation"] == first.result["animation"]["file_id"]
-    assert again.params["caption"] == caption
+    assert again.text == caption
     assert_clean(api)
 
 
@@ -123,8 +126,10 @@ async def test_an_animation_telegram_refuses_leaves_the_drill_as_text(
     [refused] = api.calls_since(0, "sendAnimation")
     assert refused.status == 400
     text = api.sent_to(chat)[-1]
-    assert text.params["text"].startswith("Drill 1 of 3: Bouncing lunges")
-    assert all(s.text in text.params["text"] for s in drill.steps)
+    assert text.text is not None
+    assert text.text.startswith("Drill 1 of 3: Bouncing lunges")
+    assert text.bold() == ["Drill 1 of 3: Bouncing lunges"]
+    assert all(s.text in text.text for s in drill.steps)
     assert button_labels(text) == DRILL_BUTTONS
     assert api.violations == []
 
@@ -149,8 +154,10 @@ async def test_progress_comes_as_a_picture_with_the_summary_as_its_caption(
         mark = api.mark()
         api.send_command(chat, runner, "progress")
         photo = await api.wait_for(lambda c: c.method == "sendPhoto" and c.ok, since=mark)
-    assert photo.params["caption"].startswith(words.title)
-    assert words.warmups.format(week=1, month=1) in photo.params["caption"]
+    assert photo.text is not None
+    assert photo.text.startswith(words.title)
+    assert photo.bold() == [words.title]
+    assert words.warmups.format(week=1, month=1) in photo.text
     assert photo.uploads["photo"].data[:8] == b"\x89PNG\r\n\x1a\n"
     assert_clean(api)
 
@@ -159,3 +166,32 @@ async def _key_values(sessions: async_sessionmaker[AsyncSession]) -> dict[str, s
     async with sessions() as session:
         rows = await session.execute(select(KeyValue.key, KeyValue.value))
         return {key: value for key, value in rows}
+
+
+async def test_many_chats_asking_for_a_new_animation_at_once_upload_it_once(
+    api: TelegramStandIn,
+    coach: Coach,
+    sessions: async_sessionmaker[AsyncSession],
+    pictures: MediaLibrary,
+) -> None:
+    content = shipped_content()
+    demo = every_demo(content.media.poses, ["toy_soldiers"])[0]
+
+    async def handler(inbound: Inbound) -> Outcome:
+        return Outcome(replies=(Reply("Toy soldiers", image=demo),))
+
+    runners = [api.user() for _ in range(6)]
+    chats = [api.private_chat(runner) for runner in runners]
+    async with running_bot(api, coach, sessions, pictures=pictures, handler=handler):
+        for chat, runner in zip(chats, runners, strict=True):
+            api.send_command(chat, runner, "start")
+        await api.wait_until(
+            lambda: len([c for c in api.calls if c.method == "sendAnimation" and c.ok]) == 6
+        )
+    sent = api.calls_since(0, "sendAnimation")
+    uploads = [c for c in sent if "animation" in c.uploads]
+    assert len(uploads) == 1  # the others waited for its file_id
+    file_id = uploads[0].result["animation"]["file_id"]
+    assert {c.params["animation"] for c in sent if c is not uploads[0]} == {file_id}
+    assert {c.chat_id for c in sent} == {chat.id for chat in chats}
+    assert_clean(api)

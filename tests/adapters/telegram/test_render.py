@@ -8,12 +8,14 @@ from bot.adapters.telegram.inbound import parse_command
 from bot.adapters.telegram.render import (
     MAX_TEXT,
     fit,
+    formatted,
     keyboard_rows,
     split_text,
     utf16_len,
     with_pressed_mark,
 )
 from bot.core.messages import Command
+from tests.standins.telegram_rules import parse_html
 
 
 def test_short_text_is_one_part() -> None:
@@ -100,3 +102,27 @@ def test_more_than_a_hundred_buttons_is_refused() -> None:
 )
 def test_parse_command(text: str, command: Command | None) -> None:
     assert parse_command(text, "HipCoachBot") == command
+
+
+def test_bold_parts_are_wrapped_and_everything_else_escaped() -> None:
+    name = 'Tom <b>& "Jerry"</b> 🏃‍♀️'
+    text = f"Drill 1: {name}\nStand tall & breathe <3"
+    shown, parse_mode = formatted(text, (f"Drill 1: {name}",))
+    assert parse_mode == "HTML"
+    assert shown == (
+        '<b>Drill 1: Tom &lt;b&gt;&amp; "Jerry"&lt;/b&gt; 🏃‍♀️</b>\nStand tall &amp; breathe &lt;3'
+    )
+    assert parse_html(shown) == (
+        text,
+        [{"type": "bold", "offset": 0, "length": utf16_len(f"Drill 1: {name}")}],
+    )
+
+
+def test_overlapping_and_repeated_bold_parts_make_one_tag_each_time() -> None:
+    shown, _ = formatted("Glutes, left. Glutes, right.", ("Glutes", "Glutes, left"))
+    assert shown == "<b>Glutes, left</b>. <b>Glutes</b>, right."
+
+
+def test_a_text_without_bold_parts_stays_plain() -> None:
+    assert formatted("Hips & knees <3", ()) == ("Hips & knees <3", None)
+    assert formatted("Hips & knees", ("ankles",)) == ("Hips & knees", None)

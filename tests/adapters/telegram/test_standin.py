@@ -72,6 +72,17 @@ def chat(api: TelegramStandIn) -> TgChat:
             {"text": "hi", "reply_markup": {"inline_keyboard": [[button(" ", "d")]]}},
             "BUTTON_TEXT_EMPTY",
         ),
+        ("sendMessage", {"text": "a <b>b", "parse_mode": "HTML"}, "unclosed tag"),
+        ("sendMessage", {"text": "a </b>", "parse_mode": "HTML"}, "unmatched end tag"),
+        ("sendMessage", {"text": "<b><i>a</b></i>", "parse_mode": "HTML"}, "unmatched"),
+        ("sendMessage", {"text": "<blink>a</blink>", "parse_mode": "HTML"}, "unsupported tag"),
+        ("sendMessage", {"text": "Tom & Jerry", "parse_mode": "HTML"}, "bad entity"),
+        ("sendMessage", {"text": "hips <3", "parse_mode": "HTML"}, "unexpected <"),
+        ("sendMessage", {"text": "a > b", "parse_mode": "HTML"}, "unexpected >"),
+        ("sendMessage", {"text": "&nbsp;", "parse_mode": "HTML"}, "bad entity"),
+        ("sendMessage", {"text": "<b>" + "x" * 4097 + "</b>", "parse_mode": "HTML"}, "too long"),
+        ("sendPhoto", {"photo": "AgAD", "caption": "<b>a", "parse_mode": "HTML"}, "unclosed"),
+        ("sendMessage", {"text": "hi", "parse_mode": "html5"}, "unsupported parse_mode"),
     ],
 )
 async def test_a_broken_rule_is_answered_400_and_recorded(
@@ -99,6 +110,18 @@ async def test_the_limits_themselves_are_allowed(
     )
     assert response.status_code == 200, response.text
     assert response.json()["result"]["message_id"] == 1
+    assert api.violations == []
+
+
+async def test_html_within_the_rules_is_kept_as_text_and_bold_entities(
+    api: TelegramStandIn, http: httpx.AsyncClient, chat: TgChat
+) -> None:
+    text = "<b>🏃 Drill &amp; co</b> &lt;3 &#33;" + "x" * 4078  # 4,096 units once parsed
+    response = await call(http, api, "sendMessage", chat_id=chat.id, text=text, parse_mode="HTML")
+    assert response.status_code == 200, response.text
+    result = response.json()["result"]
+    assert result["text"].startswith("🏃 Drill & co <3 !x")
+    assert result["entities"] == [{"type": "bold", "offset": 0, "length": 13}]
     assert api.violations == []
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.content import ContentError
+from bot.features.tight import reader_for
 from bot.features.tight.content import NoRollPlan, RollPlan, TightContent, load_tight_content
 from tests.conftest import CONTENT_DIR
 
@@ -99,3 +100,19 @@ def test_a_missing_word_names_the_field(editable: Path) -> None:
     edit(editable, "words.yaml", "  saved: ", "  saaved: ")
     with pytest.raises(ContentError, match=r"words\.yaml: tight\.saved"):
         load_tight_content(editable)
+
+
+def test_each_area_offered_as_a_command_choice_reads_back_as_that_area(
+    tight_content: TightContent,
+) -> None:
+    """/tight's area box sends an area's short name (with a side, or words after it):
+    the reader must take it for that area, and Discord must accept it as a choice."""
+    reader = reader_for(tight_content)
+    areas = tight_content.vocabulary.areas
+    assert len(areas) <= 25  # Discord's choices per option
+    for area in areas:
+        assert 1 <= len(area.label) <= 100
+        assert 1 <= len(area.short) <= 100
+        for side in ("", " left", " both"):
+            reading = reader.read(f"{area.short}{side} knotted")
+            assert [a.area for a in reading.areas] == [area.id], (area.short, side)
