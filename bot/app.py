@@ -45,14 +45,18 @@ from bot.core.payloads import Buttons
 from bot.core.ports import Adapter, Clock, OnUnreachable, SystemClock
 from bot.core.stores import Database, Scrubber
 from bot.core.understanding import FaqPass
+from bot.features.checkins.flow import Checkins
+from bot.features.checkins.ports import AfterRunQuestion, CheckinProgress, LastRunAdvice
 from bot.features.faq.ports import FaqReplies
 from bot.features.onboarding.flow import Onboarding
 from bot.features.privacy.flow import Privacy
 from bot.features.progress.flow import Progress
+from bot.features.reminders.checkin_flow import CheckinSettings
 from bot.features.reminders.dispatcher import Dispatcher, DispatchSettings
 from bot.features.reminders.dispatcher import OnUnreachable as OnUnreachableChat
 from bot.features.reminders.flow import Reminders
 from bot.features.reminders.options import ReminderOptions
+from bot.features.reminders.runs import ReminderRuns
 from bot.features.reminders.scheduler import ReminderScheduler
 from bot.features.reminders.store import ReminderRepository
 from bot.features.reminders.timezone_flow import TimeZones
@@ -102,6 +106,7 @@ def build_flows(
     emergency = LocalEmergencyWords(content.emergency)
     media = content.media
     tight_flow = Tight(tight, emergency=emergency, where_to_roll=RollPictures(media.body_map))
+    runs = ReminderRuns()
     return [
         Onboarding(content.texts.help, on_start=reminders.restore_after_start),
         Warmup(
@@ -111,13 +116,24 @@ def build_flows(
             emergency=emergency,
             prelude=TailoredPrelude(tight),
             demos=DemoRefs(media.poses),
+            rolling=content.rolling,
+            advice=LastRunAdvice(content.checkins),
+            runs=runs,
         ),
         Privacy(content.texts.privacy, scrubber=scrubber),
         reminders,
         TimeZones(content.reminder_texts, options),
+        CheckinSettings(content.reminder_texts, options),
+        # Before tight spots: "back from my run, glute tight" is a check-in.
+        Checkins(content.checkins, runs=runs, emergency=emergency),
         # Last: plain words about tight spots are the widest free-text net.
         tight_flow,
-        Progress(content.progress, warmups=WarmupRepository, areas=ReportedAreaHistory(tight)),
+        Progress(
+            content.progress,
+            warmups=WarmupRepository,
+            areas=ReportedAreaHistory(tight),
+            checkins=CheckinProgress(content.checkins),
+        ),
     ]
 
 
@@ -232,6 +248,7 @@ async def open_services(settings: Settings) -> Services:
         max_per_user=settings.reminder_max_per_user,
         default_lead_minutes=settings.reminder_default_lead_minutes,
         snooze_minutes=settings.reminder_snooze_minutes,
+        checkin_delay_minutes=settings.checkin_delay_minutes or None,
     )
     clock = SystemClock()
     coach = build_coach(
@@ -280,6 +297,7 @@ def build_dispatcher(
         on_unreachable=on_unreachable,
         focus=ReminderFocusLines(SqlDatabase(sessions), content.tight),
         buttons=buttons,
+        question=AfterRunQuestion(content.checkins),
         takeover_at_start=takeover_at_start,
         worker=worker,
     )
@@ -317,6 +335,7 @@ def build_reminder_scheduler(services: Services, adapters: Sequence[Adapter]) ->
             batch_size=settings.reminder_batch_size,
             concurrency=settings.reminder_send_concurrency,
             lease=timedelta(seconds=settings.reminder_lease_seconds),
+            checkin_delay_minutes=settings.checkin_delay_minutes or None,
         ),
         on_unreachable=unreachable,
         buttons=coach.buttons,
