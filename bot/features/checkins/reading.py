@@ -21,7 +21,7 @@ def _has(padded: str, phrase: str) -> bool:
 
 def read_checkin(text: str, content: CheckinContent) -> Reading:
     """Whether ``text`` talks about a run, how it felt (the most serious feeling named:
-    "hips fine, left glute tight" is tight) and where (the first area named)."""
+    "hips fine, left glute tight" is tight) and where (the most specific area named)."""
     padded = f" {plain_words(text)} "
     vocabulary = content.vocabulary
     mentions_run = any(_has(padded, phrase) for phrase in vocabulary.run)
@@ -29,5 +29,11 @@ def read_checkin(text: str, content: CheckinContent) -> Reading:
     for candidate in FEELINGS:  # mildest first: a later match is more serious
         if any(_has(padded, word) for word in vocabulary.feelings.get(candidate, ())):
             feeling = candidate
-    area = next((a.id for a in content.areas if any(_has(padded, word) for word in a.words)), None)
-    return Reading(mentions_run, feeling, area)
+    # The most specific words win: "outer thigh" over "thigh".
+    named = [
+        (len(word), -index, area.id)
+        for index, area in enumerate(content.areas)
+        for word in area.words
+        if _has(padded, word)
+    ]
+    return Reading(mentions_run, feeling, max(named)[2] if named else None)
