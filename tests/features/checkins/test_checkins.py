@@ -60,7 +60,8 @@ async def test_an_answer_is_stored_once_and_shapes_the_next_warm_up(
     assert [c.label for c in rchat.last_choices()] == ["Rolling routine"]
     assert all(reply.private for reply in rchat.outcomes[-1].replies)
     [stored] = await answers(sessions)
-    assert (stored.feeling, stored.area, stored.run_at) == ("tight", "glutes", at("2026-11-23 08:00"))
+    assert (stored.feeling, stored.area) == ("tight", "glutes")
+    assert stored.run_at == at("2026-11-23 08:00")
 
     # Pressing the question's button again is refused politely and changes nothing.
     receive(rchat, questions(adapter)[-1])
