@@ -151,6 +151,7 @@ class WarmupTexts(Frozen):
     quick_button: ButtonLabel
     quick_reason: Template
     roll_intro_note: Template
+    roll_header: Template  # {number} {total} {name}
     roll_complete: Template
     streak: Template  # {days}
     every_run_this_week: Template  # {runs}

@@ -180,8 +180,9 @@ class Warmup(Flow):
         index = drilling.index
         drill = drills[index]
         variant = drill.variant(drilling.gentle, quick=drilling.routine == "quick")
+        header = texts.roll_header if drilling.routine == "roll" else texts.drill_header
         lines = [
-            texts.drill_header.format(number=index + 1, total=len(drills), name=drill.name),
+            header.format(number=index + 1, total=len(drills), name=drill.name),
             variant.summary,
         ]
         lines += [
