@@ -195,6 +195,8 @@ class Checkins(Flow):
             if turn.state.flow == NAME:
                 turn.finish()
             return
+        if turn.state.flow not in (None, NAME):
+            await turn.leave("switched")  # a question's button pressed mid warm-up
         if feeling != "fine" and area is None:
             turn.goto(
                 NAME,
