@@ -52,6 +52,8 @@ from bot.core.stores import Database, Scrubber
 from bot.core.understanding import FaqPass
 from bot.delivery import limits as delivery_limits
 from bot.delivery.budget import SharedBudget
+from bot.features.checkins.flow import Checkins
+from bot.features.checkins.ports import AfterRunQuestion, CheckinProgress, LastRunAdvice
 from bot.features.clubs.flow import Clubs
 from bot.features.clubs.outbox import ClubOutbox
 from bot.features.clubs.store import ClubRepository
@@ -61,10 +63,12 @@ from bot.features.faq.ports import FaqReplies
 from bot.features.onboarding.flow import Onboarding
 from bot.features.privacy.flow import Privacy
 from bot.features.progress.flow import Progress
+from bot.features.reminders.checkin_flow import CheckinSettings
 from bot.features.reminders.dispatcher import Dispatcher, DispatchSettings
 from bot.features.reminders.dispatcher import OnUnreachable as OnUnreachableChat
 from bot.features.reminders.flow import Reminders
 from bot.features.reminders.options import ReminderOptions
+from bot.features.reminders.runs import ReminderRuns
 from bot.features.reminders.scheduler import ReminderScheduler
 from bot.features.reminders.store import ReminderRepository
 from bot.features.reminders.timezone_flow import TimeZones
@@ -138,6 +142,7 @@ def build_flows(
     tight_flow = Tight(
         tight, emergency=emergency, where_to_roll=RollPictures(media.body_map), counts=counts
     )
+    runs = ReminderRuns()
     return [
         Onboarding(content.texts.help, on_start=reminders.restore_after_start),
         Warmup(
@@ -148,14 +153,25 @@ def build_flows(
             prelude=TailoredPrelude(tight),
             demos=DemoRefs(media.poses),
             counts=counts,
+            rolling=content.rolling,
+            advice=LastRunAdvice(content.checkins),
+            runs=runs,
         ),
         Privacy(content.texts.privacy, scrubber=scrubber),
         reminders,
         TimeZones(content.reminder_texts, options),
         Clubs(content.clubs, wake=options.wakeup.changed),
+        CheckinSettings(content.reminder_texts, options),
+        # Before tight spots: "back from my run, glute tight" is a check-in.
+        Checkins(content.checkins, runs=runs, emergency=emergency),
         # Last: plain words about tight spots are the widest free-text net.
         tight_flow,
-        Progress(content.progress, warmups=WarmupRepository, areas=ReportedAreaHistory(tight)),
+        Progress(
+            content.progress,
+            warmups=WarmupRepository,
+            areas=ReportedAreaHistory(tight),
+            checkins=CheckinProgress(content.checkins),
+        ),
         FaqButtons(content.faq),
     ]
 
@@ -300,6 +316,7 @@ async def open_services(settings: Settings) -> Services:
         max_per_user=settings.reminder_max_per_user,
         default_lead_minutes=settings.reminder_default_lead_minutes,
         snooze_minutes=settings.reminder_snooze_minutes,
+        checkin_delay_minutes=settings.checkin_delay_minutes or None,
     )
     clock = SystemClock()
     coach = build_coach(
@@ -367,6 +384,7 @@ def build_dispatcher(
         on_unreachable=on_unreachable,
         focus=ReminderFocusLines(SqlDatabase(sessions), content.tight),
         buttons=buttons,
+        question=AfterRunQuestion(content.checkins),
         takeover_at_start=takeover_at_start,
         worker=worker,
         scheduled=(clubs,),
@@ -405,6 +423,7 @@ def build_reminder_scheduler(services: Services, adapters: Sequence[Adapter]) ->
             batch_size=settings.reminder_batch_size,
             concurrency=settings.reminder_send_concurrency,
             lease=timedelta(seconds=settings.reminder_lease_seconds),
+            checkin_delay_minutes=settings.checkin_delay_minutes or None,
         ),
         on_unreachable=unreachable,
         buttons=coach.buttons,

@@ -47,6 +47,9 @@ class Settings(BaseSettings):
     # A claimed reminder stays its process's this long without renewal; after that (the
     # process died) another one sends it again.
     reminder_lease_seconds: int = Field(default=30, ge=2, le=3600)
+    # After a planned run, ask how the hips felt this many minutes later (0: only for
+    # runners who turn it on with /checkin).
+    checkin_delay_minutes: int = Field(default=90, ge=0, le=360)
 
     # --- discord ---
     # The bot token from Discord's developer portal; the Discord bot runs only when it is set.

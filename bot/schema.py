@@ -3,6 +3,7 @@
 Importing this registers every model on ``Base.metadata``.
 """
 
+from bot.features.checkins import models as checkin_models
 from bot.features.clubs import models as club_models
 from bot.features.counts import models as count_models
 from bot.features.reminders import models as reminder_models
@@ -13,6 +14,7 @@ from bot.storage.base import Base
 
 __all__ = [
     "Base",
+    "checkin_models",
     "club_models",
     "count_models",
     "models",

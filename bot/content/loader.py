@@ -9,13 +9,14 @@ from bot.adapters.telegram.texts import TelegramTexts
 from bot.content.models import Content
 from bot.content.texts import CoreTexts
 from bot.core.content import ContentError, Safety, Sources, load_file
+from bot.features.checkins.content import CheckinContent
 from bot.features.clubs.texts import ClubTexts
 from bot.features.faq.content import load_faq_content
 from bot.features.progress.texts import ProgressTexts
 from bot.features.reminders.texts import ReminderTexts
 from bot.features.safety.content import load_emergency_content
 from bot.features.tight.content import load_tight_content
-from bot.features.warmup.content import DrillBook, Routine
+from bot.features.warmup.content import DrillBook, RollingRoutine, Routine
 from bot.media.body import BodyMapContent
 from bot.media.library import MediaContent
 from bot.media.poses import PoseBook
@@ -44,6 +45,8 @@ def load_content(directory: Path) -> Content:
             poses=load_file(directory / "poses.yaml", PoseBook),
             body_map=load_file(directory / "body_map.yaml", BodyMapContent),
         ),
+        checkins=load_file(directory / "checkins.yaml", CheckinContent),
+        rolling=load_file(directory / "rolling.yaml", RollingRoutine),
     )
     problems = content.cross_check()
     if problems:

@@ -13,13 +13,14 @@ from bot.adapters.discord.texts import DiscordTexts
 from bot.adapters.telegram.texts import TelegramTexts
 from bot.content.texts import CoreTexts
 from bot.core.content import Safety, Sources
+from bot.features.checkins.content import CheckinContent
 from bot.features.clubs.texts import ClubTexts
 from bot.features.faq.content import FaqContent
 from bot.features.progress.texts import ProgressTexts
 from bot.features.reminders.texts import ReminderTexts
 from bot.features.safety.content import EmergencyContent
 from bot.features.tight.content import TightContent
-from bot.features.warmup.content import DrillBook, Routine
+from bot.features.warmup.content import DrillBook, RollingRoutine, Routine, quick_problems
 from bot.media.library import MediaContent
 from bot.media.motion import problems as pose_problems
 
@@ -41,6 +42,8 @@ class Content:
     emergency: EmergencyContent
     media: MediaContent
     clubs: ClubTexts
+    checkins: CheckinContent
+    rolling: RollingRoutine
 
     def cross_check(self) -> list[str]:
         """References between files; each problem names file and field."""
@@ -67,6 +70,12 @@ class Content:
         ):
             for source_id in note.sources:
                 need_source(f"safety.yaml: {name}.sources", source_id)
+        problems += quick_problems(self.drills, self.routine)
+        need_source("rolling.yaml: source", self.rolling.source)
+        for index, area in enumerate(self.checkins.areas):
+            need_source(f"checkins.yaml: areas.{index}.source", area.source)
+        for source_id in self.checkins.words.pain_sources:
+            need_source("checkins.yaml: words.pain_sources", source_id)
         problems += self._media_problems()
         return problems
 

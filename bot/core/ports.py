@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Protocol
 
 from bot.core.drawings import Spot, Variant
-from bot.core.messages import ConversationKey, ImageRef, Inbound, Outcome, Reply
+from bot.core.messages import Choice, ConversationKey, ImageRef, Inbound, Outcome, Reply
 from bot.core.turn import Turn
 
 Handler = Callable[[Inbound], Awaitable[Outcome]]
@@ -355,3 +355,87 @@ class EmergencyWords(Protocol):
     """
 
     def __call__(self, turn: Turn) -> Mapping[str, str]: ...
+
+
+# --- after-run check-ins: reminders ask, the check-in feature hears the answer ---
+
+
+@dataclass(frozen=True, slots=True)
+class RunToAsk:
+    """A planned run whose after-run question is going out now (built by reminders)."""
+
+    delivery_id: int
+    run_at: datetime
+    zone: str
+    late: bool = False
+    """Sent later than planned (after downtime)."""
+    repeat: bool = False
+    """Handed to the platform before, by a process that stopped: it may be a repeat."""
+
+
+MakeButton = Callable[[str, str], Choice]
+"""(label, action) -> a button valid at any time for the runner being asked."""
+
+
+class CheckinQuestion(Protocol):
+    """The words and buttons of the after-run question (provided by check-ins, sent by the
+    reminder dispatcher through its outbox)."""
+
+    def __call__(self, run: RunToAsk, button: MakeButton) -> Reply: ...
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedRun:
+    """A planned run a check-in can be about (from the reminders)."""
+
+    delivery_id: int
+    run_at: datetime
+    zone: str
+
+
+class PlannedRuns(Protocol):
+    """The runner's planned runs, as the reminders know them (provided by reminders)."""
+
+    async def latest(self, turn: Turn, since: datetime) -> PlannedRun | None:
+        """The newest run that started between ``since`` and now, not skipped."""
+        ...
+
+    async def started_after(self, turn: Turn, run_at: datetime) -> int:
+        """How many planned runs started after ``run_at`` (and by now)."""
+        ...
+
+    async def settle(self, turn: Turn, delivery_id: int) -> None:
+        """The runner has answered about this run: its question, if not sent, never is."""
+        ...
+
+    async def between(self, turn: Turn, start: datetime, end: datetime) -> list[datetime]:
+        """Runs reminded of and not skipped in [start, end], oldest first."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class RunAdvice:
+    """What the next warm-up does because of the last after-run check-in."""
+
+    reason: str
+    """One line saying why."""
+    rolling: str | None = None
+    """Rolling for a tight area, before the drills."""
+    gentle: bool = False
+    triage: bool = False
+    """Pain after the last run: the warm-up asks about sharp pain before anything else."""
+
+
+class AfterRunAdvice(Protocol):
+    """The last check-in's advice for a warm-up starting now (provided by check-ins);
+    ``None``: nothing recent to act on."""
+
+    async def __call__(self, turn: Turn, after: datetime | None) -> RunAdvice | None:
+        """``after``: the last completed warm-up, which took older answers in already."""
+        ...
+
+
+class CheckinLines(Protocol):
+    """Lines for /progress about the check-ins since ``since`` (provided by check-ins)."""
+
+    async def __call__(self, turn: Turn, since: datetime, tz: tzinfo) -> list[str]: ...

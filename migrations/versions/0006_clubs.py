@@ -2,7 +2,7 @@
 members who chose to be named.
 
 Revision ID: 0006_clubs
-Revises: 0004_reminder_outbox
+Revises: 0005_checkins
 Create Date: 2026-12-02
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0006_clubs"
-down_revision: str | None = "0004_reminder_outbox"
+down_revision: str | None = "0005_checkins"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,7 +1,7 @@
 """The send budget every worker shares: one row per rate-limit bucket.
 
 Revision ID: 0007_send_budget
-Revises: 0004_reminder_outbox
+Revises: 0006_clubs
 Create Date: 2026-12-02
 
 Several workers sending for one bot must stay under the platform's limits together

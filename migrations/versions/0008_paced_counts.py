@@ -1,7 +1,7 @@
 """Paced counts: each count a runner asked for, its beats and how far it got.
 
 Revision ID: 0008_paced_counts
-Revises: 0004_reminder_outbox
+Revises: 0007_send_budget
 Create Date: 2026-12-02
 """
 

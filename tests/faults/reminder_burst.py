@@ -237,7 +237,9 @@ async def delivery_statuses(url: str) -> dict[str, int]:
     try:
         async with engine.connect() as connection:
             rows = await connection.execute(
-                select(ReminderDelivery.status, func.count()).group_by(ReminderDelivery.status)
+                select(ReminderDelivery.status, func.count())
+                .where(ReminderDelivery.kind != "checkin")  # the reminders' own
+                .group_by(ReminderDelivery.status)
             )
             return {status: int(count) for status, count in rows}
     finally:

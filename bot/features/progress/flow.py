@@ -8,7 +8,7 @@ from bot.core.calendar import local_day, periods, start_of_day, streak, zone_or_
 from bot.core.drawings import ChartWords, ProgressChart
 from bot.core.flow import CommandDef, Flow
 from bot.core.messages import ImageRef
-from bot.core.ports import AreaHistory, ReportedAreas, WarmupHistory
+from bot.core.ports import AreaHistory, CheckinLines, ReportedAreas, WarmupHistory
 from bot.core.stores import StoreFactory
 from bot.core.turn import Turn
 from bot.core.wording import join_words
@@ -30,10 +30,13 @@ class Progress(Flow):
         texts: ProgressTexts,
         warmups: StoreFactory[WarmupHistory],
         areas: AreaHistory,
+        checkins: CheckinLines | None = None,
     ) -> None:
         self.texts = texts
         self.warmups = warmups
         self.areas = areas
+        # After-run check-ins in the same window as the recurring areas.
+        self.checkins = checkins
 
     async def command(self, turn: Turn, name: str, args: str) -> None:
         words = self.texts
@@ -51,7 +54,8 @@ class Progress(Flow):
         window = words.repeat_window_days
         window_start = start_of_day(when.today - timedelta(days=window - 1), tz)
         reported = await self.areas(turn, window_start, tz)
-        if not (warmups or soreness or reported.reported):
+        after_runs = await self.checkins(turn, window_start, tz) if self.checkins else []
+        if not (warmups or soreness or reported.reported or after_runs):
             turn.say(words.nothing_yet, private=True)
             return
 
@@ -82,6 +86,7 @@ class Progress(Flow):
         for area in ranked:
             if area.days >= words.repeat_days:
                 lines.append(words.look_at_it.format(area=area.name, days=area.days, window=window))
+        lines += after_runs
         chart = self._chart(when.today, tz, warmups, checkins, reported)
         turn.say("\n".join(lines), private=True, image=chart, bold=(words.title,))
 

@@ -13,6 +13,7 @@ from bot.core.calendar import known_zone
 from bot.core.messages import Choice, Tone
 from bot.core.stores import StoreFactory
 from bot.core.turn import Turn
+from bot.features.reminders.checkin_store import CheckinRepository
 from bot.features.reminders.describe import clock_text, summary, when
 from bot.features.reminders.models import Reminder
 from bot.features.reminders.options import ReminderOptions
@@ -233,6 +234,8 @@ class ReminderActions:
             return
         repo = turn.store(self.store)
         await repo.dismiss_delivery(reminder, delivery_id, turn.now)
+        # A skipped run is not asked about afterwards.
+        await turn.store(CheckinRepository).dismiss_after(reminder.id, turn.now - STALE_AFTER)
         if reminder.next_fire_at is None:
             if reminder.status == ACTIVE:  # that was a one-off's last run
                 await repo.mark_done(reminder, turn.now)

@@ -41,7 +41,7 @@ import functools
 import logging
 from collections import deque
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -51,18 +51,28 @@ from bot.core.calendar import UnknownZone
 from bot.core.messages import Choice, ConversationKey, Reply
 from bot.core.ports import (
     Adapter,
+    CheckinQuestion,
     Clock,
     Dispatch,
     ReminderFocus,
+    RunToAsk,
     ScheduledMessages,
     Unreachable,
 )
-from bot.features.reminders.catchup import Action, Plan, plan
+from bot.features.reminders.catchup import RULE, Action, Plan, plan
+from bot.features.reminders.checkin_store import DROPPED, CheckinRepository, NewCheckin
+from bot.features.reminders.checkin_timing import (
+    DEFAULT_DELAY_MINUTES,
+    Night,
+    checkin_due,
+    next_run_after,
+)
 from bot.features.reminders.outbox import Ledger, worker_id
 from bot.features.reminders.payloads import DeliveryVerb, on_delivery, start_warmup
 from bot.features.reminders.rules import InvalidRule, next_occurrence
 from bot.features.reminders.store import (
     ACTIVE,
+    CHECKIN,
     CLAIMED,
     DONE,
     PAUSED,
@@ -101,6 +111,10 @@ class DispatchSettings:
     # How long a claim stays this worker's without renewal (renewed every third of it
     # while the pass works); after that another dispatcher sends it again.
     lease: timedelta = timedelta(seconds=30)
+    # After-run check-ins: the delay for runners who chose none (None: off by default),
+    # and the local hours they are never sent in.
+    checkin_delay_minutes: int | None = DEFAULT_DELAY_MINUTES
+    night: Night = field(default_factory=Night)
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,6 +131,10 @@ class Outgoing:
     # stopped): above zero, the runner may have it already.
     attempts: int = 0
     focus: str | None = None
+    # "rule" or "snooze": a reminder; "checkin": the after-run question about ``run_at``.
+    kind: str = RULE
+    run_at: datetime | None = None
+    zone: str = "UTC"
 
 
 @dataclass(slots=True)
@@ -162,10 +180,13 @@ class Dispatcher:
         worker: str | None = None,
         takeover_at_start: bool = False,
         scheduled: Sequence[ScheduledMessages] = (),
+        question: CheckinQuestion | None = None,
     ) -> None:
         self.sessions = sessions
         self.scheduled = tuple(scheduled)
         self._scheduled_taken_over = False
+        # Without it no after-run questions are planned (nor sent).
+        self.question = question
         self.buttons = buttons or payloads.process_buttons()
         self.texts = texts
         self.focus = focus
@@ -411,7 +432,10 @@ class Dispatcher:
                 more = True  # due reminders next time round
             else:
                 outgoing, locked = await self._claim_due(repo, now, report)
-                more = locked >= self.settings.batch_size
+                room = self.settings.batch_size - len(outgoing)
+                asks = await self._claim_checkins(CheckinRepository(session), now, room)
+                outgoing += asks
+                more = locked >= self.settings.batch_size or len(asks) >= room
         report.lost += lost
         self._log_lost(lost)
         for item in outgoing:
@@ -442,8 +466,11 @@ class Dispatcher:
                 owner_id=row.user_id,
                 key=ConversationKey(row.platform, row.chat_id, row.platform_user_id),
                 run_time=row.run_time,
-                late_by=now - row.occurrence_at,
+                late_by=now - row.planned_at,
                 attempts=row.attempts,
+                kind=row.kind,
+                run_at=row.occurrence_at,
+                zone=row.time_zone,
             )
             for row in resend
         ]
@@ -483,6 +510,14 @@ class Dispatcher:
                 REMINDERS.labels("skipped").inc()
         claimed = await repo.record(rows, now, self._ledger.lease_from(now))
         await repo.advance([change for _, (change, _) in decided], now)
+        sent_runs = [
+            (row, firing.occurrence_at)
+            for row, (_, fired) in decided
+            if fired is not None
+            for firing in fired.firings
+            if firing.kind == RULE and firing.action is Action.SEND
+        ]
+        await self._plan_checkins(CheckinRepository(repo.session), sent_runs, now)
         sends = {row.reminder_id: row.occurrence_at for row in rows if row.status == CLAIMED}
         outgoing = [
             self._outgoing(row, claimed[row.id], now - sends[row.id])
@@ -490,6 +525,75 @@ class Dispatcher:
             if row.id in sends
         ]
         return outgoing, len(due)
+
+    # --- after-run check-ins ---
+    async def _plan_checkins(
+        self,
+        repo: CheckinRepository,
+        fired: Sequence[tuple[DueReminder, datetime]],
+        now: datetime,
+    ) -> None:
+        """Schedule the question about each run just reminded of, in the same transaction
+        as the reminder's claim: a run is planned once, so it is asked about once."""
+        if self.question is None or not fired:
+            return
+        owners = {row.user_id for row, _ in fired}
+        delays = await repo.delays(owners)
+        rules = await repo.rules_of(owners)
+        known = await repo.scheduled_already(
+            [row.id for row, _ in fired], min(at for _, at in fired)
+        )
+        planned: list[NewCheckin] = []
+        for row, fire_at in fired:
+            minutes = delays.get(row.user_id, self.settings.checkin_delay_minutes)
+            if minutes is None:
+                continue  # check-ins off
+            run_at = fire_at + timedelta(minutes=row.lead_minutes)
+            if (row.id, run_at) in known:
+                continue
+            try:
+                next_run = next_run_after(rules.get(row.user_id, []), run_at)
+                due = checkin_due(
+                    run_at, timedelta(minutes=minutes), row.time_zone, next_run, self.settings.night
+                )
+            except (InvalidRule, UnknownZone, ValueError):
+                continue
+            if due is None:
+                log.info("checkin_dropped reminder_id=%d reason=next_run_first", row.id)
+                continue
+            planned.append(NewCheckin(row.id, run_at, due))
+        await repo.schedule(planned, now)
+
+    async def _claim_checkins(
+        self, repo: CheckinRepository, now: datetime, room: int
+    ) -> list[Outgoing]:
+        """Questions due now: claimed like reminders, unless their reminder was paused or
+        they are past the grace window (then dropped, never sent as a burst)."""
+        if self.question is None or room <= 0:
+            return []
+        due = await repo.lock_due(now, list(self.adapters), room)
+        stale = [
+            row.id
+            for row in due
+            if row.reminder_status == PAUSED or now - row.due_at > self.settings.grace
+        ]
+        await repo.close(stale, DROPPED)
+        fresh = [row for row in due if row.id not in set(stale)]
+        await repo.claim([row.id for row in fresh], self._ledger.lease_from(now), now)
+        return [
+            Outgoing(
+                delivery_id=row.id,
+                reminder_id=row.reminder_id,
+                owner_id=row.user_id,
+                key=ConversationKey(row.platform, row.chat_id, row.platform_user_id),
+                run_time=row.run_time,
+                late_by=now - row.due_at,
+                kind=CHECKIN,
+                run_at=row.run_at,
+                zone=row.time_zone,
+            )
+            for row in fresh
+        ]
 
     def _log_lost(self, lost: int) -> None:
         """Logged and counted (``hipcoach_reminders_total{outcome="lost"}``) at once."""
@@ -624,7 +728,17 @@ class Dispatcher:
             )
 
     def compose(self, item: Outgoing) -> Reply:
-        """The reminder message with its Start warm-up / Snooze / Skip buttons."""
+        """The reminder message with its Start warm-up / Snooze / Skip buttons, or the
+        after-run question."""
+        if item.kind == CHECKIN and self.question is not None and item.run_at is not None:
+            run = RunToAsk(
+                item.delivery_id,
+                item.run_at,
+                item.zone,
+                late=item.late_by >= LATE_NOTE_AFTER,
+                repeat=item.attempts > 0,
+            )
+            return self.question(run, functools.partial(self._button, item))
         texts = self.texts.fire
         lines = [texts.message.format(time=item.run_time)]
         if item.late_by >= LATE_NOTE_AFTER:

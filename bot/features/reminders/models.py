@@ -56,17 +56,23 @@ class ReminderDelivery(Base):
 
     __tablename__ = "reminder_deliveries"
     __table_args__ = (
-        UniqueConstraint("reminder_id", "occurrence_at"),
+        UniqueConstraint("reminder_id", "occurrence_at", "kind"),
         Index("ix_reminder_deliveries_status_claimed_at", "status", "claimed_at"),
         Index("ix_reminder_deliveries_status_lease_until", "status", "lease_until"),
+        Index("ix_reminder_deliveries_status_due_at", "status", "due_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     reminder_id: Mapped[int] = mapped_column(ForeignKey("reminders.id", ondelete="CASCADE"))
     occurrence_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    kind: Mapped[str] = mapped_column(String(8))  # rule | snooze
+    # rule | snooze | checkin. A check-in (the after-run question) has the run's own
+    # instant as its occurrence, so a run is asked about at most once, and waits as
+    # ``scheduled`` until ``due_at``, when the dispatcher claims it like a reminder.
+    kind: Mapped[str] = mapped_column(String(8))
     claimed_at: Mapped[datetime] = mapped_column(UTCDateTime())
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # scheduled (a check-in before its due time) → claimed, or → dismissed (Skip on the
+    # reminder), answered (the runner told us first) or dropped (the next run came first);
     # claimed → sent | failed | unreachable; claimed → released (the process stopped
     # before sending it) → claimed again by the next process; claimed or released → lost
     # (its process died and it was found past the grace window); skipped (missed by more
@@ -75,3 +81,17 @@ class ReminderDelivery(Base):
     claimed_by: Mapped[str | None] = mapped_column(String(64))
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     attempts: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class CheckinSetting(Base):
+    """A runner's own after-run check-in delay; ``delay_minutes`` None: check-ins off.
+    No row: the default delay (setting ``CHECKIN_DELAY_MINUTES``)."""
+
+    __tablename__ = "checkin_settings"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    delay_minutes: Mapped[int | None] = mapped_column(Integer)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -12,4 +12,6 @@ class ReminderOptions:
     max_per_user: int = 20
     default_lead_minutes: int = 30
     snooze_minutes: int = 10
+    # The after-run check-in delay for runners who chose none; None: off unless chosen.
+    checkin_delay_minutes: int | None = 90
     wakeup: WakeUp = field(default_factory=WakeUp)

@@ -47,7 +47,18 @@ UNREACHABLE = "unreachable"
 CLAIMED = "claimed"
 RELEASED = "released"
 LOST = "lost"
-FINAL_STATUSES = ("sent", "failed", "unreachable", "lost", "skipped", "dismissed")
+SCHEDULED = "scheduled"
+CHECKIN = "checkin"
+FINAL_STATUSES = (
+    "sent",
+    "failed",
+    "unreachable",
+    "lost",
+    "skipped",
+    "dismissed",
+    "answered",
+    "dropped",
+)
 _DUE_COLUMNS = (
     Reminder.id,
     Reminder.user_id,
@@ -147,6 +158,14 @@ class AbandonedDelivery:
     run_time: str
     reminder_status: str
     platform_user_id: str
+    kind: str = "rule"
+    due_at: datetime | None = None
+    time_zone: str = "UTC"
+
+    @property
+    def planned_at(self) -> datetime:
+        """When it was meant to go out: a check-in's due time, a reminder's occurrence."""
+        return self.due_at or self.occurrence_at
 
 
 @dataclass(frozen=True, slots=True)
@@ -293,7 +312,7 @@ class ReminderRepository(Repository):
     async def latest_delivery(self, reminder_id: int) -> ReminderDelivery | None:
         found: ReminderDelivery | None = await self.session.scalar(
             select(ReminderDelivery)
-            .where(ReminderDelivery.reminder_id == reminder_id)
+            .where(ReminderDelivery.reminder_id == reminder_id, ReminderDelivery.kind != CHECKIN)
             .order_by(ReminderDelivery.occurrence_at.desc(), ReminderDelivery.id.desc())
             .limit(1)
         )
@@ -463,6 +482,7 @@ class ReminderRepository(Repository):
             select(ReminderDelivery.reminder_id, ReminderDelivery.occurrence_at).where(
                 ReminderDelivery.reminder_id.in_(list(reminder_ids)),
                 ReminderDelivery.occurrence_at >= since,
+                ReminderDelivery.kind != CHECKIN,
             )
         )
         return {(reminder_id, occurrence) for reminder_id, occurrence in rows}
@@ -632,7 +652,7 @@ class ReminderRepository(Repository):
             update(ReminderDelivery)
             .where(
                 _abandoned(now),
-                ReminderDelivery.occurrence_at < sent_after,
+                func.coalesce(ReminderDelivery.due_at, ReminderDelivery.occurrence_at) < sent_after,
                 ReminderDelivery.reminder_id.in_(_on_platforms(platforms)),
             )
             .values(status=LOST, claimed_by=None, lease_until=None)
@@ -661,6 +681,9 @@ class ReminderRepository(Repository):
                 Reminder.run_time,
                 Reminder.status,
                 User.platform_user_id,
+                ReminderDelivery.kind,
+                ReminderDelivery.due_at,
+                Reminder.time_zone,
             )
             .join(Reminder, Reminder.id == ReminderDelivery.reminder_id)
             .join(User, User.id == Reminder.user_id)
@@ -719,12 +742,16 @@ class ReminderRepository(Repository):
                 times.append(first)
         held = _on_platforms(chosen)
         # A claim whose lease runs out, or one given back, is sent by whoever looks next.
-        for status, column in (
-            (CLAIMED, ReminderDelivery.lease_until),
-            (RELEASED, ReminderDelivery.occurrence_at),
-        ):
+        # A scheduled check-in question is due at its own time.
+        planned = func.coalesce(ReminderDelivery.due_at, ReminderDelivery.occurrence_at)
+        columns: list[tuple[str, ColumnElement[datetime]]] = [
+            (CLAIMED, cast(ColumnElement[datetime], ReminderDelivery.lease_until)),
+            (RELEASED, planned),
+            (SCHEDULED, planned),
+        ]
+        for status, when in columns:
             first = await self.session.scalar(
-                select(func.min(column)).where(
+                select(func.min(when)).where(
                     ReminderDelivery.status == status, ReminderDelivery.reminder_id.in_(held)
                 )
             )

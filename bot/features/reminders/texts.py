@@ -183,6 +183,16 @@ class CommandOptionTexts(Frozen):
     day_presets: tuple[NonEmpty, ...] = Field(min_length=1, max_length=25)
 
 
+class CheckinSettingTexts(Frozen):
+    """/checkin: when the after-run question comes, or not at all."""
+
+    status_on: Template  # {minutes}
+    status_off: Template
+    set_on: Template  # {minutes}
+    set_off: Template
+    invalid: Template  # {low} {high}
+
+
 class ReminderTexts(Frozen):
     vocabulary: VocabularyTexts
     day_names: tuple[ButtonLabel, ...] = Field(min_length=7, max_length=7)
@@ -194,6 +204,7 @@ class ReminderTexts(Frozen):
     fire: FireTexts
     timezone: TimezoneTexts
     options: CommandOptionTexts
+    checkin: CheckinSettingTexts
 
     def zone_ranking(self) -> tuple[str, ...]:
         """Zones to suggest first: the buttons' zones, then the well-known ones."""

@@ -28,6 +28,7 @@ class Variant(Frozen):
     steps: tuple[Step, ...] = Field(min_length=1)
     count: PacedReps | None = None
     source: Identifier | None = None  # defaults to the drill's source
+    seconds: int | None = Field(default=None, ge=5, le=600)  # about how long it takes
 
 
 class Drill(Frozen):
@@ -37,9 +38,12 @@ class Drill(Frozen):
     fixes: NonEmpty | None = None  # how this wording departs from its source, and why
     standard: Variant
     gentle: Variant
+    quick: Variant | None = None  # a shorter version, for the quick warm-up
 
-    def variant(self, gentle: bool) -> Variant:
-        return self.gentle if gentle else self.standard
+    def variant(self, gentle: bool, quick: bool = False) -> Variant:
+        if gentle:
+            return self.gentle
+        return self.quick if quick and self.quick is not None else self.standard
 
 
 class Placement(Frozen):
@@ -70,10 +74,64 @@ class SorenessChoice(Frozen):
     label: NonEmpty
 
 
+QUICK_LIMIT_SECONDS = 180
+
+
 class Routine(Frozen):
     gentle_from_soreness: int = Field(ge=1, le=10)
     drills: tuple[Identifier, ...] = Field(min_length=1)
+    # The quick warm-up (/warmup quick): drills with a ``quick`` variant, under 3 minutes.
+    quick_drills: tuple[Identifier, ...] = Field(min_length=1)
     soreness_choices: tuple[SorenessChoice, ...] = Field(min_length=2, max_length=8)
+
+
+class RollArea(Frozen):
+    id: Identifier
+    name: NonEmpty
+    summary: NonEmpty
+    steps: tuple[Step, ...] = Field(min_length=1)
+
+
+class RollingRoutine(Frozen):
+    """The post-run rolling routine (content/rolling.yaml), shown step by step like drills."""
+
+    source: Identifier
+    intro: NonEmpty
+    areas: tuple[RollArea, ...] = Field(min_length=1)
+
+    def as_drills(self) -> tuple[Drill, ...]:
+        """Each area as a drill, so it is paced with the same buttons."""
+        drills = []
+        for area in self.areas:
+            variant = Variant(summary=area.summary, steps=area.steps)
+            drills.append(
+                Drill(
+                    id=area.id,
+                    name=area.name,
+                    source=self.source,
+                    standard=variant,
+                    gentle=variant,
+                )
+            )
+        return tuple(drills)
+
+
+def quick_problems(book: DrillBook, routine: Routine) -> list[str]:
+    """The quick warm-up's drills exist, have a quick version and fit in 3 minutes."""
+    problems = []
+    total = 0
+    known = {drill.id: drill for drill in book.drills}
+    for index, drill_id in enumerate(routine.quick_drills):
+        drill = known.get(drill_id)
+        if drill is None:
+            problems.append(f"routines.yaml: quick_drills.{index}: unknown drill {drill_id!r}")
+        elif drill.quick is None or drill.quick.seconds is None:
+            problems.append(f"drills.yaml: {drill_id}: the quick warm-up needs quick.seconds")
+        else:
+            total += drill.quick.seconds
+    if total >= QUICK_LIMIT_SECONDS:
+        problems.append(f"drills.yaml: the quick warm-up takes {total} s, not under 3 minutes")
+    return problems
 
 
 class WarmupTexts(Frozen):
@@ -109,3 +167,11 @@ class WarmupTexts(Frozen):
     count_switch: Template
     count_done: Template
     count_stopped: Template
+    quick_button: ButtonLabel
+    quick_reason: Template
+    roll_intro_note: Template
+    roll_header: Template  # {number} {total} {name}
+    roll_complete: Template
+    streak: Template  # {days}
+    every_run_this_week: Template  # {runs}
+    unknown_routine: Template

@@ -1,26 +1,42 @@
-"""/warmup: a soreness check, then the drills one at a time, paced with buttons."""
+"""/warmup: a soreness check, then the drills one at a time, paced with buttons.
+
+``/warmup quick`` is the same drills with fewer reps (under 3 minutes); ``/roll`` is the
+post-run rolling routine, area by area with the same buttons. The last after-run
+check-in shapes the warm-up (rolling first, gentle, a check on pain, or praise), and the
+summary names the streak and whether every run this week had its warm-up.
+"""
 
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import datetime, timedelta
 from typing import ClassVar
 
+from bot.core.calendar import local_day, periods, streak, zone_or_utc
 from bot.core.counts import Counts, PacedCount
 from bot.core.flow import CommandDef, Flow, Steps
 from bot.core.messages import Choice, Reply, Tone
 from bot.core.numbers import read_number
-from bot.core.ports import DrillDemos, EmergencyWords, WarmupPrelude
-from bot.core.state import NoData
+from bot.core.ports import (
+    AfterRunAdvice,
+    DrillDemos,
+    EmergencyWords,
+    PlannedRuns,
+    RunAdvice,
+    WarmupPrelude,
+)
 from bot.core.stores import StoreFactory
 from bot.core.turn import Turn
 from bot.core.understanding import WARMUP_DONE_OFFER, typed_label, typed_no
-from bot.features.warmup.content import Drill, DrillBook, Routine, WarmupTexts
+from bot.features.warmup.content import Drill, DrillBook, RollingRoutine, Routine, WarmupTexts
 from bot.features.warmup.counting import drill_beats
 from bot.features.warmup.state import (
+    Asked,
     Checked,
     DrillAnswer,
     Drilling,
     Outcome,
+    RoutineName,
     as_rows,
     from_rows,
 )
@@ -33,6 +49,10 @@ _DRILL_WORDS = {"done": "done", "next": "done", "skip": "skip", "stop": "stop"}
 # "That hurt" asks: sharp (0) or just uncomfortable (1)?
 _HURT_WORDS = {"sharp": 0, "worse": 0, "yes": 0, "uncomfortable": 1, "meh": 1, "no": 1}
 _OUTCOMES: dict[str, Outcome] = {"done": "done", "skip": "skipped"}
+_QUICK_WORDS = {"quick", "short", "fast", "hurry"}
+# A warm-up this long before a planned run counts as "before that run".
+BEFORE_RUN = timedelta(hours=3)
+STREAK_LOOKBACK = timedelta(days=400)
 
 
 def parse_soreness(text: str) -> int | None:
@@ -42,9 +62,9 @@ def parse_soreness(text: str) -> int | None:
 
 class Warmup(Flow):
     name = NAME
-    commands = (CommandDef("warmup", personal=True),)
+    commands = (CommandDef("warmup", personal=True), CommandDef("roll", personal=True))
     steps: ClassVar[Steps] = {
-        "soreness": NoData,
+        "soreness": Asked,
         "sharp": Checked,
         "drill": Drilling,
         # After "That hurt" on a drill: which kind of hurt, then what to do about it.
@@ -63,6 +83,9 @@ class Warmup(Flow):
         store: StoreFactory[WarmupStore] = WarmupRepository,
         demos: DrillDemos | None = None,
         counts: Counts | None = None,
+        rolling: RollingRoutine | None = None,
+        advice: AfterRunAdvice | None = None,
+        runs: PlannedRuns | None = None,
     ) -> None:
         # The sharp-pain note names the emergency number where the runner is.
         self.emergency = emergency
@@ -77,14 +100,61 @@ class Warmup(Flow):
         # Paced counts ("Count me through"), for drills whose content declares one.
         self.counts = counts
         self.drills: list[Drill] = [book.by_id(drill_id) for drill_id in routine.drills]
+        # The last after-run check-in's advice, and the planned runs for the week's note.
+        self.advice = advice
+        self.runs = runs
+        self.rolling = rolling
+        self.routines: dict[RoutineName, list[Drill]] = {
+            "standard": self.drills,
+            "quick": [book.by_id(drill_id) for drill_id in routine.quick_drills],
+            "roll": list(rolling.as_drills()) if rolling else [],
+        }
+
+    def _drills(self, routine: RoutineName) -> list[Drill]:
+        return self.routines[routine] or self.drills
 
     async def command(self, turn: Turn, name: str, args: str) -> None:
         if turn.state.flow == NAME:
             turn.say(self.texts.already_running)
             await self.reprompt(turn)
             return
-        turn.goto(NAME, "soreness", NoData())
+        if name == "roll" and self.rolling is not None:
+            await self._start_rolling(turn)
+            return
+        words = set(args.lower().split())
+        quick = bool(words & _QUICK_WORDS)
+        if words and not quick:
+            turn.say(self.texts.unknown_routine)
+        await self._begin(turn, "quick" if quick else "standard")
+
+    async def _begin(self, turn: Turn, routine: RoutineName) -> None:
+        advice = await self._advice(turn)
+        if advice is not None and advice.triage:
+            # Pain after the last run: say so before anything else is asked.
+            turn.say(advice.reason, private=True)
+        turn.goto(NAME, "soreness", Asked(routine=routine))
         self._ask_soreness(turn)
+
+    async def _start_rolling(self, turn: Turn) -> None:
+        repo = turn.store(self.store)
+        session_id = await repo.start_session(turn.user.id, "roll", None, turn.now)
+        assert self.rolling is not None
+        turn.say(self.rolling.intro + "\n\n" + self.texts.roll_intro_note)
+        turn.goto(
+            NAME,
+            "drill",
+            Drilling(
+                session=session_id, index=0, gentle=False, soreness=0, done=(), routine="roll"
+            ),
+        )
+        self._show_drill(turn)
+
+    async def _advice(self, turn: Turn) -> RunAdvice | None:
+        if self.advice is None:
+            return None
+        history = turn.store(self.store)
+        done = await history.completed_warmups(turn.user.id, turn.now - timedelta(days=14))
+        return await self.advice(turn, done[-1] if done else None)
 
     # --- prompts ---
     def _ask_soreness(self, turn: Turn) -> None:
@@ -92,6 +162,8 @@ class Warmup(Flow):
             turn.choice(option.label, f"sore.{option.value}")
             for option in self.routine.soreness_choices
         ]
+        if turn.data(Asked).routine == "standard":
+            choices.append(turn.choice(self.texts.quick_button, "quick"))
         turn.say(self.texts.soreness_question, choices=choices, private=True, asks_number=True)
 
     def _ask_sharp(self, turn: Turn) -> None:
@@ -109,11 +181,13 @@ class Warmup(Flow):
         texts = self.texts
         drills = self.drills
         drilling = turn.data(Drilling)
+        drills = self._drills(drilling.routine)
         index = drilling.index
         drill = drills[index]
-        variant = drill.variant(drilling.gentle)
+        variant = drill.variant(drilling.gentle, quick=drilling.routine == "quick")
+        header = texts.roll_header if drilling.routine == "roll" else texts.drill_header
         lines = [
-            texts.drill_header.format(number=index + 1, total=len(drills), name=drill.name),
+            header.format(number=index + 1, total=len(drills), name=drill.name),
             variant.summary,
         ]
         lines += [
@@ -122,7 +196,7 @@ class Warmup(Flow):
         ]
         demo = (
             self.demos(drill.id, "gentle" if drilling.gentle else "standard")
-            if self.demos
+            if self.demos and drilling.routine != "roll"
             else None
         )
         if demo is not None:
@@ -216,6 +290,10 @@ class Warmup(Flow):
     # --- answers ---
     async def choice(self, turn: Turn, action: str) -> None:
         step = turn.state.step
+        if step == "soreness" and action == "quick":
+            turn.goto(NAME, "soreness", Asked(routine="quick"))
+            self._ask_soreness(turn)
+            return
         if step == "soreness" and action.startswith("sore."):
             value = parse_soreness(action.removeprefix("sore."))
             if value is not None:
@@ -303,12 +381,14 @@ class Warmup(Flow):
             await super().not_understood(turn, text)
 
     async def _got_soreness(self, turn: Turn, soreness: int) -> None:
-        turn.goto(NAME, "sharp", Checked(soreness=soreness))
+        routine = turn.data(Asked).routine
+        turn.goto(NAME, "sharp", Checked(soreness=soreness, routine=routine))
         self._ask_sharp(turn)
 
     async def _got_sharp(self, turn: Turn, sharp: bool) -> None:
         repo = turn.store(self.store)
-        soreness = turn.data(Checked).soreness
+        checked = turn.data(Checked)
+        soreness = checked.soreness
         checkin_id = await repo.add_checkin(turn.user.id, soreness, sharp, turn.now)
         if sharp:
             words = self.emergency(turn)
@@ -319,8 +399,11 @@ class Warmup(Flow):
         gentle = soreness >= gentle_from
         prelude = await self.prelude(turn, soreness, gentle, gentle_from) if self.prelude else None
         gentle = prelude.gentle if prelude else gentle
+        advice = await self._advice(turn)
+        gentle = gentle or (advice is not None and advice.gentle)
+        quick = checked.routine == "quick" and not gentle
         session_id = await repo.start_session(
-            turn.user.id, "gentle" if gentle else "standard", checkin_id, turn.now
+            turn.user.id, "gentle" if gentle else checked.routine, checkin_id, turn.now
         )
         texts = self.texts
         reason = (texts.gentle_reason if gentle else texts.standard_reason).format(
@@ -328,21 +411,35 @@ class Warmup(Flow):
         )
         if prelude:
             reason = prelude.reason
+        if advice is not None and not advice.triage:
+            reason = advice.reason if not prelude else advice.reason + " " + prelude.reason
+        if quick:
+            reason += " " + texts.quick_reason
         if soreness >= 8:
             reason += " " + turn.safety.very_sore.text
         turn.say(reason + "\n\n" + self.book.placement.text)
-        if prelude:
-            turn.say(prelude.rolling)
+        rolling = [
+            part for part in (advice and advice.rolling, prelude and prelude.rolling) if part
+        ]
+        if rolling:
+            turn.say("\n\n".join(rolling))
         turn.goto(
             NAME,
             "drill",
-            Drilling(session=session_id, index=0, gentle=gentle, soreness=soreness, done=()),
+            Drilling(
+                session=session_id,
+                index=0,
+                gentle=gentle,
+                soreness=soreness,
+                done=(),
+                routine="quick" if quick else "standard",
+            ),
         )
         self._show_drill(turn)
 
     async def _drill_answer(self, turn: Turn, answer: str) -> None:
         drilling = turn.data(Drilling)
-        drills = self.drills
+        drills = self._drills(drilling.routine)
         index = drilling.index
         done = await self._done_so_far(turn, drilling)
         if answer == "stop":
@@ -362,7 +459,10 @@ class Warmup(Flow):
         self, turn: Turn, session_id: int, done: tuple[DrillAnswer, ...], status: str
     ) -> None:
         texts = self.texts
-        total = len(self.drills)
+        routine: RoutineName = "standard"
+        if turn.state.step in ("drill", "hurt", "hurt_offer"):
+            routine = turn.data(Drilling).routine
+        total = len(self._drills(routine))
         outcomes = [d.outcome for d in done]
         completed, skipped = outcomes.count("done"), outcomes.count("skipped")
         await turn.store(self.store).finish_session(
@@ -370,11 +470,32 @@ class Warmup(Flow):
         )
         if status == "completed":
             note = texts.skipped_note.format(skipped=skipped) if skipped else ""
-            turn.say(texts.summary_complete.format(done=completed, total=total, skipped_note=note))
+            template = texts.roll_complete if routine == "roll" else texts.summary_complete
+            lines = [template.format(done=completed, total=total, skipped_note=note)]
+            if routine != "roll":
+                lines += await self._habit_lines(turn)
+            turn.say("\n".join(lines))
             turn.offer(WARMUP_DONE_OFFER)
         else:
             turn.say(texts.summary_stopped.format(done=completed, total=total))
         turn.finish()
+
+    async def _habit_lines(self, turn: Turn) -> list[str]:
+        """The streak, and a note when every run this week had its warm-up before it."""
+        texts = self.texts
+        tz = zone_or_utc(turn.user.time_zone)
+        history = turn.store(self.store)
+        warmups = await history.completed_warmups(turn.user.id, turn.now - STREAK_LOOKBACK)
+        when = periods(turn.now, tz)
+        lines = []
+        days = streak({local_day(at, tz) for at in warmups}, when.today)
+        if days >= 2:
+            lines.append(texts.streak.format(days=days))
+        if self.runs is not None:
+            runs = await self.runs.between(turn, when.week_start, turn.now + BEFORE_RUN)
+            if runs and all(_warmed_up_before(run, warmups) for run in runs):
+                lines.append(texts.every_run_this_week.format(runs=len(runs)))
+        return lines
 
     async def leave(self, turn: Turn, reason: str) -> None:
         if turn.state.step == "sharp" and reason == "red_flag":
@@ -394,3 +515,7 @@ class Warmup(Flow):
             return drilling.done
         rows = await turn.store(self.store).drills_done(turn.user.id, drilling.session)
         return from_rows(rows)
+
+
+def _warmed_up_before(run: datetime, warmups: list[datetime]) -> bool:
+    return any(run - BEFORE_RUN <= started <= run for started in warmups)

@@ -7,10 +7,22 @@ from typing import Annotated, Literal
 
 from pydantic import Field, TypeAdapter
 
-from bot.core.state import FlowData
+from bot.core.state import FlowData, JsonDict
 
 Soreness = Annotated[int, Field(ge=0, le=10)]
 Outcome = Literal["done", "skipped"]
+RoutineName = Literal["standard", "quick", "roll"]
+
+
+@dataclass(frozen=True, slots=True)
+class Asked(FlowData):
+    """Asked how the hips feel, for this routine (data saved before routines reads as the
+    standard one)."""
+
+    routine: RoutineName = "standard"
+
+    def to_json(self) -> JsonDict:
+        return _standard_left_out(FlowData.to_json(self))
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,6 +30,10 @@ class Checked(FlowData):
     """The soreness given; waiting for the sharp-pain answer."""
 
     soreness: Soreness
+    routine: RoutineName = "standard"
+
+    def to_json(self) -> JsonDict:
+        return _standard_left_out(FlowData.to_json(self))
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +52,17 @@ class Drilling(FlowData):
     soreness: Soreness
     # None: saved by a release that kept the answers only on the session, not here.
     done: tuple[DrillAnswer, ...] | None = None
+    routine: RoutineName = "standard"
+
+    def to_json(self) -> JsonDict:
+        return _standard_left_out(FlowData.to_json(self))
+
+
+def _standard_left_out(saved: JsonDict) -> JsonDict:
+    """The standard routine is not written: the step reads as before routines came."""
+    if saved.get("routine") == "standard":
+        del saved["routine"]
+    return saved
 
 
 _ANSWERS = TypeAdapter(tuple[DrillAnswer, ...])

@@ -22,7 +22,7 @@ class WarmupStore(Protocol):
         ...
 
     async def start_session(
-        self, user_id: int, routine: str, checkin_id: int, now: datetime
+        self, user_id: int, routine: str, checkin_id: int | None, now: datetime
     ) -> int:
         """Open a warm-up; returns the session's id."""
         ...
@@ -62,6 +62,7 @@ class WarmupStore(Protocol):
         ...
 
 
+ROLL = "roll"
 _CHECKINS = Base.metadata.tables["checkins"]
 _INSERT_CHECKIN = insert(_CHECKINS).returning(_CHECKINS.c.id)
 _SESSIONS = Base.metadata.tables["warmup_sessions"]
@@ -93,7 +94,7 @@ class WarmupRepository(Repository):
         return int(result.scalar_one())
 
     async def start_session(
-        self, user_id: int, routine: str, checkin_id: int, now: datetime
+        self, user_id: int, routine: str, checkin_id: int | None, now: datetime
     ) -> int:
         """Open a warm-up; returns the session's id."""
         connection = await self.session.connection()
@@ -146,12 +147,14 @@ class WarmupRepository(Repository):
             await connection.execute(_FINISH_SESSION_WITH_DRILLS, {**params, "drills": drills})
 
     async def completed_warmups(self, user_id: int, since: datetime) -> list[datetime]:
-        """Start times of the user's completed warm-ups from ``since`` on, oldest first."""
+        """Start times of the user's completed warm-ups from ``since`` on, oldest first
+        (post-run rolling is not a warm-up)."""
         result = await self.session.scalars(
             select(WarmupSession.started_at)
             .where(
                 WarmupSession.user_id == user_id,
                 WarmupSession.status == "completed",
+                WarmupSession.routine != ROLL,
                 WarmupSession.started_at >= since,
             )
             .order_by(WarmupSession.started_at)

@@ -36,8 +36,11 @@ async def test_start_accept_warmup_every_drill_to_the_summary(
         api.send_command(chat, runner, "warmup")
         soreness = await api.wait_for(sent_message(chat, buttons=True), since=mark)
         assert "how do your hips feel" in soreness.params["text"]
-        # Four short labels: two rows side by side, not four rows or one cramped row.
-        assert [len(row) for row in soreness.json("reply_markup")["inline_keyboard"]] == [2, 2]
+        # Four short labels: two rows side by side, not four rows or one cramped row; the
+        # longer "quick version" choice on a row of its own below them.
+        rows = soreness.json("reply_markup")["inline_keyboard"]
+        assert [len(row) for row in rows] == [2, 2, 1]
+        assert rows[2][0]["text"] == "In a hurry? Quick version"
 
         await step(api, chat, runner, "A bit stiff", "anything sharp")
         drill = await step(api, chat, runner, "No, just stiff or fine", "Drill 1 of 3")

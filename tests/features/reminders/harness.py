@@ -91,8 +91,15 @@ async def reminders(sessions: async_sessionmaker[AsyncSession]) -> list[Reminder
 
 
 async def deliveries(sessions: async_sessionmaker[AsyncSession]) -> list[ReminderDelivery]:
+    """The reminders' own deliveries (after-run check-in questions left out)."""
     async with sessions() as session:
-        return list(await session.scalars(select(ReminderDelivery).order_by(ReminderDelivery.id)))
+        return list(
+            await session.scalars(
+                select(ReminderDelivery)
+                .where(ReminderDelivery.kind != "checkin")
+                .order_by(ReminderDelivery.id)
+            )
+        )
 
 
 def at(text: str) -> datetime:

@@ -69,6 +69,7 @@ async def test_start_catches_up_what_came_due_while_down(
     options = ReminderOptions()
     chat = Chat(reminder_coach(sessions, content, clock, options))
     await ready_chat(chat)
+    await chat.command("checkin", "off")  # only the reminders themselves are timed here
     await chat.command("remind", "daily 06:35 30")  # fires 06:05
     await chat.command("remind", "daily 06:50 30")  # fires 06:20
     down_for = RunningClock(datetime(2026, 11, 23, 6, 25, tzinfo=UTC))

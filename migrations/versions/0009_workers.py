@@ -1,7 +1,7 @@
 """Several workers on one database: who handles which update, in each chat's order.
 
-Revision ID: 0011_workers
-Revises: 0004_reminder_outbox
+Revision ID: 0009_workers
+Revises: 0008_paced_counts
 Create Date: 2026-12-02
 
 ``update_arrivals`` records each webhook update as it reaches a worker (which chat,
@@ -18,7 +18,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0011_workers"
+revision: str = "0009_workers"
 down_revision: str | None = "0008_paced_counts"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
