@@ -64,7 +64,7 @@ async def test_after_the_run_one_neutral_line_counts_who_warmed_up(club: Club) -
     club.clock.current = datetime(2026, 11, 28, 9, 30, tzinfo=UTC)
     await club.run_due()
     lines = [s.reply.text for s in club.group_messages()]
-    assert lines[-1] == "3 runners warmed up before Saturday's run."
+    assert lines[-1] == "3 runners joined the warm-up before Saturday's run."
     assert len(lines) == 2  # the invite and the line: the presses added nothing here
     await club.run_due()
     assert len(club.group_messages()) == 2

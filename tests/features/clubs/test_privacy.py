@@ -30,7 +30,7 @@ async def test_no_health_data_or_names_reach_the_group(club: Club) -> None:
     club.clock.current = datetime(2026, 11, 28, 9, 30, tzinfo=UTC)
     await club.run_due()
     seen_in_group += [s.reply.text for s in club.group_messages()]
-    assert "3 runners warmed up before Saturday's run." in seen_in_group
+    assert "3 runners joined the warm-up before Saturday's run." in seen_in_group
     for text in seen_in_group:
         lowered = text.casefold()
         assert not any(word in lowered for word in HEALTH_WORDS), text
@@ -54,5 +54,5 @@ async def test_a_runner_who_opts_in_is_named_and_only_by_their_chosen_name(club:
     club.clock.current = datetime(2026, 11, 28, 9, 30, tzinfo=UTC)
     await club.run_due()
     assert club.group_messages()[-1].reply.text == (
-        "3 runners warmed up before Saturday's run. Among them: Ana."
+        "3 runners joined the warm-up before Saturday's run. Among them: Ana."
     )
