@@ -1,7 +1,7 @@
 """The labelled phrase sets: how well the coach recognises FAQ questions runners type, and
 how reliably it leaves everything else (reports, commands, chat) alone.
 
-Six sets, none of whose texts is in content/faq.yaml:
+Eight sets, none of whose texts is in content/faq.yaml:
 
 - faq_tuning.yaml chose the cutoff and margin (56 positives, 35 negatives).
 - faq_phrases.yaml was written with it, before any tuning, as the held-out set (90, 57).
@@ -24,6 +24,9 @@ Six sets, none of whose texts is in content/faq.yaml:
   ``suggest`` for "Did you mean …?"): 63/69 (91.3%) and 19/19 on arrival, 65/69 (94.2%)
   and 19/19 after. That round was guided by faq_final.yaml's misses (76/84 before, 80/84
   after); "amount of time" was in a miss of both sets.
+- faq_batch8.yaml (batch 8: 60, 11), written before the round of concept words (race
+  names and distances, waking up the glutes, routine against rolling): 51/60 (85.0%) and
+  11/11 on arrival.
 """
 
 from __future__ import annotations
@@ -58,7 +61,7 @@ def _load(name: str) -> LabelledSet:
 
 SETS = {
     name: _load(f"faq_{name}.yaml")
-    for name in ("tuning", "phrases", "holdout", "unseen", "fresh", "final", "batch7")
+    for name in ("tuning", "phrases", "holdout", "unseen", "fresh", "final", "batch7", "batch8")
 }
 FLOORS = {
     # name: (share of positives answered right, share of negatives left alone)
@@ -69,6 +72,7 @@ FLOORS = {
     "fresh": (0.95, 1.0),
     "final": (0.95, 1.0),
     "batch7": (0.94, 1.0),
+    "batch8": (0.85, 1.0),
 }
 
 
