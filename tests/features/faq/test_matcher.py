@@ -1,7 +1,7 @@
 """The labelled phrase sets: how well the coach recognises FAQ questions runners type, and
 how reliably it leaves everything else (reports, commands, chat) alone.
 
-Eight sets, none of whose texts is in content/faq.yaml:
+Nine sets, none of whose texts is in content/faq.yaml:
 
 - faq_tuning.yaml chose the cutoff and margin (56 positives, 35 negatives).
 - faq_phrases.yaml was written with it, before any tuning, as the held-out set (90, 57).
@@ -26,7 +26,12 @@ Eight sets, none of whose texts is in content/faq.yaml:
   after); "amount of time" was in a miss of both sets.
 - faq_batch8.yaml (batch 8: 60, 11), written before the round of concept words (race
   names and distances, waking up the glutes, routine against rolling): 51/60 (85.0%) and
-  11/11 on arrival.
+  11/11 on arrival. That round (race distances and names read as a race, "fire", "wake
+  up" and "switch on" as activating, exercises as drills, "tender" as sore, race times
+  off topic) was guided by batch 7's and batch 8's misses: 69/69 and 57/60 after.
+- faq_batch9.yaml (batch 9: 32, 8), written after that round and measured once with
+  nothing changed for it: 24/32 (75.0%) and 7/8. Its floor is that honest figure; the
+  round did not carry to new phrasings as well as batch 7 and 8 suggest.
 """
 
 from __future__ import annotations
@@ -61,18 +66,29 @@ def _load(name: str) -> LabelledSet:
 
 SETS = {
     name: _load(f"faq_{name}.yaml")
-    for name in ("tuning", "phrases", "holdout", "unseen", "fresh", "final", "batch7", "batch8")
+    for name in (
+        "tuning",
+        "phrases",
+        "holdout",
+        "unseen",
+        "fresh",
+        "final",
+        "batch7",
+        "batch8",
+        "batch9",
+    )
 }
 FLOORS = {
     # name: (share of positives answered right, share of negatives left alone)
     "tuning": (0.95, 1.0),
     "phrases": (0.95, 0.97),
     "holdout": (0.95, 0.95),
-    "unseen": (0.93, 1.0),
+    "unseen": (0.96, 1.0),
     "fresh": (0.95, 1.0),
     "final": (0.95, 1.0),
-    "batch7": (0.94, 1.0),
-    "batch8": (0.85, 1.0),
+    "batch7": (1.0, 1.0),
+    "batch8": (0.95, 1.0),
+    "batch9": (0.75, 0.87),
 }
 
 
