@@ -30,8 +30,10 @@ Nine sets, none of whose texts is in content/faq.yaml:
   up" and "switch on" as activating, exercises as drills, "tender" as sore, race times
   off topic) was guided by batch 7's and batch 8's misses: 69/69 and 57/60 after.
 - faq_batch9.yaml (batch 9: 32, 8), written after that round and measured once with
-  nothing changed for it: 24/32 (75.0%) and 7/8. Its floor is that honest figure; the
-  round did not carry to new phrasings as well as batch 7 and 8 suggest.
+  nothing changed for it: 24/32 (75.0%) and 7/8; the round did not carry to new
+  phrasings as well as batch 7 and 8 suggest. Its misses then guided one more round
+  (topics that rule each other out, "pushing" as pressure, "home from" as after, "minus"
+  as cold, "did my" off topic): 29/32 and 8/8 after, no longer an unseen figure.
 """
 
 from __future__ import annotations
@@ -88,7 +90,7 @@ FLOORS = {
     "final": (0.95, 1.0),
     "batch7": (1.0, 1.0),
     "batch8": (0.95, 1.0),
-    "batch9": (0.75, 0.87),
+    "batch9": (0.90, 1.0),
 }
 
 
@@ -223,3 +225,16 @@ def test_a_message_takes_well_under_a_millisecond(matcher: FaqMatcher) -> None:
             matcher.answer(text)
     per_message = (time.perf_counter() - start) / (3 * len(texts))
     assert per_message < 0.001, f"{per_message * 1e6:.0f} µs per message"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("is it ok to do the hip drills daily", "routine_frequency"),
+        ("can i use the foam roller daily", "roll_daily"),
+    ],
+)
+def test_drills_and_rolling_are_told_apart(matcher: FaqMatcher, text: str, expected: str) -> None:
+    hit = matcher.answer(text)
+    assert hit is not None, text
+    assert hit.entry.id == expected
