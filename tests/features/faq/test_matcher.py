@@ -1,7 +1,7 @@
 """The labelled phrase sets: how well the coach recognises FAQ questions runners type, and
 how reliably it leaves everything else (reports, commands, chat) alone.
 
-Nine sets, none of whose texts is in content/faq.yaml:
+Ten sets, none of whose texts is in content/faq.yaml:
 
 - faq_tuning.yaml chose the cutoff and margin (56 positives, 35 negatives).
 - faq_phrases.yaml was written with it, before any tuning, as the held-out set (90, 57).
@@ -34,6 +34,8 @@ Nine sets, none of whose texts is in content/faq.yaml:
   phrasings as well as batch 7 and 8 suggest. Its misses then guided one more round
   (topics that rule each other out, "pushing" as pressure, "home from" as after, "minus"
   as cold, "did my" off topic): 29/32 and 8/8 after, no longer an unseen figure.
+- faq_batch10.yaml (batch 10: 32, 8), written after that round and measured once with
+  nothing changed for it: 26/32 (81.2%) and 8/8, the latest unseen figure.
 """
 
 from __future__ import annotations
@@ -78,6 +80,7 @@ SETS = {
         "batch7",
         "batch8",
         "batch9",
+        "batch10",
     )
 }
 FLOORS = {
@@ -91,6 +94,7 @@ FLOORS = {
     "batch7": (1.0, 1.0),
     "batch8": (0.95, 1.0),
     "batch9": (0.90, 1.0),
+    "batch10": (0.81, 1.0),
 }
 
 
