@@ -49,6 +49,9 @@ class Matching(Frozen):
     stop_words: Words = ()
     rewrites: dict[NonEmpty, NonEmpty] = Field(default_factory=dict)
     phrases: dict[NonEmpty, NonEmpty] = Field(default_factory=dict)
+    # Topics that rule each other out: a message about the drills is not answered from a
+    # phrasing that is only about rolling.
+    topics: tuple[Words, ...] = ()
 
 
 class FaqEntry(Frozen):

@@ -31,7 +31,7 @@ tests/features/faq/test_matcher.py.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from rapidfuzz import process
@@ -130,6 +130,12 @@ class FaqMatcher:
                     keys.append(key)
         self._choices = tuple(choices)
         self._keys = tuple(keys)
+        self._topic_of = {
+            word: number
+            for number, topic in enumerate(matching.topics)
+            for word in self._meaningful([w for text in topic for w in words(text)])
+        }
+        self._choice_topics = tuple(self._topics(key) for key in keys)
         # A word's weight is its rarity across entries: "winter" says more than "run".
         entries_with: dict[str, set[str]] = {}
         for choice, key in zip(choices, keys, strict=True):
@@ -321,14 +327,21 @@ class FaqMatcher:
             for index in self._index.get(word, ()):
                 overlap[index] = overlap.get(index, 0.0) + weight
         query_weight = sum(self._weights.get(w, UNKNOWN_WEIGHT) for w in set(query))
+        topics = self._topics(query)
         best: dict[str, tuple[float, int]] = {}
         for index, shared in overlap.items():
+            own = self._choice_topics[index]
+            if topics and own and not topics & own:
+                continue  # "drills every day" is not "roll every day"
             score = 200.0 * shared / (query_weight + self._choice_weights[index])
             entry_id = self._choices[index].entry.id
             if score > best.get(entry_id, (-1.0, -1))[0]:
                 best[entry_id] = (score, index)
         ranked = [(entry_id, score, index) for entry_id, (score, index) in best.items()]
         return sorted(ranked, key=lambda item: item[1], reverse=True)
+
+    def _topics(self, query: Iterable[str]) -> frozenset[int]:
+        return frozenset(self._topic_of[w] for w in query if w in self._topic_of)
 
     def _best(self, query: Sequence[str]) -> FaqHit | None:
         ranked = self._ranked(query)

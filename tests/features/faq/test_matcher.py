@@ -1,7 +1,7 @@
 """The labelled phrase sets: how well the coach recognises FAQ questions runners type, and
 how reliably it leaves everything else (reports, commands, chat) alone.
 
-Six sets, none of whose texts is in content/faq.yaml:
+Ten sets, none of whose texts is in content/faq.yaml:
 
 - faq_tuning.yaml chose the cutoff and margin (56 positives, 35 negatives).
 - faq_phrases.yaml was written with it, before any tuning, as the held-out set (90, 57).
@@ -24,6 +24,18 @@ Six sets, none of whose texts is in content/faq.yaml:
   ``suggest`` for "Did you mean …?"): 63/69 (91.3%) and 19/19 on arrival, 65/69 (94.2%)
   and 19/19 after. That round was guided by faq_final.yaml's misses (76/84 before, 80/84
   after); "amount of time" was in a miss of both sets.
+- faq_batch8.yaml (batch 8: 60, 11), written before the round of concept words (race
+  names and distances, waking up the glutes, routine against rolling): 51/60 (85.0%) and
+  11/11 on arrival. That round (race distances and names read as a race, "fire", "wake
+  up" and "switch on" as activating, exercises as drills, "tender" as sore, race times
+  off topic) was guided by batch 7's and batch 8's misses: 69/69 and 57/60 after.
+- faq_batch9.yaml (batch 9: 32, 8), written after that round and measured once with
+  nothing changed for it: 24/32 (75.0%) and 7/8; the round did not carry to new
+  phrasings as well as batch 7 and 8 suggest. Its misses then guided one more round
+  (topics that rule each other out, "pushing" as pressure, "home from" as after, "minus"
+  as cold, "did my" off topic): 29/32 and 8/8 after, no longer an unseen figure.
+- faq_batch10.yaml (batch 10: 32, 8), written after that round and measured once with
+  nothing changed for it: 26/32 (81.2%) and 8/8, the latest unseen figure.
 """
 
 from __future__ import annotations
@@ -58,17 +70,31 @@ def _load(name: str) -> LabelledSet:
 
 SETS = {
     name: _load(f"faq_{name}.yaml")
-    for name in ("tuning", "phrases", "holdout", "unseen", "fresh", "final", "batch7")
+    for name in (
+        "tuning",
+        "phrases",
+        "holdout",
+        "unseen",
+        "fresh",
+        "final",
+        "batch7",
+        "batch8",
+        "batch9",
+        "batch10",
+    )
 }
 FLOORS = {
     # name: (share of positives answered right, share of negatives left alone)
     "tuning": (0.95, 1.0),
     "phrases": (0.95, 0.97),
     "holdout": (0.95, 0.95),
-    "unseen": (0.93, 1.0),
+    "unseen": (0.96, 1.0),
     "fresh": (0.95, 1.0),
     "final": (0.95, 1.0),
-    "batch7": (0.94, 1.0),
+    "batch7": (1.0, 1.0),
+    "batch8": (0.95, 1.0),
+    "batch9": (0.90, 1.0),
+    "batch10": (0.81, 1.0),
 }
 
 
@@ -203,3 +229,16 @@ def test_a_message_takes_well_under_a_millisecond(matcher: FaqMatcher) -> None:
             matcher.answer(text)
     per_message = (time.perf_counter() - start) / (3 * len(texts))
     assert per_message < 0.001, f"{per_message * 1e6:.0f} µs per message"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("is it ok to do the hip drills daily", "routine_frequency"),
+        ("can i use the foam roller daily", "roll_daily"),
+    ],
+)
+def test_drills_and_rolling_are_told_apart(matcher: FaqMatcher, text: str, expected: str) -> None:
+    hit = matcher.answer(text)
+    assert hit is not None, text
+    assert hit.entry.id == expected
