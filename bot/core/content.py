@@ -45,6 +45,17 @@ ButtonLabel = Annotated[str, StringConstraints(strip_whitespace=True, min_length
 Identifier = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,31}$")]
 
 
+def _lower_case(value: str) -> str:
+    if value != value.lower():
+        raise ValueError(f"vocabulary is matched in lower case: {value!r}")
+    return value
+
+
+Word = Annotated[NonEmpty, AfterValidator(_lower_case)]
+"""A word the coach reads in what runners type: matched in lower case, so written so."""
+Words = tuple[Word, ...]
+
+
 class Source(Frozen):
     """Where a fact comes from: the seed article, or a cited public source."""
 

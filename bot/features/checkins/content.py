@@ -3,23 +3,14 @@ the vocabulary plain-words check-ins are read with."""
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Literal
 
-from pydantic import AfterValidator, Field, model_validator
+from pydantic import Field, model_validator
 
-from bot.core.content import ButtonLabel, Frozen, Identifier, NonEmpty, Template
+from bot.core.content import ButtonLabel, Frozen, Identifier, NonEmpty, Template, Word
 
 Feeling = Literal["fine", "tight", "sore", "pain"]
 FEELINGS: tuple[Feeling, ...] = ("fine", "tight", "sore", "pain")
-
-
-def _lower(value: str) -> str:
-    if value != value.lower():
-        raise ValueError(f"vocabulary is matched in lower case: {value!r}")
-    return value
-
-
-Word = Annotated[NonEmpty, AfterValidator(_lower)]
 
 
 class Area(Frozen):

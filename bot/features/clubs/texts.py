@@ -3,21 +3,9 @@ the words it reads in "/club run sat 08:00 Europe/London 30"."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from pydantic import Field
 
-from pydantic import AfterValidator, Field
-
-from bot.core.content import ButtonLabel, Frozen, NonEmpty, Template
-
-
-def _lower_case(value: str) -> str:
-    if value != value.lower():
-        raise ValueError(f"vocabulary is matched in lower case: {value!r}")
-    return value
-
-
-Word = Annotated[NonEmpty, AfterValidator(_lower_case)]
-Words = tuple[Word, ...]
+from bot.core.content import ButtonLabel, Frozen, NonEmpty, Template, Word, Words
 
 
 class ClubVocabulary(Frozen):

@@ -7,19 +7,9 @@ from typing import Annotated
 from pydantic import AfterValidator, Field
 
 from bot.core.calendar import known_zone
-from bot.core.content import ButtonLabel, Frozen, NonEmpty, Template
+from bot.core.content import ButtonLabel, Frozen, NonEmpty, Template, Words
 from bot.features.reminders.parsing import Vocabulary
 from bot.features.reminders.rules import MAX_LEAD_MINUTES
-
-
-def _lower_case(value: str) -> str:
-    if value != value.lower():
-        raise ValueError(f"vocabulary is matched in lower case: {value!r}")
-    return value
-
-
-Word = Annotated[NonEmpty, AfterValidator(_lower_case)]
-Words = tuple[Word, ...]
 
 
 class VocabularyTexts(Frozen):
