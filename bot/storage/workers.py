@@ -33,15 +33,24 @@ log = logging.getLogger(__name__)
 
 # The first half of the two-key advisory locks of worker registrations ("HipW").
 WORKER_CLASS = 0x48697057
-# How often the registry counts the live workers for the metric.
-COUNT_EVERY = 5.0
+# How often the registry checks that it still holds its lock, and counts the live
+# workers for the metric. Well inside the others' adoption period (5 s), so a worker
+# whose connection went is back before they would take its replies over.
+CHECK_EVERY = 1.0
 
 WORKER_ID = secrets.randbelow(2**31 - 2) + 1
 """This process's worker id (positive, so it compares with ``pg_locks.objid``)."""
 
+# This database's registrations only: other databases on the server are other bots.
 _ALIVE = text(
     "SELECT objid::bigint FROM pg_locks WHERE locktype = 'advisory' AND classid = :c "
-    "AND objsubid = 2 AND granted"
+    "AND objsubid = 2 AND granted "
+    "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+)
+# On the registration's own connection: is the lock still this session's?
+_HELD = text(
+    "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid() "
+    "AND classid = :c AND objid = :w AND objsubid = 2 AND granted"
 )
 
 
@@ -69,14 +78,43 @@ class WorkerRegistry:
         if not self._server:
             WORKERS.set(1)
             return
+        await self._lock()
+        self._counter = asyncio.create_task(self._watch(), name="worker-watch")
+        log.info("worker_registered worker=%d", self.worker)
+
+    async def _lock(self) -> None:
         connection = await self._engine.connect()
         connection = await connection.execution_options(isolation_level="AUTOCOMMIT")
         await connection.execute(
             text("SELECT pg_advisory_lock(:c, :w)"), {"c": WORKER_CLASS, "w": self.worker}
         )
         self._connection = connection
-        self._counter = asyncio.create_task(self._count(), name="worker-count")
-        log.info("worker_registered worker=%d", self.worker)
+
+    async def ensure_registered(self) -> bool:
+        """Take the lock again if its connection went (the server restarted, or an
+        administrator ended the session): without it, the other workers would take
+        this one for dead and send the replies it is still sending. True if it was."""
+        connection = self._connection
+        if connection is None:
+            return True
+        try:
+            held = await connection.scalar(_HELD, {"c": WORKER_CLASS, "w": self.worker})
+        except Exception:
+            held = 0
+        if held:
+            return True
+        log.warning("worker_registration_lost worker=%d", self.worker)
+        self._connection = None
+        with contextlib.suppress(Exception):
+            await connection.invalidate()
+        try:
+            await self._lock()
+        except Exception as exc:  # the database is away; the next check tries again
+            log.warning("worker_not_registered worker=%d error=%s", self.worker, type(exc).__name__)
+            self._connection = connection  # checked again, and found gone, next time
+            return False
+        log.info("worker_registered_again worker=%d", self.worker)
+        return False
 
     async def unregister(self) -> None:
         counter, self._counter = self._counter, None
@@ -131,10 +169,11 @@ class WorkerRegistry:
                 with contextlib.suppress(Exception):
                     await connection.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
 
-    async def _count(self) -> None:
+    async def _watch(self) -> None:
         while True:
+            await asyncio.sleep(CHECK_EVERY)
             try:
+                await self.ensure_registered()
                 WORKERS.set(len(await self.alive()))
             except Exception as exc:  # the database is away; readiness says so
-                log.debug("worker_count_failed error=%s", type(exc).__name__)
-            await asyncio.sleep(COUNT_EVERY)
+                log.debug("worker_check_failed error=%s", type(exc).__name__)
