@@ -37,6 +37,9 @@ WORKER_CLASS = 0x48697057
 # workers for the metric. Well inside the others' adoption period (5 s), so a worker
 # whose connection went is back before they would take its replies over.
 CHECK_EVERY = 1.0
+# A worker missing from the registrations is dead once it is still missing after this
+# long: a live one whose session went has taken its lock again by then.
+CONFIRM_AFTER = 2.5 * CHECK_EVERY
 
 WORKER_ID = secrets.randbelow(2**31 - 2) + 1
 """This process's worker id (positive, so it compares with ``pg_locks.objid``)."""
@@ -62,8 +65,19 @@ def exclusive_key(name: str) -> int:
 class WorkerRegistry:
     """This worker's registration, and who else is alive."""
 
-    def __init__(self, engine: AsyncEngine, worker: int = WORKER_ID) -> None:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        worker: int = WORKER_ID,
+        *,
+        confirm_after: float = CONFIRM_AFTER,
+        watch: bool = True,
+    ) -> None:
+        """``watch``: check the registration every :data:`CHECK_EVERY` (off, only
+        :meth:`ensure_registered` does)."""
         self.worker = worker
+        self._watching = watch
+        self._confirm_after = confirm_after
         self._engine = engine
         self._server = engine.dialect.name != "sqlite"
         self._connection: AsyncConnection | None = None
@@ -79,7 +93,8 @@ class WorkerRegistry:
             WORKERS.set(1)
             return
         await self._lock()
-        self._counter = asyncio.create_task(self._watch(), name="worker-watch")
+        if self._watching:
+            self._counter = asyncio.create_task(self._watch(), name="worker-watch")
         log.info("worker_registered worker=%d", self.worker)
 
     async def _lock(self) -> None:
@@ -144,12 +159,17 @@ class WorkerRegistry:
             return {int(row[0]) for row in rows} | {self.worker}
 
     async def dead(self, workers: Iterable[int | None]) -> set[int | None]:
-        """Those of ``workers`` no longer registered (``None``: a single process's)."""
+        """Those of ``workers`` no longer registered (``None``: a single process's),
+        still missing after ``confirm_after`` seconds (see :data:`CONFIRM_AFTER`)."""
         wanted = set(workers)
         if not wanted:
             return set()
         live = await self.alive()
-        return {w for w in wanted if w is None or w not in live}
+        missing = {w for w in wanted if w is not None and w not in live}
+        if missing and self._confirm_after > 0:
+            await asyncio.sleep(self._confirm_after)
+            missing -= await self.alive()
+        return missing | ({None} & wanted)
 
     @contextlib.asynccontextmanager
     async def exclusive(self, name: str) -> AsyncIterator[None]:

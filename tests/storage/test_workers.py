@@ -22,7 +22,8 @@ async def test_a_worker_is_alive_while_registered_and_gone_when_its_connection_g
     pg_url: str,  # noqa: F811
 ) -> None:
     engine = create_engine(pg_url)
-    first, second = WorkerRegistry(engine, 101), WorkerRegistry(engine, 102)
+    first = WorkerRegistry(engine, 101, confirm_after=0)
+    second = WorkerRegistry(engine, 102)
     try:
         await first.register()
         await second.register()
@@ -42,7 +43,8 @@ async def test_a_live_worker_whose_session_was_ended_registers_again(
     # Its session ended by the server (a restart, an administrator), the worker is still
     # sending its replies: until it holds its lock again, the others would send them too.
     engine = create_engine(pg_url)
-    first, second = WorkerRegistry(engine, 301), WorkerRegistry(engine, 302)
+    first = WorkerRegistry(engine, 301, confirm_after=0)
+    second = WorkerRegistry(engine, 302, watch=False)  # checked by the test, not a timer
     try:
         await first.register()
         await second.register()
@@ -71,7 +73,8 @@ async def test_registrations_in_another_database_are_not_workers_of_this_one(
 ) -> None:
     engine = create_engine(pg_url)
     elsewhere = create_engine(PG_ADMIN_URL)
-    here, there = WorkerRegistry(engine, 401), WorkerRegistry(elsewhere, 402)
+    here = WorkerRegistry(engine, 401, confirm_after=0)
+    there = WorkerRegistry(elsewhere, 402)
     try:
         await here.register()
         await there.register()
