@@ -4,8 +4,13 @@ the start-up work.
 A worker is one ``python -m bot run`` process. On PostgreSQL it registers by holding a
 session advisory lock ``(WORKER_CLASS, worker id)`` on a connection of its own; the
 server drops the lock the moment that connection goes, however the process ends
-(SIGKILL included), so "is worker W alive?" is "is its lock held?" (``pg_locks``),
-with no heartbeat to tune. The ids are random, so two workers never share one.
+(SIGKILL included), so "is worker W alive?" is "is its lock held?" (``pg_locks``,
+this database's only). The ids are random, so two workers never share one.
+
+A live worker can lose its lock too, when the server ends its session (a restart, an
+administrator's ``pg_terminate_backend``). It checks every :data:`CHECK_EVERY` and takes
+the lock again, and the others count a worker dead only once it is still missing after
+:data:`CONFIRM_AFTER`: otherwise they would send the replies it is still sending.
 
 The start-up work that must happen once per deploy, not once per worker (Telegram's
 ``setWebhook`` and command menu), runs under :meth:`WorkerRegistry.exclusive`: a
