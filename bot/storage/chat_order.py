@@ -54,7 +54,8 @@ _AHEAD = text(
     "SELECT a.update_id, a.worker FROM update_arrivals a WHERE a.platform = :p "
     "AND a.chat_id = :c AND a.update_id < :u AND a.done_at IS NULL AND EXISTS ("
     "SELECT 1 FROM pg_locks l WHERE l.locktype = 'advisory' AND l.classid = :wc "
-    "AND l.objsubid = 2 AND l.granted AND l.objid = a.worker::oid)"
+    "AND l.objsubid = 2 AND l.granted AND l.objid = a.worker::oid "
+    "AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()))"
 )
 # The chat is no longer needed once done: the row keeps only the id, for the gap check.
 _DONE = text(

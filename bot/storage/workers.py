@@ -4,8 +4,13 @@ the start-up work.
 A worker is one ``python -m bot run`` process. On PostgreSQL it registers by holding a
 session advisory lock ``(WORKER_CLASS, worker id)`` on a connection of its own; the
 server drops the lock the moment that connection goes, however the process ends
-(SIGKILL included), so "is worker W alive?" is "is its lock held?" (``pg_locks``),
-with no heartbeat to tune. The ids are random, so two workers never share one.
+(SIGKILL included), so "is worker W alive?" is "is its lock held?" (``pg_locks``,
+this database's only). The ids are random, so two workers never share one.
+
+A live worker can lose its lock too, when the server ends its session (a restart, an
+administrator's ``pg_terminate_backend``). It checks every :data:`CHECK_EVERY` and takes
+the lock again, and the others count a worker dead only once it is still missing after
+:data:`CONFIRM_AFTER`: otherwise they would send the replies it is still sending.
 
 The start-up work that must happen once per deploy, not once per worker (Telegram's
 ``setWebhook`` and command menu), runs under :meth:`WorkerRegistry.exclusive`: a
@@ -33,15 +38,27 @@ log = logging.getLogger(__name__)
 
 # The first half of the two-key advisory locks of worker registrations ("HipW").
 WORKER_CLASS = 0x48697057
-# How often the registry counts the live workers for the metric.
-COUNT_EVERY = 5.0
+# How often the registry checks that it still holds its lock, and counts the live
+# workers for the metric. Well inside the others' adoption period (5 s), so a worker
+# whose connection went is back before they would take its replies over.
+CHECK_EVERY = 1.0
+# A worker missing from the registrations is dead once it is still missing after this
+# long: a live one whose session went has taken its lock again by then.
+CONFIRM_AFTER = 2.5 * CHECK_EVERY
 
 WORKER_ID = secrets.randbelow(2**31 - 2) + 1
 """This process's worker id (positive, so it compares with ``pg_locks.objid``)."""
 
+# This database's registrations only: other databases on the server are other bots.
 _ALIVE = text(
     "SELECT objid::bigint FROM pg_locks WHERE locktype = 'advisory' AND classid = :c "
-    "AND objsubid = 2 AND granted"
+    "AND objsubid = 2 AND granted "
+    "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+)
+# On the registration's own connection: is the lock still this session's?
+_HELD = text(
+    "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid() "
+    "AND classid = :c AND objid = :w AND objsubid = 2 AND granted"
 )
 
 
@@ -53,8 +70,19 @@ def exclusive_key(name: str) -> int:
 class WorkerRegistry:
     """This worker's registration, and who else is alive."""
 
-    def __init__(self, engine: AsyncEngine, worker: int = WORKER_ID) -> None:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        worker: int = WORKER_ID,
+        *,
+        confirm_after: float = CONFIRM_AFTER,
+        watch: bool = True,
+    ) -> None:
+        """``watch``: check the registration every :data:`CHECK_EVERY` (off, only
+        :meth:`ensure_registered` does)."""
         self.worker = worker
+        self._watching = watch
+        self._confirm_after = confirm_after
         self._engine = engine
         self._server = engine.dialect.name != "sqlite"
         self._connection: AsyncConnection | None = None
@@ -69,14 +97,44 @@ class WorkerRegistry:
         if not self._server:
             WORKERS.set(1)
             return
+        await self._lock()
+        if self._watching:
+            self._counter = asyncio.create_task(self._watch(), name="worker-watch")
+        log.info("worker_registered worker=%d", self.worker)
+
+    async def _lock(self) -> None:
         connection = await self._engine.connect()
         connection = await connection.execution_options(isolation_level="AUTOCOMMIT")
         await connection.execute(
             text("SELECT pg_advisory_lock(:c, :w)"), {"c": WORKER_CLASS, "w": self.worker}
         )
         self._connection = connection
-        self._counter = asyncio.create_task(self._count(), name="worker-count")
-        log.info("worker_registered worker=%d", self.worker)
+
+    async def ensure_registered(self) -> bool:
+        """Take the lock again if its connection went (the server restarted, or an
+        administrator ended the session): without it, the other workers would take
+        this one for dead and send the replies it is still sending. True if it was."""
+        connection = self._connection
+        if connection is None:
+            return True
+        try:
+            held = await connection.scalar(_HELD, {"c": WORKER_CLASS, "w": self.worker})
+        except Exception:
+            held = 0
+        if held:
+            return True
+        log.warning("worker_registration_lost worker=%d", self.worker)
+        self._connection = None
+        with contextlib.suppress(Exception):
+            await connection.invalidate()
+        try:
+            await self._lock()
+        except Exception as exc:  # the database is away; the next check tries again
+            log.warning("worker_not_registered worker=%d error=%s", self.worker, type(exc).__name__)
+            self._connection = connection  # checked again, and found gone, next time
+            return False
+        log.info("worker_registered_again worker=%d", self.worker)
+        return False
 
     async def unregister(self) -> None:
         counter, self._counter = self._counter, None
@@ -106,12 +164,17 @@ class WorkerRegistry:
             return {int(row[0]) for row in rows} | {self.worker}
 
     async def dead(self, workers: Iterable[int | None]) -> set[int | None]:
-        """Those of ``workers`` no longer registered (``None``: a single process's)."""
+        """Those of ``workers`` no longer registered (``None``: a single process's),
+        still missing after ``confirm_after`` seconds (see :data:`CONFIRM_AFTER`)."""
         wanted = set(workers)
         if not wanted:
             return set()
         live = await self.alive()
-        return {w for w in wanted if w is None or w not in live}
+        missing = {w for w in wanted if w is not None and w not in live}
+        if missing and self._confirm_after > 0:
+            await asyncio.sleep(self._confirm_after)
+            missing -= await self.alive()
+        return missing | ({None} & wanted)
 
     @contextlib.asynccontextmanager
     async def exclusive(self, name: str) -> AsyncIterator[None]:
@@ -131,10 +194,11 @@ class WorkerRegistry:
                 with contextlib.suppress(Exception):
                     await connection.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
 
-    async def _count(self) -> None:
+    async def _watch(self) -> None:
         while True:
+            await asyncio.sleep(CHECK_EVERY)
             try:
+                await self.ensure_registered()
                 WORKERS.set(len(await self.alive()))
             except Exception as exc:  # the database is away; readiness says so
-                log.debug("worker_count_failed error=%s", type(exc).__name__)
-            await asyncio.sleep(COUNT_EVERY)
+                log.debug("worker_check_failed error=%s", type(exc).__name__)

@@ -102,8 +102,10 @@ async def test_postgres_a_lost_lock_connection_stops_the_leader(pg_url: str) -> 
         async with engine.connect() as admin:
             await admin.execute(
                 text(
+                    # This test's database only: the server is shared with other tests.
                     "SELECT pg_terminate_backend(pid) FROM pg_locks "
-                    "WHERE locktype = 'advisory' AND pid <> pg_backend_pid()"
+                    "WHERE locktype = 'advisory' AND pid <> pg_backend_pid() AND database = "
+                    "(SELECT oid FROM pg_database WHERE datname = current_database())"
                 )
             )
             await admin.commit()

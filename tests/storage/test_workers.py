@@ -6,13 +6,14 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from sqlalchemy import text
 
 from bot.storage.chat_order import ChatOrder
 from bot.storage.database import create_engine
 from bot.storage.migrations import upgrade_to_head
-from bot.storage.workers import WorkerRegistry
+from bot.storage.workers import WORKER_CLASS, WorkerRegistry
 from bot.testing import FakeClock
-from tests.storage.conftest import pg_url  # noqa: F401  (fixture)
+from tests.storage.conftest import PG_ADMIN_URL, pg_url  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.postgres
 
@@ -21,7 +22,8 @@ async def test_a_worker_is_alive_while_registered_and_gone_when_its_connection_g
     pg_url: str,  # noqa: F811
 ) -> None:
     engine = create_engine(pg_url)
-    first, second = WorkerRegistry(engine, 101), WorkerRegistry(engine, 102)
+    first = WorkerRegistry(engine, 101, confirm_after=0)
+    second = WorkerRegistry(engine, 102)
     try:
         await first.register()
         await second.register()
@@ -33,6 +35,55 @@ async def test_a_worker_is_alive_while_registered_and_gone_when_its_connection_g
         await first.unregister()
         await second.unregister()
         await engine.dispose()
+
+
+async def test_a_live_worker_whose_session_was_ended_registers_again(
+    pg_url: str,  # noqa: F811
+) -> None:
+    # Its session ended by the server (a restart, an administrator), the worker is still
+    # sending its replies: until it holds its lock again, the others would send them too.
+    engine = create_engine(pg_url)
+    first = WorkerRegistry(engine, 301, confirm_after=0)
+    second = WorkerRegistry(engine, 302, watch=False)  # checked by the test, not a timer
+    try:
+        await first.register()
+        await second.register()
+        assert await first.ensure_registered()  # nothing lost: nothing to do
+        async with engine.connect() as admin:
+            await admin.execute(
+                text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' "
+                    "AND classid = :c AND objid = 302 AND objsubid = 2"
+                ),
+                {"c": WORKER_CLASS},
+            )
+            await admin.commit()
+        assert await first.dead([302]) == {302}
+        assert not await second.ensure_registered()  # it noticed, and took the lock again
+        assert await first.dead([301, 302]) == set()
+        assert await second.ensure_registered()
+    finally:
+        await first.unregister()
+        await second.unregister()
+        await engine.dispose()
+
+
+async def test_registrations_in_another_database_are_not_workers_of_this_one(
+    pg_url: str,  # noqa: F811
+) -> None:
+    engine = create_engine(pg_url)
+    elsewhere = create_engine(PG_ADMIN_URL)
+    here = WorkerRegistry(engine, 401, confirm_after=0)
+    there = WorkerRegistry(elsewhere, 402)
+    try:
+        await here.register()
+        await there.register()
+        assert await here.dead([402]) == {402}
+    finally:
+        await here.unregister()
+        await there.unregister()
+        await engine.dispose()
+        await elsewhere.dispose()
 
 
 async def test_start_up_work_runs_in_one_worker_at_a_time(pg_url: str) -> None:  # noqa: F811
