@@ -40,12 +40,21 @@ def _from_file(path: Path) -> bytes:
         raise ValueError(f"{path} holds a key shorter than {KEY_BYTES} bytes")
     path.parent.mkdir(parents=True, exist_ok=True)
     key = secrets.token_bytes(KEY_BYTES)
+    # Written whole under a name of its own, then linked into place: a second process
+    # starting at the same moment sees either no key or the whole key, never a part of
+    # it, and link() fails if another key got there first, which is then the one kept.
+    draft = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+    fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
-        # O_EXCL: two processes starting at once keep the one key written first.
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return _from_file(path)
-    with os.fdopen(fd, "wb") as file:
-        file.write(key)
+        with os.fdopen(fd, "wb") as file:
+            file.write(key)
+            file.flush()
+            os.fsync(file.fileno())
+        try:
+            os.link(draft, path)
+        except FileExistsError:
+            return _from_file(path)
+    finally:
+        draft.unlink(missing_ok=True)
     log.info("button_secret_created path=%s", path)
     return key

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import logging
+import os
 import stat
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -62,3 +65,32 @@ def test_the_generated_secret_is_scrubbed_from_logs(
         key = load_button_secret(_settings(tmp_path))
     assert key.hex() not in caplog.text
     assert key.hex() not in REDACTOR.scrub(f"secret={key.hex()}")
+
+
+def test_processes_starting_at_once_share_one_whole_key(tmp_path: Path) -> None:
+    """Workers started together on one data directory: none reads a half-written key,
+    and all of them sign with the same one."""
+    data = tmp_path / "data"
+    code = (
+        "import sys; from pathlib import Path; from bot.config import Settings;"
+        "from bot.button_secret import load_button_secret;"
+        "sys.stdout.write(load_button_secret("
+        "Settings(data_dir=Path(sys.argv[1]), _env_file=None)).hex())"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "BUTTON_SECRET"}
+    starts = [
+        subprocess.Popen(
+            [sys.executable, "-c", code, str(data)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
+        for _ in range(8)
+    ]
+    results = [process.communicate(timeout=60) for process in starts]
+    assert [process.returncode for process in starts] == [0] * 8, [err for _, err in results]
+    keys = {out for out, _ in results}
+    assert len(keys) == 1
+    assert bytes.fromhex(keys.pop()) == (data / FILE_NAME).read_bytes()
+    assert [p.name for p in data.iterdir()] == [FILE_NAME]  # no drafts left behind
