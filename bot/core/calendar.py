@@ -1,6 +1,7 @@
 """Zones and local days for a runner: the one lookup of an IANA zone name (strict for
-reminders, lenient for counting days), where today, this week and this month begin, and
-the streak of days with a warm-up.
+reminders, lenient for counting days), a local wall-clock time as an instant (the one
+DST policy, for reminders, check-ins and club runs alike), where today, this week and
+this month begin, and the streak of days with a warm-up.
 
 Pure: takes instants and a zone, returns dates and instants. Days are the runner's local
 days, so a warm-up at 23:30 counts for that evening.
@@ -8,6 +9,7 @@ days, so a warm-up at 23:30 counts for that evening.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
@@ -54,6 +56,44 @@ def zone_or_utc(name: str | None) -> tzinfo:
 def known_zone(name: str | None) -> str | None:
     """The stored zone name if this system still knows it (tzdata drops and renames)."""
     return name if name and _lookup(name) is not None else None
+
+
+# --- wall-clock times ----------------------------------------------------------------
+
+
+def local_to_utc(day: date, at: time, tz: ZoneInfo) -> datetime:
+    """The UTC instant of a local wall-clock time.
+
+    A time the clocks skip (02:30 when 02:00 becomes 03:00) is the moment they jump; a time
+    they show twice (01:30 when 02:00 becomes 01:00) is the first of the two. So a planned
+    time always gives exactly one instant, on its own day, never before the plan.
+    """
+    naive = datetime.combine(day, at)
+    first = naive.replace(tzinfo=tz, fold=0).astimezone(UTC)
+    second = naive.replace(tzinfo=tz, fold=1).astimezone(UTC)
+    if first == second:
+        return first
+    if first.astimezone(tz).replace(tzinfo=None) == naive:
+        # Both readings exist: the wall clock shows this time twice; take the first.
+        return min(first, second)
+    return _end_of_gap(naive, tz, min(first, second), max(first, second))
+
+
+def _end_of_gap(naive: datetime, tz: ZoneInfo, before: datetime, after: datetime) -> datetime:
+    """First instant whose wall-clock reading is at or past ``naive``.
+
+    Between the two readings of a missing time there is exactly one transition; the
+    wall clock is behind ``naive`` before it and past it after, so bisect to the second.
+    """
+    low = math.floor(before.timestamp())
+    high = math.ceil(after.timestamp())
+    while high - low > 1:
+        middle = (low + high) // 2
+        if datetime.fromtimestamp(middle, tz).replace(tzinfo=None) >= naive:
+            high = middle
+        else:
+            low = middle
+    return datetime.fromtimestamp(high, UTC)
 
 
 # --- local days -----------------------------------------------------------------------

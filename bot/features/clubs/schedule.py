@@ -1,18 +1,18 @@
 """When a club run's messages go out, from its rule in the club's wall-clock time.
 
-Pure. The same policies as personal reminders: the run stays at its local time across
-DST changes; a time the clocks skip is the moment they jump; a time they show twice is
-the first. The invite goes ``lead_minutes`` of elapsed time before the run, the neutral
-line ``AFTER_RUN`` after its start, and the weekly summary on Sunday evening.
+Pure. The same DST policy as personal reminders (``bot.core.calendar.local_to_utc``):
+the run stays at its local time across DST changes; a time the clocks skip is the moment
+they jump; a time they show twice is the first. The invite goes ``lead_minutes`` of
+elapsed time before the run, the neutral line ``AFTER_RUN`` after its start, and the
+weekly summary on Sunday evening.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, time, timedelta
 
-from bot.core.calendar import zone
+from bot.core.calendar import local_to_utc, zone
 
 MAX_LEAD_MINUTES = 180
 AFTER_RUN = timedelta(minutes=90)
@@ -37,19 +37,6 @@ class RunOccurrence:
     @property
     def after_at(self) -> datetime:
         return self.run_at + AFTER_RUN
-
-
-def local_to_utc(day: date, at: time, tz: ZoneInfo) -> datetime:
-    naive = datetime.combine(day, at)
-    first = naive.replace(tzinfo=tz, fold=0).astimezone(UTC)
-    second = naive.replace(tzinfo=tz, fold=1).astimezone(UTC)
-    if first == second or first.astimezone(tz).replace(tzinfo=None) == naive:
-        return min(first, second)
-    # In a gap: the first whole minute whose wall clock is past the planned time.
-    moment = min(first, second).replace(second=0, microsecond=0)
-    while moment.astimezone(tz).replace(tzinfo=None) < naive:
-        moment += timedelta(minutes=1)
-    return moment
 
 
 def next_run(rule: RunRule, after: datetime) -> RunOccurrence:

@@ -14,8 +14,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
-from bot.core.calendar import zone
-from bot.features.reminders.rules import Rule, local_to_utc, next_occurrence
+from bot.core.calendar import local_to_utc, zone
+from bot.features.reminders.rules import Rule, next_occurrence
 
 DEFAULT_DELAY_MINUTES = 90
 MIN_DELAY_MINUTES = 15

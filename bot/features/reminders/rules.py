@@ -24,13 +24,11 @@ Policies the caller can rely on:
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, time, timedelta
 
-from bot.core.calendar import zone
+from bot.core.calendar import local_to_utc, zone
 
 MAX_LEAD_MINUTES = 180
 # Enough days to meet any weekday, plus a day on either side for the lead and for
@@ -71,36 +69,6 @@ class Occurrence:
     run_on: date
     run_at: datetime
     fire_at: datetime
-
-
-def local_to_utc(day: date, at: time, tz: ZoneInfo) -> datetime:
-    """The UTC instant of a local wall-clock time, with the module's gap and fold policy."""
-    naive = datetime.combine(day, at)
-    first = naive.replace(tzinfo=tz, fold=0).astimezone(UTC)
-    second = naive.replace(tzinfo=tz, fold=1).astimezone(UTC)
-    if first == second:
-        return first
-    if first.astimezone(tz).replace(tzinfo=None) == naive:
-        # Both readings exist: the wall clock shows this time twice; take the first.
-        return min(first, second)
-    return _end_of_gap(naive, tz, min(first, second), max(first, second))
-
-
-def _end_of_gap(naive: datetime, tz: ZoneInfo, before: datetime, after: datetime) -> datetime:
-    """First instant whose wall-clock reading is at or past ``naive``.
-
-    Between the two readings of a missing time there is exactly one transition; the
-    wall clock is behind ``naive`` before it and past it after, so bisect to the second.
-    """
-    low = math.floor(before.timestamp())
-    high = math.ceil(after.timestamp())
-    while high - low > 1:
-        middle = (low + high) // 2
-        if datetime.fromtimestamp(middle, tz).replace(tzinfo=None) >= naive:
-            high = middle
-        else:
-            low = middle
-    return datetime.fromtimestamp(high, UTC)
 
 
 def occurrence_on(rule: Rule, run_on: date) -> Occurrence:

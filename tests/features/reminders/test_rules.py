@@ -9,14 +9,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.core.calendar import UnknownZone
+from bot.core.calendar import UnknownZone, local_to_utc
 from bot.features.reminders.rules import (
     InvalidRule,
     Occurrence,
     Rule,
     decode_weekdays,
     encode_weekdays,
-    local_to_utc,
     next_occurrence,
 )
 
