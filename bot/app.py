@@ -365,6 +365,7 @@ def build_dispatcher(
     buttons: Buttons | None = None,
     takeover_at_start: bool = False,
     worker: str | None = None,
+    workers: WorkerRegistry | None = None,
 ) -> Dispatcher:
     """The reminder dispatcher, naming each runner's recent tight spots in their reminder,
     and sending the clubs' scheduled messages on the same passes."""
@@ -387,6 +388,7 @@ def build_dispatcher(
         question=AfterRunQuestion(content.checkins),
         takeover_at_start=takeover_at_start,
         worker=worker,
+        workers=workers,
         scheduled=(clubs,),
     )
 
@@ -396,8 +398,11 @@ def unreachable_reporter(coach: Coach) -> OnUnreachable:
     return UnreachableMarker(coach.database, coach.clock)
 
 
-def build_reminder_scheduler(services: Services, adapters: Sequence[Adapter]) -> ReminderScheduler:
-    """The reminder timer and dispatcher, delivering through the started adapters."""
+def build_reminder_scheduler(
+    services: Services, adapters: Sequence[Adapter], workers: WorkerRegistry | None = None
+) -> ReminderScheduler:
+    """The reminder timer and dispatcher, delivering through the started adapters;
+    ``workers``: this worker's registration, so the claims of dead ones are sent at once."""
     settings = services.settings
     coach = services.coach
     on_unreachable = unreachable_reporter(coach)
@@ -429,6 +434,7 @@ def build_reminder_scheduler(services: Services, adapters: Sequence[Adapter]) ->
         buttons=coach.buttons,
         # SQLite serves one bot process: what a claim's holder left is a dead process's.
         takeover_at_start=is_sqlite(settings.database_url),
+        workers=workers,
     )
     return ReminderScheduler(
         dispatcher,
@@ -629,7 +635,9 @@ async def run_bot(settings: Settings, *, console_user: str | None = None) -> Non
                 log.debug("adapter_failed_to_start name=%s", adapter.name, exc_info=True)
         if not started:
             raise NothingStarted("no platform could start (" + "; ".join(failures) + ")")
-        scheduler = build_reminder_scheduler(services, started)
+        scheduler = build_reminder_scheduler(
+            services, started, workers if terminal is None else None
+        )
         await scheduler.start()
         if counts is not None:
             # Counts a stopped process left running are reported once, then new ones run.
