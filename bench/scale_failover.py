@@ -13,8 +13,14 @@
   first re-send saying it may be a repeat (a claim it had handed to Telegram). Also: how
   many of its claims it had not handed over, and whether each reached its runner once.
 
-Scenarios: ``tests/faults/scale_out.py``. Run: ``python bench/scale_failover.py``
-(``--rounds 3`` repeats the poller case; ``--json``).
+- **Discord shard**: shards 0 and 1 of 2 on two workers, a third given shard 1 too
+  standing by; the shard-1 worker is killed with SIGKILL and a runner uses a command in a
+  server of shard 1 at once. Measured: from the kill to the answer, sent by the stand-by
+  once it holds the shard's lock and has opened the gateway (target under 10 s).
+
+Scenarios: ``tests/faults/scale_out.py``, ``tests/workers/discord_shards.py``. Run:
+``python bench/scale_failover.py`` (``--rounds 3`` repeats the poller and shard cases;
+``--json``).
 """
 
 from __future__ import annotations
@@ -33,6 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tests.faults.reminder_burst import PostgresUnavailable, postgres_database
 from tests.faults.scale_out import run_failover, run_shared_burst
+from tests.workers.discord_shards import run_shard_failover
 
 
 async def poller(rounds: int) -> list[float]:
@@ -42,6 +49,16 @@ async def poller(rounds: int) -> list[float]:
             async with postgres_database() as url:
                 failover = await run_failover(url, Path(tmp))
         seconds.append(round(failover.seconds_to_reply, 2))
+    return seconds
+
+
+async def discord_shard(rounds: int) -> list[float]:
+    seconds: list[float] = []
+    for _ in range(rounds):
+        with tempfile.TemporaryDirectory() as tmp:
+            async with postgres_database() as url:
+                failover = await run_shard_failover(url, Path(tmp))
+        seconds.append(round(failover.seconds_to_answer, 2))
     return seconds
 
 
@@ -82,6 +99,7 @@ def main() -> int:
     try:
         result = {
             "poller_kill_to_reply_s": asyncio.run(poller(args.rounds)),
+            "discord_shard_kill_to_answer_s": asyncio.run(discord_shard(args.rounds)),
             "dispatcher": asyncio.run(dispatcher(args.runners, args.lease)),
         }
     except PostgresUnavailable as exc:
