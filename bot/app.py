@@ -376,6 +376,7 @@ def build_dispatcher(
         content.clubs,
         buttons or payloads.process_buttons(),
         grace=settings.grace,
+        workers=workers,
     )
     return Dispatcher(
         sessions,

@@ -261,6 +261,8 @@ class Dispatcher:
             return 0
         async with self.sessions() as session:
             names = await ReminderRepository(session).holders()
+        for source in self.scheduled:
+            names |= await source.holders()
         by_worker: dict[int, list[str]] = {}
         for name in names - {self.worker}:
             registered = registered_as(name)
@@ -276,6 +278,8 @@ class Dispatcher:
                 if not await workers.fence(session, gone):
                     continue  # back after all, or another worker is giving them back
                 count = await ReminderRepository(session).release_holders(by_worker[gone])
+            for source in self.scheduled:
+                count += await source.release_dead(gone, by_worker[gone])
             if count:
                 self._given_back = True
                 log.warning(
@@ -440,7 +444,11 @@ class Dispatcher:
             if self._stopping:
                 unsent.append(item.id)
                 return
-            await source.attempted([item.id], self.clock.now() + self.settings.lease)
+            lease_until = self.clock.now() + self.settings.lease
+            if item.id not in await source.attempted([item.id], self.worker, lease_until):
+                # Given back while this worker was taken for dead: another one sends it.
+                log.warning("scheduled_claim_taken_back platform=%s", item.key.platform)
+                return
             status = await self._send_one(item, report)
             await source.finished([(item.id, status)], self.clock.now())
         if status == "unreachable":
