@@ -16,7 +16,8 @@ A worker found dead has its claims released by the others at once (see
 :meth:`WorkerRegistry.fence`), so what it held goes out within seconds, not once a lease
 runs out. What guards a send is that its attempt is written on the registration's own
 connection (:meth:`WorkerRegistry.run_registered`): committed only while the worker holds
-its lock, and never while another one holds the fence, which excludes the lock. So a
+its lock (each such write checks that its session holds it), and never while another
+one holds the fence, which excludes the lock. So a
 worker taken for dead that was only slow finds its claims gone and sends none of them.
 
 The start-up work that must happen once per deploy, not once per worker (Telegram's
@@ -37,7 +38,7 @@ import secrets
 from collections.abc import AsyncIterator, Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Executable, Row, text
+from sqlalchemy import Row, Update, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
 from bot.ops.metrics import LEADER, WORKERS
@@ -62,6 +63,11 @@ _ALIVE = text(
     "SELECT objid::bigint FROM pg_locks WHERE locktype = 'advisory' AND classid = :c "
     "AND objsubid = 2 AND granted "
     "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+)
+# In a statement on the registration's own connection: this session holds the lock.
+_HELD_HERE = text(
+    "EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid() "
+    "AND classid = :held_c AND objid = :held_w AND objsubid = 2 AND granted)"
 )
 # On the registration's own connection: is the lock still this session's?
 _HELD = text(
@@ -175,18 +181,26 @@ class WorkerRegistry:
             with contextlib.suppress(Exception):
                 await connection.invalidate()  # the server lets go with the session
 
-    async def run_registered(self, statement: Executable) -> Sequence[Row[Any]]:
-        """Run one statement on the registration's own connection, committed at once, and
-        return its rows. It commits only while this worker holds its lock: if the lock
-        went, so did the session (raises :class:`NotRegistered`, or the driver's error);
-        and a worker that holds the :meth:`fence` on this one keeps it from registering
-        again until the fence's transaction ends."""
+    async def run_registered(self, statement: Update) -> Sequence[Row[Any]]:
+        """Run one ``UPDATE … RETURNING`` on the registration's own connection, committed
+        at once, only where this session holds the worker's lock as it runs, and return
+        its rows. So it commits only while this worker is registered: not on a session
+        the driver opened again after the lock's went, and never while another worker
+        holds the :meth:`fence` on this one. Raises :class:`NotRegistered` (or the
+        driver's error) when the lock is not held."""
         async with self._using:
             connection = self._connection
             if connection is None:
                 raise NotRegistered(f"worker {self.worker} is not registered")
-            result = await connection.execute(statement)
-            return list(result.all()) if result.returns_rows else []
+            guarded = statement.where(
+                _HELD_HERE.bindparams(held_c=WORKER_CLASS, held_w=self.worker)
+            )
+            rows = list((await connection.execute(guarded)).all())
+            if not rows and not await connection.scalar(
+                _HELD, {"c": WORKER_CLASS, "w": self.worker}
+            ):
+                raise NotRegistered(f"worker {self.worker} lost its registration")
+            return rows
 
     async def fence(self, session: AsyncSession, worker: int) -> bool:
         """Keep ``worker``, found dead, from registering again until ``session``'s

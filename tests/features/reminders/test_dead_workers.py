@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import Executable, Row, insert, text
+from sqlalchemy import Row, Update, insert, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.app import build_dispatcher
@@ -51,7 +51,7 @@ class StallingRegistry(WorkerRegistry):
         self.stalled = asyncio.Event()
         self.go = asyncio.Event()
 
-    async def run_registered(self, statement: Executable) -> Sequence[Row[Any]]:
+    async def run_registered(self, statement: Update) -> Sequence[Row[Any]]:
         self.stalled.set()
         await self.go.wait()
         return await super().run_registered(statement)
