@@ -11,11 +11,11 @@ outcome right after; sends whose outcome is not yet committed are capped at
 
 A claim nobody holds any more (released by a process that stopped, or whose lease ran
 out because its process died, or given back for it by a worker that found it dead) is
-taken over by the next pass of any dispatcher: sent
-again if still inside the grace window, with a line saying it may be a repeat when it
-had been attempted; past the grace window it is marked lost and counted in the log at
-once. So a crash loses nothing inside the grace window and repeats at most the sends
-that were in flight, ``concurrency``; the line goes on at most ``MARK_AHEAD`` more. On
+taken over by the next pass of any dispatcher: sent again if still inside the grace
+window, with a line saying it may be a repeat when it had been attempted; past the grace
+window it is marked lost and counted in the log at once. So a crash loses nothing
+inside the grace window and repeats at most the sends that were in flight,
+``concurrency``; the line goes on at most ``MARK_AHEAD`` more. On
 a database one bot process uses (SQLite) a starting dispatcher takes over every claim on
 its platforms at once. On PostgreSQL, where another worker may be alive, claims name
 their worker's registry id (:func:`~bot.features.reminders.outbox.worker_id`): once
@@ -252,10 +252,10 @@ class Dispatcher:
 
     async def release_dead_holders(self) -> int:
         """Give back the claims of workers the registry confirms dead (its lock free for
-        :data:`~bot.storage.workers.CONFIRM_AFTER`), for the next pass to send. Each
-        holder's are released under its fence, in one transaction: from then on nothing
-        it marks commits, so a holder that was only slow sends none of them. Returns how
-        many were given back."""
+        :data:`~bot.storage.workers.CONFIRM_AFTER`), for the next pass to send: its
+        reminders in one transaction under its fence, then each feature's scheduled
+        messages likewise. Once a fence was held, nothing that holder marked commits, so
+        a holder that was only slow sends none of them. Returns how many were given back."""
         workers = self.workers
         if workers is None:
             return 0
