@@ -101,6 +101,7 @@ from bot.storage.token_lock import (
     Leadership,
     LeadershipLost,
     TokenLock,
+    shard_key,
 )
 from bot.storage.workers import WorkerRegistry
 
@@ -365,6 +366,7 @@ def build_dispatcher(
     buttons: Buttons | None = None,
     takeover_at_start: bool = False,
     worker: str | None = None,
+    workers: WorkerRegistry | None = None,
 ) -> Dispatcher:
     """The reminder dispatcher, naming each runner's recent tight spots in their reminder,
     and sending the clubs' scheduled messages on the same passes."""
@@ -374,6 +376,7 @@ def build_dispatcher(
         content.clubs,
         buttons or payloads.process_buttons(),
         grace=settings.grace,
+        workers=workers,
     )
     return Dispatcher(
         sessions,
@@ -387,6 +390,7 @@ def build_dispatcher(
         question=AfterRunQuestion(content.checkins),
         takeover_at_start=takeover_at_start,
         worker=worker,
+        workers=workers,
         scheduled=(clubs,),
     )
 
@@ -396,8 +400,11 @@ def unreachable_reporter(coach: Coach) -> OnUnreachable:
     return UnreachableMarker(coach.database, coach.clock)
 
 
-def build_reminder_scheduler(services: Services, adapters: Sequence[Adapter]) -> ReminderScheduler:
-    """The reminder timer and dispatcher, delivering through the started adapters."""
+def build_reminder_scheduler(
+    services: Services, adapters: Sequence[Adapter], workers: WorkerRegistry | None = None
+) -> ReminderScheduler:
+    """The reminder timer and dispatcher, delivering through the started adapters;
+    ``workers``: this worker's registration, so the claims of dead ones are sent at once."""
     settings = services.settings
     coach = services.coach
     on_unreachable = unreachable_reporter(coach)
@@ -429,6 +436,7 @@ def build_reminder_scheduler(services: Services, adapters: Sequence[Adapter]) ->
         buttons=coach.buttons,
         # SQLite serves one bot process: what a claim's holder left is a dead process's.
         takeover_at_start=is_sqlite(settings.database_url),
+        workers=workers,
     )
     return ReminderScheduler(
         dispatcher,
@@ -444,15 +452,17 @@ def build_platform_adapters(
     routes: Sequence[web.RouteDef] = (),
     *,
     poll_lock: TokenLock | None = None,
+    gateway_lock: TokenLock | None = None,
     workers: WorkerRegistry | None = None,
 ) -> list[Adapter]:
     """The platforms whose tokens are set; ``routes`` share a Telegram webhook's port;
-    ``poll_lock``: Telegram sends at once and polls once it holds this lock."""
+    ``poll_lock``: Telegram sends at once and polls once it holds this lock;
+    ``gateway_lock``: Discord likewise, opening the gateway for its shards."""
     adapters: list[Adapter] = []
     telegram = build_telegram_adapter(services, routes, poll_lock=poll_lock, workers=workers)
     if telegram is not None:
         adapters.append(telegram)
-    discord = build_discord_adapter(services)
+    discord = build_discord_adapter(services, gateway_lock=gateway_lock)
     if discord is not None:
         adapters.append(discord)
     return adapters
@@ -514,8 +524,11 @@ def build_telegram_adapter(
     )
 
 
-def build_discord_adapter(services: Services) -> Adapter | None:
-    """The Discord bot, when ``DISCORD_TOKEN`` is set."""
+def build_discord_adapter(
+    services: Services, *, gateway_lock: TokenLock | None = None
+) -> Adapter | None:
+    """The Discord bot, when ``DISCORD_TOKEN`` is set; with ``gateway_lock``, it sends at
+    once and opens the gateway once it holds that lock (standing by until then)."""
     settings = services.settings
     if settings.discord_token is None:
         return None
@@ -541,6 +554,7 @@ def build_discord_adapter(services: Services) -> Adapter | None:
         store=KeyValueStore(services.sessions),
         on_unreachable=unreachable_reporter(coach),
         counts=count_runner(coach),
+        gateway_lock=gateway_lock,
     )
 
 
@@ -584,9 +598,12 @@ async def run_bot(settings: Settings, *, console_user: str | None = None) -> Non
     checks[:] = readiness_checks(services.engine, adapters)
     locks = [] if console_user else token_locks(services)
     poll_lock = polling_lock(services, locks, webhook=webhook)
+    shards_lock = gateway_lock(services, locks)
     workers = WorkerRegistry(services.engine)
     if not console_user:
-        adapters += build_platform_adapters(services, routes, poll_lock=poll_lock, workers=workers)
+        adapters += build_platform_adapters(
+            services, routes, poll_lock=poll_lock, gateway_lock=shards_lock, workers=workers
+        )
     terminal = None
     if not adapters:
         terminal = TerminalAdapter(
@@ -598,10 +615,11 @@ async def run_bot(settings: Settings, *, console_user: str | None = None) -> Non
             counts=count_runner(services.coach),
         )
         adapters.append(terminal)
-    process_locks = [lock for lock in locks if lock is not poll_lock]
+    in_adapters = [lock for lock in (poll_lock, shards_lock) if lock is not None]
+    process_locks = [lock for lock in locks if lock not in in_adapters]
     leadership = Leadership(
         [] if terminal is not None else process_locks,
-        watched=[poll_lock] if poll_lock is not None and terminal is None else [],
+        watched=in_adapters if terminal is None else [],
     )
     started: list[Adapter] = []
     failures: list[str] = []
@@ -629,7 +647,9 @@ async def run_bot(settings: Settings, *, console_user: str | None = None) -> Non
                 log.debug("adapter_failed_to_start name=%s", adapter.name, exc_info=True)
         if not started:
             raise NothingStarted("no platform could start (" + "; ".join(failures) + ")")
-        scheduler = build_reminder_scheduler(services, started)
+        scheduler = build_reminder_scheduler(
+            services, started, workers if terminal is None else None
+        )
         await scheduler.start()
         if counts is not None:
             # Counts a stopped process left running are reported once, then new ones run.
@@ -685,7 +705,39 @@ def token_locks(services: Services) -> list[TokenLock]:
     if sqlite:
         directory = settings.data_dir / "locks"
         return [FileTokenLock(name, token, directory) for name, token in tokens]
-    return [AdvisoryTokenLock(services.engine, name, token) for name, token in tokens]
+    return [
+        discord_shard_lock(services, token)
+        if name == "discord"
+        else AdvisoryTokenLock(services.engine, name, token)
+        for name, token in tokens
+    ]
+
+
+def discord_shard_lock(services: Services, token: str) -> TokenLock:
+    """Sharded, a lock per gateway shard this worker runs: workers with other shards
+    connect beside it, one given the same shards stands by for them. Unsharded, the
+    token's own lock (one gateway connection for the whole bot)."""
+    settings = services.settings
+    count = settings.discord_shard_count
+    if count is None:
+        return AdvisoryTokenLock(services.engine, "discord", token)
+    shards = settings.shard_ids or tuple(range(count))
+    return AdvisoryTokenLock(
+        services.engine,
+        "discord",
+        token,
+        keys=[shard_key(token, shard, count) for shard in shards],
+        what="shards=" + ",".join(str(shard) for shard in shards),
+    )
+
+
+def gateway_lock(services: Services, locks: Sequence[TokenLock]) -> TokenLock | None:
+    """On PostgreSQL, Discord's lock guards the gateway alone, as Telegram's guards its
+    polling: every worker sends, and the one holding a shard's lock serves its events.
+    SQLite serves one process, which holds every lock before it starts."""
+    if is_sqlite(services.settings.database_url):
+        return None
+    return next((lock for lock in locks if lock.platform == "discord"), None)
 
 
 async def _not_open_yet() -> str | None:

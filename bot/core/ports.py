@@ -230,7 +230,9 @@ class ScheduledMessages(Protocol):
     dispatcher's lease before anything is sent; each send's attempt is committed before
     it is handed over and its outcome after; a claim whose lease ran out (its process
     died) is claimed again, inside the grace window, with ``attempts`` saying whether it
-    may be a repeat.
+    may be a repeat. With several workers, the claims of one found dead are given back
+    at once (:meth:`release_dead`), and a send goes ahead only if its worker still held
+    the claim when its attempt was committed.
     """
 
     async def earliest(self, platforms: Sequence[str]) -> datetime | None:
@@ -251,8 +253,18 @@ class ScheduledMessages(Protocol):
         claim on these platforms, as only one process uses the database); committed."""
         ...
 
-    async def attempted(self, ids: Sequence[int], lease_until: datetime) -> None:
-        """These are about to be handed to the platform; committed before the send."""
+    async def attempted(self, ids: Sequence[int], worker: str, lease_until: datetime) -> set[int]:
+        """These are about to be handed to the platform; committed before the send.
+        Returns those ``worker`` still held: only they may be sent."""
+        ...
+
+    async def holders(self) -> set[str]:
+        """Who holds claims now (each worker's name on them)."""
+        ...
+
+    async def release_dead(self, worker: int, names: Sequence[str]) -> int:
+        """Give back the claims held under ``names``, the names of ``worker``, which was
+        found dead (unless it is back); committed. Returns how many."""
         ...
 
     async def finished(self, outcomes: Sequence[tuple[int, str]], now: datetime) -> None:

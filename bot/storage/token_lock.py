@@ -12,8 +12,10 @@ hash of the token (the token itself is never written anywhere, nor logged).
   leader's connection goes, which the server notices at once when the leader dies,
   however it dies. The leader checks its connection every few seconds; if it is lost,
   the lock is gone too, and the process stops rather than poll beside a new leader.
-  Several workers could later share the token by taking different roles; the lock is
-  the place for that.
+  Several workers share a Discord token by running different gateway shards: each
+  shard has a lock of its own (:func:`shard_key`), and a worker takes all of its shards
+  at once or none (so two workers whose shards overlap never each hold half and wait
+  on the other: the second stands by for them all).
 - **SQLite** (:class:`FileTokenLock`): SQLite serves one process, so a second one is
   refused with one line (:class:`AlreadyRunning`). The lock is an OS file lock
   (``flock``) on a file in ``DATA_DIR``, which the OS releases when the process ends.
@@ -64,6 +66,11 @@ def token_digest(platform: str, token: str) -> bytes:
 def advisory_key(platform: str, token: str) -> int:
     """A signed 64-bit key for ``pg_advisory_lock``, from a hash of the token."""
     return int.from_bytes(token_digest(platform, token)[:8], "big", signed=True)
+
+
+def shard_key(token: str, shard: int, shard_count: int) -> int:
+    """The lock of one Discord gateway shard (of ``shard_count``) of this bot."""
+    return advisory_key("discord", f"{token}\nshard {shard} of {shard_count}")
 
 
 class TokenLock(Protocol):
@@ -122,7 +129,8 @@ class FileTokenLock:
 
 
 class AdvisoryTokenLock:
-    """A PostgreSQL session advisory lock on a connection of its own."""
+    """A PostgreSQL session advisory lock on a connection of its own; with ``keys``,
+    several (a Discord worker's shards), all held on that connection or none."""
 
     def __init__(
         self,
@@ -130,13 +138,18 @@ class AdvisoryTokenLock:
         platform: str,
         token: str,
         *,
+        keys: Sequence[int] = (),
+        what: str = "",
         retry_every: float = RETRY_EVERY,
         check_every: float = CHECK_EVERY,
     ) -> None:
+        """``what``: what the keys stand for, in the log lines (``shards=0,1``)."""
         self.platform = platform
         self.lost = asyncio.Event()
-        self.key = advisory_key(platform, token)
+        self.keys = sorted(set(keys)) or [advisory_key(platform, token)]
+        self.key = self.keys[0]
         self.order = self.key
+        self._what = f" {what}" if what else ""
         self._engine = engine
         self._retry_every = retry_every
         self._check_every = check_every
@@ -162,13 +175,17 @@ class AdvisoryTokenLock:
             if not said_standby:
                 said_standby = True
                 log.warning(
-                    "token_standby platform=%s: another process runs this bot on this "
+                    "token_standby platform=%s%s: another process runs this bot on this "
                     "database; standing by to take over when it stops",
                     self.platform,
+                    self._what,
                 )
             await asyncio.sleep(self._retry_every)
         log.info(
-            "token_lock_held platform=%s kind=advisory took_over=%s", self.platform, said_standby
+            "token_lock_held platform=%s%s kind=advisory took_over=%s",
+            self.platform,
+            self._what,
+            said_standby,
         )
         self._watch = asyncio.create_task(self._check(), name=f"token-lock-{self.platform}")
 
@@ -182,7 +199,7 @@ class AdvisoryTokenLock:
         if connection is None:
             return
         try:
-            await connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": self.key})
+            await self._unlock(connection, self.keys)
             await connection.close()
         except Exception:
             # Closing the session releases the lock just the same.
@@ -194,17 +211,29 @@ class AdvisoryTokenLock:
         try:
             # Autocommit: the lock belongs to the session, and no transaction stays open.
             connection = await connection.execution_options(isolation_level="AUTOCOMMIT")
-            got = await connection.scalar(
-                text("SELECT pg_try_advisory_lock(:key)"), {"key": self.key}
-            )
+            taken: list[int] = []
+            for key in self.keys:
+                got = await connection.scalar(
+                    text("SELECT pg_try_advisory_lock(:key)"), {"key": key}
+                )
+                if not got:
+                    break
+                taken.append(key)
+            if len(taken) < len(self.keys):
+                await self._unlock(connection, taken)  # all or none
         except BaseException:
             await connection.invalidate()
             raise
-        if got:
+        if len(taken) == len(self.keys):
             self._connection = connection
             return True
         await connection.close()
         return False
+
+    @staticmethod
+    async def _unlock(connection: AsyncConnection, keys: Sequence[int]) -> None:
+        for key in keys:
+            await connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": key})
 
     async def _check(self) -> None:
         while True:

@@ -12,6 +12,14 @@ administrator's ``pg_terminate_backend``). It checks every :data:`CHECK_EVERY` a
 the lock again, and the others count a worker dead only once it is still missing after
 :data:`CONFIRM_AFTER`: otherwise they would send the replies it is still sending.
 
+A worker found dead has its claims released by the others at once (see
+:meth:`WorkerRegistry.fence`), so what it held goes out within seconds, not once a lease
+runs out. What guards a send is that its attempt is written on the registration's own
+connection (:meth:`WorkerRegistry.run_registered`): committed only while the worker holds
+its lock (each such write checks that its session holds it), and never while another
+one holds the fence, which excludes the lock. So a
+worker taken for dead that was only slow finds its claims gone and sends none of them.
+
 The start-up work that must happen once per deploy, not once per worker (Telegram's
 ``setWebhook`` and command menu), runs under :meth:`WorkerRegistry.exclusive`: a
 transaction-free advisory lock that a second worker starting at the same moment waits
@@ -27,10 +35,11 @@ import contextlib
 import hashlib
 import logging
 import secrets
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Iterable, Sequence
+from typing import Any
 
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy import Row, Update, text
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
 from bot.ops.metrics import LEADER, WORKERS
 
@@ -55,11 +64,20 @@ _ALIVE = text(
     "AND objsubid = 2 AND granted "
     "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
 )
+# In a statement on the registration's own connection: this session holds the lock.
+_HELD_HERE = text(
+    "EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid() "
+    "AND classid = :held_c AND objid = :held_w AND objsubid = 2 AND granted)"
+)
 # On the registration's own connection: is the lock still this session's?
 _HELD = text(
     "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid() "
     "AND classid = :c AND objid = :w AND objsubid = 2 AND granted"
 )
+
+
+class NotRegistered(Exception):
+    """This worker's registration is lost for now (it is being taken again)."""
 
 
 def exclusive_key(name: str) -> int:
@@ -86,6 +104,9 @@ class WorkerRegistry:
         self._engine = engine
         self._server = engine.dialect.name != "sqlite"
         self._connection: AsyncConnection | None = None
+        # One user of the registration's connection at a time: the checks and the writes
+        # that must commit only while this worker is registered.
+        self._using = asyncio.Lock()
         self._counter: asyncio.Task[None] | None = None
 
     @property
@@ -114,6 +135,10 @@ class WorkerRegistry:
         """Take the lock again if its connection went (the server restarted, or an
         administrator ended the session): without it, the other workers would take
         this one for dead and send the replies it is still sending. True if it was."""
+        async with self._using:
+            return await self._ensure_registered()
+
+    async def _ensure_registered(self) -> bool:
         connection = self._connection
         if connection is None:
             return True
@@ -142,7 +167,8 @@ class WorkerRegistry:
             counter.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await counter
-        connection, self._connection = self._connection, None
+        async with self._using:  # a write in hand commits first
+            connection, self._connection = self._connection, None
         if connection is None:
             return
         try:
@@ -154,6 +180,39 @@ class WorkerRegistry:
         except Exception:
             with contextlib.suppress(Exception):
                 await connection.invalidate()  # the server lets go with the session
+
+    async def run_registered(self, statement: Update) -> Sequence[Row[Any]]:
+        """Run one ``UPDATE … RETURNING`` on the registration's own connection, committed
+        at once, only where this session holds the worker's lock as it runs, and return
+        its rows. So it commits only while this worker is registered: not on a session
+        the driver opened again after the lock's went, and never while another worker
+        holds the :meth:`fence` on this one. Raises :class:`NotRegistered` (or the
+        driver's error) when the lock is not held."""
+        async with self._using:
+            connection = self._connection
+            if connection is None:
+                raise NotRegistered(f"worker {self.worker} is not registered")
+            guarded = statement.where(
+                _HELD_HERE.bindparams(held_c=WORKER_CLASS, held_w=self.worker)
+            )
+            rows = list((await connection.execute(guarded)).all())
+            if not rows and not await connection.scalar(
+                _HELD, {"c": WORKER_CLASS, "w": self.worker}
+            ):
+                raise NotRegistered(f"worker {self.worker} lost its registration")
+            return rows
+
+    async def fence(self, session: AsyncSession, worker: int) -> bool:
+        """Keep ``worker``, found dead, from registering again until ``session``'s
+        transaction ends, so that transaction can take back what it held: nothing that
+        worker writes with :meth:`run_registered` commits meanwhile. False if it holds
+        its registration after all (or another worker is fencing it now)."""
+        if not self._server:
+            return True
+        got = await session.scalar(
+            text("SELECT pg_try_advisory_xact_lock(:c, :w)"), {"c": WORKER_CLASS, "w": worker}
+        )
+        return bool(got)
 
     async def alive(self) -> set[int]:
         """The ids of the workers registered now (this one included)."""

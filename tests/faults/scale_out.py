@@ -7,7 +7,9 @@ Two scenarios, asserting nothing themselves (``test_scale_out.py`` asserts, and
   ``workers`` worker processes together against Telegram's stand-in with its real flood
   limits, optionally killing one worker with SIGKILL once the burst is a third done.
   While it runs, a probe runner sends a message every ``probe_every`` seconds and the
-  time to its reply is kept (interactive latency during the burst).
+  time to its reply is kept (interactive latency during the burst). The claims the
+  killed worker held are read right after its death, and the time from the kill to the
+  first of them reaching its runner is kept.
 - :func:`run_failover`: two workers; the one that polls is killed with SIGKILL and a
   runner writes at once: the time from the kill to the reply (sent by the stand-by,
   which has taken over the polling) is measured.
@@ -27,7 +29,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from bot.core.ports import SystemClock
-from bot.features.reminders.models import ReminderDelivery
+from bot.features.reminders.models import Reminder, ReminderDelivery
 from bot.storage.database import create_engine
 from tests.faults.reminder_burst import (
     REMINDER,
@@ -61,6 +63,10 @@ class SharedBurst:
     # of a claim the dead worker held (once its lease ran out); None when none happened.
     kill_to_next_send: float | None = None
     kill_to_takeover: float | None = None
+    # The killed worker's claims when it died: chat id → times handed to Telegram; and
+    # the time from the kill to the first of them sent by the worker left.
+    dead_claims: dict[int, int] = field(default_factory=dict)
+    kill_to_dead_claim: float | None = None
 
     @property
     def lost(self) -> int:
@@ -74,11 +80,39 @@ class SharedBurst:
     def unmarked_repeats(self) -> int:
         return sum(1 for texts in self.arrivals.values() for t in texts[1:] if REPEAT_LINE not in t)
 
+    @property
+    def unsent_dead_claims(self) -> dict[int, int]:
+        """The killed worker's claims it had not handed to Telegram: chat → arrivals
+        (each runner should have theirs once)."""
+        return {
+            chat: len(self.arrivals.get(chat, []))
+            for chat, attempts in self.dead_claims.items()
+            if attempts == 0
+        }
+
     def p99(self) -> float:
         if not self.probe_latencies:
             return 0.0
         ordered = sorted(self.probe_latencies)
         return ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
+
+
+async def _claims_of(url: str, pid: int) -> dict[int, int]:
+    """The claims the process ``pid`` holds: chat id → attempts."""
+    engine = create_engine(url)
+    try:
+        async with engine.connect() as connection:
+            rows = await connection.execute(
+                select(Reminder.chat_id, ReminderDelivery.attempts)
+                .join(Reminder, Reminder.id == ReminderDelivery.reminder_id)
+                .where(
+                    ReminderDelivery.status == "claimed",
+                    ReminderDelivery.claimed_by.like(f"%:{pid}:%"),
+                )
+            )
+            return {int(chat): int(attempts) for chat, attempts in rows}
+    finally:
+        await engine.dispose()
 
 
 async def _senders(url: str) -> int:
@@ -151,14 +185,15 @@ async def run_shared_burst(
         probe = _Probe(api) if probe_every > 0 else None
         tally = Tally(api)
         first_sent: list[float] = []
-        sends: list[tuple[float, bool]] = []  # (when, carries the repeat line)
+        # (when, carries the repeat line, chat)
+        sends: list[tuple[float, bool, int | None]] = []
 
         def first(call: Call) -> None:
             if call.method == "sendMessage" and call.ok and REMINDER in (call.text or ""):
                 now = time.monotonic()
                 if not first_sent:
                     first_sent.append(now)
-                sends.append((now, REPEAT_LINE in (call.text or "")))
+                sends.append((now, REPEAT_LINE in (call.text or ""), call.chat_id))
 
         api.observe(first)
         await seed(url, people, SystemClock().now())
@@ -175,13 +210,17 @@ async def run_shared_burst(
                 await _leader(procs, 120)
                 probing = asyncio.create_task(probe.run(probe_every, stop_probe))
             killed = False
-            killed_at = 0.0
+            killed_at = gone_at = 0.0
+            dead_claims: dict[int, int] = {}
             if kill_one:
                 await tally.until(runners // 3, seconds=120)
                 killed_at = time.monotonic()
                 procs[0].signal(signal.SIGKILL)
                 await procs[0].wait(30)
+                gone_at = time.monotonic()
                 killed = True
+                assert procs[0].process is not None
+                dead_claims = await _claims_of(url, procs[0].process.pid)
             # Bounded: what arrived by then is reported, the rest counts as lost.
             with contextlib.suppress(TimeoutError):
                 await tally.until(runners, seconds=60 + runners / 8)
@@ -205,7 +244,9 @@ async def run_shared_burst(
             for _, chat in people
         }
         throttled = len(api.throttled)
-    after = [(at - killed_at, repeat) for at, repeat in sends if killed and at > killed_at]
+    after = [(at - killed_at, repeat) for at, repeat, _ in sends if killed and at > killed_at]
+    # Only once the process is gone: a send it had on the wire may land just after the kill.
+    dead_sent = [at - killed_at for at, _, chat in sends if at > gone_at and chat in dead_claims]
     return SharedBurst(
         runners=runners,
         workers=workers,
@@ -220,6 +261,8 @@ async def run_shared_burst(
         logs=logs,
         kill_to_next_send=min((d for d, _ in after), default=None),
         kill_to_takeover=min((d for d, repeat in after if repeat), default=None),
+        dead_claims=dead_claims if killed else {},
+        kill_to_dead_claim=min(dead_sent, default=None),
     )
 
 

@@ -3,7 +3,10 @@
 - A reminder burst shared by both dispatchers while one is killed with SIGKILL: every
   runner gets their reminder, Telegram's stand-in answers no 429 (the workers share the
   send budget), both workers sent some, and repeats stay within the outbox's bound (the
-  sends in flight at the kill, ``REMINDER_SEND_CONCURRENCY``), each one saying so.
+  sends in flight at the kill, ``REMINDER_SEND_CONCURRENCY``), each one saying so. With
+  the production lease (30 s), the killed worker's claims are given back once the
+  registry confirms it dead: each one it had not yet handed to Telegram reaches its
+  runner exactly once, from the worker left.
 - The polling worker killed with SIGKILL: the stand-by takes over the polling and
   answers the runner's next message (bounded; ``bench/scale_failover.py`` times it).
 """
@@ -19,13 +22,19 @@ from tests.faults.scale_out import run_failover, run_shared_burst
 
 pytestmark = pytest.mark.postgres
 RUNNERS = 240
+LEASE_SECONDS = 30  # REMINDER_LEASE_SECONDS's default
 
 
 async def test_a_burst_shared_by_two_workers_survives_a_kill(tmp_path: Path) -> None:
     try:
         async with postgres_database() as url:
             outcome = await run_shared_burst(
-                url, tmp_path, runners=RUNNERS, workers=2, kill_one=True
+                url,
+                tmp_path,
+                runners=RUNNERS,
+                workers=2,
+                kill_one=True,
+                lease_seconds=LEASE_SECONDS,
             )
     except PostgresUnavailable as exc:
         pytest.skip(str(exc))
@@ -37,6 +46,9 @@ async def test_a_burst_shared_by_two_workers_survives_a_kill(tmp_path: Path) -> 
     assert outcome.unmarked_repeats == 0
     assert not outcome.statuses.get("claimed")
     assert not outcome.statuses.get("released")
+    assert outcome.dead_claims  # it died holding claims
+    assert set(outcome.unsent_dead_claims.values()) <= {1}, outcome.unsent_dead_claims
+    assert any("reminder_claims_of_dead_worker_released" in line for line in outcome.logs)
 
 
 async def test_the_stand_by_takes_over_polling_when_the_poller_is_killed(tmp_path: Path) -> None:

@@ -118,6 +118,8 @@ class InteractionRecord:
     choices: list[dict[str, Any]] | None = None  # an autocomplete's answer
     original_message_id: int | None = None
     message_ids: list[int] = field(default_factory=list)  # messages created or edited
+    # The gateway shard whose session it was dispatched to (None: an unsharded session).
+    shard: int | None = None
 
     @property
     def answered(self) -> bool:
@@ -627,6 +629,15 @@ class DiscordStandIn:
         session.session_id = secrets.token_hex(16)
         session.intents = data.get("intents")
         self._sessions[session.session_id] = session
+        clash = [
+            live
+            for live in self._live
+            if live.shard is None or session.shard is None or live.shard[0] == session.shard[0]
+        ]
+        if clash:
+            # Discord would deliver each event to one of them only: a shard runs once.
+            named = "every shard" if session.shard is None else f"shard {session.shard[0]}"
+            self._violation(f"a second live gateway session IDENTIFYs for {named}")
         served = [g for g in self.guild_channels if session.serves(g)]
         ready = {
             "v": 10,
@@ -735,6 +746,7 @@ class DiscordStandIn:
         session = self._session_for(channel.guild_id)
         assert session is not None
         record.dispatched_at = time.monotonic()
+        record.shard = None if session.shard is None else session.shard[0]
         await self._send_dispatch(session, "INTERACTION_CREATE", payload)
         return record
 

@@ -17,6 +17,7 @@ from bot.storage.token_lock import (
     FileTokenLock,
     Leadership,
     advisory_key,
+    shard_key,
 )
 from tests.storage.conftest import pg_url  # noqa: F401  (fixture)
 
@@ -129,5 +130,30 @@ async def test_postgres_a_stand_by_told_to_stop_stops_waiting(pg_url: str) -> No
         stop.set()
         assert await taking is False
         await leader.release()
+    finally:
+        await engine.dispose()
+
+
+@pytest.mark.postgres
+async def test_postgres_discord_shards_are_locked_all_or_none(pg_url: str) -> None:  # noqa: F811
+    # Workers given overlapping shards: the second holds none of its shards while it
+    # waits, so a third worker can run the shard only the second was given.
+    engine = create_engine(pg_url)
+
+    def shards(*ids: int) -> AdvisoryTokenLock:
+        keys = [shard_key(TOKEN, shard, 3) for shard in ids]
+        return AdvisoryTokenLock(engine, "discord", TOKEN, keys=keys, retry_every=0.05)
+
+    try:
+        first, overlapping, third = shards(0, 1), shards(1, 2), shards(2)
+        await first.acquire()
+        waiting = asyncio.create_task(overlapping.acquire())
+        await asyncio.wait_for(third.acquire(), timeout=10)  # shard 2 was not held
+        await third.release()
+        assert not waiting.done()
+        await first.release()
+        await asyncio.wait_for(waiting, timeout=10)  # both its shards, once both were free
+        await overlapping.release()
+        assert shard_key(TOKEN, 0, 2) != shard_key(TOKEN, 0, 3) != advisory_key("discord", TOKEN)
     finally:
         await engine.dispose()

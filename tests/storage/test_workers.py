@@ -6,12 +6,13 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import Column, Integer, MetaData, Table, select, text, update
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.storage.chat_order import ChatOrder
 from bot.storage.database import create_engine
 from bot.storage.migrations import upgrade_to_head
-from bot.storage.workers import WORKER_CLASS, WorkerRegistry
+from bot.storage.workers import WORKER_CLASS, NotRegistered, WorkerRegistry
 from bot.testing import FakeClock
 from tests.storage.conftest import PG_ADMIN_URL, pg_url  # noqa: F401  (fixture)
 
@@ -136,4 +137,56 @@ async def test_a_chats_later_update_waits_for_the_earlier_one_a_live_worker_hold
     finally:
         await a.unregister()
         await b.unregister()
+        await engine.dispose()
+
+
+async def test_a_write_on_the_registration_commits_only_while_it_is_registered(
+    pg_url: str,  # noqa: F811
+) -> None:
+    # What guards a reminder's send: its attempt is written this way, so a worker taken
+    # for dead (its session gone) can't mark, and so can't send, what it held.
+    engine = create_engine(pg_url)
+    registry = WorkerRegistry(engine, 501, watch=False)
+    marks = Table(
+        "marks", MetaData(), Column("id", Integer, primary_key=True), Column("n", Integer)
+    )
+    bump = update(marks).values(n=marks.c.n + 1).returning(marks.c.id)
+
+    async def count() -> int:
+        async with engine.connect() as connection:
+            return int(await connection.scalar(select(marks.c.n)) or 0)
+
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(text("CREATE TABLE marks (id integer PRIMARY KEY, n integer)"))
+            await connection.execute(text("INSERT INTO marks VALUES (1, 0)"))
+        await registry.register()
+        assert [tuple(row) for row in await registry.run_registered(bump)] == [(1,)]
+        # On a session that does not hold the lock (one the driver opened anew), nothing.
+        registered = registry._connection
+        plain = await engine.connect()
+        registry._connection = await plain.execution_options(isolation_level="AUTOCOMMIT")
+        with pytest.raises(NotRegistered):
+            await registry.run_registered(bump)
+        await plain.close()
+        registry._connection = registered
+        assert await count() == 1
+        async with engine.connect() as admin:
+            await admin.execute(
+                text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' "
+                    "AND classid = :c AND objid = 501 AND objsubid = 2"
+                ),
+                {"c": WORKER_CLASS},
+            )
+            await admin.commit()
+        for _ in range(2):  # the second time on whatever session the driver opens anew
+            with pytest.raises((NotRegistered, SQLAlchemyError)):
+                await registry.run_registered(bump)
+        assert await count() == 1
+        assert not await registry.ensure_registered()  # registered again
+        await registry.run_registered(bump)
+        assert await count() == 2
+    finally:
+        await registry.unregister()
         await engine.dispose()

@@ -25,6 +25,11 @@ Lifecycle: ``start()`` returns at once; the connection runs under a
 :class:`~bot.adapters.supervise.Supervisor`, which logs in again with back-off when it
 fails. ``stop()`` finishes the interactions in hand (up to ``drain_within`` seconds),
 then closes the connection.
+
+With a ``gateway_lock`` (several workers on one database), the adapter logs in and
+sends at once (reminders go out over REST from any worker), and opens the gateway for
+its shards only once it holds their lock: a second worker given the same shards stands
+by, and connects as soon as the first one's lock goes.
 """
 
 from __future__ import annotations
@@ -36,7 +41,7 @@ import logging
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, Protocol
 
 import discord
 import yarl
@@ -68,7 +73,7 @@ from bot.core.ports import CommandSpec, Handler, KeyValues, OnUnreachable, Pictu
 from bot.core.redaction import REDACTOR
 from bot.core.texts import CoreWords
 from bot.delivery.pacer import PaceLimits, Pacer
-from bot.ops.metrics import PACER_QUEUE
+from bot.ops.metrics import LEADER, PACER_QUEUE
 
 log = logging.getLogger(__name__)
 
@@ -117,6 +122,16 @@ class DiscordConfig:
         return self.shard_count is None or 0 in (self.shard_ids or (0,))
 
 
+class GatewayLock(Protocol):
+    """Held by the one worker that runs these gateway shards (a token lock on PostgreSQL)."""
+
+    lost: asyncio.Event
+
+    async def acquire(self) -> None: ...
+
+    async def release(self) -> None: ...
+
+
 class NotConnected(ConnectionError):
     """The bot is not logged in to Discord right now (it is retrying)."""
 
@@ -147,11 +162,16 @@ class DiscordAdapter(PlatformAdapter):
         drain_within: float = DRAIN_WITHIN,
         backoff: Backoff | None = None,
         counts: CountScreens | None = None,
+        gateway_lock: GatewayLock | None = None,
     ) -> None:
+        """``gateway_lock``: the gateway waits for it (see the module docstring)."""
         super().__init__(
             Platform.DISCORD.value, handler, words=words, on_unreachable=on_unreachable
         )
         self._config = config
+        self._gateway_lock = gateway_lock
+        # Logged in (sending), the gateway left to the worker holding these shards.
+        self._standing_by = False
         self._specs = list(commands)
         self._texts = texts
         self._pictures = pictures
@@ -201,7 +221,8 @@ class DiscordAdapter(PlatformAdapter):
 
     @property
     def connected(self) -> bool:
-        return self._connected.is_set()
+        """On the gateway; or, standing by for it, logged in and sending."""
+        return self._connected.is_set() or self._standing_by
 
     async def _connect(self) -> None:
         cfg = self._config
@@ -213,13 +234,36 @@ class DiscordAdapter(PlatformAdapter):
             client = _ShardedCoachClient(self, shard_count=cfg.shard_count, shard_ids=ids)
         self._shards_up.clear()
         self._client = client
+        lock = self._gateway_lock
+        holding = False
         try:
             async with client:
-                await client.start(self._config.token)
+                if lock is None:
+                    await client.start(self._config.token)
+                    return
+                await client.login(self._config.token)
+                self._standing_by = True
+                await lock.acquire()  # logs token_standby while another worker has them
+                holding = True
+                self._standing_by = False
+                LEADER.labels("discord_gateway").set(1)
+                log.info("discord_gateway_leader shards=%s", self._shard_names())
+                await client.connect()
         finally:
+            self._standing_by = False
             self._connected.clear()
             if self._client is client:
                 self._client = None
+            if holding and lock is not None:
+                # Only now, with the gateway closed: the successor connects alone.
+                LEADER.labels("discord_gateway").set(0)
+                await lock.release()
+
+    def _shard_names(self) -> str:
+        cfg = self._config
+        if cfg.shard_count is None:
+            return "all"
+        return ",".join(str(i) for i in cfg.shard_ids or range(cfg.shard_count))
 
     def _shard_up(self, shard_id: int, *, up: bool) -> None:
         """A sharded client is connected while every one of its shards is."""

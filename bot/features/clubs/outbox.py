@@ -6,7 +6,10 @@ due later) in one transaction, unique per club, kind and run, and moves the run'
 ``next_fire_at`` on; so a run is announced once, however often the claim is retried.
 A claim whose lease ran out (its process died) is claimed again inside the grace
 window, with a line saying it may be a repeat if it had been handed over; past the
-window it is marked lost. Paused clubs (the coach was removed) claim nothing.
+window it is marked lost. Paused clubs (the coach was removed) claim nothing. With
+several workers, a dead worker's claims are given back at once, as the reminders' are
+(:mod:`bot.storage.workers`): attempts are written on the registration's connection,
+and the release runs under the dead worker's fence.
 """
 
 from __future__ import annotations
@@ -14,8 +17,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import cast
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import Table, Update, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.core import payloads
@@ -36,6 +40,7 @@ from bot.features.clubs.store import (
 )
 from bot.features.clubs.texts import ClubTexts
 from bot.storage.database import transaction
+from bot.storage.workers import WorkerRegistry
 
 log = logging.getLogger(__name__)
 
@@ -57,11 +62,14 @@ class ClubOutbox:
         buttons: payloads.Buttons,
         *,
         grace: timedelta = timedelta(minutes=15),
+        workers: WorkerRegistry | None = None,
     ) -> None:
+        """``workers``: this worker's registration, where several share the database."""
         self.sessions = sessions
         self.texts = texts
         self.buttons = buttons
         self.grace = grace
+        self.workers = workers if workers is not None and workers.shared else None
 
     async def earliest(self, platforms: Sequence[str]) -> datetime | None:
         async with self.sessions() as session:
@@ -256,20 +264,51 @@ class ClubOutbox:
         )
         return list(found)
 
-    async def attempted(self, ids: Sequence[int], lease_until: datetime) -> None:
+    async def attempted(self, ids: Sequence[int], worker: str, lease_until: datetime) -> set[int]:
+        table = _deliveries()
+        marking = (
+            update(table)
+            .where(table.c.id.in_(ids), table.c.status == CLAIMED, table.c.claimed_by == worker)
+            .values(attempts=table.c.attempts + 1, lease_until=lease_until)
+            .returning(table.c.id)
+        )
+        if self.workers is not None:
+            return {int(row[0]) for row in await self.workers.run_registered(marking)}
         async with transaction(self.sessions) as session:
-            await session.execute(
-                update(ClubDelivery)
-                .where(ClubDelivery.id.in_(ids))
-                .values(attempts=ClubDelivery.attempts + 1, lease_until=lease_until)
+            return {int(row[0]) for row in await session.execute(marking)}
+
+    async def holders(self) -> set[str]:
+        async with self.sessions() as session:
+            rows = await session.scalars(
+                select(ClubDelivery.claimed_by)
+                .where(ClubDelivery.status == CLAIMED, ClubDelivery.claimed_by.is_not(None))
+                .distinct()
             )
+            return {str(name) for name in rows}
+
+    async def release_dead(self, worker: int, names: Sequence[str]) -> int:
+        if self.workers is None or not names:
+            return 0
+        async with transaction(self.sessions) as session:
+            if not await self.workers.fence(session, worker):
+                return 0
+            result = await session.execute(
+                _release(_deliveries(), names).execution_options(synchronize_session=False)
+            )
+            return int(getattr(result, "rowcount", 0) or 0)
 
     async def finished(self, outcomes: Sequence[tuple[int, str]], now: datetime) -> None:
         async with transaction(self.sessions) as session:
             for delivery_id, status in outcomes:
                 await session.execute(
+                    # A claim given back meanwhile (its worker taken for dead while the
+                    # send was in hand) too: it went out, so nobody sends it again.
                     update(ClubDelivery)
-                    .where(ClubDelivery.id == delivery_id, ClubDelivery.status == CLAIMED)
+                    .where(
+                        ClubDelivery.id == delivery_id,
+                        ClubDelivery.status.in_((CLAIMED, PENDING)),
+                        ClubDelivery.attempts > 0,
+                    )
                     .values(status=status, sent_at=now, claimed_by=None, lease_until=None)
                 )
 
@@ -314,3 +353,16 @@ class ClubOutbox:
         if runs == 0:
             return Reply(texts.weekly_quiet)
         return Reply(texts.weekly_summary.format(runs=runs, warmups=warmups))
+
+
+def _deliveries() -> Table:
+    return cast(Table, ClubDelivery.__table__)
+
+
+def _release(table: Table, names: Sequence[str]) -> Update:
+    """Claims held under ``names`` back to pending; attempts stay, for the repeat line."""
+    return (
+        update(table)
+        .where(table.c.status == CLAIMED, table.c.claimed_by.in_(list(names)))
+        .values(status=PENDING, claimed_by=None, lease_until=None)
+    )

@@ -10,14 +10,19 @@ outcome right after; sends whose outcome is not yet committed are capped at
 ``concurrency``. While the pass works it renews the leases of what it holds.
 
 A claim nobody holds any more (released by a process that stopped, or whose lease ran
-out because its process died) is taken over by the next pass of any dispatcher: sent
-again if still inside the grace window, with a line saying it may be a repeat when it
-had been attempted; past the grace window it is marked lost and counted in the log at
-once. So a crash loses nothing inside the grace window and repeats at most the sends
-that were in flight, ``concurrency``; the line goes on at most ``MARK_AHEAD`` more. On
+out because its process died, or given back for it by a worker that found it dead) is
+taken over by the next pass of any dispatcher: sent again if still inside the grace
+window, with a line saying it may be a repeat when it had been attempted; past the grace
+window it is marked lost and counted in the log at once. So a crash loses nothing
+inside the grace window and repeats at most the sends that were in flight,
+``concurrency``; the line goes on at most ``MARK_AHEAD`` more. On
 a database one bot process uses (SQLite) a starting dispatcher takes over every claim on
-its platforms at once; on PostgreSQL, where another worker may be alive, it waits for
-their leases to run out.
+its platforms at once. On PostgreSQL, where another worker may be alive, claims name
+their worker's registry id (:func:`~bot.features.reminders.outbox.worker_id`): once
+the registry confirms a holder dead, :meth:`Dispatcher.release_dead_holders` gives its
+claims back at once, fenced so that a holder that was only slow can't mark (and so
+can't send) any of them after that; the lease is the last resort, for a worker alive
+but stuck.
 
 Two dispatchers never claim the same row: due reminders and left-behind claims are
 locked with ``FOR UPDATE SKIP LOCKED`` on PostgreSQL (SQLite's ``BEGIN IMMEDIATE``
@@ -67,7 +72,7 @@ from bot.features.reminders.checkin_timing import (
     checkin_due,
     next_run_after,
 )
-from bot.features.reminders.outbox import Ledger, worker_id
+from bot.features.reminders.outbox import Ledger, registered_as, worker_id
 from bot.features.reminders.payloads import DeliveryVerb, on_delivery, start_warmup
 from bot.features.reminders.rules import InvalidRule, next_occurrence
 from bot.features.reminders.store import (
@@ -86,6 +91,7 @@ from bot.features.reminders.store import (
 from bot.features.reminders.texts import ReminderTexts
 from bot.ops.metrics import REMINDERS
 from bot.storage.database import transaction
+from bot.storage.workers import WorkerRegistry
 
 log = logging.getLogger(__name__)
 
@@ -181,7 +187,9 @@ class Dispatcher:
         takeover_at_start: bool = False,
         scheduled: Sequence[ScheduledMessages] = (),
         question: CheckinQuestion | None = None,
+        workers: WorkerRegistry | None = None,
     ) -> None:
+        """``workers``: this worker's registration, where several share the database."""
         self.sessions = sessions
         self.scheduled = tuple(scheduled)
         self._scheduled_taken_over = False
@@ -194,10 +202,13 @@ class Dispatcher:
         self.clock = clock
         self.settings = settings or DispatchSettings()
         self.on_unreachable = on_unreachable
-        self.worker = worker or worker_id()
+        self.workers = workers if workers is not None and workers.shared else None
+        self.worker = worker or (worker_id() if workers is None else worker_id(workers.worker))
         # Only where one bot process uses the database: see the module docstring.
         self.takeover_at_start = takeover_at_start
-        self._ledger = Ledger(sessions, self.worker, self.settings.lease, clock.now)
+        self._ledger = Ledger(
+            sessions, self.worker, self.settings.lease, clock.now, registry=self.workers
+        )
         self._lock = asyncio.Lock()
         # Claims this worker holds and has not finished, by delivery id.
         self._held: dict[int, Outgoing] = {}
@@ -208,6 +219,8 @@ class Dispatcher:
         self._unsettled = asyncio.Semaphore(self.settings.concurrency)
         # Held claims whose attempt was counted ahead but which were never handed over.
         self._marked_ahead: set[int] = set()
+        # Claims of a dead worker were given back: a pass under way takes them next.
+        self._given_back = False
 
     @property
     def held(self) -> int:
@@ -236,6 +249,44 @@ class Dispatcher:
             log.info("reminder_claims_taken_over count=%d", taken)
         self._log_lost(lost)
         return lost
+
+    async def release_dead_holders(self) -> int:
+        """Give back the claims of workers the registry confirms dead (its lock free for
+        :data:`~bot.storage.workers.CONFIRM_AFTER`), for the next pass to send: its
+        reminders in one transaction under its fence, then each feature's scheduled
+        messages likewise. Once a fence was held, nothing that holder marked commits, so
+        a holder that was only slow sends none of them. Returns how many were given back."""
+        workers = self.workers
+        if workers is None:
+            return 0
+        async with self.sessions() as session:
+            names = await ReminderRepository(session).holders()
+        for source in self.scheduled:
+            names |= await source.holders()
+        by_worker: dict[int, list[str]] = {}
+        for name in names - {self.worker}:
+            registered = registered_as(name)
+            if registered is not None:
+                by_worker.setdefault(registered, []).append(name)
+        if not by_worker:
+            return 0
+        released = 0
+        for gone in await workers.dead(by_worker):
+            if gone is None:
+                continue
+            async with transaction(self.sessions) as session:
+                if not await workers.fence(session, gone):
+                    continue  # back after all, or another worker is giving them back
+                count = await ReminderRepository(session).release_holders(by_worker[gone])
+            for source in self.scheduled:
+                count += await source.release_dead(gone, by_worker[gone])
+            if count:
+                self._given_back = True
+                log.warning(
+                    "reminder_claims_of_dead_worker_released worker=%d count=%d", gone, count
+                )
+            released += count
+        return released
 
     async def prune(self) -> int:
         async with transaction(self.sessions) as session:
@@ -289,15 +340,26 @@ class Dispatcher:
                 nonlocal more
                 async with refilling:
                     while not queue and more and not self._stopping:
+                        self._given_back = False
                         items, more = await self._claim(self.clock.now(), report)
                         queue.extend(await self._with_focus(items))
 
+            async def take_back() -> None:
+                """A dead worker's claims, given back during this pass: sent next, ahead
+                of this pass's own (theirs have waited since that worker died)."""
+                async with refilling:
+                    if not self._given_back or self._stopping:
+                        return
+                    self._given_back = False
+                    items, _ = await self._claim(self.clock.now(), report)
+                    queue.extendleft(reversed(await self._with_focus(items)))
+
             # Attempts are marked MARK_AHEAD claims at a time, in one write, so most sends
             # find theirs committed already: delivery id → the write marking it.
-            marking: dict[int, asyncio.Future[None]] = {}
+            marking: dict[int, asyncio.Future[frozenset[int]]] = {}
             mark_ahead = min(MARK_AHEAD, self.settings.concurrency)
 
-            async def attempt(item: Outgoing) -> None:
+            async def attempt(item: Outgoing) -> bool:
                 marked = marking.get(item.delivery_id)
                 if marked is None:
                     ahead = [q.delivery_id for q in queue if q.delivery_id not in marking]
@@ -307,7 +369,7 @@ class Dispatcher:
                     self._marked_ahead.update(chunk)
                 try:
                     # Shared with other senders: one cancelled must not cancel it.
-                    await asyncio.shield(marked)
+                    return item.delivery_id in await asyncio.shield(marked)
                 finally:
                     marking.pop(item.delivery_id, None)
 
@@ -316,6 +378,8 @@ class Dispatcher:
                     # A slot first, then a claim: none waits, popped, for a slot.
                     await self._unsettled.acquire()
                     try:
+                        if self._given_back:
+                            await take_back()
                         if not queue:
                             await refill()
                     except BaseException:
@@ -380,7 +444,11 @@ class Dispatcher:
             if self._stopping:
                 unsent.append(item.id)
                 return
-            await source.attempted([item.id], self.clock.now() + self.settings.lease)
+            lease_until = self.clock.now() + self.settings.lease
+            if item.id not in await source.attempted([item.id], self.worker, lease_until):
+                # Given back while this worker was taken for dead: another one sends it.
+                log.warning("scheduled_claim_taken_back platform=%s", item.key.platform)
+                return
             status = await self._send_one(item, report)
             await source.finished([(item.id, status)], self.clock.now())
         if status == "unreachable":
@@ -666,20 +734,26 @@ class Dispatcher:
         self,
         item: Outgoing,
         report: PassReport,
-        attempt: Callable[[Outgoing], Awaitable[None]],
+        attempt: Callable[[Outgoing], Awaitable[bool]],
     ) -> None:
         """Send ``item`` once its attempt is committed; its outcome is written after. The
         caller holds an unsettled slot for it, released once the outcome is committed."""
         settling = False
         try:
             try:
-                await attempt(item)
+                held = await attempt(item)
             except Exception:
                 # Not sent, nor counted: still held, so released for the next pass.
                 self._marked_ahead.discard(item.delivery_id)
                 log.exception("reminder_attempt_not_recorded reminder_id=%d", item.reminder_id)
                 return
-            self._marked_ahead.discard(item.delivery_id)  # handed over now, for real
+            self._marked_ahead.discard(item.delivery_id)
+            if not held:
+                # Given back while this worker was taken for dead: another one sends it.
+                self._held.pop(item.delivery_id, None)
+                log.warning("reminder_claim_taken_back reminder_id=%d", item.reminder_id)
+                return
+            # Handed over now, for real.
             status = await self._send(item, report)
             self._ledger.finished(item.delivery_id, status).add_done_callback(
                 functools.partial(self._settled, item)
@@ -715,7 +789,7 @@ class Dispatcher:
             self._finished_stopping += 1
         return status
 
-    def _settled(self, item: Outgoing, written: asyncio.Future[None]) -> None:
+    def _settled(self, item: Outgoing, written: asyncio.Future[frozenset[int]]) -> None:
         """A send's outcome is committed (or could not be)."""
         self._unsettled.release()
         self._held.pop(item.delivery_id, None)

@@ -10,7 +10,10 @@ APScheduler jobs drive one worker:
   process and prunes old delivery rows.
 
 A claim whose lease runs out (its process died) counts as work too: the wake-up is
-armed for it, and the pass that runs then sends it again or counts it lost.
+armed for it, and the pass that runs then sends it again or counts it lost. With several
+workers, a third task looks every :data:`~bot.storage.workers.CHECK_EVERY` for claims
+whose worker is gone, and once the registry confirms it dead gives them back and wakes
+the dispatcher, so they go out within seconds instead of once the lease runs out.
 
 Both jobs only signal the worker task, which runs one dispatcher pass at a time, so a
 burst never overlaps itself and APScheduler never drops a wake-up for "too many
@@ -36,6 +39,7 @@ from bot.core.ports import Clock
 from bot.features.reminders.dispatcher import Dispatcher, DrainReport, PassReport
 from bot.features.reminders.wakeup import WakeUp
 from bot.storage.errors import not_saved_reason
+from bot.storage.workers import CHECK_EVERY
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +76,7 @@ class ReminderScheduler:
         self.passes: deque[PassReport] = deque(maxlen=100)
         self._scheduler: AsyncIOScheduler | None = None
         self._worker: asyncio.Task[None] | None = None
+        self._reaper: asyncio.Task[None] | None = None
         self._kicked = asyncio.Event()
         self._armed_for: datetime | None = None
         self._wanted: datetime | None = None
@@ -98,6 +103,8 @@ class ReminderScheduler:
         self._scheduler = scheduler
         self.wakeup.subscribe(self.changed)
         self._worker = asyncio.create_task(self._work(), name="reminder-dispatcher")
+        if self.dispatcher.workers is not None:
+            self._reaper = asyncio.create_task(self._release_dead(), name="reminder-reaper")
         self._kicked.set()  # catch up on whatever came due while we were down
 
     async def stop(self, drain_seconds: float = 5.0) -> DrainReport:
@@ -108,6 +115,11 @@ class ReminderScheduler:
         self._stopping = True
         self.dispatcher.stop_claiming()
         self.wakeup.unsubscribe(self.changed)
+        reaper, self._reaper = self._reaper, None
+        if reaper is not None:
+            reaper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await reaper
         if self._scheduler is not None:
             self._scheduler.shutdown(wait=False)
             self._scheduler = None
@@ -175,6 +187,16 @@ class ReminderScheduler:
             if wanted and not self._stopping:
                 self._arm(min(wanted))
             self.ready.set()
+
+    async def _release_dead(self) -> None:
+        """Claims of workers found dead: given back, and this worker woken to send them."""
+        while not self._stopping:
+            await asyncio.sleep(CHECK_EVERY)
+            try:
+                if await self.dispatcher.release_dead_holders():
+                    self._kicked.set()
+            except Exception as exc:  # the database is away: the pass says so
+                log.debug("reminder_reaper_failed error=%s", type(exc).__name__)
 
     async def _maintain(self) -> None:
         now = self.clock.now()

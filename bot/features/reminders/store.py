@@ -17,6 +17,7 @@ from sqlalchemy import (
     ColumnElement,
     Select,
     Table,
+    Update,
     and_,
     bindparam,
     delete,
@@ -546,7 +547,9 @@ class ReminderRepository(Repository):
     async def finish_deliveries(
         self, outcomes: Sequence[tuple[int, str]], sent_at: datetime
     ) -> None:
-        """Set each delivery's final status (``sent`` ones get ``sent_at``)."""
+        """Set each delivery's final status (``sent`` ones get ``sent_at``). A claim given
+        back meanwhile (its worker taken for dead while the send was in hand) is
+        finished too: the runner has it, so nobody sends it again."""
         by_status: dict[str, list[int]] = {}
         for delivery_id, status in outcomes:
             by_status.setdefault(status, []).append(delivery_id)
@@ -557,25 +560,20 @@ class ReminderRepository(Repository):
             if status == "sent":
                 values["sent_at"] = sent_at
             await self.session.execute(
-                update(table).where(table.c.id.in_(ids), table.c.status == CLAIMED).values(**values)
+                update(table)
+                .where(table.c.id.in_(ids), table.c.status.in_((CLAIMED, RELEASED)))
+                .values(**values)
             )
 
     # --- the outbox: leases, hand-overs and claims left behind ---
-    async def mark_attempted(self, delivery_ids: Collection[int], lease: Lease) -> None:
+    async def mark_attempted(self, delivery_ids: Collection[int], lease: Lease) -> frozenset[int]:
         """These claims are being handed to the platform now: one more attempt each, and
-        the lease renewed (committed before the send, so a restart knows)."""
+        the lease renewed (committed before the send, so a restart knows). Returns those
+        still held by ``lease.worker``: only they may be sent."""
         if not delivery_ids:
-            return
-        table = _deliveries()
-        await self.session.execute(
-            update(table)
-            .where(
-                table.c.id.in_(list(delivery_ids)),
-                table.c.status == CLAIMED,
-                table.c.claimed_by == lease.worker,
-            )
-            .values(attempts=table.c.attempts + 1, lease_until=lease.until)
-        )
+            return frozenset()
+        rows = await self.session.execute(attempt_statement(delivery_ids, lease))
+        return frozenset(int(row[0]) for row in rows)
 
     async def renew(self, delivery_ids: Collection[int], lease: Lease) -> int:
         """Extend the lease on claims this worker still holds."""
@@ -611,6 +609,29 @@ class ReminderRepository(Repository):
         result = await self.session.execute(
             update(ReminderDelivery)
             .where(ReminderDelivery.id.in_(list(delivery_ids)), _held_by(worker))
+            .values(status=RELEASED, claimed_by=None, lease_until=None)
+            .execution_options(synchronize_session=False)
+        )
+        return _count(result)
+
+    async def holders(self) -> set[str]:
+        """Who holds claims now (each worker's name on them)."""
+        rows = await self.session.scalars(
+            select(ReminderDelivery.claimed_by)
+            .where(ReminderDelivery.status == CLAIMED, ReminderDelivery.claimed_by.is_not(None))
+            .distinct()
+        )
+        return {str(name) for name in rows}
+
+    async def release_holders(self, names: Collection[str]) -> int:
+        """Give back every claim these workers hold (they were found dead): the next
+        dispatcher to look sends them, as claims a stopping worker released. Attempts
+        stay counted, so what may have reached the runner says it may be a repeat."""
+        if not names:
+            return 0
+        result = await self.session.execute(
+            update(ReminderDelivery)
+            .where(ReminderDelivery.status == CLAIMED, ReminderDelivery.claimed_by.in_(list(names)))
             .values(status=RELEASED, claimed_by=None, lease_until=None)
             .execution_options(synchronize_session=False)
         )
@@ -780,6 +801,22 @@ def _set_rule(reminder: Reminder, rule: Rule, next_fire_at: datetime, now: datet
     reminder.time_zone = rule.zone
     reminder.next_fire_at = next_fire_at
     reminder.updated_at = now
+
+
+def attempt_statement(delivery_ids: Collection[int], lease: Lease) -> Update:
+    """Mark these claims attempted, renewing the lease, where ``lease.worker`` still
+    holds them; returns their ids."""
+    table = _deliveries()
+    return (
+        update(table)
+        .where(
+            table.c.id.in_(list(delivery_ids)),
+            table.c.status == CLAIMED,
+            table.c.claimed_by == lease.worker,
+        )
+        .values(attempts=table.c.attempts + 1, lease_until=lease.until)
+        .returning(table.c.id)
+    )
 
 
 def _deliveries() -> Table:

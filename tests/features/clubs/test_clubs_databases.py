@@ -16,8 +16,10 @@ from bot.content import Content
 from bot.features.clubs.models import Club, ClubDelivery, ClubRun
 from bot.features.clubs.outbox import ClubOutbox
 from bot.features.reminders.dispatcher import DispatchSettings
+from bot.features.reminders.outbox import worker_id
 from bot.storage.database import create_engine, session_factory
 from bot.storage.migrations import upgrade_to_head
+from bot.storage.workers import WorkerRegistry
 from bot.testing import FakeClock, RecordingAdapter
 from tests.storage.conftest import pg_url  # noqa: F401  (fixture)
 
@@ -133,3 +135,44 @@ async def test_a_dead_workers_claim_is_taken_over_once_on_postgresql(
     finally:
         for engine in engines:
             await engine.dispose()
+
+
+@pytest.mark.postgres
+async def test_a_dead_workers_club_messages_go_out_once_before_its_lease_ends(
+    pg_url: str,  # noqa: F811
+    content: Content,
+) -> None:
+    engine = create_engine(pg_url)
+    left = WorkerRegistry(engine, 902, confirm_after=0.05, watch=False)
+    try:
+        await upgrade_to_head(engine)
+        await seed(engine)
+        clock = FakeClock(INVITE_AT + timedelta(seconds=1))
+        sessions = session_factory(engine)
+        source = build_dispatcher(sessions, content, [RecordingAdapter(clock)], clock).scheduled[0]
+        assert isinstance(source, ClubOutbox)
+        now = clock.now()
+        # Claimed by worker 901, which died (it is not registered) with its lease running.
+        held = await source.claim(
+            ["terminal"],
+            now,
+            worker_id(901),
+            now + timedelta(seconds=30),
+            limit=100,
+            take_over=False,
+        )
+        assert len(held) == 2 * CLUBS
+        await left.register()
+        adapter = RecordingAdapter(clock)
+        dispatcher = build_dispatcher(sessions, content, [adapter], clock, workers=left)
+        assert await dispatcher.release_dead_holders() == 2 * CLUBS
+        await dispatcher.run_once()
+        sent = sorted(
+            (s.key.chat_id, "invite" if s.reply.choices else "summary") for s in adapter.sent
+        )
+        assert sent == sorted(
+            (f"g{n}", kind) for n in range(CLUBS) for kind in ("invite", "summary")
+        )
+    finally:
+        await left.unregister()
+        await engine.dispose()

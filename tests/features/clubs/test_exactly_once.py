@@ -46,7 +46,7 @@ async def test_killed_mid_send_is_sent_again_saying_it_may_be_a_repeat(club: Clu
     held = await outbox.claim(
         ["telegram"], now, "dead", now + timedelta(seconds=30), limit=10, take_over=False
     )
-    await outbox.attempted([held[0].id], now + timedelta(seconds=30))  # then the kill
+    await outbox.attempted([held[0].id], "dead", now + timedelta(seconds=30))  # then the kill
     club.clock.advance(seconds=40)  # its lease ran out
     await club.new_dispatcher().run_once()
     invites = club.group_messages()
