@@ -181,7 +181,7 @@ class FaqMatcher:
         # Every phrasing encoded once; an entry's phrasings sit side by side, so one
         # reduceat gives each entry its best cosine.
         self._vectors = vectors or shipped_vectors()
-        self._phrasing_vectors = self._vectors.encode([c.phrasing for c in choices])
+        self._phrasing_vectors = self._vectors.encode_kept(tuple(c.phrasing for c in choices))
         self._entry_ids = tuple(dict.fromkeys(c.entry.id for c in choices))
         first: dict[str, int] = {}
         for number, choice in enumerate(choices):

@@ -40,6 +40,7 @@ class SentenceVectors:
         self._tokenizer: Tokenizer = model.tokenizer
         self._unknown: int | None = model.unk_token_id
         self._max_tokens: int = model.max_length or DEFAULT_MAX_TOKENS
+        self._kept: dict[tuple[str, ...], Vectors] = {}
 
     @property
     def dims(self) -> int:
@@ -51,6 +52,16 @@ class SentenceVectors:
             return np.zeros((0, self.dims), dtype=np.float32)
         rows = np.asarray(self._model.encode(list(texts), use_multiprocessing=False))
         return _unit(rows.astype(np.float32, copy=False).reshape(len(texts), -1))
+
+    def encode_kept(self, texts: tuple[str, ...]) -> Vectors:
+        """``encode``, kept for the next caller with the same texts: every coach (tests
+        build one per test) encodes the same phrasings. Read-only, as it is shared."""
+        rows = self._kept.get(texts)
+        if rows is None:
+            rows = self.encode(texts)
+            rows.setflags(write=False)
+            self._kept[texts] = rows
+        return rows
 
     def encode_one(self, text: str) -> Vectors:
         """One message, as ``encode`` would give it, in half the time: one tokenizer call

@@ -46,3 +46,11 @@ def test_a_question_is_nearer_its_own_kind() -> None:
 def test_a_folder_without_the_model_is_refused(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError, match="no FAQ sentence model"):
         load_vectors(tmp_path)
+
+
+def test_phrasings_are_encoded_once_for_every_matcher() -> None:
+    vectors = shipped_vectors()
+    first = vectors.encode_kept(("why warm up", "how long should i roll"))
+    again = vectors.encode_kept(("why warm up", "how long should i roll"))
+    assert again is first
+    assert not first.flags.writeable
