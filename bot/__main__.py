@@ -7,6 +7,7 @@ import asyncio
 import logging
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from bot.config import SettingsError, load_settings
 from bot.content import ContentError, load_content
@@ -47,11 +48,40 @@ def _parser() -> argparse.ArgumentParser:
         help="validate content/",
         description="Load and validate every content file; prints what is wrong.",
     )
+    faq_model = commands.add_parser(
+        "faq-model",
+        help="rebuild the FAQ's sentence model (needs the [faq-model] extra)",
+        description="Distil the static sentence embedding the FAQ ranks answers with "
+        "(bot/features/faq/model, see its README). Needs pip install -e '.[faq-model]'.",
+    )
+    faq_model.add_argument(
+        "--base",
+        default="sentence-transformers/all-MiniLM-L6-v2",
+        help="the sentence-transformers model to distil: a hub name or a local folder",
+    )
+    faq_model.add_argument("--out", type=Path, help="where to write (default: the shipped model)")
+    faq_model.add_argument("--dims", type=int, default=128, help="dimensions kept by PCA")
+    faq_model.add_argument("--dtype", default="int8", help="int8, float16 or float32")
     return parser
+
+
+def _faq_model(args: argparse.Namespace) -> int:
+    from bot.features.faq.model_build import build_model
+    from bot.features.faq.vectors import MODEL_DIR
+
+    try:
+        out = build_model(args.base, args.out or MODEL_DIR, args.dims, args.dtype)
+    except ImportError as exc:
+        print(f"{exc}: install the extra first: pip install -e '.[faq-model]'", file=sys.stderr)
+        return EXIT_CONFIG
+    print(f"FAQ sentence model written to {out}")
+    return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.command == "faq-model":
+        return _faq_model(args)  # a build step: no settings, logging or content needed
     try:
         settings = load_settings()
     except SettingsError as exc:

@@ -12,20 +12,32 @@ Three steps, cheapest first:
    read as one word: "how long" is a duration, "long run" a kind of run, "all the time"
    always; typos snapped to the nearest word the FAQ knows with rapidfuzz's
    optimal-string-alignment distance) must include at least one word the FAQ knows.
-3. **Which entry?** Each phrasing is a set of words, each word weighted by how rare it is
-   across entries ("winter" tells more than "run"). A message scores against a phrasing
-   with the weighted Dice overlap, 0-100: twice the weight they share over the weight of
-   both. The best entry must score ``CUTOFF``, lead the runner-up by ``MARGIN`` and share
-   at least ``MIN_EVIDENCE`` of weight; a message that fits two entries equally ("how
-   long?") gets no answer rather than a coin toss.
+3. **Which entry?** Two scores for each entry, blended half and half. The overlap: each
+   phrasing is a set of words, each word weighted by how rare it is across entries
+   ("winter" tells more than "run"), and a message scores against a phrasing with the
+   weighted Dice overlap, 0-100: twice the weight they share over the weight of both. The
+   cosine: the message and every phrasing as static sentence vectors (bot/features/faq/
+   vectors.py: a table of token vectors distilled from all-MiniLM-L6-v2, one lookup and a
+   mean, the phrasings encoded once at start-up), times 100. An entry takes its best
+   phrasing on each. The best entry must score ``CUTOFF``, lead the runner-up by
+   ``MARGIN`` and share at least ``MIN_EVIDENCE`` of weight with its best-overlapping
+   phrasing; a message that fits two entries equally ("how long?") gets no answer rather
+   than a coin toss.
 
-Why not rapidfuzz's ``token_set_ratio`` or ``WRatio`` for step 3: with every other step the
-same, and the cutoff and margin chosen on tests/features/faq/faq_tuning.yaml, they found
-72 and 71 of the 90 held-out phrasings in faq_phrases.yaml (``token_sort_ratio`` 85, this
-overlap 87). Both score a message 100 whenever a short phrasing's words are a subset of it
-("why should i warm up" inside "how do i warm up in winter"), and neither knows that
-"winter" matters more than "warm". Figures for every set are in
-tests/features/faq/test_matcher.py.
+Why not rapidfuzz's ``token_set_ratio`` or ``WRatio`` for the overlap: with every other
+step the same, and the cutoff and margin chosen on tests/features/faq/faq_tuning.yaml, they
+found 72 and 71 of the 90 held-out phrasings in faq_phrases.yaml (``token_sort_ratio`` 85,
+this overlap 87). Both score a message 100 whenever a short phrasing's words are a subset of
+it ("why should i warm up" inside "how do i warm up in winter"), and neither knows that
+"winter" matters more than "warm".
+
+Why the cosine too: words the content never uses still land near the phrasings they mean
+("is ten minutes on the roller too long?" near "how long should I foam roll?"), so the right
+entry comes first more often. It tells entries apart far better than it tells a FAQ
+question from other chat ("how do i get better at running" has as high a cosine as many
+questions), so steps 1 and 2 still decide what is a question at all, and the cutoff and
+margin were chosen again, on faq_tuning.yaml alone (see ``CUTOFF``). Figures for every set
+are in tests/features/faq/test_matcher.py.
 """
 
 from __future__ import annotations
@@ -34,30 +46,39 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+import numpy as np
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from bot.features.faq.content import FaqContent, FaqEntry
 from bot.features.faq.text import has_score, words
+from bot.features.faq.vectors import SentenceVectors, Vectors, shipped_vectors
 
-CUTOFF = 55.0
-"""Lowest overlap score (0-100) an answer may rest on. On the tuning set anything from 50
-to 58 gave the same result; 55 sits in the middle."""
-MARGIN = 2.0
-"""How far (in score points) the best entry must lead the runner-up."""
+LEXICAL_SHARE = 0.5
+"""The overlap's share of an entry's score; the rest is the cosine (as 0-100). Half: the
+tuning set puts the right entry first at any share from 0.3 to 0.6."""
+CUTOFF = 63.0
+"""Lowest score (0-100) an answer may rest on. On the tuning set the other messages that
+pass step 1 and 2 score at most 60.6 and the questions at least 65.9: 63 sits between."""
+MARGIN = 3.0
+"""How far (in score points) the best entry must lead the runner-up. On the tuning set the
+other messages lead by 0.3 at most and the questions by 5.6 at least: 3 sits between."""
 UNKNOWN_WEIGHT = 2.5
 """Weight of a word no phrasing uses ("eat", "parkrun"): about as telling as a word only
 two entries use, so a message about something else scores low."""
 MIN_EVIDENCE = 2.0
 """Least shared weight an answer needs: one common word ("up" in "whats up") is not enough,
 one rare one ("doms?") is."""
-ASK_CUTOFF = 35.0
+ASK_CUTOFF = 49.0
 """Below ``CUTOFF`` but at least this: not sure enough to answer, sure enough to ask "Did
-you mean …?" with the best one or two questions as buttons."""
+you mean …?" with the best one or two questions as buttons. The overlap alone asked from
+20 points below its cutoff; blended, the tuning questions' scores spread 0.7 times as
+wide, so 14 below."""
 ASK_WORDS = 2
 """Words a message must share with a question to be asked about it."""
-ASK_SECOND = 12.0
-"""The runner-up is offered too when it is this close to the best."""
+ASK_SECOND = 8.0
+"""The runner-up is offered too when it is this close to the best (12 for the overlap
+alone, times the same 0.7)."""
 SUFFIXES = ("ing", "ed", "es", "s", "ly")
 """Endings dropped from a word the FAQ does not know, to find one it does ("firing" ->
 "fire" is not found, "rolled" -> "roll" is)."""
@@ -71,7 +92,7 @@ TYPO_LONG_WORD = 8
 class FaqHit:
     entry: FaqEntry
     score: float
-    """The overlap score (0-100) of the best phrasing."""
+    """The entry's score (0-100): overlap and cosine blended."""
     phrasing: str
     """The phrasing (or question) that matched best."""
 
@@ -85,7 +106,7 @@ class _Choice:
 class FaqMatcher:
     """Answers FAQ questions from content; ``answer`` returns ``None`` for anything else."""
 
-    def __init__(self, content: FaqContent) -> None:
+    def __init__(self, content: FaqContent, vectors: SentenceVectors | None = None) -> None:
         matching = content.matching
         self._question_starts = frozenset(matching.question_starts)
         self._do_subjects = frozenset(matching.do_subjects)
@@ -157,6 +178,19 @@ class FaqMatcher:
             sorted(w for w in self._stop_words if len(w) >= TYPO_MIN_LENGTH)
         )
 
+        # Every phrasing encoded once; an entry's phrasings sit side by side, so one
+        # reduceat gives each entry its best cosine.
+        self._vectors = vectors or shipped_vectors()
+        self._phrasing_vectors = self._vectors.encode_kept(tuple(c.phrasing for c in choices))
+        self._entry_ids = tuple(dict.fromkeys(c.entry.id for c in choices))
+        first: dict[str, int] = {}
+        for number, choice in enumerate(choices):
+            first.setdefault(choice.entry.id, number)
+        self._entry_starts = np.array([first[e] for e in self._entry_ids], dtype=np.intp)
+        self._entry_number = {entry_id: n for n, entry_id in enumerate(self._entry_ids)}
+        self._topic_masks: dict[frozenset[int], np.ndarray] = {}
+        self._last: tuple[str, list[tuple[str, float, int]]] | None = None
+
     def answer(self, text: str) -> FaqHit | None:
         """The entry ``text`` asks about, or ``None`` if it is not a FAQ question."""
         tokens = words(text)
@@ -170,7 +204,7 @@ class FaqMatcher:
         query = self._known(meaningful)
         if query is None:
             return None
-        return self._best(query)
+        return self._best(query, self._ranked_for(text, query))
 
     def suggest(self, text: str) -> list[FaqEntry]:
         """When ``answer`` gives nothing: the one or two entries a general question on our
@@ -186,23 +220,25 @@ class FaqMatcher:
         query = self._known(meaningful)
         if query is None:
             return []
-        ranked = self._ranked(query)
-        if not ranked or ranked[0][1] < ASK_CUTOFF:
+        ranked = self._ranked_for(text, query)
+        if not ranked or ranked[0][1] < ASK_CUTOFF or ranked[0][2] < 0:
             return []
         # Two words in common at least: one ("weather") is too little to ask about.
         common = set(query) & self._keys[ranked[0][2]]
         if len(common) < ASK_WORDS or sum(self._weights[w] for w in common) < MIN_EVIDENCE:
             return []
         offered = [self._choices[ranked[0][2]].entry]
-        if len(ranked) > 1 and ranked[0][1] - ranked[1][1] <= ASK_SECOND:
+        if len(ranked) > 1 and ranked[1][2] >= 0 and ranked[0][1] - ranked[1][1] <= ASK_SECOND:
             offered.append(self._choices[ranked[1][2]].entry)
         return offered
 
     def scores(self, text: str) -> list[tuple[str, float]]:
         """Each entry's best score for ``text``, highest first, ignoring the question and
         report checks: for tests and for tuning the content."""
-        query = self._known(self._meaningful(words(text))) or []
-        return [(entry_id, score) for entry_id, score, _ in self._ranked(query)]
+        query = self._known(self._meaningful(words(text)))
+        if query is None:
+            return []
+        return [(entry_id, score) for entry_id, score, _ in self._ranked_for(text, query)]
 
     # --- step 1: a general question? -------------------------------------------------
 
@@ -319,8 +355,18 @@ class FaqMatcher:
 
     # --- step 3: which entry? --------------------------------------------------------
 
-    def _ranked(self, query: Sequence[str]) -> list[tuple[str, float, int]]:
-        """(entry id, score, choice index) for each entry's best phrasing, best first."""
+    def _ranked_for(self, text: str, query: Sequence[str]) -> list[tuple[str, float, int]]:
+        """``_ranked`` for ``text``, whose words are ``query``; the last one is kept, as
+        ``suggest`` follows ``answer`` on the same text (one encode for both)."""
+        if self._last is None or self._last[0] != text:
+            self._last = (text, self._ranked(query, self._vectors.encode_one(text)))
+        return self._last[1]
+
+    def _ranked(self, query: Sequence[str], vector: Vectors) -> list[tuple[str, float, int]]:
+        """(entry id, score, choice index) for each entry, best first: the blend of its
+        best phrasing's overlap and its best phrasing's cosine. The index is the phrasing
+        with the best overlap, the one evidence is counted on; -1 when none overlaps,
+        which is no evidence at all."""
         overlap: dict[int, float] = {}
         for word in set(query):
             weight = self._weights.get(word, UNKNOWN_WEIGHT)
@@ -328,34 +374,62 @@ class FaqMatcher:
                 overlap[index] = overlap.get(index, 0.0) + weight
         query_weight = sum(self._weights.get(w, UNKNOWN_WEIGHT) for w in set(query))
         topics = self._topics(query)
-        best: dict[str, tuple[float, int]] = {}
+        allowed = self._topic_mask(topics)
+        lexical: dict[str, tuple[float, int]] = {}
         for index, shared in overlap.items():
-            own = self._choice_topics[index]
-            if topics and own and not topics & own:
+            if not allowed[index]:
                 continue  # "drills every day" is not "roll every day"
             score = 200.0 * shared / (query_weight + self._choice_weights[index])
             entry_id = self._choices[index].entry.id
-            if score > best.get(entry_id, (-1.0, -1))[0]:
-                best[entry_id] = (score, index)
-        ranked = [(entry_id, score, index) for entry_id, (score, index) in best.items()]
-        return sorted(ranked, key=lambda item: item[1], reverse=True)
+            if score > lexical.get(entry_id, (-1.0, -1))[0]:
+                lexical[entry_id] = (score, index)
+        cosines = self._phrasing_vectors @ vector
+        if topics:
+            cosines = np.where(allowed, cosines, _NOT_ALLOWED)
+        best_cosine = np.maximum.reduceat(cosines, self._entry_starts)
+        scores = ((1.0 - LEXICAL_SHARE) * 100.0) * best_cosine
+        indexes = [-1] * len(self._entry_ids)
+        for entry_id, (overlap_score, index) in lexical.items():
+            number = self._entry_number[entry_id]
+            scores[number] += LEXICAL_SHARE * overlap_score
+            indexes[number] = index
+        # Stable: equal scores keep the content's order.
+        order = np.argsort(-scores, kind="stable").tolist()
+        values = scores.tolist()
+        # An entry all of whose phrasings are on a topic the message rules out is left out.
+        ruled_out = (best_cosine <= _NOT_ALLOWED).tolist()
+        return [(self._entry_ids[n], values[n], indexes[n]) for n in order if not ruled_out[n]]
+
+    def _topic_mask(self, topics: frozenset[int]) -> np.ndarray:
+        """Which phrasings a message on ``topics`` may match: all but those only about a
+        topic the message does not name."""
+        mask = self._topic_masks.get(topics)
+        if mask is None:
+            mask = np.array(
+                [not (topics and own and not topics & own) for own in self._choice_topics]
+            )
+            self._topic_masks[topics] = mask
+        return mask
 
     def _topics(self, query: Iterable[str]) -> frozenset[int]:
         return frozenset(self._topic_of[w] for w in query if w in self._topic_of)
 
-    def _best(self, query: Sequence[str]) -> FaqHit | None:
-        ranked = self._ranked(query)
+    def _best(self, query: Sequence[str], ranked: list[tuple[str, float, int]]) -> FaqHit | None:
         if not ranked:
             return None
         _, score, index = ranked[0]
         runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
-        if score < CUTOFF or score - runner_up < MARGIN:
+        if score < CUTOFF or score - runner_up < MARGIN or index < 0:
             return None
         shared = sum(self._weights.get(w, 0.0) for w in set(query) & self._keys[index])
         if shared < MIN_EVIDENCE:
             return None
         choice = self._choices[index]
         return FaqHit(choice.entry, score, choice.phrasing)
+
+
+_NOT_ALLOWED = -2.0
+"""Below any cosine: marks a phrasing ruled out by topic."""
 
 
 def _nearest(word: str, candidates: Sequence[str], edits: int) -> str | None:
