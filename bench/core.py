@@ -2,7 +2,8 @@
 
 Prints updates per second and p50/p99 time per update for each database, twice: users one
 after another (the time one update takes), and many users at once (what a burst feels
-like, queueing included). Run: `taskset -c 0 python bench/core.py` to hold it to one core.
+like, queueing included); a line per run as it ends, then a table with SQLite and
+PostgreSQL side by side. Run: `taskset -c 0 python bench/core.py` to hold it to one core.
 PostgreSQL is the server at ``BENCH_POSTGRES_URL`` (default: the test server at
 127.0.0.1:5432); a fresh database is created there and dropped afterwards.
 """
@@ -19,6 +20,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import text
@@ -76,15 +78,53 @@ class Runner:
         assert "3 of 3 drills done" in outcome.replies[-1].text, outcome
 
 
+@dataclass(frozen=True)
+class Result:
+    updates: int
+    elapsed: float
+    p50_ms: float
+    p99_ms: float
+
+    @property
+    def rate(self) -> float:
+        return self.updates / self.elapsed
+
+
 async def main(users: int, concurrency: int, databases: list[str]) -> None:
+    results: dict[tuple[str, int], Result] = {}
     for database in databases:
         for level in (1, concurrency):
             try:
                 async with fresh_database(database) as url:
-                    await measure(database, url, users, level)
+                    results[(database, level)] = await measure(database, url, users, level)
             except OSError as exc:
                 print(f"database={database} skipped: not reachable ({exc})")
                 break
+    print(side_by_side(results, databases, (1, concurrency), users))
+
+
+def side_by_side(
+    results: dict[tuple[str, int], Result],
+    databases: list[str],
+    levels: tuple[int, ...],
+    users: int,
+) -> str:
+    """One row per concurrency, the databases next to each other."""
+    head = f"{users} users, full warm-ups | " + " | ".join(
+        f"{d:>10}: updates/s  p50 ms  p99 ms" for d in databases
+    )
+    lines = [head]
+    for level in levels:
+        cells = []
+        for database in databases:
+            r = results.get((database, level))
+            cells.append(
+                "not reachable".rjust(37)
+                if r is None
+                else f"{r.rate:21.0f}  {r.p50_ms:6.2f}  {r.p99_ms:6.2f}"
+            )
+        lines.append(f"{'concurrency ' + str(level):>26} | " + " | ".join(cells))
+    return "\n".join(lines)
 
 
 @contextlib.asynccontextmanager
@@ -106,7 +146,7 @@ async def fresh_database(kind: str) -> AsyncIterator[str]:
         await admin.dispose()
 
 
-async def measure(database: str, url: str, users: int, concurrency: int) -> None:
+async def measure(database: str, url: str, users: int, concurrency: int) -> Result:
     engine = create_engine(url)
     await upgrade_to_head(engine)
     runner = Runner(
@@ -130,6 +170,7 @@ async def measure(database: str, url: str, users: int, concurrency: int) -> None
         f"elapsed={elapsed:.2f}s updates_per_s={len(timings) / elapsed:.0f} "
         f"p50_ms={p50:.2f} p99_ms={p99:.2f}"
     )
+    return Result(len(timings), elapsed, p50, p99)
 
 
 if __name__ == "__main__":

@@ -145,6 +145,10 @@ class UpdateOrder(Protocol):
         """The update's replies went out: later updates of its chat may go."""
         ...
 
+    async def close(self) -> None:
+        """Write what is in hand and stop listening (when the adapter stops)."""
+        ...
+
 
 class Exclusive(Protocol):
     """One worker at a time runs the block named ``name`` (start-up work)."""

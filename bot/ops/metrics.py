@@ -64,3 +64,10 @@ ORDER_WAITS = Counter(
     "Updates held back for an earlier update of the same chat that another worker held.",
     ["platform"],
 )
+ORDER_WAIT_SECONDS = Histogram(
+    "hipcoach_update_order_wait_seconds",
+    "Time from a webhook update's arrival to its turn: behind its chat's earlier updates "
+    "on other workers, or for an update just below it to show up.",
+    ["platform"],
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0),
+)

@@ -25,7 +25,7 @@ from typing import Any
 
 from sqlalchemy import Select, delete, event, select, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, IntegrityError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -48,6 +48,7 @@ CHECKPOINT_ATTEMPTS = 20
 CHECKPOINT_RETRY_S = 0.05
 # The key_values row that says an erasure's vacuum has not run yet (PostgreSQL).
 VACUUM_PENDING = "erasure_vacuum_pending"
+_FRESH = "hipcoach_fresh"  # a pool record's note: connected, not yet checked out
 
 
 def is_sqlite(url: str) -> bool:
@@ -69,7 +70,9 @@ def ensure_sqlite_directory(url: str) -> None:
 def create_engine(url: str) -> AsyncEngine:
     if not is_sqlite(url):
         # hide_parameters: a failed statement's error (logged) never shows the runner's values.
-        return create_async_engine(url, pool_pre_ping=True, hide_parameters=True)
+        engine = create_async_engine(url, hide_parameters=True)
+        _ping_on_checkout(engine)
+        return engine
     ensure_sqlite_directory(url)
     # One connection: SQLite has one writer anyway, and steps queue for it on the
     # loop instead of spinning in SQLite's busy handler.
@@ -86,6 +89,30 @@ def create_engine(url: str) -> AsyncEngine:
     )
     _configure_sqlite(engine)
     return engine
+
+
+def _ping_on_checkout(engine: AsyncEngine) -> None:
+    """A connection taken from the pool is tried first, so one the server dropped (a
+    restart, an ended session) is replaced before a step gets it.
+
+    The try is one simple query. SQLAlchemy's own ``pool_pre_ping`` wraps it in a
+    transaction of its own on asyncpg: three round trips on every checkout, a third of a
+    webhook update's database calls (``bench/scale.py``)."""
+    sync_engine = engine.sync_engine
+
+    @event.listens_for(sync_engine, "connect")
+    def _on_connect(_dbapi_connection: Any, record: Any) -> None:
+        record.info[_FRESH] = True  # just made: nothing to try
+
+    @event.listens_for(sync_engine, "checkout")
+    def _on_checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        if record.info.pop(_FRESH, False):
+            return
+        try:
+            dbapi_connection.run_async(lambda driver: driver.execute("SELECT 1"))
+        except Exception as exc:
+            # The pool drops this connection and checks out another (a new one).
+            raise DisconnectionError("the pooled connection is gone") from exc
 
 
 def _configure_sqlite(engine: AsyncEngine) -> None:

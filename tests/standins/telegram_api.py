@@ -332,6 +332,8 @@ class TelegramStandIn:
         self._webhook_wakeup = asyncio.Event()
         self._session: aiohttp.ClientSession | None = None
         self._observers: list[Callable[[Call], None]] = []
+        self._hold_next: dict[int, asyncio.Event] = {}  # chat -> released
+        self.holding: list[Call] = []  # writes kept from arriving, not in ``calls`` yet
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -524,6 +526,13 @@ class TelegramStandIn:
             _Failure(method, status, description, retry_after, chat.id if chat else None, times)
         )
 
+    def hold_next_write(self, chat: TgChat) -> asyncio.Event:
+        """Keep the bot's next write to ``chat`` on its way (a slow network) until the
+        event returned is set: it is in ``holding`` meanwhile, and reaches ``calls`` (the
+        chat) only then. Writes after it are not held, so they would overtake it."""
+        release = self._hold_next[chat.id] = asyncio.Event()
+        return release
+
     # ------------------------------------------------------------------ inspecting
 
     def bot_messages(self, chat: TgChat) -> list[StoredMessage]:
@@ -663,6 +672,14 @@ class TelegramStandIn:
         params, uploads = await _read_body(request)
         chat = _chat_of(params)
         call = Call(method, params, uploads, self.clock(), chat, request=request)
+        release = None
+        if chat is not None and method in CHAT_WRITES:
+            release = self._hold_next.pop(chat, None)
+        if release is not None:
+            self.holding.append(call)
+            self._notify()
+            await release.wait()
+            self.holding.remove(call)
         self.calls.append(call)
         self._notify()
         try:

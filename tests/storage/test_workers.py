@@ -8,7 +8,9 @@ import asyncio
 import pytest
 from sqlalchemy import Column, Integer, MetaData, Table, select, text, update
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.storage import chat_order
 from bot.storage.chat_order import ChatOrder
 from bot.storage.database import create_engine
 from bot.storage.migrations import upgrade_to_head
@@ -135,6 +137,8 @@ async def test_a_chats_later_update_waits_for_the_earlier_one_a_live_worker_hold
             await a.unregister()
             await stuck
     finally:
+        await on_a.close()
+        await on_b.close()
         await a.unregister()
         await b.unregister()
         await engine.dispose()
@@ -190,3 +194,130 @@ async def test_a_write_on_the_registration_commits_only_while_it_is_registered(
     finally:
         await registry.unregister()
         await engine.dispose()
+
+
+async def test_a_waiting_update_is_woken_by_the_earlier_ones_worker(
+    pg_url: str,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # No second look comes on its own here: only the notification can wake the waiter.
+    monkeypatch.setattr(chat_order, "RECHECK_EVERY", 3600.0)
+    monkeypatch.setattr(chat_order, "MAX_WAIT", 3600.0)
+    engine = create_engine(pg_url)
+    await upgrade_to_head(engine)
+    a, b = WorkerRegistry(engine, 311), WorkerRegistry(engine, 312)
+    await a.register()
+    await b.register()
+    clock = FakeClock()
+    on_a, on_b = ChatOrder(engine, a, clock), ChatOrder(engine, b, clock)
+    try:
+        async with asyncio.timeout(20):
+            await on_a.wait_turn("telegram", 700, "chat")
+            later = asyncio.create_task(on_b.wait_turn("telegram", 701, "chat"))
+            while not await _waiting(engine, 701):
+                await asyncio.sleep(0.01)
+            assert not later.done()
+            await on_a.done("telegram", 700)
+            await later
+    finally:
+        await on_a.close()
+        await on_b.close()
+        await a.unregister()
+        await b.unregister()
+        await engine.dispose()
+
+
+async def test_an_update_waiting_for_a_gap_is_woken_when_the_missing_one_arrives(
+    pg_url: str,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(chat_order, "RECHECK_EVERY", 3600.0)
+    monkeypatch.setattr(chat_order, "MAX_WAIT", 3600.0)
+    monkeypatch.setattr(chat_order, "GAP_WAIT", 0.0)  # the first ones: nothing came before
+    engine = create_engine(pg_url)
+    await upgrade_to_head(engine)
+    a, b = WorkerRegistry(engine, 331), WorkerRegistry(engine, 332)
+    await a.register()
+    await b.register()
+    clock = FakeClock()
+    on_a, on_b = ChatOrder(engine, a, clock), ChatOrder(engine, b, clock)
+    last = chat_order.GAP_WINDOW  # the first update ids of all: none came before them
+    try:
+        async with asyncio.timeout(20):
+            for update_id in range(last):
+                if update_id != last - 2:
+                    await on_a.wait_turn("telegram", update_id, f"chat{update_id}")
+            monkeypatch.setattr(chat_order, "GAP_WAIT", 3600.0)
+            later = asyncio.create_task(on_b.wait_turn("telegram", last, "late"))
+            while not await _waiting(engine, last):
+                await asyncio.sleep(0.01)
+            assert not later.done()  # one id just below it is unknown
+            await on_a.wait_turn("telegram", last - 2, "elsewhere")
+            await later
+    finally:
+        await on_a.close()
+        await on_b.close()
+        await a.unregister()
+        await b.unregister()
+        await engine.dispose()
+
+
+async def test_a_waiter_whose_listening_connection_went_still_gets_its_turn(
+    pg_url: str,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(chat_order, "RECHECK_EVERY", 3600.0)
+    monkeypatch.setattr(chat_order, "MAX_WAIT", 3600.0)
+    engine = create_engine(pg_url)
+    await upgrade_to_head(engine)
+    a, b = WorkerRegistry(engine, 321), WorkerRegistry(engine, 322)
+    await a.register()
+    await b.register()
+    clock = FakeClock()
+    on_a, on_b = ChatOrder(engine, a, clock), ChatOrder(engine, b, clock)
+    try:
+        async with asyncio.timeout(20):
+            await on_a.wait_turn("telegram", 800, "chat")
+            later = asyncio.create_task(on_b.wait_turn("telegram", 801, "chat"))
+            while not await _waiting(engine, 801):
+                await asyncio.sleep(0.01)
+            async with engine.connect() as admin:  # as a server restart ends sessions
+                await admin.execute(
+                    text(
+                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                        "WHERE datname = current_database() AND query LIKE 'LISTEN %'"
+                    )
+                )
+                await admin.commit()
+            # Woken by the loss, it listens again before it looks, so the next
+            # notification reaches it.
+            while not await _listeners(engine):
+                await asyncio.sleep(0.01)
+            await on_a.done("telegram", 800)
+            await later
+    finally:
+        await on_a.close()
+        await on_b.close()
+        await a.unregister()
+        await b.unregister()
+        await engine.dispose()
+
+
+async def _waiting(engine: AsyncEngine, update_id: int) -> bool:
+    """The update has arrived (and so looked at what is ahead of it)."""
+    async with engine.connect() as connection:
+        found = await connection.scalar(
+            text("SELECT count(*) FROM update_arrivals WHERE update_id = :u"), {"u": update_id}
+        )
+    return bool(found)
+
+
+async def _listeners(engine: AsyncEngine) -> int:
+    async with engine.connect() as connection:
+        found = await connection.scalar(
+            text(
+                "SELECT count(*) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND query LIKE 'LISTEN %'"
+            )
+        )
+    return int(found or 0)

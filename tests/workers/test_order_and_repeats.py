@@ -76,3 +76,34 @@ async def test_an_update_posted_to_both_workers_is_handled_once(
         assert tokens_shown(runner) == [f"x{n}n0", f"x{n}n1"]
     # Both workers said 200 to each copy: the repeat was recognised, not refused.
     assert all(set(answers) == {200} for answers in telegram.statuses.values())
+
+
+async def test_a_second_message_at_another_worker_is_answered_after_the_first(
+    nginx: str, pg_url: str, api: TelegramStandIn, workdir: Path
+) -> None:
+    # The first reply is slow on its way to Telegram; the runner's next message meanwhile
+    # reaches the other worker, which holds it until the first update is done. Answered
+    # at once, its reply would reach the chat first.
+    async with (
+        running_cluster(api, pg_url, workdir, count=2) as cluster,
+        Telegram(cluster.nginx.url) as telegram,
+    ):
+        first, second = cluster.workers
+        runner = Runner.new(api, telegram)
+        await runner.say("/x0n0", "x0n0")  # both workers know the chat from here on
+        slow_network = api.hold_next_write(runner.chat)
+        await telegram.deliver(await runner.make("/x1n0"), webhook(first))
+        await api.wait_until(lambda: bool(api.holding))
+        waits_before = await second.metric("hipcoach_update_order_waits_total")
+        answered = asyncio.create_task(
+            telegram.deliver(await runner.make("/x1n1"), webhook(second))
+        )
+        async with asyncio.timeout(30):
+            while await second.metric("hipcoach_update_order_waits_total") == waits_before:
+                await asyncio.sleep(0.02)
+        assert not answered.done()  # held for its turn, not handled
+        slow_network.set()
+        async with asyncio.timeout(60):
+            await answered
+        await wait_for_tokens(runner, 3)
+    assert tokens_shown(runner) == ["x0n0", "x1n0", "x1n1"]

@@ -404,6 +404,9 @@ class TelegramAdapter(PlatformAdapter):
         if not await self._lanes.drain(max(0.0, deadline - time.monotonic())):
             log.warning("telegram_replies_left_for_next_start chats=%d", len(self._lanes))
         await self._lanes.cancel()
+        if self._order is not None:
+            with contextlib.suppress(Exception):
+                await self._order.close()
         if self._poll_lock is not None:
             # Only now, with no getUpdates left in flight: the successor polls alone.
             await self._poll_lock.release()
