@@ -84,8 +84,8 @@ class Bucket:
 @dataclass(frozen=True, slots=True)
 class Booking:
     """What a reservation got: when ``booked``, the slot is the caller's in ``wait``
-    seconds (wait that long, then send); otherwise nothing was reserved, and asking again
-    in ``wait`` seconds may book."""
+    seconds (wait that long, then send; below zero, the slot passed that long ago);
+    otherwise nothing was reserved, and asking again in ``wait`` seconds may book."""
 
     wait: float
     booked: bool
@@ -174,12 +174,12 @@ class SharedBudget:
 
     async def _in_time(self, wait: float, *, last: bool) -> bool:
         """Wait for a booked slot. False when this worker woke too late for it (a stalled
-        loop): sent now it would arrive bunched with the next workers' sends, so the slot
-        is given up (a lower rate, never a burst) and the caller books again."""
-        if wait <= 0:
-            return True
+        loop, or an answer read late): sent now it would arrive bunched with the next
+        workers' sends, so the slot is given up (a lower rate, never a burst) and the
+        caller books again."""
         due = self._clock() + wait
-        await self._sleep(wait)
+        if wait > 0:
+            await self._sleep(wait)
         return last or self._clock() - due <= LATE_LIMIT
 
     async def _reserve(self, buckets: Sequence[Bucket], *, up_to: float, hold: float) -> Booking:

@@ -5,7 +5,8 @@ evenly, a bulk send never books ahead, an interactive one does, chats get their 
 three and groups stay within 20 a minute, and a reply held back by its own chat's limit
 leaves the bot's other sends their slots. Then three workers' pacers (each its own
 engine, as three processes would have) send to Telegram's stand-in with its real flood
-limits: together they draw no 429.
+limits: together they draw no 429, a runner writing faster than the chat's limit
+included.
 """
 
 from __future__ import annotations
@@ -142,7 +143,8 @@ async def test_a_reply_held_back_by_its_chat_leaves_the_bots_other_slots_free(
 
 
 async def test_three_workers_together_draw_no_429(migrated: str) -> None:
-    """90 messages, a third from each worker (bulk and interactive mixed), to 45 chats."""
+    """90 messages, a third from each worker (bulk and interactive mixed), to 45 chats,
+    and six replies at once to one runner who wrote six times, from all three."""
     engines = [create_engine(migrated) for _ in range(3)]
     pacers = [
         Pacer(
@@ -153,6 +155,7 @@ async def test_three_workers_together_draw_no_429(migrated: str) -> None:
     ]
     async with TelegramStandIn(rate_limits=RateLimits()) as api, aiohttp.ClientSession() as http:
         chats = [api.private_chat(api.user()) for _ in range(45)]
+        busy = api.private_chat(api.user())
         url = f"{api.base_url}{api.token}/sendMessage"
         numbers = itertools.count()
 
@@ -164,7 +167,8 @@ async def test_three_workers_together_draw_no_429(migrated: str) -> None:
 
         try:
             await asyncio.gather(
-                *(send(pacers[n % 3], chats[n % 45].id, bulk=n % 4 != 0) for n in range(90))
+                *(send(pacers[n % 3], chats[n % 45].id, bulk=n % 4 != 0) for n in range(90)),
+                *(send(pacers[n % 3], busy.id, bulk=False) for n in range(6)),
             )
         finally:
             for pacer in pacers:
@@ -173,3 +177,4 @@ async def test_three_workers_together_draw_no_429(migrated: str) -> None:
                 await engine.dispose()
         assert api.throttled == []
         assert sum(len(api.bot_messages(chat)) for chat in chats) == 90
+        assert len(api.bot_messages(busy)) == 6
