@@ -58,6 +58,8 @@ class SharedBurst:
     statuses: dict[str, int]
     seconds_to_all: float  # from the first worker's start to the last runner reached
     first_to_last: float  # from the first reminder sent to the last runner reached
+    # Other messages the bot sent meanwhile (the probe's replies): the same budget's.
+    others_during: int = 0
     probe_latencies: list[float] = field(default_factory=list)
     probe_replies: list[str] = field(default_factory=list)  # the first message of each
     probe_unanswered: int = 0
@@ -174,8 +176,11 @@ async def run_shared_burst(
         tally = Tally(api)
         first_sent: list[float] = []
         sends: list[tuple[float, bool]] = []  # (when, carries the repeat line)
+        others: list[float] = []  # when each other message went (replies to runners)
 
         def first(call: Call) -> None:
+            if call.method == "sendMessage" and call.ok and REMINDER not in (call.text or ""):
+                others.append(time.monotonic())
             if call.method == "sendMessage" and call.ok and REMINDER in (call.text or ""):
                 now = time.monotonic()
                 if not first_sent:
@@ -249,6 +254,7 @@ async def run_shared_burst(
         statuses=await delivery_statuses(url),
         seconds_to_all=reached_all - started,
         first_to_last=reached_all - (first_sent[0] if first_sent else started),
+        others_during=sum(1 for at in others if first_sent and first_sent[0] <= at <= reached_all),
         probe_latencies=probe.latencies if probe else [],
         probe_replies=probe.replies if probe else [],
         probe_unanswered=probe.unanswered if probe else 0,
