@@ -15,6 +15,13 @@ theoretical arrival time (TAT) of its next send. A send is allowed at ``t`` when
 in any minute, which a burst allowance on a 3 s period would break). The bursts are cut
 by ``JITTER`` so that sends arriving a little late after their slots stay within limits.
 
+A send books its slot in all its buckets at once, so the bot-wide TAT moves to that slot.
+A send held back by its own chat's limit (a runner who writes faster than one reply a
+second) would then hold every other chat's sends back with it, up to a second of the
+whole bot's sending lost each time. So a send books only when its chat's and group's
+buckets put its slot at most ``HOLD`` bot-wide periods after the slot the bot-wide bucket
+alone would give; otherwise it books nothing and asks again when its chat allows it.
+
 Priority across workers: an interactive reply books the next free slot at once, however
 far ahead, and waits for it; a bulk send (a reminder) books a slot only when it is at most
 ``BULK_AHEAD`` bot-wide periods (0.1 s) away, and otherwise asks again then. So an
@@ -58,23 +65,39 @@ GROUP_BURST = 3
 # allowance is cut by this much. (A late send followed by one on time arrive closer
 # together than their slots; with the allowance cut by m, up to m of difference is safe.)
 JITTER = 0.25
+# Bot-wide periods a send's own chat or group limit may hold its slot back past the
+# bot-wide one; further, it books nothing yet (see the module docstring).
+HOLD = 1
 
 
 @dataclass(frozen=True, slots=True)
 class Bucket:
-    """One limit: a send every ``period`` seconds, up to ``tolerance`` seconds early."""
+    """One limit: a send every ``period`` seconds, up to ``tolerance`` seconds early.
+    ``shared``: the bot-wide bucket, which every chat's sends draw on."""
 
     key: str
     period: float
     tolerance: float = 0.0
+    shared: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Booking:
+    """What a reservation got: when ``booked``, the slot is the caller's in ``wait``
+    seconds (wait that long, then send; below zero, the slot passed that long ago);
+    otherwise nothing was reserved, and asking again in ``wait`` seconds may book."""
+
+    wait: float
+    booked: bool
 
 
 class BudgetStore(Protocol):
-    async def reserve(self, buckets: Sequence[Bucket], *, up_to: float) -> float:
+    async def reserve(
+        self, buckets: Sequence[Bucket], *, up_to: float, hold: float = math.inf
+    ) -> Booking:
         """Reserve one send in every bucket at once, if its slot is at most ``up_to``
-        seconds away. Returns the seconds until the slot: when that is at most ``up_to``
-        the slot is the caller's (wait that long, then send); when it is more, nothing
-        was reserved (ask again later)."""
+        seconds away and the buckets that are not ``shared`` put it at most ``hold``
+        seconds after the slot the shared ones alone would give."""
         ...
 
 
@@ -109,7 +132,7 @@ class SharedBudget:
 
     def buckets(self, chat: str, *, group: bool) -> list[Bucket]:
         lim = self._limits
-        found = [Bucket(f"{self._platform}:all", 1.0 / lim.overall_per_second)]
+        found = [Bucket(f"{self._platform}:all", 1.0 / lim.overall_per_second, shared=True)]
         if lim.per_chat_per_second is not None:
             period = 1.0 / lim.per_chat_per_second
             burst = max(period * (lim.per_chat_burst - 1) - JITTER, 0.0)
@@ -123,40 +146,45 @@ class SharedBudget:
 
     async def take(self, chat: str, *, group: bool = False, bulk: bool = False) -> None:
         buckets = self.buckets(chat, group=group)
-        if not bulk:
-            for tries in range(REBOOK_TRIES + 1):
-                wait = await self._reserve(buckets, up_to=math.inf)
-                if await self._in_time(wait, last=tries == REBOOK_TRIES):
-                    return
-            return
-        ahead = buckets[0].period * BULK_AHEAD
+        hold = buckets[0].period * HOLD
         tries = 0
+        if not bulk:
+            while True:
+                booking = await self._reserve(buckets, up_to=math.inf, hold=hold)
+                if not booking.booked:
+                    # Its chat's own limit: asked again once that comes near.
+                    await self._sleep(max(booking.wait, MIN_RETRY))
+                elif await self._in_time(booking.wait, last=tries >= REBOOK_TRIES):
+                    return
+                else:
+                    tries += 1
+        ahead = buckets[0].period * BULK_AHEAD
         while True:
             async with self._bulk:
-                wait = await self._reserve(buckets, up_to=ahead)
-                if wait <= ahead:
+                booking = await self._reserve(buckets, up_to=ahead, hold=hold)
+                if booking.booked:
                     # Booked: hold this booking's turn until the slot comes.
-                    if await self._in_time(wait, last=tries >= REBOOK_TRIES):
+                    if await self._in_time(booking.wait, last=tries >= REBOOK_TRIES):
                         return
                     tries += 1
                     continue
             # Not booked (a chat's own limit, or other slots ahead): let this worker's
             # other sends ask meanwhile.
-            await self._sleep(max(wait - ahead, MIN_RETRY))
+            await self._sleep(max(booking.wait, MIN_RETRY))
 
     async def _in_time(self, wait: float, *, last: bool) -> bool:
         """Wait for a booked slot. False when this worker woke too late for it (a stalled
-        loop): sent now it would arrive bunched with the next workers' sends, so the slot
-        is given up (a lower rate, never a burst) and the caller books again."""
-        if wait <= 0:
-            return True
+        loop, or an answer read late): sent now it would arrive bunched with the next
+        workers' sends, so the slot is given up (a lower rate, never a burst) and the
+        caller books again."""
         due = self._clock() + wait
-        await self._sleep(wait)
+        if wait > 0:
+            await self._sleep(wait)
         return last or self._clock() - due <= LATE_LIMIT
 
-    async def _reserve(self, buckets: Sequence[Bucket], *, up_to: float) -> float:
+    async def _reserve(self, buckets: Sequence[Bucket], *, up_to: float, hold: float) -> Booking:
         try:
-            return await self._store.reserve(buckets, up_to=up_to)
+            return await self._store.reserve(buckets, up_to=up_to, hold=hold)
         except Exception as exc:
             self.failures += 1
             now = self._clock()
@@ -170,4 +198,4 @@ class SharedBudget:
                     type(exc).__name__,
                     said,
                 )
-            return 0.0
+            return Booking(0.0, booked=True)

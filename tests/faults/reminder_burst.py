@@ -228,6 +228,13 @@ async def seed(url: str, people: list[tuple[TgUser, TgChat]], due: datetime) -> 
                     for n, (_, chat) in enumerate(people)
                 ],
             )
+            if connection.dialect.name == "postgresql":
+                # The ids above were given, so the sequence never moved: without this the
+                # next runner to write (a probe) would be given an id already taken.
+                await connection.execute(
+                    text("SELECT setval(pg_get_serial_sequence('users', 'id'), :last)"),
+                    {"last": max(len(people), 1)},
+                )
     finally:
         await engine.dispose()
 

@@ -6,10 +6,10 @@ Two scenarios, asserting nothing themselves (``test_scale_out.py`` asserts, and
 - :func:`run_shared_burst`: ``runners`` one-off reminders due at once, sent by
   ``workers`` worker processes together against Telegram's stand-in with its real flood
   limits, optionally killing one worker with SIGKILL once the burst is a third done.
-  While it runs, a probe runner sends a message every ``probe_every`` seconds and the
-  time to its reply is kept (interactive latency during the burst). The claims the
-  killed worker held are read right after its death, and the time from the kill to the
-  first of them reaching its runner is kept.
+  While it runs, a probe sends a message every ``probe_every`` seconds, from a few
+  runners in turn, and the time to each reply is kept (interactive latency during the
+  burst). The claims the killed worker held are read right after its death, and the
+  time from the kill to the first of them reaching its runner is kept.
 - :func:`run_failover`: two workers; the one that polls is killed with SIGKILL and a
   runner writes at once: the time from the kill to the reply (sent by the stand-by,
   which has taken over the polling) is measured.
@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import signal
 import time
 from dataclasses import dataclass, field
@@ -44,6 +45,7 @@ from tests.faults.reminder_burst import (
 from tests.standins.telegram_api import Call, RateLimits, TelegramStandIn
 
 PROBE_TEXT = "/help"
+PROBE_RUNNERS = 4
 
 
 @dataclass
@@ -57,7 +59,11 @@ class SharedBurst:
     statuses: dict[str, int]
     seconds_to_all: float  # from the first worker's start to the last runner reached
     first_to_last: float  # from the first reminder sent to the last runner reached
+    # Other messages the bot sent meanwhile (the probe's replies): the same budget's.
+    others_during: int = 0
     probe_latencies: list[float] = field(default_factory=list)
+    probe_replies: list[str] = field(default_factory=list)  # the first message of each
+    probe_unanswered: int = 0
     logs: list[str] = field(default_factory=list)
     # After the kill: to the next reminder sent by a worker left, and to the first re-send
     # of a claim the dead worker held (once its lease ran out); None when none happened.
@@ -131,14 +137,25 @@ async def _senders(url: str) -> int:
 
 
 class _Probe:
-    """A runner who writes now and then; keeps the seconds from each message to its reply."""
+    """Runners who write now and then, taking turns; keeps the seconds from each message
+    to its reply.
+
+    Telegram lets a bot send one chat about a message a second, so one runner writing
+    twice a second waits half a second for each reply however fast the bot is: that
+    would time the chat's limit, not the bot. ``PROBE_RUNNERS`` take turns instead, each
+    writing every two seconds or so, and the probe as a whole writes every ``every``.
+    """
 
     def __init__(self, api: TelegramStandIn) -> None:
         self.api = api
-        self.user = api.user()
-        self.chat = api.private_chat(self.user)
+        self.runners = [
+            (user, api.private_chat(user)) for user in (api.user() for _ in range(PROBE_RUNNERS))
+        ]
         self.latencies: list[float] = []
-        self._sent_at: float | None = None
+        self.replies: list[str] = []
+        self.unanswered = 0
+        self._waiting: int | None = None  # the chat whose reply is awaited
+        self._sent_at = 0.0
         self._replied = asyncio.Event()
         api.observe(self._seen)
 
@@ -146,24 +163,30 @@ class _Probe:
         if (
             call.method == "sendMessage"
             and call.ok
-            and call.chat_id == self.chat.id
-            and self._sent_at is not None
+            and call.chat_id is not None
+            and call.chat_id == self._waiting
         ):
             self.latencies.append(time.monotonic() - self._sent_at)
-            self._sent_at = None
+            self.replies.append(call.text or "")
+            self._waiting = None
             self._replied.set()
 
     async def run(self, every: float, stop: asyncio.Event) -> None:
+        turn = 0
         while not stop.is_set():
+            user, chat = self.runners[turn % len(self.runners)]
+            turn += 1
             self._replied.clear()
             self._sent_at = time.monotonic()
-            self.api.send_text(self.chat, self.user, PROBE_TEXT)
+            self._waiting = chat.id
+            self.api.send_text(chat, user, PROBE_TEXT)
             try:
                 async with asyncio.timeout(30):
                     await self._replied.wait()
             except TimeoutError:
                 self.latencies.append(30.0)
-                self._sent_at = None
+                self.unanswered += 1
+                self._waiting = None
             await asyncio.sleep(every)
 
 
@@ -187,8 +210,11 @@ async def run_shared_burst(
         first_sent: list[float] = []
         # (when, carries the repeat line, chat)
         sends: list[tuple[float, bool, int | None]] = []
+        others: list[float] = []  # when each other message went (replies to runners)
 
         def first(call: Call) -> None:
+            if call.method == "sendMessage" and call.ok and REMINDER not in (call.text or ""):
+                others.append(time.monotonic())
             if call.method == "sendMessage" and call.ok and REMINDER in (call.text or ""):
                 now = time.monotonic()
                 if not first_sent:
@@ -198,16 +224,25 @@ async def run_shared_burst(
         api.observe(first)
         await seed(url, people, SystemClock().now())
         procs = [BotProcess(url, api, workdir / f"w{n}", lease_seconds) for n in range(workers)]
+        # This process is the measuring instrument. The stand-in stamps a request when its
+        # handler runs, and its heap (every request it recorded) grows through the burst:
+        # a full collection here (up to a second at 3,000 runners) would bunch the
+        # requests that queued meanwhile into one instant, counted against the limit as a
+        # burst the workers never sent, and delay the probe's replies it times.
+        gc.collect()
+        gc.freeze()
+        gc.disable()
         started = time.monotonic()
-        for proc in procs:
-            proc.workdir.mkdir(parents=True, exist_ok=True)
-            await proc.start()
         stop_probe = asyncio.Event()
         probing = None
         try:
+            for proc in procs:
+                proc.workdir.mkdir(parents=True, exist_ok=True)
+                await proc.start()
             if probe is not None:
-                # From the moment a worker polls: before that nobody could answer.
-                await _leader(procs, 120)
+                # From the moment a worker polls: before that nobody could answer (the
+                # leader does the start-up work first, the menu and descriptions).
+                await _polling(procs, 120)
                 probing = asyncio.create_task(probe.run(probe_every, stop_probe))
             killed = False
             killed_at = gone_at = 0.0
@@ -228,6 +263,8 @@ async def run_shared_burst(
             with contextlib.suppress(TimeoutError):
                 await _settled(url, seconds=30 + 3 * lease_seconds)
         finally:
+            gc.enable()
+            gc.unfreeze()
             stop_probe.set()
             if probing is not None:
                 await probing
@@ -257,7 +294,10 @@ async def run_shared_burst(
         statuses=await delivery_statuses(url),
         seconds_to_all=reached_all - started,
         first_to_last=reached_all - (first_sent[0] if first_sent else started),
+        others_during=sum(1 for at in others if first_sent and first_sent[0] <= at <= reached_all),
         probe_latencies=probe.latencies if probe else [],
+        probe_replies=probe.replies if probe else [],
+        probe_unanswered=probe.unanswered if probe else 0,
         logs=logs,
         kill_to_next_send=min((d for d, _ in after), default=None),
         kill_to_takeover=min((d for d, repeat in after if repeat), default=None),
@@ -319,6 +359,15 @@ async def _leader(procs: list[BotProcess], within: float) -> BotProcess:
         while True:
             for proc in procs:
                 if proc.log_lines("telegram_polling_leader"):
+                    return proc
+            await asyncio.sleep(0.05)
+
+
+async def _polling(procs: list[BotProcess], within: float) -> BotProcess:
+    async with asyncio.timeout(within):
+        while True:
+            for proc in procs:
+                if any("mode=polling" in line for line in proc.log_lines("telegram_started")):
                     return proc
             await asyncio.sleep(0.05)
 

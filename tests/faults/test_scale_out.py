@@ -1,6 +1,10 @@
-"""Two workers on one PostgreSQL database and one bot token, one of them killed.
+"""Several workers on one PostgreSQL database and one bot token.
 
-- A reminder burst shared by both dispatchers while one is killed with SIGKILL: every
+- A reminder burst shared by three dispatchers while runners write to the bot: every
+  runner gets their reminder exactly once, Telegram's stand-in answers no 429 (the
+  workers share the send budget, the runners' replies included), every worker sent
+  some, and every runner who wrote got the coach's answer, not an apology.
+- A reminder burst shared by two dispatchers while one is killed with SIGKILL: every
   runner gets their reminder, Telegram's stand-in answers no 429 (the workers share the
   send budget), both workers sent some, and repeats stay within the outbox's bound (the
   sends in flight at the kill, ``REMINDER_SEND_CONCURRENCY``), each one saying so. With
@@ -17,12 +21,33 @@ from pathlib import Path
 
 import pytest
 
+from bot.testing import shipped_content
 from tests.faults.reminder_burst import CONCURRENCY, PostgresUnavailable, postgres_database
 from tests.faults.scale_out import run_failover, run_shared_burst
 
 pytestmark = pytest.mark.postgres
 RUNNERS = 240
 LEASE_SECONDS = 30  # REMINDER_LEASE_SECONDS's default
+
+
+async def test_a_burst_shared_by_three_workers_reaches_everyone_once_and_answers_meanwhile(
+    tmp_path: Path,
+) -> None:
+    try:
+        async with postgres_database() as url:
+            outcome = await run_shared_burst(
+                url, tmp_path, runners=RUNNERS, workers=3, probe_every=0.5
+            )
+    except PostgresUnavailable as exc:
+        pytest.skip(str(exc))
+    assert outcome.lost == 0, [chat for chat, texts in outcome.arrivals.items() if not texts]
+    assert outcome.duplicated == 0
+    assert outcome.throttled == 0
+    assert outcome.senders == 3
+    assert outcome.probe_replies  # runners wrote while the burst went out...
+    assert outcome.probe_unanswered == 0  # ...and each was answered,
+    apology = shipped_content().texts.common.error
+    assert not [reply for reply in outcome.probe_replies if apology in reply]  # properly
 
 
 async def test_a_burst_shared_by_two_workers_survives_a_kill(tmp_path: Path) -> None:

@@ -2,9 +2,11 @@
 
 Reservations are exact with an injected clock (``now``): the bot-wide bucket spaces sends
 evenly, a bulk send never books ahead, an interactive one does, chats get their burst of
-three and groups stay within 20 a minute. Then three workers' pacers (each its own
+three and groups stay within 20 a minute, and a reply held back by its own chat's limit
+leaves the bot's other sends their slots. Then three workers' pacers (each its own
 engine, as three processes would have) send to Telegram's stand-in with its real flood
-limits: together they draw no 429.
+limits: together they draw no 429, a runner writing faster than the chat's limit
+included.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import aiohttp
 import pytest
 
 from bot.delivery import limits
-from bot.delivery.budget import Bucket, SharedBudget
+from bot.delivery.budget import Booking, Bucket, SharedBudget
 from bot.delivery.pacer import Pacer
 from bot.storage.database import create_engine
 from bot.storage.migrations import upgrade_to_head
@@ -28,7 +30,15 @@ from tests.storage.conftest import pg_url  # noqa: F401  (fixture)
 pytestmark = pytest.mark.postgres
 
 T0 = 1_800_000_000.0
-ALL = Bucket("telegram:all", 1 / 29)
+ALL = Bucket("telegram:all", 1 / 29, shared=True)
+
+
+def booked(wait: float) -> Booking:
+    return Booking(pytest.approx(wait, abs=1e-6), booked=True)  # type: ignore[arg-type]
+
+
+def not_booked(ask_again_in: float) -> Booking:
+    return Booking(pytest.approx(ask_again_in, abs=1e-6), booked=False)  # type: ignore[arg-type]
 
 
 class Clock:
@@ -52,21 +62,21 @@ async def test_bot_wide_sends_are_spaced_and_bulk_books_only_a_little_ahead(migr
     engines = [create_engine(migrated) for _ in range(2)]
     first, second = (PostgresSendBudget(e, now=clock) for e in engines)
     try:
-        assert await first.reserve([ALL], up_to=0) == 0.0
+        assert await first.reserve([ALL], up_to=0) == booked(0.0)
         # The other worker, at the same moment: the slot is taken, and a bulk send books
         # nothing, so asking again changes nothing.
-        wait = await second.reserve([ALL], up_to=0)
-        assert wait == pytest.approx(1 / 29, abs=1e-6)
-        assert await second.reserve([ALL], up_to=0) == pytest.approx(1 / 29, abs=1e-6)
+        assert await second.reserve([ALL], up_to=0) == not_booked(1 / 29)
+        assert await second.reserve([ALL], up_to=0) == not_booked(1 / 29)
         # An interactive reply books the next slot and waits for it...
-        assert await second.reserve([ALL], up_to=math.inf) == pytest.approx(1 / 29, abs=1e-6)
+        assert await second.reserve([ALL], up_to=math.inf) == booked(1 / 29)
         # ...so a bulk send now waits behind it.
-        assert await first.reserve([ALL], up_to=0) == pytest.approx(2 / 29, abs=1e-6)
+        assert await first.reserve([ALL], up_to=0) == not_booked(2 / 29)
         clock.now += 2 / 29
-        assert await first.reserve([ALL], up_to=0) == 0.0
+        assert await first.reserve([ALL], up_to=0) == booked(0.0)
         # Booking a little ahead is allowed as far as asked, and keeps slots back to back.
-        assert await first.reserve([ALL], up_to=2 / 29) == pytest.approx(1 / 29, abs=1e-6)
-        assert await second.reserve([ALL], up_to=1 / 29) == pytest.approx(2 / 29, abs=1e-6)
+        assert await first.reserve([ALL], up_to=2 / 29) == booked(1 / 29)
+        assert await second.reserve([ALL], up_to=1 / 29) == not_booked(1 / 29)
+        assert await second.reserve([ALL], up_to=2 / 29) == booked(2 / 29)
     finally:
         for engine in engines:
             await engine.dispose()
@@ -79,10 +89,10 @@ async def test_a_chat_gets_three_at_once_then_one_a_second(migrated: str) -> Non
     chat = Bucket("telegram:c:abc", 1.0, 2.0)
     try:
         for _ in range(3):
-            assert await store.reserve([chat], up_to=0) == 0.0
-        assert await store.reserve([chat], up_to=0) == pytest.approx(1.0, abs=1e-6)
+            assert await store.reserve([chat], up_to=0) == booked(0.0)
+        assert await store.reserve([chat], up_to=0) == not_booked(1.0)
         clock.now += 1.0
-        assert await store.reserve([chat], up_to=0) == 0.0
+        assert await store.reserve([chat], up_to=0) == booked(0.0)
     finally:
         await engine.dispose()
 
@@ -95,7 +105,7 @@ async def test_a_group_never_gets_more_than_twenty_a_minute(migrated: str) -> No
     sent: list[float] = []
     try:
         while clock.now < T0 + 300:
-            if await PostgresSendBudget(engine, now=clock).reserve(group, up_to=0) == 0:
+            if (await PostgresSendBudget(engine, now=clock).reserve(group, up_to=0)).booked:
                 sent.append(clock.now)
             clock.now += 0.25
     finally:
@@ -105,8 +115,36 @@ async def test_a_group_never_gets_more_than_twenty_a_minute(migrated: str) -> No
         assert sum(1 for at in sent if start <= at < start + 60) <= 20
 
 
+async def test_a_reply_held_back_by_its_chat_leaves_the_bots_other_slots_free(
+    migrated: str,
+) -> None:
+    clock = Clock()
+    engine = create_engine(migrated)
+    budget = SharedBudget(PostgresSendBudget(engine, now=clock), "telegram", limits.TELEGRAM)
+    store = PostgresSendBudget(engine, now=clock)
+    busy, other = budget.buckets("busy", group=False), budget.buckets("other", group=False)
+    hold = 1 / 29
+    try:
+        # A runner who wrote three times at once: two replies go at once, and the chat's
+        # limit lets the third go 0.25 s on (its burst, less the allowance for late
+        # arrivals).
+        for n in range(2):
+            assert await store.reserve(busy, up_to=math.inf, hold=hold) == booked(n / 29)
+        # The bot could send it at 2/29 s, so the chat holds it back by more than a slot:
+        # nothing is booked, and asking again makes sense once the chat's slot is one
+        # slot away.
+        assert await store.reserve(busy, up_to=math.inf, hold=hold) == not_booked(0.25 - hold)
+        # Meanwhile another runner's reminder still gets the bot's next slot.
+        assert await store.reserve(other, up_to=3 / 29, hold=hold) == booked(2 / 29)
+        clock.now += 0.25 - hold
+        assert await store.reserve(busy, up_to=math.inf, hold=hold) == booked(hold)
+    finally:
+        await engine.dispose()
+
+
 async def test_three_workers_together_draw_no_429(migrated: str) -> None:
-    """90 messages, a third from each worker (bulk and interactive mixed), to 45 chats."""
+    """90 messages, a third from each worker (bulk and interactive mixed), to 45 chats,
+    and six replies at once to one runner who wrote six times, from all three."""
     engines = [create_engine(migrated) for _ in range(3)]
     pacers = [
         Pacer(
@@ -117,6 +155,7 @@ async def test_three_workers_together_draw_no_429(migrated: str) -> None:
     ]
     async with TelegramStandIn(rate_limits=RateLimits()) as api, aiohttp.ClientSession() as http:
         chats = [api.private_chat(api.user()) for _ in range(45)]
+        busy = api.private_chat(api.user())
         url = f"{api.base_url}{api.token}/sendMessage"
         numbers = itertools.count()
 
@@ -128,7 +167,8 @@ async def test_three_workers_together_draw_no_429(migrated: str) -> None:
 
         try:
             await asyncio.gather(
-                *(send(pacers[n % 3], chats[n % 45].id, bulk=n % 4 != 0) for n in range(90))
+                *(send(pacers[n % 3], chats[n % 45].id, bulk=n % 4 != 0) for n in range(90)),
+                *(send(pacers[n % 3], busy.id, bulk=False) for n in range(6)),
             )
         finally:
             for pacer in pacers:
@@ -137,3 +177,4 @@ async def test_three_workers_together_draw_no_429(migrated: str) -> None:
                 await engine.dispose()
         assert api.throttled == []
         assert sum(len(api.bot_messages(chat)) for chat in chats) == 90
+        assert len(api.bot_messages(busy)) == 6
