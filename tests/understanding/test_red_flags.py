@@ -95,7 +95,8 @@ async def _enter(chat: Chat, enter: Enter) -> None:
 def _level(content: Content, outcome: Outcome) -> str | None:
     """The triage level the replies carry, if any."""
     for level, words in content.tight.triage.levels.items():
-        if any(words.headline in reply.text for reply in outcome.replies):
+        headlines = {words.headline, words.worded(in_warmup=True).headline}
+        if any(h in reply.text for reply in outcome.replies for h in headlines):
             return level
     return None
 
@@ -149,7 +150,9 @@ async def test_a_red_flag_mid_drill_stops_the_warm_up(
 ) -> None:
     await chat.to_first_drill()
     await chat.say("ouch, sharp pain in my hip on that one")
-    assert "Let's not roll this one" in chat.last_text()
+    # Worded for a warm-up, whose drills stop: nothing there is being rolled.
+    assert "Let's stop the drills here" in chat.last_text()
+    assert "roll" not in chat.last_text().lower()
     async with sessions() as session:
         [stored] = list(await session.scalars(select(WarmupSession)))
     assert stored.status == "stopped"

@@ -41,6 +41,11 @@ async def _hurt(chat: Chat) -> None:
     await chat.press("That hurt")
 
 
+async def _hurt_offer(chat: Chat) -> None:
+    await _hurt(chat)
+    await chat.press("Just uncomfortable")
+
+
 async def _intensity(chat: Chat) -> None:
     await _ready(chat)
     await chat.command("tight", "left glute tight")
@@ -72,6 +77,7 @@ QUESTIONS: dict[str, Callable[[Chat], Awaitable[None]]] = {
     "sharp": _sharp,
     "drill": _drill,
     "hurt": _hurt,
+    "hurt_offer": _hurt_offer,
     "intensity": _intensity,
     "side": _side,
     "time": _time,
