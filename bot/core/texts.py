@@ -87,6 +87,8 @@ class UnderstandingTexts(Frozen):
     disagree: tuple[NonEmpty, ...]
     # What may follow a no and still be a plain no ("nope, all good").
     reassured: tuple[NonEmpty, ...] = ()
+    # "the first one", "second": which of the offered buttons, first first.
+    ordinals: tuple[tuple[NonEmpty, ...], ...] = ()
     # Numbers in words ("seven": 7) and what may come around one ("about 6", "6ish").
     number_words: dict[NonEmpty, int] = Field(default_factory=dict)
     number_hedges: tuple[NonEmpty, ...] = ()

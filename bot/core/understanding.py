@@ -132,6 +132,16 @@ def typed_phrase(text: str, groups: Sequence[Sequence[str]]) -> int | None:
     return found.pop() if best >= PHRASE_CUTOFF and len(found) == 1 else None
 
 
+def typed_ordinal(text: str, count: int, words: UnderstandingTexts) -> int | None:
+    """Which of ``count`` offered buttons ``text`` names by place, from 0: "1", "the first
+    one", "second"; ``None`` for anything else or a place past the end."""
+    said = _said(text)
+    index = int(said) - 1 if said.isdecimal() and len(said) <= 2 else None
+    if index is None:
+        index = next((i for i, group in enumerate(words.ordinals) if said in group), None)
+    return index if index is not None and 0 <= index < count else None
+
+
 def typed_yes(text: str, words: UnderstandingTexts) -> bool:
     """A yes in everyday words: "yes", "yeah", "👍", or one followed by more agreement
     ("yep sure", "yes that's right", "ok thanks")."""

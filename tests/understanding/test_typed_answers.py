@@ -72,6 +72,16 @@ async def _zone(chat: Chat) -> None:
     await chat.command("timezone")
 
 
+async def _zone_proposed(chat: Chat) -> None:
+    await _zone(chat)
+    await chat.say("Londn")  # "Did you mean one of these?" Europe/London first
+
+
+async def _zone_set(chat: Chat) -> None:
+    await _ready(chat)
+    await chat.command("timezone")  # "Your time zone is Europe/London", then the question
+
+
 QUESTIONS: dict[str, Callable[[Chat], Awaitable[None]]] = {
     "soreness": _soreness,
     "sharp": _sharp,
@@ -83,6 +93,8 @@ QUESTIONS: dict[str, Callable[[Chat], Awaitable[None]]] = {
     "time": _time,
     "lead": _lead,
     "zone": _zone,
+    "zone_proposed": _zone_proposed,
+    "zone_set": _zone_set,
 }
 
 

@@ -159,6 +159,9 @@ class TimezoneTexts(Frozen):
     bad_time: Template
     other_button: ButtonLabel
     other_prompt: Template
+    which_zone: Template
+    kept: Template
+    time_filler: tuple[NonEmpty, ...] = ()
 
 
 class CommandOptionTexts(Frozen):
