@@ -82,6 +82,16 @@ async def _zone_set(chat: Chat) -> None:
     await chat.command("timezone")  # "Your time zone is Europe/London", then the question
 
 
+async def _feeling(chat: Chat) -> None:
+    await _ready(chat)
+    await chat.command("ran")
+
+
+async def _where(chat: Chat) -> None:
+    await _feeling(chat)
+    await chat.press("Tight")
+
+
 QUESTIONS: dict[str, Callable[[Chat], Awaitable[None]]] = {
     "soreness": _soreness,
     "sharp": _sharp,
@@ -95,6 +105,8 @@ QUESTIONS: dict[str, Callable[[Chat], Awaitable[None]]] = {
     "zone": _zone,
     "zone_proposed": _zone_proposed,
     "zone_set": _zone_set,
+    "feeling": _feeling,
+    "where": _where,
 }
 
 
