@@ -92,6 +92,16 @@ async def _where(chat: Chat) -> None:
     await chat.press("Tight")
 
 
+async def _confirm(chat: Chat) -> None:
+    await _lead(chat)
+    await chat.say("30")  # "Remind you Mon, 30 minutes before your 07:00 run?"
+
+
+async def _forget(chat: Chat) -> None:
+    await _ready(chat)
+    await chat.command("forget")
+
+
 QUESTIONS: dict[str, Callable[[Chat], Awaitable[None]]] = {
     "soreness": _soreness,
     "sharp": _sharp,
@@ -106,6 +116,8 @@ QUESTIONS: dict[str, Callable[[Chat], Awaitable[None]]] = {
     "zone_proposed": _zone_proposed,
     "zone_set": _zone_set,
     "feeling": _feeling,
+    "confirm": _confirm,
+    "forget": _forget,
     "where": _where,
 }
 

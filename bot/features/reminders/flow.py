@@ -24,7 +24,7 @@ from bot.core.messages import Tone
 from bot.core.ports import OptionSpec
 from bot.core.stores import StoreFactory
 from bot.core.turn import Turn
-from bot.core.understanding import plain_words
+from bot.core.understanding import plain_words, typed_label, typed_no, typed_phrase, typed_yes
 from bot.features.reminders import payloads
 from bot.features.reminders.actions import ReminderActions
 from bot.features.reminders.describe import days_text, summary, when
@@ -420,9 +420,20 @@ class Reminders(Flow):
         if step == "confirm":
             if await self._corrected(turn, text, zone_name):
                 return True
-            agree = {plain_words(word) for word in turn.texts.understanding.agree}
-            if plain_words(text) in agree:  # "yes", "ok": as the Save button
-                await self._confirm_choice(turn, "save", self._draft(turn), zone_name)
+            remind = self.texts.remind
+            heard = turn.texts.understanding
+            labels = [remind.save_button, remind.restart_button, remind.cancel_button]
+            picked = typed_label(text, labels)
+            if picked is None and (
+                typed_yes(text, heard) or typed_phrase(text, [remind.save_words]) is not None
+            ):
+                picked = 0  # "yes", "yep that's right", "looks good": as the Save button
+            if picked is not None:
+                action = ("save", "restart", "cancel")[picked]
+                await self._confirm_choice(turn, action, self._draft(turn), zone_name)
+                return True
+            if typed_no(text, heard):
+                turn.say(remind.confirm_no)  # the confirmation's buttons stay
                 return True
         return False
 

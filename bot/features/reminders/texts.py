@@ -103,6 +103,8 @@ class RemindTexts(Frozen):
     weekend: Template
     date: Template
     next: Template
+    save_words: tuple[NonEmpty, ...] = ()
+    confirm_no: Template
 
 
 class ReminderListTexts(Frozen):
