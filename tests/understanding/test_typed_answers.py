@@ -117,6 +117,7 @@ QUESTIONS: dict[str, Callable[[Chat], Awaitable[None]]] = {
     "zone_set": _zone_set,
     "feeling": _feeling,
     "confirm": _confirm,
+    "confirm_time": _confirm,
     "forget": _forget,
     "where": _where,
 }

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import replace
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from enum import Enum
 from typing import ClassVar
 
@@ -24,7 +24,14 @@ from bot.core.messages import Tone
 from bot.core.ports import OptionSpec
 from bot.core.stores import StoreFactory
 from bot.core.turn import Turn
-from bot.core.understanding import plain_words, typed_label, typed_no, typed_phrase, typed_yes
+from bot.core.understanding import (
+    plain_words,
+    spell_numbers,
+    typed_label,
+    typed_no,
+    typed_phrase,
+    typed_yes,
+)
 from bot.features.reminders import payloads
 from bot.features.reminders.actions import ReminderActions
 from bot.features.reminders.describe import days_text, summary, when
@@ -50,6 +57,7 @@ from bot.features.reminders.parsing import (
     parse_days,
     parse_lead,
     parse_reminder,
+    parse_spoken_clock,
     to_rule,
 )
 from bot.features.reminders.payloads import (
@@ -406,6 +414,9 @@ class Reminders(Flow):
             return await self._days_text(turn, text, zone_name)
         if step == "time":
             at = parse_clock(text, self.vocabulary)
+            if at is None:  # "seven", "half past six", "7 in the morning", "at 6"
+                spelled = spell_numbers(text, turn.texts.understanding)
+                at = parse_spoken_clock(spelled, self.vocabulary)
             if at is None or isinstance(at, BadTime):
                 return False
             self._goto(turn, "lead", replace(self._draft(turn), time=format_hhmm(at)))
@@ -413,6 +424,8 @@ class Reminders(Flow):
             return True
         if step == "lead":
             lead = parse_lead(text, self.vocabulary)
+            if lead is None:  # "thirty", "fifteen minutes"
+                lead = parse_lead(spell_numbers(text, turn.texts.understanding), self.vocabulary)
             if not isinstance(lead, int):
                 return await self._corrected(turn, text, zone_name)
             await self._got_lead(turn, lead, zone_name)
@@ -442,13 +455,23 @@ class Reminders(Flow):
         before instead"): applied, then the confirmation again. Also in the middle of the
         form, when the change completes it (editing a reminder starts at its days)."""
         found = parse_correction(text, self.vocabulary)
-        if found is None:
-            return False
+        if found is None:  # "half past six", "make it seven instead"
+            at = parse_spoken_clock(spell_numbers(text, turn.texts.understanding), self.vocabulary)
+            if not isinstance(at, time):
+                return False
+            found = Correction(weekdays=None, day=None, run_time=at, lead_minutes=None)
         if not isinstance(found, Correction):
             turn.say(parse_error_text(found, self.texts))
             return True
         draft = _apply(self._draft(turn), found, turn.now.astimezone(zone(zone_name)).date())
         if draft.rule(zone_name) is None:
+            if turn.state.step == "lead" and found.run_time is not None:
+                # "make it 7am instead" before the minutes: the time changes, the
+                # question stays.
+                self._goto(turn, "lead", draft)
+                turn.say(self.texts.remind.time_changed.format(time=draft.time))
+                self._ask_lead(turn)
+                return True
             return False
         self._goto(turn, "confirm", draft)
         self._confirm(turn, zone_name)

@@ -12,6 +12,18 @@ from bot.features.reminders.parsing import Vocabulary
 from bot.features.reminders.rules import MAX_LEAD_MINUTES
 
 
+class SpokenClock(Frozen):
+    """A run time said in words: "half past six", "7 in the morning", "noon"."""
+
+    hedges: Words = ()
+    half_past: Words = ()
+    quarter_past: Words = ()
+    quarter_to: Words = ()
+    midday: Words = ()
+    morning: Words = ()
+    evening: Words = ()
+
+
 class VocabularyTexts(Frozen):
     weekdays: tuple[Words, ...] = Field(min_length=7, max_length=7)
     every_day: Words = Field(min_length=1)
@@ -28,6 +40,7 @@ class VocabularyTexts(Frozen):
     )
     corrections: Words = ()
     clock_words: Words = ()
+    spoken: SpokenClock = Field(default_factory=lambda: SpokenClock())
 
     def build(self) -> Vocabulary:
         return Vocabulary(
@@ -44,6 +57,7 @@ class VocabularyTexts(Frozen):
             lead_words=tuple(self.lead_words.items()),
             corrections=self.corrections,
             clock_words=self.clock_words,
+            spoken=self.spoken,
         )
 
 
@@ -104,6 +118,8 @@ class RemindTexts(Frozen):
     date: Template
     next: Template
     save_words: tuple[NonEmpty, ...] = ()
+    # The run's time changed while asking how long before it ("make it 7am instead").
+    time_changed: Template
     confirm_no: Template
 
 

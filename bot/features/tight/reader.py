@@ -284,11 +284,12 @@ class Reader:
 
     def _loose_intensity(self, tokens: Sequence[str], part: _Partial) -> int | None:
         """A strength given on its own, as an answer: "6", "more like 7", "mild"."""
+        words = self.lexicon.number_words
         numbers = [
-            int(t)
+            int(t) if t.isdigit() else words[t]
             for i, t in enumerate(tokens)
-            if t.isdigit()
-            and int(t) <= 10
+            if (t.isdigit() or t in words)
+            and (int(t) if t.isdigit() else words[t]) <= 10
             and not (i + 1 < len(tokens) and tokens[i + 1] in _UNITS)
         ]
         if len(numbers) == 1:
