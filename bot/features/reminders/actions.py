@@ -176,6 +176,10 @@ class ReminderActions:
     async def just_sent(self, turn: Turn) -> bool:
         """A reminder went to this chat recently, after the runner's last message here: it
         is the coach's newest word in this conversation."""
+        return await self.just_delivered(turn) is not None
+
+    async def just_delivered(self, turn: Turn) -> tuple[int, int] | None:
+        """(reminder, delivery) of the reminder :meth:`just_sent`, if there is one."""
         repo = turn.store(self.store)
         for reminder in await repo.open_for_user(turn.user.id):
             if (reminder.platform, reminder.chat_id) != (turn.key.platform, turn.key.chat_id):
@@ -185,8 +189,8 @@ class ReminderActions:
                 continue
             fresh = turn.now - latest.sent_at <= STALE_AFTER
             if fresh and (turn.last_step_at is None or latest.sent_at > turn.last_step_at):
-                return True
-        return False
+                return reminder.id, latest.id
+        return None
 
     # --- the reminder message's Snooze and Skip ---
 

@@ -228,9 +228,9 @@ class Reminders(Flow):
     async def claims_text(self, turn: Turn, text: str) -> bool:
         """A bare "yes" right after a reminder message (the coach's last word here) is its
         Start warm-up button."""
-        agree = {plain_words(w) for w in turn.texts.understanding.agree}
-        agree |= {plain_words(w) for w in turn.texts.understanding.idle_agree}
-        if plain_words(text) not in agree:
+        heard = turn.texts.understanding
+        idle_agree = {plain_words(w) for w in heard.idle_agree}
+        if not typed_yes(text, heard) and plain_words(text) not in idle_agree:
             return False
         if not await self.actions.just_sent(turn):
             return False

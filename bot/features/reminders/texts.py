@@ -163,6 +163,9 @@ class FireTexts(Frozen):
     old: Template
     gone: Template
     paused: Template
+    # Typed right after a reminder, as its Snooze and Skip buttons.
+    snooze_words: tuple[NonEmpty, ...] = ()
+    skip_words: tuple[NonEmpty, ...] = ()
 
 
 class TimezoneTexts(Frozen):
