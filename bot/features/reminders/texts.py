@@ -205,6 +205,11 @@ class CheckinSettingTexts(Frozen):
     set_on: Template  # {minutes}
     set_off: Template
     invalid: Template  # {low} {high}
+    # Typed after /checkin: off, on, and how long in hours ("2 hours", "an hour and a half").
+    off_words: tuple[NonEmpty, ...] = ()
+    on_words: tuple[NonEmpty, ...] = ()
+    hours: dict[NonEmpty, Annotated[int, Field(ge=15, le=360)]] = Field(default_factory=dict)
+    hour_units: tuple[NonEmpty, ...] = ()
 
 
 class ReminderTexts(Frozen):

@@ -4,6 +4,7 @@ the next warm-up makes of them."""
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.content import Content
@@ -417,3 +418,29 @@ async def test_a_place_that_is_no_area_keeps_the_where_question(rchat: Chat) -> 
     assert rchat.last_choices() == buttons
     await rchat.say("right hamstring")
     assert "soreness in the back of your right thigh" in rchat.last_text()
+
+
+@pytest.mark.parametrize(
+    ("typed", "minutes"),
+    [
+        ("sixty", 60),
+        ("90 mins", 90),
+        ("an hour", 60),
+        ("2 hours", 120),
+        ("3h", 180),
+        ("about 45", 45),
+    ],
+)
+async def test_checkin_takes_the_delay_in_everyday_words(
+    rchat: Chat, typed: str, minutes: int
+) -> None:
+    await ready_chat(rchat)
+    await rchat.command("checkin", typed)
+    assert f"I'll ask how your hips felt {minutes} minutes after" in rchat.last_text()
+
+
+@pytest.mark.parametrize("typed", ["turn it off", "no thanks", "stop asking", "0"])
+async def test_checkin_turns_off_in_everyday_words(rchat: Chat, typed: str) -> None:
+    await ready_chat(rchat)
+    await rchat.command("checkin", typed)
+    assert rchat.last_text().startswith("Done: no more after-run check-ins")
