@@ -102,6 +102,11 @@ async def _forget(chat: Chat) -> None:
     await chat.command("forget")
 
 
+async def _roll(chat: Chat) -> None:
+    await _ready(chat)
+    await chat.command("roll")  # no count and no gentle version for a rolling area
+
+
 QUESTIONS: dict[str, Callable[[Chat], Awaitable[None]]] = {
     "soreness": _soreness,
     "sharp": _sharp,
@@ -116,6 +121,7 @@ QUESTIONS: dict[str, Callable[[Chat], Awaitable[None]]] = {
     "zone_proposed": _zone_proposed,
     "zone_set": _zone_set,
     "feeling": _feeling,
+    "roll": _roll,
     "confirm": _confirm,
     "confirm_time": _confirm,
     "forget": _forget,
@@ -137,4 +143,5 @@ async def test_a_typed_answer_is_taken(chat: Chat, row: dict[str, str]) -> None:
         outcome = await chat.press("No, just stiff or fine")
     said = "\n".join(reply.text for reply in outcome.replies)
     assert row["then"] in said
-    assert "I can't help with that" not in said
+    if "I can't help with that" not in row["then"]:
+        assert "I can't help with that" not in said

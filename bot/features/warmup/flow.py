@@ -424,6 +424,9 @@ class Warmup(Flow):
             picked = typed_phrase(text, groups)
         if picked is None:
             return False
+        drilling = turn.data(Drilling)
+        if picked in (4, 5) and not self._has_versions(drilling):
+            return False  # the rolling areas have no count and no gentle version
         if picked == 3:
             self._ask_hurt(turn)
         elif picked == 4:
@@ -568,6 +571,10 @@ class Warmup(Flow):
             status = "expired" if reason == "expired" else "stopped"
             session_id = turn.data(Drilling).session
             await turn.store(self.store).finish_session(turn.user.id, session_id, status, turn.now)
+
+    def _has_versions(self, drilling: Drilling) -> bool:
+        """A warm-up drill (not a rolling area): it has a gentle version and a count."""
+        return drilling.routine != "roll"
 
     def in_warmup(self, turn: Turn) -> bool:
         """The runner is in a pre-run warm-up (its questions or drills), not the rolling
