@@ -34,6 +34,10 @@ from bot.features.reminders.texts import ReminderTexts
 STALE_AFTER = timedelta(hours=3)
 
 
+ONE_REMINDER_OFFER = "reminder:"
+"""The list just shown has one reminder: "pause it", "delete it" act on it."""
+
+
 class ReminderActions:
     """The buttons' work, with the words, settings and store every one of them needs."""
 
@@ -80,6 +84,8 @@ class ReminderActions:
             turn.say(words.reminders.how_to_stop)
         for reminder in reminders:
             self.show_one(turn, reminder)
+        if len(reminders) == 1:
+            turn.offer(f"{ONE_REMINDER_OFFER}{reminders[0].id}")  # "pause it" means this one
 
     def show_one(self, turn: Turn, reminder: Reminder) -> None:
         words = self.texts

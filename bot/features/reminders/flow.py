@@ -33,7 +33,7 @@ from bot.core.understanding import (
     typed_yes,
 )
 from bot.features.reminders import payloads
-from bot.features.reminders.actions import ReminderActions
+from bot.features.reminders.actions import ONE_REMINDER_OFFER, ReminderActions
 from bot.features.reminders.describe import days_text, summary, when
 from bot.features.reminders.options import ReminderOptions
 from bot.features.reminders.parsing import (
@@ -227,7 +227,17 @@ class Reminders(Flow):
 
     async def claims_text(self, turn: Turn, text: str) -> bool:
         """A bare "yes" right after a reminder message (the coach's last word here) is its
-        Start warm-up button."""
+        Start warm-up button; "pause it" right after a list of one reminder, its Pause."""
+        offered = turn.offered or ""
+        if offered.startswith(ONE_REMINDER_OFFER) and offered[len(ONE_REMINDER_OFFER) :].isdigit():
+            listing = self.texts.reminders
+            groups = [listing.pause_words, listing.resume_words, listing.delete_words]
+            picked = typed_phrase(text, groups)
+            if picked is not None:
+                reminder_id = int(offered[len(ONE_REMINDER_OFFER) :])
+                act = (self.actions.pause, self.actions.resume, self.actions.delete)[picked]
+                await act(turn, reminder_id)
+                return True
         heard = turn.texts.understanding
         idle_agree = {plain_words(w) for w in heard.idle_agree}
         if not typed_yes(text, heard) and plain_words(text) not in idle_agree:

@@ -126,6 +126,10 @@ class RemindTexts(Frozen):
 class ReminderListTexts(Frozen):
     empty: Template
     header: Template
+    # Typed right after a list of one reminder, as its buttons.
+    pause_words: tuple[NonEmpty, ...] = ()
+    resume_words: tuple[NonEmpty, ...] = ()
+    delete_words: tuple[NonEmpty, ...] = ()
     # Asked in words to stop them: which buttons do it.
     how_to_stop: Template
     active: Template
