@@ -448,6 +448,9 @@ class TightWords(Frozen):
     yes_words: Words
     no_words: Words
     unsure_words: Words
+    # Typed just after a plan, as its "More detail" and "Count me through" buttons.
+    detail_words: Words = ()
+    count_words: Words = ()
 
 
 class WarmupPreludeWords(Frozen):
