@@ -68,7 +68,6 @@ from bot.features.reminders.dispatcher import Dispatcher, DispatchSettings
 from bot.features.reminders.dispatcher import OnUnreachable as OnUnreachableChat
 from bot.features.reminders.flow import Reminders
 from bot.features.reminders.options import ReminderOptions
-from bot.features.reminders.replies import ReminderReplyPass
 from bot.features.reminders.runs import ReminderRuns
 from bot.features.reminders.scheduler import ReminderScheduler
 from bot.features.reminders.store import ReminderRepository
@@ -192,7 +191,6 @@ def build_coach(
     flows = build_flows(content, options or ReminderOptions(), scrubber=database, counts=counts)
     tight = next(flow for flow in flows if isinstance(flow, Tight))
     warmup = next(flow for flow in flows if isinstance(flow, Warmup))
-    reminders = next(flow for flow in flows if isinstance(flow, Reminders))
     return Coach(
         database,
         ConversationRepository,
@@ -203,10 +201,7 @@ def build_coach(
         idle_after=idle_after,
         buttons=buttons,
         # Red flags first: they stop whatever is running, in every state.
-        passes=(
-            RedFlagPass(content.tight, tight.reader, tight.emergency, warmup.in_warmup),
-            ReminderReplyPass(content.reminder_texts, reminders.actions),
-        ),
+        passes=(RedFlagPass(content.tight, tight.reader, tight.emergency, warmup.in_warmup),),
         # After the current step, and after the core's greetings and commands.
         after_step=(FaqPass(FaqReplies(content.faq), content.texts.understanding),),
         updates=UpdateRecords,

@@ -180,6 +180,9 @@ class Reminders(Flow):
         in_words = turn.in_words or args.startswith(WORDS)
         if in_words:
             args = args.removeprefix(WORDS).strip()
+            # "remind me later", right after a reminder: that one again, soon.
+            if args and await self._reminder_reply(turn, args, snooze_only=True):
+                return
         zone_name = known_zone(turn.user.time_zone)
         if zone_name is None:
             ask_zone(turn, self.texts, then="remind", args=f"{WORDS}{args}" if in_words else args)
@@ -238,6 +241,8 @@ class Reminders(Flow):
                 act = (self.actions.pause, self.actions.resume, self.actions.delete)[picked]
                 await act(turn, reminder_id)
                 return True
+        if await self._reminder_reply(turn, text):
+            return True
         heard = turn.texts.understanding
         idle_agree = {plain_words(w) for w in heard.idle_agree}
         if not typed_yes(text, heard) and plain_words(text) not in idle_agree:
@@ -245,6 +250,23 @@ class Reminders(Flow):
         if not await self.actions.just_sent(turn):
             return False
         turn.redirect("warmup")
+        return True
+
+    async def _reminder_reply(self, turn: Turn, text: str, *, snooze_only: bool = False) -> bool:
+        """Snooze or Skip in words ("later", "not today") while a reminder is the coach's
+        newest word here, as its buttons."""
+        fire = self.texts.fire
+        groups = [fire.snooze_words] if snooze_only else [fire.snooze_words, fire.skip_words]
+        picked = typed_phrase(text, groups)
+        if picked is None:
+            return False
+        delivered = await self.actions.just_delivered(turn)
+        if delivered is None:
+            return False
+        reminder_id, delivery_id = delivered
+        turn.finish()
+        act = self.actions.snooze if picked == 0 else self.actions.skip
+        await act(turn, reminder_id, delivery_id)
         return True
 
     async def _one_line(
