@@ -191,6 +191,7 @@ def build_coach(
     counts = CountRunner(database, clock, content.texts.common.count_restarted)
     flows = build_flows(content, options or ReminderOptions(), scrubber=database, counts=counts)
     tight = next(flow for flow in flows if isinstance(flow, Tight))
+    warmup = next(flow for flow in flows if isinstance(flow, Warmup))
     return Coach(
         database,
         ConversationRepository,
@@ -201,7 +202,7 @@ def build_coach(
         idle_after=idle_after,
         buttons=buttons,
         # Red flags first: they stop whatever is running, in every state.
-        passes=(RedFlagPass(content.tight, tight.reader, tight.emergency),),
+        passes=(RedFlagPass(content.tight, tight.reader, tight.emergency, warmup.in_warmup),),
         # After the current step, and after the core's greetings and commands.
         after_step=(FaqPass(FaqReplies(content.faq), content.texts.understanding),),
         updates=UpdateRecords,

@@ -232,8 +232,11 @@ class TerminalAdapter:
         # Without words to ask with, a destructive button is pressed by its label only.
         self.words = words
         heard = words.understanding if words else None
-        self._agree = frozenset(plain_words(w) for w in heard.agree) if heard else frozenset()
-        self._disagree = frozenset(plain_words(w) for w in heard.disagree) if heard else frozenset()
+        # Emoji alone have no plain words: those are left to the coach.
+        agree = frozenset(plain_words(w) for w in heard.agree) if heard else frozenset()
+        disagree = frozenset(plain_words(w) for w in heard.disagree) if heard else frozenset()
+        self._agree = agree - {""}
+        self._disagree = disagree - {""}
         self.key = ConversationKey(Platform.TERMINAL.value, CHAT_ID, user)
         # Either may be None: Python's own sys.stdin is, when standard input was closed.
         self.stdin: TextIO | None = stdin if stdin is not None else sys.stdin

@@ -227,6 +227,11 @@ class Coach:
         async with self.database.transaction() as tx:
             conversations = self.conversations(tx)
             user, row = await conversations.load(key, now)
+            # A message without the platform's language tag (a Discord DM typed, not a
+            # command) goes by the one sent last.
+            locale = inbound.locale or user.locale
+            if inbound.locale and len(inbound.locale) <= MAX_LOCALE:
+                user.locale = inbound.locale
             state = FlowState.from_json(row.state if row else None)
             turn = Turn(
                 key=key,
@@ -238,7 +243,7 @@ class Coach:
                 state=state,
                 tx=tx,
                 buttons=self.buttons,
-                locale=inbound.locale,
+                locale=locale,
                 can_whisper=inbound.can_whisper,
                 member=inbound.member,
                 offered=state.offer,
@@ -471,6 +476,10 @@ class Coach:
         if current is not None:
             await current.leave(turn, reason)
         turn.finish()
+
+
+MAX_LOCALE = 35
+"""Longest language tag kept for a user (BCP 47 tags are shorter)."""
 
 
 class _Cancel(Flow):

@@ -16,6 +16,8 @@ class Runner:
     time_zone: str | None = None
     disclaimer_accepted_at: datetime | None = None
     unreachable_since: datetime | None = None
+    # The platform's language tag, as last sent ("en-GB"): for messages without one.
+    locale: str | None = None
     _as_loaded: dict[str, Any] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -29,7 +31,7 @@ class Runner:
         return {n: v for n, v in self._settings().items() if v != self._as_loaded[n]}
 
 
-_RUNNER_SETTINGS = ("time_zone", "disclaimer_accepted_at", "unreachable_since")
+_RUNNER_SETTINGS = ("time_zone", "disclaimer_accepted_at", "unreachable_since", "locale")
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,6 +3,8 @@ safety note's acceptance, and what any step may need to say."""
 
 from __future__ import annotations
 
+from pydantic import Field
+
 from bot.core.content import ButtonLabel, Frozen, NonEmpty, Template
 
 
@@ -79,10 +81,18 @@ class UnderstandingTexts(Frozen):
     thanks: tuple[NonEmpty, ...]
     # Everyday ways of saying yes, for a step that asks for agreement.
     agree: tuple[NonEmpty, ...]
+    # What may follow a yes and keep it one ("yep sure", "yes that's right").
+    agree_more: tuple[NonEmpty, ...] = ()
     # And of saying no, for a question the runner may turn down.
     disagree: tuple[NonEmpty, ...]
     # What may follow a no and still be a plain no ("nope, all good").
     reassured: tuple[NonEmpty, ...] = ()
+    # "the first one", "second": which of the offered buttons, first first.
+    ordinals: tuple[tuple[NonEmpty, ...], ...] = ()
+    # Numbers in words ("seven": 7) and what may come around one ("about 6", "6ish").
+    number_words: dict[NonEmpty, int] = Field(default_factory=dict)
+    number_hedges: tuple[NonEmpty, ...] = ()
+    number_after: tuple[NonEmpty, ...] = ()
     greeting_reply: Template
     thanks_reply: Template
     did_you_mean: Template

@@ -16,6 +16,7 @@ from typing import Protocol
 from rapidfuzz import fuzz, process
 
 from bot.core.content import ContentError
+from bot.core.numbers import read_number
 from bot.core.prompts import MENU_OFFER, send_menu
 from bot.core.texts import UnderstandingTexts
 from bot.core.turn import Turn
@@ -102,15 +103,132 @@ def typed_label(text: str, labels: Sequence[str]) -> int | None:
     return found[0][2]
 
 
-def typed_no(text: str, words: UnderstandingTexts) -> bool:
-    """A no in everyday words: "no", "nope", or one followed by reassurance ("nope all
-    good", "no, just stiff")."""
-    plain = plain_words(text)
-    no = {plain_words(w) for w in words.disagree}
-    if plain in no:
+PHRASE_CUTOFF = 85.0
+"""Least similarity (0-100) for typed words to be a typo of an everyday phrase:
+"finsihed" is finished, "skip" is not stop."""
+
+
+def typed_phrase(text: str, groups: Sequence[Sequence[str]]) -> int | None:
+    """Which group of everyday phrases ``text`` says, by index: one of them exactly (any
+    case and punctuation; emoji alone as typed), else a close typo ("finsihed") of one
+    group's phrase; ``None`` when none is, or phrases of two groups are equally close."""
+    said = _said(text)
+    if not said:
+        return None
+    for index, group in enumerate(groups):
+        if said in {_said(phrase) for phrase in group}:
+            return index
+    if len(said) < TYPO_PREFIX:
+        return None
+    best = 0.0
+    found: set[int] = set()
+    for index, group in enumerate(groups):
+        for phrase in group:
+            score = fuzz.ratio(said, _said(phrase))
+            if score > best:
+                best, found = score, {index}
+            elif score == best:
+                found.add(index)
+    return found.pop() if best >= PHRASE_CUTOFF and len(found) == 1 else None
+
+
+def typed_ordinal(text: str, count: int, words: UnderstandingTexts) -> int | None:
+    """Which of ``count`` offered buttons ``text`` names by place, from 0: "1", "the first
+    one", "second"; ``None`` for anything else or a place past the end."""
+    said = _said(text)
+    index = int(said) - 1 if said.isdecimal() and len(said) <= 2 else None
+    if index is None:
+        index = next((i for i, group in enumerate(words.ordinals) if said in group), None)
+    return index if index is not None and 0 <= index < count else None
+
+
+def typed_yes(text: str, words: UnderstandingTexts) -> bool:
+    """A yes in everyday words: "yes", "yeah", "👍", or one followed by more agreement
+    ("yep sure", "yes that's right", "ok thanks")."""
+    said = _said(text)
+    yes = {_said(w) for w in words.agree} - {""}
+    if said in yes:
         return True
-    first, _, rest = plain.partition(" ")
+    more = {_said(w) for w in (*words.agree_more, *words.agree)} - {""}
+    return any(said.startswith(f"{w} ") and said[len(w) + 1 :] in more for w in yes)
+
+
+def typed_no(text: str, words: UnderstandingTexts) -> bool:
+    """A no in everyday words: "no", "nope", "👎", or one followed by reassurance ("nope
+    all good", "no, just stiff")."""
+    said = _said(text)
+    no = {_said(w) for w in words.disagree} - {""}
+    if said in no:
+        return True
+    first, _, rest = said.partition(" ")
     return first in no and rest in {plain_words(w) for w in words.reassured}
+
+
+def _said(text: str) -> str:
+    """The plain words of ``text``, or for emoji alone the emoji ("👍")."""
+    return plain_words(text) or "".join(text.split())
+
+
+_NUMBER_TOKEN = re.compile(r"\d+|[^\W\d_]+|[/~+-]")
+
+
+def spell_numbers(text: str, words: UnderstandingTexts) -> str:
+    """``text`` with numbers said in words written as digits ("thirty mins" -> "30 mins",
+    "forty five" -> "45"); anything else is left as typed."""
+    names = sorted(words.number_words, key=lambda name: -len(name.split()))
+    tokens = re.split(r"(\s+)", text)
+    out: list[str] = []
+    index = 0
+    while index < len(tokens):
+        for name in names:
+            parts = name.split()
+            span = tokens[index : index + 2 * len(parts) - 1 : 2]
+            if [t.lower().strip(",.!?") for t in span] == parts:
+                out.append(str(words.number_words[name]))
+                index += 2 * len(parts) - 1
+                break
+        else:
+            out.append(tokens[index])
+            index += 1
+    return "".join(out)
+
+
+def read_amount(
+    text: str, low: int, high: int, words: UnderstandingTexts, *, out_of: bool = True
+) -> int | None:
+    """One whole number from ``low`` to ``high``, in digits or words, with the everyday
+    words around it: "7", "seven", "about 6", "like a 4", "6ish", "3 out of 10"."""
+    value = read_number(text, low, high, out_of=out_of)
+    if value is not None:
+        return value
+    tokens = _NUMBER_TOKEN.findall(text.lower().replace("'", "").replace("\u2019", ""))
+    hedges = sorted(
+        (_NUMBER_TOKEN.findall(h.lower().replace("'", "")) for h in words.number_hedges),
+        key=len,
+        reverse=True,
+    )
+    trimmed = True
+    while trimmed and tokens:
+        trimmed = False
+        for hedge in hedges:
+            if hedge and tokens[: len(hedge)] == hedge and len(tokens) > len(hedge):
+                tokens = tokens[len(hedge) :]
+                trimmed = True
+                break
+    after = [a.lower() for a in words.number_after]
+    tops = {str(high), *(name for name, n in words.number_words.items() if n == high)}
+    for index in range(1, len(tokens)):
+        tail = " ".join(tokens[index:])
+        lead = " ".join(tokens[index:-1])
+        if tail in after or (out_of and lead in after and tokens[-1] in tops):
+            tokens = tokens[:index]
+            break
+    said = " ".join(tokens)
+    if said.isdecimal() and len(said) <= len(str(high)):
+        value = int(said)
+    else:
+        value = words.number_words.get(said)
+    return value if value is not None and low <= value <= high else None
 
 
 TYPO_PREFIX = 4
@@ -278,15 +396,13 @@ class IdleReplyPass:
 
     def __init__(self, words: UnderstandingTexts) -> None:
         self.words = words
-        self._agree = frozenset(plain_words(w) for w in (*words.agree, *words.idle_agree))
-        self._disagree = frozenset(plain_words(w) for w in words.disagree)
+        self._agree = frozenset(_said(w) for w in words.idle_agree) - {""}
 
     async def __call__(self, turn: Turn, text: str) -> bool:
         if not turn.state.idle:
             return False
-        plain = plain_words(text)
-        yes = plain in self._agree
-        if not yes and plain not in self._disagree:
+        yes = typed_yes(text, self.words) or _said(text) in self._agree
+        if not yes and not typed_no(text, self.words):
             return False
         offered = turn.offered or ""
         answers = self.words.idle

@@ -37,6 +37,7 @@ _LOAD_STEP = (
         _USERS.c.time_zone,
         _USERS.c.disclaimer_accepted_at,
         _USERS.c.unreachable_since,
+        _USERS.c.locale,
         _CONVERSATIONS.c.id.label("conversation_id"),
         _CONVERSATIONS.c.state,
         _CONVERSATIONS.c.updated_at,
@@ -87,7 +88,9 @@ class ConversationRepository(Repository):
                 {"platform": key.platform, "platform_user_id": key.user_id, "created_at": now},
             )
             return Runner(created.scalar_one()), None
-        runner = Runner(row.id, row.time_zone, row.disclaimer_accepted_at, row.unreachable_since)
+        runner = Runner(
+            row.id, row.time_zone, row.disclaimer_accepted_at, row.unreachable_since, row.locale
+        )
         if row.conversation_id is None:
             return runner, None
         return runner, SavedConversation(row.conversation_id, row.state, row.updated_at)

@@ -35,6 +35,8 @@ class User(Base):
     platform: Mapped[str] = mapped_column(String(16))
     platform_user_id: Mapped[str] = mapped_column(String(64))
     time_zone: Mapped[str | None] = mapped_column(String(64))
+    # The language tag the platform last sent ("en-GB"), for messages that carry none.
+    locale: Mapped[str | None] = mapped_column(String(35))
     disclaimer_accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # Set when the platform refuses to deliver to the user (blocked, DMs closed).
     unreachable_since: Mapped[datetime | None] = mapped_column(UTCDateTime())

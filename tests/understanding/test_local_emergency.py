@@ -107,3 +107,13 @@ def test_telegram_passes_the_users_language_on() -> None:
     inbound = to_inbound(Update(update_id=1, message=message), "hipcoach_bot")
     assert inbound is not None
     assert inbound.locale == "de-DE"
+
+
+async def test_a_message_without_a_locale_goes_by_the_one_sent_last(chat: Chat) -> None:
+    """A Discord DM typed carries no locale; the runner's last command or press did."""
+    chat.locale = "en-CA"
+    await _ready(chat, None)
+    chat.locale = None
+    advice = (await chat.say(RED_FLAG)).replies[0].text
+    assert "911" in advice
+    assert "NHS" not in advice

@@ -14,7 +14,7 @@ from bot.content import Content
 from bot.core.messages import Outcome
 from bot.core.state import FlowState
 from bot.features.warmup.models import CheckIn, WarmupSession
-from bot.testing import Chat
+from bot.testing import Chat, FakeClock
 
 TABLE = yaml.safe_load(Path(__file__).with_name("red_flags.yaml").read_text(encoding="utf-8"))
 RED_FLAGS: list[tuple[str, str]] = [(row["text"], row["level"]) for row in TABLE["red_flags"]]
@@ -52,6 +52,60 @@ async def _reminder_time(chat: Chat) -> None:
     await chat.press("Done")
 
 
+async def _hurt(chat: Chat) -> None:
+    await _drill(chat)
+    await chat.press("That hurt")
+
+
+async def _gentle_offer(chat: Chat) -> None:
+    await _hurt(chat)
+    await chat.press("Just uncomfortable")
+
+
+async def _reminder_lead(chat: Chat) -> None:
+    await _reminder_time(chat)
+    await chat.say("07:00")
+
+
+async def _reminder_confirm(chat: Chat) -> None:
+    await _reminder_lead(chat)
+    await chat.say("30")
+
+
+async def _tight_kind(chat: Chat) -> None:
+    await chat.command("tight", "left glute")
+
+
+async def _tight_strength(chat: Chat) -> None:
+    await chat.command("tight", "left glute hurts")
+
+
+async def _ran(chat: Chat) -> None:
+    """/ran about a new run each time: a run already told about is not asked again."""
+    clock = chat.coach.clock
+    assert isinstance(clock, FakeClock)
+    clock.advance(hours=1)
+    await chat.command("ran")
+
+
+async def _checkin_feeling(chat: Chat) -> None:
+    await _ran(chat)
+
+
+async def _checkin_where(chat: Chat) -> None:
+    await _ran(chat)
+    await chat.press("Tight")
+
+
+async def _forget(chat: Chat) -> None:
+    await chat.command("forget")
+
+
+async def _zone_proposed(chat: Chat) -> None:
+    await chat.command("timezone")
+    await chat.say("Londn")
+
+
 async def _tight_picker(chat: Chat) -> None:
     await chat.command("tight")
 
@@ -70,6 +124,16 @@ STATES: dict[str, tuple[Enter, tuple[str, str]]] = {
     "reminder time question": (_reminder_time, ("reminders", "time")),
     "tight-spot area picker": (_tight_picker, ("tight", "pick")),
     "time-zone question": (_timezone, ("timezone", "ask")),
+    "warm-up that-hurt question": (_hurt, ("warmup", "hurt")),
+    "warm-up gentle offer": (_gentle_offer, ("warmup", "hurt_offer")),
+    "reminder lead question": (_reminder_lead, ("reminders", "lead")),
+    "reminder confirmation": (_reminder_confirm, ("reminders", "confirm")),
+    "tight-spot kind question": (_tight_kind, ("tight", "kind")),
+    "tight-spot strength question": (_tight_strength, ("tight", "strength")),
+    "after-run feeling question": (_checkin_feeling, ("checkins", "feeling")),
+    "after-run where question": (_checkin_where, ("checkins", "where")),
+    "erase confirmation": (_forget, ("privacy", "confirm_forget")),
+    "time zones proposed": (_zone_proposed, ("timezone", "choose")),
 }
 
 
@@ -95,7 +159,8 @@ async def _enter(chat: Chat, enter: Enter) -> None:
 def _level(content: Content, outcome: Outcome) -> str | None:
     """The triage level the replies carry, if any."""
     for level, words in content.tight.triage.levels.items():
-        if any(words.headline in reply.text for reply in outcome.replies):
+        headlines = {words.headline, words.worded(in_warmup=True).headline}
+        if any(h in reply.text for reply in outcome.replies for h in headlines):
             return level
     return None
 
@@ -149,7 +214,9 @@ async def test_a_red_flag_mid_drill_stops_the_warm_up(
 ) -> None:
     await chat.to_first_drill()
     await chat.say("ouch, sharp pain in my hip on that one")
-    assert "Let's not roll this one" in chat.last_text()
+    # Worded for a warm-up, whose drills stop: nothing there is being rolled.
+    assert "Let's stop the drills here" in chat.last_text()
+    assert "roll" not in chat.last_text().lower()
     async with sessions() as session:
         [stored] = list(await session.scalars(select(WarmupSession)))
     assert stored.status == "stopped"

@@ -61,6 +61,37 @@ async def _strength(chat: Chat) -> None:
     await chat.command("tight", "left glute hurts")  # how much? 8/10 is a red flag
 
 
+async def _gentle_offer(chat: Chat) -> None:
+    await _ready(chat)
+    await chat.command("warmup")
+    await chat.press("Loose 😊")
+    await chat.press("No, just stiff or fine")
+    await chat.press("That hurt")
+    await chat.press("Just uncomfortable")  # "Try the gentle version, or skip it?"
+
+
+async def _confirm(chat: Chat) -> None:
+    await _lead(chat)
+    await chat.say("30")
+
+
+async def _where(chat: Chat) -> None:
+    await _ready(chat)
+    await chat.command("ran")
+    await chat.press("Tight")
+
+
+async def _forget(chat: Chat) -> None:
+    await _ready(chat)
+    await chat.command("forget")
+
+
+async def _zones_proposed(chat: Chat) -> None:
+    await _ready(chat, None)
+    await chat.command("timezone")
+    await chat.say("Londn")
+
+
 STEPS = [
     Step("timezone", "ask", _zone_first, "Chicago", "Which days do you run?"),
     Step("reminders", "days", _days, "mon wed", "What time does your run start?"),
@@ -69,13 +100,21 @@ STEPS = [
     Step("tight", "kind", _kind, "tight", "Rolling plan: left glute (tight)"),
     Step("tight", "strength", _strength, "6", "Rolling plan: left glute (painful, 6/10)"),
 ]
+# Steps only the typed-answer tests reach; they hear greetings, thanks and FAQ questions too.
+MORE_STEPS = [
+    Step("warmup", "hurt_offer", _gentle_offer, "gentle", "A shorter lunge"),
+    Step("reminders", "confirm", _confirm, "yes", "Done! I'll remind you Mon"),
+    Step("checkins", "where", _where, "left glute", "tightness in your left glute"),
+    Step("privacy", "confirm_forget", _forget, "no", "I've kept everything"),
+    Step("timezone", "choose", _zones_proposed, "yep that's right", "Got it: Europe/London"),
+]
 
 
 def _faq_answer(content: Content) -> str:
     return content.faq.entry("roll_duration").answer
 
 
-@pytest.mark.parametrize("step", STEPS, ids=lambda s: f"{s.flow}.{s.step}")
+@pytest.mark.parametrize("step", STEPS + MORE_STEPS, ids=lambda s: f"{s.flow}.{s.step}")
 @pytest.mark.parametrize("said", ["hi", "thanks!", FAQ])
 async def test_the_step_hears_it_and_stays(
     chat: Chat, content: Content, step: Step, said: str

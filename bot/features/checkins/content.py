@@ -10,6 +10,7 @@ from pydantic import Field, model_validator
 from bot.core.content import ButtonLabel, Frozen, Identifier, NonEmpty, Template, Word
 
 Feeling = Literal["fine", "tight", "sore", "pain"]
+Side = Literal["left", "right", "both"]
 FEELINGS: tuple[Feeling, ...] = ("fine", "tight", "sore", "pain")
 
 
@@ -19,6 +20,8 @@ class Area(Frozen):
     id: Identifier
     label: ButtonLabel
     name: NonEmpty  # in a sentence: "your glutes"
+    # One side of it, in a sentence: "your {side} glute".
+    one_side: Template | None = None
     words: tuple[Word, ...] = Field(min_length=1)
     rolling: Template
     source: Identifier
@@ -51,6 +54,10 @@ class CheckinWords(Frozen):
     progress_line: Template
     in_group: Template
     somewhere: NonEmpty
+    # In a sentence: "left", "right".
+    side_names: dict[NonEmpty, NonEmpty] = Field(default_factory=dict)
+    # Typed at "where?" but none of the areas.
+    where_typed: Template
     run_when: Template  # "{weekday} {time}"
     weekdays: tuple[NonEmpty, ...] = Field(min_length=7, max_length=7)  # Monday first
 
@@ -67,6 +74,9 @@ class CheckinVocabulary(Frozen):
 
     run: tuple[Word, ...] = Field(min_length=1)
     feelings: dict[Feeling, tuple[Word, ...]]
+    hips: tuple[Word, ...] = ()
+    # Which side: "left glute" is the left one.
+    sides: dict[Side, tuple[Word, ...]] = Field(default_factory=dict)
 
 
 class CheckinContent(Frozen):
@@ -87,3 +97,12 @@ class CheckinContent(Frozen):
 
     def area(self, area_id: str | None) -> Area | None:
         return next((a for a in self.areas if a.id == area_id), None)
+
+    def named(self, area_id: str | None, side: str | None) -> str:
+        """Where, in a sentence: "your left glute", "your glutes", "your hips"."""
+        area = self.area(area_id)
+        if area is None:
+            return self.words.somewhere
+        if side in ("left", "right") and area.one_side is not None:
+            return area.one_side.format(side=self.words.side_names.get(side, side))
+        return area.name

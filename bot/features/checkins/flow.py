@@ -19,7 +19,7 @@ from bot.core.stores import StoreFactory
 from bot.core.turn import Turn
 from bot.core.understanding import typed_label
 from bot.features.checkins import payloads
-from bot.features.checkins.content import FEELINGS, CheckinContent, Feeling
+from bot.features.checkins.content import FEELINGS, CheckinContent, Feeling, Side
 from bot.features.checkins.reading import read_checkin
 from bot.features.checkins.state import Asking, Source, Where
 from bot.features.checkins.store import CheckinAnswerRepository, CheckinStore
@@ -82,7 +82,9 @@ class Checkins(Flow):
         delivery = run.delivery_id if run else 0
         reading = read_checkin(text, self.content)
         if reading.feeling is not None:
-            await self._answer(turn, minute, delivery, source, reading.feeling, reading.area)
+            await self._answer(
+                turn, minute, delivery, source, reading.feeling, reading.area, reading.side
+            )
             return
         if await self._answered_already(turn, minute):
             return
@@ -133,7 +135,13 @@ class Checkins(Flow):
             if feeling is None:
                 return False
             await self._answer(
-                turn, asking.run_minute, asking.delivery_id, asking.source, feeling, reading.area
+                turn,
+                asking.run_minute,
+                asking.delivery_id,
+                asking.source,
+                feeling,
+                reading.area,
+                reading.side,
             )
             return True
         if turn.state.step == "where":
@@ -143,9 +151,12 @@ class Checkins(Flow):
                 area = self.content.areas[picked].id if picked < len(self.content.areas) else None
             elif reading.area is not None:
                 area = reading.area
+            elif reading.hips:
+                area = None  # "my right hip": somewhere else, said as "your hips"
             else:
                 return False
-            await self._got_area(turn, area or _OTHER)
+            # "left glute": the side is kept with the area.
+            await self._got_area(turn, area or _OTHER, reading.side)
             return True
         return False
 
@@ -153,9 +164,9 @@ class Checkins(Flow):
         if turn.state.step == "feeling":
             turn.say(self.words.ask_feeling_typed, private=True)
         else:
-            await super().not_understood(turn, text)
+            turn.say(self.words.where_typed, private=True)
 
-    async def _got_area(self, turn: Turn, area_id: str) -> None:
+    async def _got_area(self, turn: Turn, area_id: str, side: Side | None = None) -> None:
         where = turn.data(Where)
         area = None if area_id == _OTHER else self.content.area(area_id)
         if area is None and area_id != _OTHER:
@@ -168,6 +179,7 @@ class Checkins(Flow):
             where.source,
             where.feeling,
             area.id if area else None,
+            side or where.side if area else None,
         )
 
     async def _answered_already(self, turn: Turn, minute: int) -> bool:
@@ -186,6 +198,7 @@ class Checkins(Flow):
         source: Source,
         feeling: Feeling,
         area: str | None,
+        side: Side | None = None,
     ) -> None:
         run_at = payloads.from_minute(minute)
         if turn.now - run_at > TOO_OLD:
@@ -201,11 +214,17 @@ class Checkins(Flow):
             turn.goto(
                 NAME,
                 "where",
-                Where(run_minute=minute, delivery_id=delivery, source=source, feeling=feeling),
+                Where(
+                    run_minute=minute,
+                    delivery_id=delivery,
+                    source=source,
+                    feeling=feeling,
+                    side=side,
+                ),
             )
             self._ask_where(turn)
             return
-        await self._save(turn, minute, delivery, source, feeling, area)
+        await self._save(turn, minute, delivery, source, feeling, area, side)
 
     async def _save(
         self,
@@ -215,18 +234,19 @@ class Checkins(Flow):
         source: Source,
         feeling: Feeling,
         area: str | None,
+        side: Side | None = None,
     ) -> None:
         run_at = payloads.from_minute(minute)
+        side = side if area is not None else None
         await turn.store(self.store).add(
-            turn.user.id, run_at, delivery or None, feeling, area, source, turn.now
+            turn.user.id, run_at, delivery or None, feeling, area, source, turn.now, side
         )
         if delivery:
             await self.runs.settle(turn, delivery)
         if turn.state.flow == NAME:
             turn.finish()
         words = self.words
-        found = self.content.area(area)
-        name = found.name if found else words.somewhere
+        name = self.content.named(area, side)
         when = self._when(turn, minute)
         lines = [
             {

@@ -24,5 +24,6 @@ class CheckinAnswer(Base):
     delivery_id: Mapped[int | None] = mapped_column(Integer)
     feeling: Mapped[str] = mapped_column(String(8))  # fine | tight | sore | pain
     area: Mapped[str | None] = mapped_column(String(32))
+    side: Mapped[str | None] = mapped_column(String(5))  # left | right | both, when said
     source: Mapped[str] = mapped_column(String(8))  # question | ran | words
     answered_at: Mapped[datetime] = mapped_column(UTCDateTime())

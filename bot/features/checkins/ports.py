@@ -60,7 +60,7 @@ class LastRunAdvice:
         if after is not None and last.answered_at <= after and last.feeling != "fine":
             return None  # a warm-up has taken it into account already
         area = content.area(last.area)
-        name = area.name if area else words.somewhere
+        name = content.named(last.area, last.side)
         if last.feeling == "tight":
             rolling = area.rolling if area else "\n".join(a.rolling for a in content.areas)
             return RunAdvice(words.advice_tight.format(area=name), rolling=rolling)

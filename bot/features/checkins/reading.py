@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.core.understanding import plain_words
-from bot.features.checkins.content import FEELINGS, CheckinContent, Feeling
+from bot.features.checkins.content import FEELINGS, CheckinContent, Feeling, Side
 
 
 @dataclass(frozen=True, slots=True)
@@ -13,6 +13,10 @@ class Reading:
     mentions_run: bool
     feeling: Feeling | None
     area: str | None
+    # Which side, when one was named ("left glute"); two different ones are both.
+    side: Side | None = None
+    # The hips as a whole were named ("right hip"), not one of the areas.
+    hips: bool = False
 
 
 def _has(padded: str, phrase: str) -> bool:
@@ -36,4 +40,13 @@ def read_checkin(text: str, content: CheckinContent) -> Reading:
         for word in area.words
         if _has(padded, word)
     ]
-    return Reading(mentions_run, feeling, max(named)[2] if named else None)
+    sides = {
+        side for side, names in vocabulary.sides.items() if any(_has(padded, n) for n in names)
+    }
+    side: Side | None = None
+    if len(sides) == 1:
+        side = next(iter(sides))
+    elif sides:
+        side = "both"
+    hips = any(_has(padded, word) for word in vocabulary.hips)
+    return Reading(mentions_run, feeling, max(named)[2] if named else None, side, hips)

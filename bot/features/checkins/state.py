@@ -30,3 +30,5 @@ class Where(FlowData):
     delivery_id: Annotated[int, Field(ge=0)]
     source: Source
     feeling: Literal["tight", "sore", "pain"]
+    # A side said with the feeling ("tight on the left"), kept for the area.
+    side: Literal["left", "right", "both"] | None = None

@@ -23,6 +23,7 @@ class CheckinStore(Protocol):
         area: str | None,
         source: str,
         now: datetime,
+        side: str | None = None,
     ) -> None: ...
 
     async def newest(self, user_id: int, limit: int) -> list[CheckinAnswer]: ...
@@ -48,6 +49,7 @@ class CheckinAnswerRepository(Repository):
         area: str | None,
         source: str,
         now: datetime,
+        side: str | None = None,
     ) -> None:
         self.session.add(
             CheckinAnswer(
@@ -56,6 +58,7 @@ class CheckinAnswerRepository(Repository):
                 delivery_id=delivery_id,
                 feeling=feeling,
                 area=area,
+                side=side,
                 source=source,
                 answered_at=now,
             )

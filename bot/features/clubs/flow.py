@@ -319,6 +319,12 @@ class Clubs(Flow):
         return tuple(z for z in (club.summary_zone, turn.user.time_zone) if z)
 
     async def text(self, turn: Turn, text: str) -> bool:
+        if turn.state.step in form.STEPS and turn.state.step != form.ZONE:
+            action = form.typed_action(turn, self.texts, text, turn.texts.understanding)
+            if action is None:
+                return False
+            await self._form_press(turn, action)
+            return True
         return form.typed_zone(turn, self.texts, text)
 
     async def reprompt(self, turn: Turn) -> None:

@@ -4,15 +4,18 @@ admin's own) or typed in a reply. Every answer is saved with the step."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 from datetime import time
 
 from bot.core.calendar import known_zone
 from bot.core.messages import Tone
 from bot.core.state import FlowData
+from bot.core.texts import UnderstandingTexts
 from bot.core.turn import Turn
-from bot.features.clubs.parsing import RunRequest
-from bot.features.clubs.texts import ClubTexts
+from bot.core.understanding import read_amount, spell_numbers, typed_phrase
+from bot.features.clubs.parsing import RunRequest, read_clock, read_days
+from bot.features.clubs.texts import ClubTexts, ClubVocabulary
 
 FLOW = "clubs"
 DAYS, HOUR, MINUTE, ZONE, LEAD = "form_days", "form_hour", "form_minute", "form_zone", "form_lead"
@@ -97,6 +100,64 @@ def pressed(turn: Turn, texts: ClubTexts, action: str, known: tuple[str, ...]) -
     else:
         turn.say(texts.form_use_buttons)
     return None
+
+
+def typed_action(turn: Turn, texts: ClubTexts, text: str, heard: UnderstandingTexts) -> str | None:
+    """The press a typed answer stands for at the form's step ("tue and thu", "7am",
+    "7:30", "30 min", "next"); ``None`` when it is none, or at the zone step."""
+    words = texts.vocabulary
+    form = turn.data(RunForm)
+    said = spell_numbers(text, heard).strip().casefold()
+    for phrase in sorted(words.form_filler, key=len, reverse=True):
+        said = re.sub(rf"(?<!\w){re.escape(phrase)}(?!\w)", " ", said)
+    said = " ".join(said.replace(",", " ").split())
+    step = turn.state.step
+    if step == DAYS:
+        if form.days and typed_phrase(said, [words.form_next]) is not None:
+            return "f.next"
+        days = read_days(said, words)
+        if days is None:
+            return None
+        # All the days typed at once: chosen, and on to the hour.
+        turn.goto(FLOW, DAYS, replace(form, days=tuple(sorted(set(form.days) | days))))
+        return "f.next"
+    clock = read_clock(said.replace(" ", ""))
+    if step in (HOUR, MINUTE) and clock is not None:
+        if clock.hour not in HOURS or clock.minute not in MINUTES:
+            return None
+        if step == HOUR:  # "7:30" at the hour: both at once
+            turn.goto(FLOW, MINUTE, replace(form, hour=clock.hour))
+        return f"f.min.{clock.minute}"
+    if step == HOUR:
+        hour = _typed_hour(said, words)
+        return f"f.hour.{hour}" if hour in HOURS else None
+    if step == MINUTE:
+        minute = read_amount(said.lstrip(":"), 0, 59, heard, out_of=False)
+        return f"f.min.{minute}" if minute in MINUTES else None
+    if step == LEAD:
+        for unit in sorted(words.minutes, key=len, reverse=True):
+            said = re.sub(rf"(?<=\d)\s*{re.escape(unit)}\b", "", said)
+        lead = read_amount(said.strip(), 0, max(LEADS), heard, out_of=False)
+        return f"f.lead.{lead}" if lead in LEADS else None
+    return None
+
+
+def _typed_hour(said: str, words: ClubVocabulary) -> int | None:
+    """ "7", "07", "7am", "7 pm", "18": the hour, on a 24-hour clock."""
+    meridiem = None
+    for kind, suffixes in (("am", words.am), ("pm", words.pm)):
+        for suffix in sorted(suffixes, key=len, reverse=True):
+            if said.endswith(suffix) and said[: -len(suffix)].strip().isdecimal():
+                said, meridiem = said[: -len(suffix)].strip(), kind
+                break
+    if not said.isdecimal() or len(said) > 2:
+        return None
+    hour = int(said)
+    if meridiem is not None:
+        if not 1 <= hour <= 12:
+            return None
+        hour = hour % 12 + (12 if meridiem == "pm" else 0)
+    return hour if hour <= 23 else None
 
 
 def typed_zone(turn: Turn, texts: ClubTexts, text: str) -> bool:

@@ -17,7 +17,7 @@ from bot.core.prompts import (
     send_menu,
 )
 from bot.core.turn import Turn
-from bot.core.understanding import plain_words
+from bot.core.understanding import typed_yes
 from bot.features.onboarding.texts import HelpTexts
 
 
@@ -53,7 +53,7 @@ class Onboarding(Flow):
 
     async def text(self, turn: Turn, text: str) -> bool:
         """At the safety note, an everyday "yes" or "ok" accepts it, as the button does."""
-        if plain_words(text) in {plain_words(w) for w in turn.texts.understanding.agree}:
+        if typed_yes(text, turn.texts.understanding):
             await self.choice(turn, ACCEPT)
             return True
         return False

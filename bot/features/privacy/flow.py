@@ -10,6 +10,7 @@ from bot.core.messages import Document, Tone
 from bot.core.state import NoData
 from bot.core.stores import Scrubber, StoreFactory
 from bot.core.turn import Turn
+from bot.core.understanding import typed_label, typed_no, typed_phrase
 from bot.features.privacy.store import PrivacyRepository, PrivacyStore
 from bot.features.privacy.texts import PrivacyTexts
 
@@ -73,6 +74,24 @@ class Privacy(Flow):
             turn.say(texts.forget_kept, private=True)
         else:
             await super().choice(turn, action)
+
+    async def text(self, turn: Turn, text: str) -> bool:
+        """ "Are you sure?" answered in words: a clear yes ("yes", "erase it") erases, a
+        no keeps; an "ok" or a 👍 alone is not enough to erase everything."""
+        texts = self.texts
+        heard = turn.texts.understanding
+        picked = typed_label(text, [texts.forget_yes, texts.forget_no])
+        if picked is None:
+            picked = typed_phrase(text, [texts.forget_yes_words, texts.forget_no_words])
+        if picked is None and typed_no(text, heard):
+            picked = 1  # "no thanks" keeps everything
+        if picked is None:
+            return False
+        await self.choice(turn, ("forget.yes", "forget.no")[picked])
+        return True
+
+    async def not_understood(self, turn: Turn, text: str) -> None:
+        turn.say(self.texts.forget_which, private=True)
 
     async def reprompt(self, turn: Turn) -> None:
         await self.command(turn, "forget", "")

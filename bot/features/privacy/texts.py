@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.core.content import ButtonLabel, Frozen, Template
+from bot.core.content import ButtonLabel, Frozen, NonEmpty, Template
 
 
 class PrivacyTexts(Frozen):
@@ -12,3 +12,7 @@ class PrivacyTexts(Frozen):
     forget_no: ButtonLabel
     forgotten: Template
     forget_kept: Template
+    forget_yes_words: tuple[NonEmpty, ...] = ()
+    forget_no_words: tuple[NonEmpty, ...] = ()
+    # Typed at "Are you sure?" but neither a yes nor a no.
+    forget_which: Template

@@ -34,6 +34,10 @@ from bot.features.reminders.texts import ReminderTexts
 STALE_AFTER = timedelta(hours=3)
 
 
+ONE_REMINDER_OFFER = "reminder:"
+"""The list just shown has one reminder: "pause it", "delete it" act on it."""
+
+
 class ReminderActions:
     """The buttons' work, with the words, settings and store every one of them needs."""
 
@@ -80,6 +84,8 @@ class ReminderActions:
             turn.say(words.reminders.how_to_stop)
         for reminder in reminders:
             self.show_one(turn, reminder)
+        if len(reminders) == 1:
+            turn.offer(f"{ONE_REMINDER_OFFER}{reminders[0].id}")  # "pause it" means this one
 
     def show_one(self, turn: Turn, reminder: Reminder) -> None:
         words = self.texts
@@ -176,6 +182,10 @@ class ReminderActions:
     async def just_sent(self, turn: Turn) -> bool:
         """A reminder went to this chat recently, after the runner's last message here: it
         is the coach's newest word in this conversation."""
+        return await self.just_delivered(turn) is not None
+
+    async def just_delivered(self, turn: Turn) -> tuple[int, int] | None:
+        """(reminder, delivery) of the reminder :meth:`just_sent`, if there is one."""
         repo = turn.store(self.store)
         for reminder in await repo.open_for_user(turn.user.id):
             if (reminder.platform, reminder.chat_id) != (turn.key.platform, turn.key.chat_id):
@@ -185,8 +195,8 @@ class ReminderActions:
                 continue
             fresh = turn.now - latest.sent_at <= STALE_AFTER
             if fresh and (turn.last_step_at is None or latest.sent_at > turn.last_step_at):
-                return True
-        return False
+                return reminder.id, latest.id
+        return None
 
     # --- the reminder message's Snooze and Skip ---
 

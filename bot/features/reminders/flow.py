@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import replace
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from enum import Enum
 from typing import ClassVar
 
@@ -24,9 +24,16 @@ from bot.core.messages import Tone
 from bot.core.ports import OptionSpec
 from bot.core.stores import StoreFactory
 from bot.core.turn import Turn
-from bot.core.understanding import plain_words
+from bot.core.understanding import (
+    plain_words,
+    spell_numbers,
+    typed_label,
+    typed_no,
+    typed_phrase,
+    typed_yes,
+)
 from bot.features.reminders import payloads
-from bot.features.reminders.actions import ReminderActions
+from bot.features.reminders.actions import ONE_REMINDER_OFFER, ReminderActions
 from bot.features.reminders.describe import days_text, summary, when
 from bot.features.reminders.options import ReminderOptions
 from bot.features.reminders.parsing import (
@@ -50,6 +57,7 @@ from bot.features.reminders.parsing import (
     parse_days,
     parse_lead,
     parse_reminder,
+    parse_spoken_clock,
     to_rule,
 )
 from bot.features.reminders.payloads import (
@@ -172,6 +180,9 @@ class Reminders(Flow):
         in_words = turn.in_words or args.startswith(WORDS)
         if in_words:
             args = args.removeprefix(WORDS).strip()
+            # "remind me later", right after a reminder: that one again, soon.
+            if args and await self._reminder_reply(turn, args, snooze_only=True):
+                return
         zone_name = known_zone(turn.user.time_zone)
         if zone_name is None:
             ask_zone(turn, self.texts, then="remind", args=f"{WORDS}{args}" if in_words else args)
@@ -219,14 +230,43 @@ class Reminders(Flow):
 
     async def claims_text(self, turn: Turn, text: str) -> bool:
         """A bare "yes" right after a reminder message (the coach's last word here) is its
-        Start warm-up button."""
-        agree = {plain_words(w) for w in turn.texts.understanding.agree}
-        agree |= {plain_words(w) for w in turn.texts.understanding.idle_agree}
-        if plain_words(text) not in agree:
+        Start warm-up button; "pause it" right after a list of one reminder, its Pause."""
+        offered = turn.offered or ""
+        if offered.startswith(ONE_REMINDER_OFFER) and offered[len(ONE_REMINDER_OFFER) :].isdigit():
+            listing = self.texts.reminders
+            groups = [listing.pause_words, listing.resume_words, listing.delete_words]
+            picked = typed_phrase(text, groups)
+            if picked is not None:
+                reminder_id = int(offered[len(ONE_REMINDER_OFFER) :])
+                act = (self.actions.pause, self.actions.resume, self.actions.delete)[picked]
+                await act(turn, reminder_id)
+                return True
+        if await self._reminder_reply(turn, text):
+            return True
+        heard = turn.texts.understanding
+        idle_agree = {plain_words(w) for w in heard.idle_agree}
+        if not typed_yes(text, heard) and plain_words(text) not in idle_agree:
             return False
         if not await self.actions.just_sent(turn):
             return False
         turn.redirect("warmup")
+        return True
+
+    async def _reminder_reply(self, turn: Turn, text: str, *, snooze_only: bool = False) -> bool:
+        """Snooze or Skip in words ("later", "not today") while a reminder is the coach's
+        newest word here, as its buttons."""
+        fire = self.texts.fire
+        groups = [fire.snooze_words] if snooze_only else [fire.snooze_words, fire.skip_words]
+        picked = typed_phrase(text, groups)
+        if picked is None:
+            return False
+        delivered = await self.actions.just_delivered(turn)
+        if delivered is None:
+            return False
+        reminder_id, delivery_id = delivered
+        turn.finish()
+        act = self.actions.snooze if picked == 0 else self.actions.skip
+        await act(turn, reminder_id, delivery_id)
         return True
 
     async def _one_line(
@@ -406,6 +446,9 @@ class Reminders(Flow):
             return await self._days_text(turn, text, zone_name)
         if step == "time":
             at = parse_clock(text, self.vocabulary)
+            if at is None:  # "seven", "half past six", "7 in the morning", "at 6"
+                spelled = spell_numbers(text, turn.texts.understanding)
+                at = parse_spoken_clock(spelled, self.vocabulary)
             if at is None or isinstance(at, BadTime):
                 return False
             self._goto(turn, "lead", replace(self._draft(turn), time=format_hhmm(at)))
@@ -413,6 +456,8 @@ class Reminders(Flow):
             return True
         if step == "lead":
             lead = parse_lead(text, self.vocabulary)
+            if lead is None:  # "thirty", "fifteen minutes"
+                lead = parse_lead(spell_numbers(text, turn.texts.understanding), self.vocabulary)
             if not isinstance(lead, int):
                 return await self._corrected(turn, text, zone_name)
             await self._got_lead(turn, lead, zone_name)
@@ -420,9 +465,20 @@ class Reminders(Flow):
         if step == "confirm":
             if await self._corrected(turn, text, zone_name):
                 return True
-            agree = {plain_words(word) for word in turn.texts.understanding.agree}
-            if plain_words(text) in agree:  # "yes", "ok": as the Save button
-                await self._confirm_choice(turn, "save", self._draft(turn), zone_name)
+            remind = self.texts.remind
+            heard = turn.texts.understanding
+            labels = [remind.save_button, remind.restart_button, remind.cancel_button]
+            picked = typed_label(text, labels)
+            if picked is None and (
+                typed_yes(text, heard) or typed_phrase(text, [remind.save_words]) is not None
+            ):
+                picked = 0  # "yes", "yep that's right", "looks good": as the Save button
+            if picked is not None:
+                action = ("save", "restart", "cancel")[picked]
+                await self._confirm_choice(turn, action, self._draft(turn), zone_name)
+                return True
+            if typed_no(text, heard):
+                turn.say(remind.confirm_no)  # the confirmation's buttons stay
                 return True
         return False
 
@@ -431,13 +487,23 @@ class Reminders(Flow):
         before instead"): applied, then the confirmation again. Also in the middle of the
         form, when the change completes it (editing a reminder starts at its days)."""
         found = parse_correction(text, self.vocabulary)
-        if found is None:
-            return False
+        if found is None:  # "half past six", "make it seven instead"
+            at = parse_spoken_clock(spell_numbers(text, turn.texts.understanding), self.vocabulary)
+            if not isinstance(at, time):
+                return False
+            found = Correction(weekdays=None, day=None, run_time=at, lead_minutes=None)
         if not isinstance(found, Correction):
             turn.say(parse_error_text(found, self.texts))
             return True
         draft = _apply(self._draft(turn), found, turn.now.astimezone(zone(zone_name)).date())
         if draft.rule(zone_name) is None:
+            if turn.state.step == "lead" and found.run_time is not None:
+                # "make it 7am instead" before the minutes: the time changes, the
+                # question stays.
+                self._goto(turn, "lead", draft)
+                turn.say(self.texts.remind.time_changed.format(time=draft.time))
+                self._ask_lead(turn)
+                return True
             return False
         self._goto(turn, "confirm", draft)
         self._confirm(turn, zone_name)

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from enum import StrEnum
+from typing import Protocol
 
 from bot.core.calendar import zone
 from bot.core.numbers import read_number
@@ -52,6 +53,8 @@ class Vocabulary:
     lead_words: tuple[tuple[str, int], ...] = ()
     corrections: tuple[str, ...] = ()
     clock_words: tuple[str, ...] = ()
+    # Times said in words ("half past six"): any object with the SpokenClock words.
+    spoken: SpokenWords | None = None
 
     def __post_init__(self) -> None:
         if len(self.weekdays) != 7:
@@ -137,6 +140,25 @@ class Correction:
     lead_minutes: int | None
 
 
+class SpokenWords(Protocol):
+    """The words of a time said aloud (see ``parse_spoken_clock``)."""
+
+    @property
+    def hedges(self) -> tuple[str, ...]: ...
+    @property
+    def half_past(self) -> tuple[str, ...]: ...
+    @property
+    def quarter_past(self) -> tuple[str, ...]: ...
+    @property
+    def quarter_to(self) -> tuple[str, ...]: ...
+    @property
+    def midday(self) -> tuple[str, ...]: ...
+    @property
+    def morning(self) -> tuple[str, ...]: ...
+    @property
+    def evening(self) -> tuple[str, ...]: ...
+
+
 ParseError = BadTime | UnknownWords | NoDays | NoTime | BadLead | TooMany | MixedDays
 ReminderParse = ReminderRequest | ParseError
 
@@ -173,6 +195,49 @@ def parse_clock(
     if hour > 23 or minute > 59:
         return BadTime(text.strip())
     return time(hour, minute)
+
+
+def parse_spoken_clock(text: str, vocabulary: Vocabulary) -> time | BadTime | None:
+    """A run time in everyday words, numbers already in digits: "at 6", "around 7",
+    "half past 6", "quarter to 7", "6 in the morning", "7 in the evening", "noon",
+    "make it 7am instead". ``None`` when it is not one time said so."""
+    spoken = vocabulary.spoken
+    if spoken is None:
+        return None
+    said = " " + " ".join(re.sub(r"[,;!?]", " ", text.lower().replace("'", "")).split()) + " "
+    for hedge in sorted(spoken.hedges, key=len, reverse=True):
+        said = said.replace(f" {hedge.replace(chr(39), '')} ", " ")
+    said = " ".join(said.split())
+    if said in spoken.midday:
+        return time(12, 0)
+    suffix = ""
+    for words, meridiem in ((spoken.morning, "am"), (spoken.evening, "pm")):
+        for phrase in sorted(words, key=len, reverse=True):
+            if said.endswith(f" {phrase}"):
+                said, suffix = said.removesuffix(f" {phrase}"), meridiem
+                break
+    minute = None
+    for words, offset in (
+        (spoken.half_past, 30),
+        (spoken.quarter_past, 15),
+        (spoken.quarter_to, -15),
+    ):
+        for phrase in sorted(words, key=len, reverse=True):
+            if said.startswith(f"{phrase} "):
+                said, minute = said.removeprefix(f"{phrase} "), offset
+                break
+        if minute is not None:
+            break
+    if not said.isdecimal() and minute is not None:
+        return None
+    if minute is None:
+        return parse_clock(said + suffix, vocabulary) if said else None
+    hour = int(said) if len(said) <= 2 else 99
+    if minute < 0:
+        hour, minute = hour - 1, 60 + minute
+    if not 0 <= hour <= 23:
+        return BadTime(text.strip())
+    return parse_clock(f"{hour}:{minute:02d}{suffix}", vocabulary)
 
 
 def _meridiem_suffixes(vocabulary: Vocabulary) -> list[tuple[str, str]]:

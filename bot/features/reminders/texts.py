@@ -12,6 +12,18 @@ from bot.features.reminders.parsing import Vocabulary
 from bot.features.reminders.rules import MAX_LEAD_MINUTES
 
 
+class SpokenClock(Frozen):
+    """A run time said in words: "half past six", "7 in the morning", "noon"."""
+
+    hedges: Words = ()
+    half_past: Words = ()
+    quarter_past: Words = ()
+    quarter_to: Words = ()
+    midday: Words = ()
+    morning: Words = ()
+    evening: Words = ()
+
+
 class VocabularyTexts(Frozen):
     weekdays: tuple[Words, ...] = Field(min_length=7, max_length=7)
     every_day: Words = Field(min_length=1)
@@ -28,6 +40,7 @@ class VocabularyTexts(Frozen):
     )
     corrections: Words = ()
     clock_words: Words = ()
+    spoken: SpokenClock = Field(default_factory=lambda: SpokenClock())
 
     def build(self) -> Vocabulary:
         return Vocabulary(
@@ -44,6 +57,7 @@ class VocabularyTexts(Frozen):
             lead_words=tuple(self.lead_words.items()),
             corrections=self.corrections,
             clock_words=self.clock_words,
+            spoken=self.spoken,
         )
 
 
@@ -103,11 +117,19 @@ class RemindTexts(Frozen):
     weekend: Template
     date: Template
     next: Template
+    save_words: tuple[NonEmpty, ...] = ()
+    # The run's time changed while asking how long before it ("make it 7am instead").
+    time_changed: Template
+    confirm_no: Template
 
 
 class ReminderListTexts(Frozen):
     empty: Template
     header: Template
+    # Typed right after a list of one reminder, as its buttons.
+    pause_words: tuple[NonEmpty, ...] = ()
+    resume_words: tuple[NonEmpty, ...] = ()
+    delete_words: tuple[NonEmpty, ...] = ()
     # Asked in words to stop them: which buttons do it.
     how_to_stop: Template
     active: Template
@@ -145,6 +167,9 @@ class FireTexts(Frozen):
     old: Template
     gone: Template
     paused: Template
+    # Typed right after a reminder, as its Snooze and Skip buttons.
+    snooze_words: tuple[NonEmpty, ...] = ()
+    skip_words: tuple[NonEmpty, ...] = ()
 
 
 class TimezoneTexts(Frozen):
@@ -159,6 +184,9 @@ class TimezoneTexts(Frozen):
     bad_time: Template
     other_button: ButtonLabel
     other_prompt: Template
+    which_zone: Template
+    kept: Template
+    time_filler: tuple[NonEmpty, ...] = ()
 
 
 class CommandOptionTexts(Frozen):
@@ -181,6 +209,11 @@ class CheckinSettingTexts(Frozen):
     set_on: Template  # {minutes}
     set_off: Template
     invalid: Template  # {low} {high}
+    # Typed after /checkin: off, on, and how long in hours ("2 hours", "an hour and a half").
+    off_words: tuple[NonEmpty, ...] = ()
+    on_words: tuple[NonEmpty, ...] = ()
+    hours: dict[NonEmpty, Annotated[int, Field(ge=15, le=360)]] = Field(default_factory=dict)
+    hour_units: tuple[NonEmpty, ...] = ()
 
 
 class ReminderTexts(Frozen):

@@ -16,7 +16,9 @@ from bot.core.calendar import known_zone
 from bot.core.flow import CommandDef, Flow, Steps
 from bot.core.ports import OptionSpec
 from bot.core.stores import StoreFactory
+from bot.core.texts import UnderstandingTexts
 from bot.core.turn import Turn
+from bot.core.understanding import plain_words, typed_no, typed_ordinal, typed_yes
 from bot.features.reminders.describe import clock_text
 from bot.features.reminders.options import ReminderOptions
 from bot.features.reminders.parsing import BadTime, parse_clock
@@ -123,7 +125,41 @@ class TimeZones(Flow):
 
     async def text(self, turn: Turn, text: str) -> bool:
         texts = self.texts
+        heard = turn.texts.understanding
+        question = turn.data(ZoneQuestion)
+        if turn.state.step == CHOOSE:
+            # Zones were proposed: "yes" takes the first, "the second one" that one, and
+            # "no" asks again from the start.
+            picked = typed_ordinal(text, len(question.options), heard)
+            if picked is None and typed_yes(text, heard) and question.options:
+                picked = 0
+            if picked is not None:
+                await self._save(turn, question.options[picked])
+                return True
+            if typed_no(text, heard):
+                ask_zone(turn, texts, then=question.then, args=question.args)
+                return True
+        elif typed_yes(text, heard) or typed_no(text, heard):
+            # No one zone was proposed: a yes keeps the zone already set, if any.
+            current = known_zone(turn.user.time_zone)
+            if current is not None and typed_yes(text, heard):
+                turn.say(
+                    texts.timezone.kept.format(zone=current, time=clock_text(turn.now, current))
+                )
+                turn.finish()
+                if question.then is not None:
+                    turn.redirect(question.then, question.args)
+            else:
+                self.reprompt_which(turn)
+            return True
+        text = _without_no(text, heard)  # "no, chicago": the zone, as a correction
+        picked = typed_ordinal(text, len(question.options), heard)
+        if turn.state.step == ASK and picked is not None and question.options:
+            await self._save(turn, question.options[picked])  # "1": the first button
+            return True
         local = parse_clock(text, texts.vocabulary.build(), bare_hour=False)
+        if local is None:
+            local = parse_clock(self._without_filler(text), texts.vocabulary.build())
         if isinstance(local, BadTime):
             turn.say(texts.timezone.bad_time.format(text=local.text))
             return True
@@ -150,6 +186,23 @@ class TimeZones(Flow):
 
     async def not_understood(self, turn: Turn, text: str) -> None:
         turn.say(self.texts.timezone.unknown.format(typed=text.strip()))
+
+    def reprompt_which(self, turn: Turn) -> None:
+        """ "Which one?", with the question's buttons again (the common zones)."""
+        question = turn.data(ZoneQuestion)
+        labels = self._labels(self.texts, list(question.options))
+        _offer(turn, self.texts, self.texts.timezone.which_zone, labels, other=True)
+
+    def _without_filler(self, text: str) -> str:
+        """ "it's 6:00 am here" -> "6:00 am": a local time among everyday words, or the
+        empty string when words other than the filler remain beside it."""
+        filler = sorted(
+            (plain_words(f) for f in self.texts.timezone.time_filler), key=len, reverse=True
+        )
+        body = " " + " ".join(text.lower().replace("'", "").split()) + " "
+        for phrase in filler:
+            body = body.replace(f" {phrase} ", " ")
+        return body.strip()
 
     async def reprompt(self, turn: Turn) -> None:
         question = turn.data(ZoneQuestion)
@@ -186,6 +239,14 @@ class TimeZones(Flow):
         turn.finish()
         if question.then is not None:
             turn.redirect(question.then, question.args)
+
+
+def _without_no(text: str, heard: UnderstandingTexts) -> str:
+    """ "no, chicago" -> "chicago"; any other text as it was."""
+    first, _, rest = text.strip().partition(" ")
+    if rest.strip() and typed_no(first, heard):
+        return rest.strip(" ,.;:-")
+    return text
 
 
 async def move_reminders(

@@ -293,10 +293,18 @@ class SmrContent(Frozen):
 # --- triage.yaml -----------------------------------------------------------------------
 
 
-class LevelText(Frozen):
+class WordedLevel(Frozen):
     headline: NonEmpty
     # Placeholders from safety's emergency words: {emergency}, {urgent_line}, {department}.
     advice: Template
+
+
+class LevelText(WordedLevel):
+    # Said instead in a pre-run warm-up, which stops: drills, not rolling.
+    in_warmup: WordedLevel | None = None
+
+    def worded(self, *, in_warmup: bool) -> WordedLevel:
+        return self.in_warmup if in_warmup and self.in_warmup is not None else self
 
 
 class TriageSource(Source):
@@ -440,6 +448,9 @@ class TightWords(Frozen):
     yes_words: Words
     no_words: Words
     unsure_words: Words
+    # Typed just after a plan, as its "More detail" and "Count me through" buttons.
+    detail_words: Words = ()
+    count_words: Words = ()
 
 
 class WarmupPreludeWords(Frozen):

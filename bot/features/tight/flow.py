@@ -630,7 +630,9 @@ class Tight(Flow):
         refused = plain in _phrases(words.no_words)
         yes = _phrases(words.yes_words)
         agreed = plain in yes or (bool(plain) and set(plain.split()) <= yes)
-        if not (letter or unsure or refused or agreed) and (
+        detail = plain in _phrases(words.detail_words)
+        count = plain in _phrases(words.count_words)
+        if not (letter or unsure or refused or agreed or detail or count) and (
             self.reader.correct(text, self._any_report, None, None) is None
         ):
             return False  # nothing like an answer or a correction: no need to look
@@ -642,6 +644,12 @@ class Tight(Flow):
         if found is None:
             return False
         report, data = found
+        if detail:
+            self._show_detail(turn, data)
+            return True
+        if count:
+            await self._count_area(turn, report.id, 0)
+            return True
         if unsure:
             self._say(turn, words.saved)
             return True
@@ -723,11 +731,7 @@ class Tight(Flow):
             return
         report, data = found
         if prefix == DETAIL:
-            headings = titles(self.content, data.readings())
-            for message in plan_in_detail(
-                self.content, data.readings(), data.kind, data.adjustment
-            ):
-                self._say(turn, message, bold=_found_in(message, headings))
+            self._show_detail(turn, data)
         elif answer.startswith("side."):
             await self._logged(turn, report, self._with_side(data, answer.removeprefix("side.")))
         elif (value := _strength(answer.replace("int.", "tt.int.", 1))) is not None:
@@ -736,6 +740,12 @@ class Tight(Flow):
             self._say(turn, self.content.words.tight.saved)
         else:
             await super().global_choice(turn, action)
+
+    def _show_detail(self, turn: Turn, data: Report) -> None:
+        """The plan in detail, as "More detail" shows it."""
+        headings = titles(self.content, data.readings())
+        for message in plan_in_detail(self.content, data.readings(), data.kind, data.adjustment):
+            self._say(turn, message, bold=_found_in(message, headings))
 
     # --- typing instead of tapping ------------------------------------------------------
 

@@ -29,6 +29,8 @@ from bot.features.tight.triage import TriageChecker
 
 _V = TypeVar("_V")
 _SCORE = re.compile(r"^(\d+(?:\.\d+)?)/10$")
+# Before these a number word names a thing, not a strength: "this one", "the left one".
+_NOT_A_SCORE = frozenset({"this", "that", "the", "which", "left", "right", "other", "each", "any"})
 _CONJUNCTIONS = frozenset({"and", "or", "nor", "plus"})
 _SIDE_JOINERS = frozenset({"and", "or", SOFT_BREAK})
 _LEFT_RIGHT: frozenset[Side] = frozenset({"left", "right"})
@@ -284,11 +286,12 @@ class Reader:
 
     def _loose_intensity(self, tokens: Sequence[str], part: _Partial) -> int | None:
         """A strength given on its own, as an answer: "6", "more like 7", "mild"."""
+        words = self.lexicon.number_words
         numbers = [
-            int(t)
+            int(t) if t.isdigit() else words[t]
             for i, t in enumerate(tokens)
-            if t.isdigit()
-            and int(t) <= 10
+            if (t.isdigit() or (t in words and not (i and tokens[i - 1] in _NOT_A_SCORE)))
+            and (int(t) if t.isdigit() else words[t]) <= 10
             and not (i + 1 < len(tokens) and tokens[i + 1] in _UNITS)
         ]
         if len(numbers) == 1:

@@ -230,18 +230,25 @@ def plan_in_detail(
     return messages
 
 
-def triage_message(content: TightContent, triage: Triage, emergency: Mapping[str, str]) -> str:
+def triage_message(
+    content: TightContent,
+    triage: Triage,
+    emergency: Mapping[str, str],
+    *,
+    in_warmup: bool = False,
+) -> str:
     """ "Stop here..." with the reasons found, what to do, and where the advice comes from.
 
     ``emergency`` fills the advice with the numbers and services where the runner is. A
     health service's own pages (a source with a ``country``) are listed only for a runner
     known to be in that country: a Toronto runner reads no "NHS", and neither does a
     runner whose country is unknown, who is told "your local emergency number" and would
-    otherwise be sent to pages about 999 and NHS 111."""
+    otherwise be sent to pages about 999 and NHS 111. ``in_warmup``: said in the middle
+    of a pre-run warm-up, whose drills stop (nothing there is being rolled)."""
     assert triage.level is not None
     country = emergency.get("country")
     rules = content.triage
-    level = rules.levels[triage.level]
+    level = rules.levels[triage.level].worded(in_warmup=in_warmup)
     reasons = [rules.rule(reason_id).reason for reason_id in triage.reasons]
     sources: list[Source] = []
     for reason_id in triage.reasons:

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from pydantic import Field, model_validator
 
 from bot.core.content import ButtonLabel, Frozen, Identifier, NonEmpty, Template
@@ -134,6 +136,23 @@ def quick_problems(book: DrillBook, routine: Routine) -> list[str]:
     return problems
 
 
+class WarmupWords(Frozen):
+    """What a runner may type at each warm-up question instead of pressing a button."""
+
+    soreness: dict[Annotated[int, Field(ge=0, le=10)], tuple[NonEmpty, ...]]
+    quick: tuple[NonEmpty, ...]
+    sharp_yes: tuple[NonEmpty, ...]
+    sharp_no: tuple[NonEmpty, ...]
+    done: tuple[NonEmpty, ...]
+    skip: tuple[NonEmpty, ...]
+    stop: tuple[NonEmpty, ...]
+    hurt: tuple[NonEmpty, ...]
+    count: tuple[NonEmpty, ...]
+    gentle: tuple[NonEmpty, ...]
+    hurt_sharp: tuple[NonEmpty, ...]
+    hurt_meh: tuple[NonEmpty, ...]
+
+
 class WarmupTexts(Frozen):
     soreness_question: Template
     soreness_invalid: Template
@@ -175,3 +194,4 @@ class WarmupTexts(Frozen):
     streak: Template  # {days}
     every_run_this_week: Template  # {runs}
     unknown_routine: Template
+    words: WarmupWords

@@ -27,7 +27,14 @@ from bot.core.ports import (
 )
 from bot.core.stores import StoreFactory
 from bot.core.turn import Turn
-from bot.core.understanding import WARMUP_DONE_OFFER, typed_label, typed_no
+from bot.core.understanding import (
+    WARMUP_DONE_OFFER,
+    read_amount,
+    typed_label,
+    typed_no,
+    typed_phrase,
+    typed_yes,
+)
 from bot.features.warmup.content import Drill, DrillBook, RollingRoutine, Routine, WarmupTexts
 from bot.features.warmup.counting import drill_beats
 from bot.features.warmup.state import (
@@ -43,11 +50,6 @@ from bot.features.warmup.state import (
 from bot.features.warmup.store import WarmupRepository, WarmupStore
 
 NAME = "warmup"
-_YES = {"yes", "y", "yeah", "yep", "sharp"}
-_NO = {"no", "n", "nope", "nah", "fine"}
-_DRILL_WORDS = {"done": "done", "next": "done", "skip": "skip", "stop": "stop"}
-# "That hurt" asks: sharp (0) or just uncomfortable (1)?
-_HURT_WORDS = {"sharp": 0, "worse": 0, "yes": 0, "uncomfortable": 1, "meh": 1, "no": 1}
 _OUTCOMES: dict[str, Outcome] = {"done": "done", "skip": "skipped"}
 _QUICK_WORDS = {"quick", "short", "fast", "hurry"}
 # A warm-up this long before a planned run counts as "before that run".
@@ -331,48 +333,111 @@ class Warmup(Flow):
         await super().choice(turn, action)
 
     async def text(self, turn: Turn, text: str) -> bool:
-        word = text.strip().lower()
         step = turn.state.step
         texts = self.texts
-        if step == "soreness":
-            value = parse_soreness(word)
-            options = self.routine.soreness_choices
-            picked = typed_label(text, [option.label for option in options])
-            if value is None and picked is not None:
-                value = options[picked].value  # a button's label typed: "a bit stiff"
-            if value is None:
-                return False  # "hi", a question: for the passes after the step
-            await self._got_soreness(turn, value)
+        words = texts.words
+        heard = turn.texts.understanding
+        if step in ("soreness", "sharp") and typed_phrase(text, [words.stop]) is not None:
+            await turn.leave("cancelled")  # "stop" before the drills: nothing to sum up
+            turn.say(turn.texts.common.cancelled)
             return True
+        if step == "soreness":
+            return await self._soreness_text(turn, text)
         if step == "sharp":
             picked = typed_label(text, [texts.sharp_yes, texts.sharp_no])
-            if picked is None and typed_no(text, turn.texts.understanding):
+            if picked is None:
+                picked = typed_phrase(text, [words.sharp_yes, words.sharp_no])
+            if picked is None and typed_no(text, heard):
                 picked = 1  # "nope, all good"
-            if word not in _YES | _NO and picked is None:
-                return False
-            await self._got_sharp(turn, word in _YES if picked is None else picked == 0)
-            return True
-        if step == "drill":
-            labels = [texts.done, texts.skip, texts.stop, texts.hurt]
-            picked = typed_label(text, labels)
-            if picked == 3:
-                self._ask_hurt(turn)
-            elif picked is not None:
-                await self._drill_answer(turn, ("done", "skip", "stop")[picked])
-            elif word in _DRILL_WORDS:
-                await self._drill_answer(turn, _DRILL_WORDS[word])
-            else:
-                return False
-            return True
-        if step == "hurt":
-            picked = typed_label(text, [texts.hurt_sharp, texts.hurt_uncomfortable])
-            if picked is None and word in _HURT_WORDS:
-                picked = _HURT_WORDS[word]
+            if picked is None and typed_yes(text, heard):
+                picked = 0  # "yes", "yep sure": heard as sharp, to be safe
             if picked is None:
                 return False
+            await self._got_sharp(turn, picked == 0)
+            return True
+        if step == "drill":
+            return await self._drill_text(turn, text)
+        if step == "hurt":
+            picked = typed_label(text, [texts.hurt_sharp, texts.hurt_uncomfortable])
+            if picked is None:
+                picked = typed_phrase(text, [words.hurt_sharp, words.hurt_meh])
+            if picked is None and typed_no(text, heard):
+                picked = 1  # "nah it's fine"
+            if picked is None and typed_yes(text, heard):
+                picked = 0  # "yes" to "was it sharp?"
+            if picked is None:
+                return await self._moved_on(turn, text)
             await self.choice(turn, ("hurt.sharp", "hurt.meh")[picked])
             return True
+        if step == "hurt_offer":
+            picked = typed_label(text, [texts.gentle_version, texts.skip])
+            if picked is None:
+                picked = typed_phrase(text, [words.gentle, words.skip])
+            if picked is None and typed_yes(text, heard):
+                picked = 0  # "yes" to "try the gentle version?"
+            if picked is None and typed_no(text, heard):
+                picked = 1
+            if picked is None:
+                return await self._moved_on(turn, text)
+            await self.choice(turn, ("hurt.gentle", "wu.skip")[picked])
+            return True
         return False
+
+    async def _moved_on(self, turn: Turn, text: str) -> bool:
+        """After "That hurt": skipping the drill or stopping the warm-up typed instead of
+        an answer ("skip this one", "stop")."""
+        words = self.texts.words
+        picked = typed_phrase(text, [words.skip, words.stop])
+        if picked is None:
+            return False
+        turn.goto(NAME, "drill", turn.data(Drilling))
+        await self._drill_answer(turn, ("skip", "stop")[picked])
+        return True
+
+    async def _soreness_text(self, turn: Turn, text: str) -> bool:
+        words = self.texts.words
+        value = read_amount(text, 0, 10, turn.texts.understanding)
+        options = self.routine.soreness_choices
+        picked = typed_label(text, [option.label for option in options])
+        if value is None and picked is not None:
+            value = options[picked].value  # a button's label typed: "a bit stiff"
+        if value is None:
+            scores = list(words.soreness)
+            said = typed_phrase(text, [words.soreness[score] for score in scores])
+            value = scores[said] if said is not None else None
+        if value is None and typed_phrase(text, [words.quick]) is not None:
+            if turn.data(Asked).routine == "standard":
+                turn.goto(NAME, "soreness", Asked(routine="quick"))
+            self._ask_soreness(turn)
+            return True
+        if value is None:
+            return False  # "hi", a question: for the passes after the step
+        await self._got_soreness(turn, value)
+        return True
+
+    async def _drill_text(self, turn: Turn, text: str) -> bool:
+        texts = self.texts
+        words = texts.words
+        picked = typed_label(text, [texts.done, texts.skip, texts.stop, texts.hurt])
+        if picked is None:
+            groups = [words.done, words.skip, words.stop, words.hurt, words.count, words.gentle]
+            picked = typed_phrase(text, groups)
+        if picked is None:
+            return False
+        drilling = turn.data(Drilling)
+        if picked in (4, 5) and not self._has_versions(drilling):
+            return False  # the rolling areas have no count and no gentle version
+        if picked == 3:
+            self._ask_hurt(turn)
+        elif picked == 4:
+            await self._count_through(turn)
+        elif picked == 5:
+            drilling = turn.data(Drilling)
+            turn.goto(NAME, "drill", replace(drilling, gentle=True))
+            self._show_drill(turn)
+        else:
+            await self._drill_answer(turn, ("done", "skip", "stop")[picked])
+        return True
 
     async def not_understood(self, turn: Turn, text: str) -> None:
         if turn.state.step == "soreness":
@@ -506,6 +571,20 @@ class Warmup(Flow):
             status = "expired" if reason == "expired" else "stopped"
             session_id = turn.data(Drilling).session
             await turn.store(self.store).finish_session(turn.user.id, session_id, status, turn.now)
+
+    def _has_versions(self, drilling: Drilling) -> bool:
+        """A warm-up drill (not a rolling area): it has a gentle version and a count."""
+        return drilling.routine != "roll"
+
+    def in_warmup(self, turn: Turn) -> bool:
+        """The runner is in a pre-run warm-up (its questions or drills), not the rolling
+        routine: a red flag there stops drills, and is worded so."""
+        step = turn.state.step
+        if turn.state.flow != NAME or step is None or step not in self.steps:
+            return False
+        data = turn.state.read(self.steps[step])
+        routine = getattr(data, "routine", "standard") if data is not None else "standard"
+        return bool(routine != "roll")
 
     # --- helpers ---
     async def _done_so_far(self, turn: Turn, drilling: Drilling) -> tuple[DrillAnswer, ...]:

@@ -132,3 +132,22 @@ async def test_that_hurt_then_uncomfortable_offers_a_gentler_way(
         gentle = await press_through(api, user, offer, warmup.gentle_version, warmup.done)
     assert gentle.content.startswith("Drill 1 of 3")
     assert await _statuses(coach) == ["in_progress"]
+
+
+@pytest.mark.parametrize(("locale", "number"), [("en-CA", "911"), ("en-GB", "999")])
+async def test_a_red_flag_typed_in_a_dm_goes_by_the_clients_locale(
+    api: DiscordStandIn, coach: Coach, locale: str, number: str
+) -> None:
+    """A DM message carries no locale; the one the runner's commands and presses sent does."""
+    user = api.user("ann", locale=locale)
+    async with running(make_adapter(api, coach), api):
+        await _accept(api, user)
+        await api.send_dm(user, RED_FLAG)
+
+        def advice() -> list[StoredMessage]:
+            dm = api.from_bot(api.dm_channel(user), seen_by=user)
+            return [m for m in dm if m.content.startswith("Stop here")]
+
+        await api.wait_until(lambda: bool(advice()))
+    [said] = advice()
+    assert number in said.content

@@ -4,6 +4,7 @@ the next warm-up makes of them."""
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.content import Content
@@ -230,7 +231,7 @@ async def test_ran_and_plain_words_start_a_check_in_about_the_latest_run(
     await remind_and_fire(rchat, dispatcher, clock, "daily 08:00", "2026-11-23 07:30")
     clock.current = at("2026-11-23 09:00")
     await rchat.say("just back from my run, left glute tight")
-    assert "tightness in your glutes after your Monday 08:00 run" in rchat.last_text()
+    assert "tightness in your left glute after your Monday 08:00 run" in rchat.last_text()
     # The planned question is then never sent.
     clock.current = at("2026-11-23 09:30")
     assert (await dispatcher.run_once()).sent == 0
@@ -385,3 +386,61 @@ async def test_in_a_group_the_answer_is_never_shown_to_the_group(rcoach: Coach) 
     await group.say("just back from my run, glute tight")
     assert group.outcomes[-1].replies[0].private_start == "ran"
     assert "glute" not in group.last_text()
+
+
+async def test_a_side_typed_at_where_is_kept(
+    rchat: Chat, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    await ready_chat(rchat)
+    await rchat.command("ran")
+    await rchat.press("Tight")
+    await rchat.say("left glute")
+    assert "tightness in your left glute" in rchat.last_text()
+    [stored] = await answers(sessions)
+    assert (stored.area, stored.side) == ("glutes", "left")
+
+
+async def test_the_hips_typed_at_where_are_somewhere_else(rchat: Chat) -> None:
+    await ready_chat(rchat)
+    await rchat.command("ran")
+    await rchat.press("Pain")
+    await rchat.say("my right hip")
+    assert "pain in your hips" in rchat.last_text()
+
+
+async def test_a_place_that_is_no_area_keeps_the_where_question(rchat: Chat) -> None:
+    await ready_chat(rchat)
+    await rchat.command("ran")
+    await rchat.press("Sore")
+    buttons = rchat.last_choices()
+    await rchat.say("calves")
+    assert "Tap the closest area below" in rchat.last_text()
+    assert rchat.last_choices() == buttons
+    await rchat.say("right hamstring")
+    assert "soreness in the back of your right thigh" in rchat.last_text()
+
+
+@pytest.mark.parametrize(
+    ("typed", "minutes"),
+    [
+        ("sixty", 60),
+        ("90 mins", 90),
+        ("an hour", 60),
+        ("2 hours", 120),
+        ("3h", 180),
+        ("about 45", 45),
+    ],
+)
+async def test_checkin_takes_the_delay_in_everyday_words(
+    rchat: Chat, typed: str, minutes: int
+) -> None:
+    await ready_chat(rchat)
+    await rchat.command("checkin", typed)
+    assert f"I'll ask how your hips felt {minutes} minutes after" in rchat.last_text()
+
+
+@pytest.mark.parametrize("typed", ["turn it off", "no thanks", "stop asking", "0"])
+async def test_checkin_turns_off_in_everyday_words(rchat: Chat, typed: str) -> None:
+    await ready_chat(rchat)
+    await rchat.command("checkin", typed)
+    assert rchat.last_text().startswith("Done: no more after-run check-ins")

@@ -247,3 +247,33 @@ async def test_edit_changes_a_run_in_place(club: Club) -> None:
     listing = text_of(await club.admin(""))
     assert "Saturday" not in listing
     assert "warm-up message 15 min before" in listing
+
+
+@pytest.mark.parametrize(
+    ("answers", "saved"),
+    [
+        (["tue and thu", "7am", "30", "Europe/London", "15 min"], "Tuesday, Thursday at 07:30"),
+        (["sat", "next", "8:15", "Europe/Berlin", "thirty"], "Saturday at 08:15"),
+        (["Sundays", "6 pm", "00", "Europe/London", "45 minutes"], "Sunday at 18:00"),
+    ],
+)
+async def test_the_guided_form_takes_typed_answers(
+    club: Club, answers: list[str], saved: str
+) -> None:
+    admin = Membership(admin=True, space=club.chat_id)
+    await club.admin("run")
+    said = ""
+    for answer in answers:
+        said = text_of(await club.send("900", Text(answer), member=admin))
+        assert "use the buttons" not in said, answer
+    assert f"Club run saved: 1. {saved}" in said
+
+
+async def test_a_typed_answer_the_form_cannot_take_changes_nothing(club: Club) -> None:
+    admin = Membership(admin=True, space=club.chat_id)
+    await club.admin("run")
+    await club.send("900", Text("tue"), member=admin)
+    said = text_of(await club.send("900", Text("3am"), member=admin))  # no button for 03
+    assert "What hour" not in said
+    said = text_of(await club.send("900", Text("7"), member=admin))
+    assert "And the minutes?" in said

@@ -315,3 +315,26 @@ async def test_reminder_changes_wake_the_scheduler_after_commit(
 
     assert heard == [datetime(2026, 11, 23, 7, 45, tzinfo=UTC)]
     assert timedelta(0) < heard[0] - datetime(2026, 11, 23, 6, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("typed", "said"),
+    [("pause it", "Paused: Mon"), ("delete it", "Deleted: Mon"), ("stop it", "Paused: Mon")],
+)
+async def test_a_list_of_one_reminder_takes_its_buttons_in_words(
+    chat: Chat, typed: str, said: str
+) -> None:
+    await ready_chat(chat)
+    await chat.command("remind", "mon 07:00")
+    await chat.command("reminders")
+    await chat.say(typed)
+    assert chat.last_text().startswith(said)
+
+
+async def test_pause_it_without_a_list_just_shown_pauses_nothing(chat: Chat) -> None:
+    await ready_chat(chat)
+    await chat.command("remind", "mon 07:00")
+    await chat.command("reminders")
+    await chat.say("thanks")
+    await chat.say("pause it")
+    assert "Paused" not in chat.last_text()

@@ -43,3 +43,28 @@ async def test_yes_after_something_else_is_not_the_reminders(
     await chat.say("thanks")
     await chat.say("yes")
     assert chat.last_text() == content.texts.understanding.idle.yes_nothing
+
+
+async def test_later_right_after_a_reminder_snoozes_it(
+    sessions: async_sessionmaker[AsyncSession], content: Content, clock: FakeClock
+) -> None:
+    chat = await _delivered(sessions, content, clock)
+    await chat.say("remind me later")  # not a new reminder: this one, again soon
+    assert chat.last_text() == content.reminder_texts.fire.snoozed.format(time="07:42")
+
+
+async def test_not_today_right_after_a_reminder_skips_the_run(
+    sessions: async_sessionmaker[AsyncSession], content: Content, clock: FakeClock
+) -> None:
+    chat = await _delivered(sessions, content, clock)
+    await chat.say("not today")
+    assert chat.last_text().startswith("Okay, no run this time. Next reminder: Tue 24 Nov")
+
+
+async def test_skip_long_after_a_reminder_is_no_skip(
+    sessions: async_sessionmaker[AsyncSession], content: Content, clock: FakeClock
+) -> None:
+    chat = await _delivered(sessions, content, clock)
+    await chat.say("thanks")
+    await chat.say("not today")
+    assert "no run this time" not in chat.last_text()
