@@ -2,8 +2,8 @@
 
 - A reminder burst shared by three dispatchers while runners write to the bot: every
   runner gets their reminder exactly once, Telegram's stand-in answers no 429 (the
-  workers share the send budget, the runners' replies included), every worker sent
-  some, and every runner who wrote got the coach's answer, not an apology.
+  workers share the send budget, the runners' replies included), and every runner who
+  wrote got the coach's answer, not an apology.
 - A reminder burst shared by two dispatchers while one is killed with SIGKILL: every
   runner gets their reminder, Telegram's stand-in answers no 429 (the workers share the
   send budget), both workers sent some, and repeats stay within the outbox's bound (the
@@ -43,7 +43,6 @@ async def test_a_burst_shared_by_three_workers_reaches_everyone_once_and_answers
     assert outcome.lost == 0, [chat for chat, texts in outcome.arrivals.items() if not texts]
     assert outcome.duplicated == 0
     assert outcome.throttled == 0
-    assert outcome.senders == 3
     assert outcome.probe_replies  # runners wrote while the burst went out...
     assert outcome.probe_unanswered == 0  # ...and each was answered,
     apology = shipped_content().texts.common.error
