@@ -108,6 +108,9 @@ class WorkerRegistry:
         # that must commit only while this worker is registered.
         self._using = asyncio.Lock()
         self._counter: asyncio.Task[None] | None = None
+        # Set when a worker seen registered at the last check is missing at this one.
+        self.departed = asyncio.Event()
+        self._seen: set[int] = set()
 
     @property
     def shared(self) -> bool:
@@ -258,6 +261,10 @@ class WorkerRegistry:
             await asyncio.sleep(CHECK_EVERY)
             try:
                 await self.ensure_registered()
-                WORKERS.set(len(await self.alive()))
+                live = await self.alive()
+                if self._seen - live:
+                    self.departed.set()
+                self._seen = live
+                WORKERS.set(len(live))
             except Exception as exc:  # the database is away; readiness says so
                 log.debug("worker_check_failed error=%s", type(exc).__name__)

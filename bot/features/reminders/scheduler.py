@@ -11,9 +11,11 @@ APScheduler jobs drive one worker:
 
 A claim whose lease runs out (its process died) counts as work too: the wake-up is
 armed for it, and the pass that runs then sends it again or counts it lost. With several
-workers, a third task looks every :data:`~bot.storage.workers.CHECK_EVERY` for claims
-whose worker is gone, and once the registry confirms it dead gives them back and wakes
-the dispatcher, so they go out within seconds instead of once the lease runs out.
+workers, a third task looks for claims whose worker is gone whenever the registry sees a
+worker leave (it checks every :data:`~bot.storage.workers.CHECK_EVERY`), and every
+:data:`SWEEP_EVERY` besides; once the registry confirms the holder dead it gives them
+back and wakes the dispatcher, so they go out within seconds instead of once the lease
+runs out.
 
 Both jobs only signal the worker task, which runs one dispatcher pass at a time, so a
 burst never overlaps itself and APScheduler never drops a wake-up for "too many
@@ -39,13 +41,14 @@ from bot.core.ports import Clock
 from bot.features.reminders.dispatcher import Dispatcher, DrainReport, PassReport
 from bot.features.reminders.wakeup import WakeUp
 from bot.storage.errors import not_saved_reason
-from bot.storage.workers import CHECK_EVERY
 
 log = logging.getLogger(__name__)
 
 WAKE_JOB = "reminders-wake"
 TICK_JOB = "reminders-tick"
 MAINTENANCE_EVERY = timedelta(hours=1)
+# Also without a departure seen: for workers gone while this one could not look.
+SWEEP_EVERY = 10.0  # seconds
 
 
 class ReminderScheduler:
@@ -189,14 +192,19 @@ class ReminderScheduler:
             self.ready.set()
 
     async def _release_dead(self) -> None:
-        """Claims of workers found dead: given back, and this worker woken to send them."""
+        """Claims of workers found dead: given back, and this worker woken to send them.
+        First at once (a worker may have died before this one started)."""
+        workers = self.dispatcher.workers
+        assert workers is not None
         while not self._stopping:
-            await asyncio.sleep(CHECK_EVERY)
             try:
                 if await self.dispatcher.release_dead_holders():
                     self._kicked.set()
             except Exception as exc:  # the database is away: the pass says so
                 log.debug("reminder_reaper_failed error=%s", type(exc).__name__)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(workers.departed.wait(), SWEEP_EVERY)
+            workers.departed.clear()
 
     async def _maintain(self) -> None:
         now = self.clock.now()
