@@ -4,6 +4,8 @@ and each chat's updates in order across them (bot.storage.workers, chat_order)."
 from __future__ import annotations
 
 import asyncio
+import contextlib
+from collections.abc import AsyncIterator
 
 import pytest
 from sqlalchemy import Column, Integer, MetaData, Table, select, text, update
@@ -114,34 +116,20 @@ async def test_start_up_work_runs_in_one_worker_at_a_time(pg_url: str) -> None: 
 async def test_a_chats_later_update_waits_for_the_earlier_one_a_live_worker_holds(
     pg_url: str,  # noqa: F811
 ) -> None:
-    engine = create_engine(pg_url)
-    await upgrade_to_head(engine)
-    a, b = WorkerRegistry(engine, 301), WorkerRegistry(engine, 302)
-    await a.register()
-    await b.register()
-    clock = FakeClock()
-    on_a, on_b = ChatOrder(engine, a, clock), ChatOrder(engine, b, clock)
-    try:
-        async with asyncio.timeout(20):
-            await on_a.wait_turn("telegram", 500, "chat")  # the first: nothing ahead
-            later = asyncio.create_task(on_b.wait_turn("telegram", 501, "chat"))
-            other_chat = asyncio.create_task(on_b.wait_turn("telegram", 502, "else"))
-            await other_chat  # another chat's update does not wait for this one
-            assert not later.done()
-            await on_a.done("telegram", 500)
-            await later
-            # A killed worker's update holds nothing up.
-            await on_a.wait_turn("telegram", 503, "chat")
-            stuck = asyncio.create_task(on_b.wait_turn("telegram", 504, "chat"))
-            await asyncio.sleep(0)
-            await a.unregister()
-            await stuck
-    finally:
-        await on_a.close()
-        await on_b.close()
+    async with _two_workers(pg_url, 301, 302) as (_, on_a, on_b, a):
+        await on_a.wait_turn("telegram", 500, "chat")  # the first: nothing ahead
+        later = asyncio.create_task(on_b.wait_turn("telegram", 501, "chat"))
+        other_chat = asyncio.create_task(on_b.wait_turn("telegram", 502, "else"))
+        await other_chat  # another chat's update does not wait for this one
+        assert not later.done()
+        await on_a.done("telegram", 500)
+        await later
+        # A killed worker's update holds nothing up.
+        await on_a.wait_turn("telegram", 503, "chat")
+        stuck = asyncio.create_task(on_b.wait_turn("telegram", 504, "chat"))
+        await asyncio.sleep(0)
         await a.unregister()
-        await b.unregister()
-        await engine.dispose()
+        await stuck
 
 
 async def test_a_write_on_the_registration_commits_only_while_it_is_registered(
@@ -203,28 +191,14 @@ async def test_a_waiting_update_is_woken_by_the_earlier_ones_worker(
     # No second look comes on its own here: only the notification can wake the waiter.
     monkeypatch.setattr(chat_order, "RECHECK_EVERY", 3600.0)
     monkeypatch.setattr(chat_order, "MAX_WAIT", 3600.0)
-    engine = create_engine(pg_url)
-    await upgrade_to_head(engine)
-    a, b = WorkerRegistry(engine, 311), WorkerRegistry(engine, 312)
-    await a.register()
-    await b.register()
-    clock = FakeClock()
-    on_a, on_b = ChatOrder(engine, a, clock), ChatOrder(engine, b, clock)
-    try:
-        async with asyncio.timeout(20):
-            await on_a.wait_turn("telegram", 700, "chat")
-            later = asyncio.create_task(on_b.wait_turn("telegram", 701, "chat"))
-            while not await _waiting(engine, 701):
-                await asyncio.sleep(0.01)
-            assert not later.done()
-            await on_a.done("telegram", 700)
-            await later
-    finally:
-        await on_a.close()
-        await on_b.close()
-        await a.unregister()
-        await b.unregister()
-        await engine.dispose()
+    async with _two_workers(pg_url, 311, 312) as (engine, on_a, on_b, _):
+        await on_a.wait_turn("telegram", 700, "chat")
+        later = asyncio.create_task(on_b.wait_turn("telegram", 701, "chat"))
+        while not await _waiting(engine, 701):
+            await asyncio.sleep(0.01)
+        assert not later.done()
+        await on_a.done("telegram", 700)
+        await later
 
 
 async def test_an_update_waiting_for_a_gap_is_woken_when_the_missing_one_arrives(
@@ -234,32 +208,18 @@ async def test_an_update_waiting_for_a_gap_is_woken_when_the_missing_one_arrives
     monkeypatch.setattr(chat_order, "RECHECK_EVERY", 3600.0)
     monkeypatch.setattr(chat_order, "MAX_WAIT", 3600.0)
     monkeypatch.setattr(chat_order, "GAP_WAIT", 0.0)  # the first ones: nothing came before
-    engine = create_engine(pg_url)
-    await upgrade_to_head(engine)
-    a, b = WorkerRegistry(engine, 331), WorkerRegistry(engine, 332)
-    await a.register()
-    await b.register()
-    clock = FakeClock()
-    on_a, on_b = ChatOrder(engine, a, clock), ChatOrder(engine, b, clock)
     last = chat_order.GAP_WINDOW  # the first update ids of all: none came before them
-    try:
-        async with asyncio.timeout(20):
-            for update_id in range(last):
-                if update_id != last - 2:
-                    await on_a.wait_turn("telegram", update_id, f"chat{update_id}")
-            monkeypatch.setattr(chat_order, "GAP_WAIT", 3600.0)
-            later = asyncio.create_task(on_b.wait_turn("telegram", last, "late"))
-            while not await _waiting(engine, last):
-                await asyncio.sleep(0.01)
-            assert not later.done()  # one id just below it is unknown
-            await on_a.wait_turn("telegram", last - 2, "elsewhere")
-            await later
-    finally:
-        await on_a.close()
-        await on_b.close()
-        await a.unregister()
-        await b.unregister()
-        await engine.dispose()
+    async with _two_workers(pg_url, 331, 332) as (engine, on_a, on_b, _):
+        for update_id in range(last):
+            if update_id != last - 2:
+                await on_a.wait_turn("telegram", update_id, f"chat{update_id}")
+        monkeypatch.setattr(chat_order, "GAP_WAIT", 3600.0)
+        later = asyncio.create_task(on_b.wait_turn("telegram", last, "late"))
+        while not await _waiting(engine, last):
+            await asyncio.sleep(0.01)
+        assert not later.done()  # one id just below it is unknown
+        await on_a.wait_turn("telegram", last - 2, "elsewhere")
+        await later
 
 
 async def test_a_waiter_whose_listening_connection_went_still_gets_its_turn(
@@ -268,33 +228,43 @@ async def test_a_waiter_whose_listening_connection_went_still_gets_its_turn(
 ) -> None:
     monkeypatch.setattr(chat_order, "RECHECK_EVERY", 3600.0)
     monkeypatch.setattr(chat_order, "MAX_WAIT", 3600.0)
-    engine = create_engine(pg_url)
+    async with _two_workers(pg_url, 321, 322) as (engine, on_a, on_b, _):
+        await on_a.wait_turn("telegram", 800, "chat")
+        later = asyncio.create_task(on_b.wait_turn("telegram", 801, "chat"))
+        while not await _waiting(engine, 801):
+            await asyncio.sleep(0.01)
+        async with engine.connect() as admin:  # as a server restart ends sessions
+            await admin.execute(
+                text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND query LIKE 'LISTEN %'"
+                )
+            )
+            await admin.commit()
+        # Woken by the loss, it listens again before it looks, so the next
+        # notification reaches it.
+        while not await _listeners(engine):
+            await asyncio.sleep(0.01)
+        await on_a.done("telegram", 800)
+        await later
+
+
+@contextlib.asynccontextmanager
+async def _two_workers(
+    url: str, first: int, second: int
+) -> AsyncIterator[tuple[AsyncEngine, ChatOrder, ChatOrder, WorkerRegistry]]:
+    """Two registered workers' chat orders on one migrated database (and the first's
+    registration), closed afterwards; what runs inside has 20 s at most."""
+    engine = create_engine(url)
     await upgrade_to_head(engine)
-    a, b = WorkerRegistry(engine, 321), WorkerRegistry(engine, 322)
+    a, b = WorkerRegistry(engine, first), WorkerRegistry(engine, second)
     await a.register()
     await b.register()
     clock = FakeClock()
     on_a, on_b = ChatOrder(engine, a, clock), ChatOrder(engine, b, clock)
     try:
         async with asyncio.timeout(20):
-            await on_a.wait_turn("telegram", 800, "chat")
-            later = asyncio.create_task(on_b.wait_turn("telegram", 801, "chat"))
-            while not await _waiting(engine, 801):
-                await asyncio.sleep(0.01)
-            async with engine.connect() as admin:  # as a server restart ends sessions
-                await admin.execute(
-                    text(
-                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                        "WHERE datname = current_database() AND query LIKE 'LISTEN %'"
-                    )
-                )
-                await admin.commit()
-            # Woken by the loss, it listens again before it looks, so the next
-            # notification reaches it.
-            while not await _listeners(engine):
-                await asyncio.sleep(0.01)
-            await on_a.done("telegram", 800)
-            await later
+            yield engine, on_a, on_b, a
     finally:
         await on_a.close()
         await on_b.close()
