@@ -28,7 +28,6 @@ import contextlib
 import os
 import re
 import signal
-import sys
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -46,9 +45,9 @@ from bot.features.reminders.models import Reminder, ReminderDelivery
 from bot.storage.database import create_engine
 from bot.storage.migrations import upgrade_to_head
 from bot.storage.models import User
+from tests.processes import BotRun
 from tests.standins.telegram_api import Call, TelegramStandIn, TgChat, TgUser
 
-ROOT = Path(__file__).resolve().parents[2]
 ZONE = "Europe/London"
 LEAD_MINUTES = 30
 REMINDER = "Your run is at"
@@ -256,75 +255,21 @@ async def delivery_statuses(url: str) -> dict[str, int]:
 # --- the bot process ----------------------------------------------------------------------
 
 
-class BotProcess:
-    """``python -m bot run`` on the stand-in, its log lines kept."""
+class BotProcess(BotRun):
+    """``python -m bot run`` on Telegram's stand-in, its log lines kept."""
 
     def __init__(self, url: str, api: TelegramStandIn, workdir: Path, lease_seconds: int) -> None:
-        self.url = url
+        super().__init__(url, workdir)
         self.api = api
-        self.workdir = workdir
         self.lease_seconds = lease_seconds
-        self.process: asyncio.subprocess.Process | None = None
-        self.lines: list[str] = []
-        self._reader: asyncio.Task[None] | None = None
 
-    async def start(self) -> None:
-        env = {
-            key: value
-            for key, value in os.environ.items()
-            if not key.startswith(("TELEGRAM_", "DISCORD_", "REMINDER_", "DATABASE_"))
-        }
-        env |= {
-            "PYTHONPATH": str(ROOT),
-            "DATABASE_URL": self.url,
+    def settings(self) -> dict[str, str]:
+        return {
             "TELEGRAM_TOKEN": self.api.token,
             "TELEGRAM_API_URL": self.api.base_url,
-            "CONTENT_DIR": str(ROOT / "content"),
-            "DATA_DIR": str(self.workdir / "data"),
-            "LOG_LEVEL": "INFO",
             "REMINDER_LEASE_SECONDS": str(self.lease_seconds),
             "REMINDER_SEND_CONCURRENCY": str(CONCURRENCY),
         }
-        # Started from a scratch folder so no developer's .env is read.
-        self.process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "bot",
-            "run",
-            cwd=self.workdir,
-            env=env,
-            stdin=asyncio.subprocess.DEVNULL,
-            stdout=asyncio.subprocess.DEVNULL,
-            stderr=asyncio.subprocess.PIPE,
-        )
-        self._reader = asyncio.create_task(self._read())
-
-    async def _read(self) -> None:
-        assert self.process is not None
-        assert self.process.stderr is not None
-        async for raw in self.process.stderr:
-            self.lines.append(raw.decode(errors="replace").rstrip())
-
-    def signal(self, number: int) -> None:
-        assert self.process is not None
-        self.process.send_signal(number)
-
-    async def wait(self, seconds: float) -> int | None:
-        """The exit code, or None (and a kill) if it took longer than ``seconds``."""
-        assert self.process is not None
-        try:
-            async with asyncio.timeout(seconds):
-                code = await self.process.wait()
-        except TimeoutError:
-            self.process.kill()
-            await self.process.wait()
-            code = None
-        if self._reader is not None:
-            await self._reader
-        return code
-
-    def log_lines(self, event: str) -> list[str]:
-        return [line for line in self.lines if f" {event} " in f"{line} "]
 
 
 # --- the scenario -------------------------------------------------------------------------

@@ -15,95 +15,38 @@ Two scenarios, asserting nothing themselves (``test_discord_shards.py`` asserts,
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
-import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from tests.faults.reminder_burst import migrate
+from tests.processes import BotRun
 from tests.standins.discord_api import DiscordStandIn, InteractionRecord
 from tests.standins.discord_objects import DcChannel
 
-ROOT = Path(__file__).resolve().parents[2]
 SHARDS = 2
 # Several interpreters starting on two busy cores, each connecting its shards.
 PATIENCE = 90.0
 
 
-class DiscordWorker:
+class DiscordWorker(BotRun):
     """``python -m bot run`` on the Discord stand-in, running ``shards``; its log kept."""
 
     def __init__(self, url: str, api: DiscordStandIn, workdir: Path, shards: str) -> None:
-        self.url = url
+        super().__init__(url, workdir)
         self.api = api
-        self.workdir = workdir
         self.shards = shards
-        self.process: asyncio.subprocess.Process | None = None
-        self.lines: list[str] = []
-        self._reader: asyncio.Task[None] | None = None
 
-    async def start(self) -> None:
-        self.workdir.mkdir(parents=True, exist_ok=True)
-        env = {
-            key: value
-            for key, value in os.environ.items()
-            if not key.startswith(("TELEGRAM_", "DISCORD_", "REMINDER_", "DATABASE_"))
-        }
-        env |= {
-            "PYTHONPATH": str(ROOT),
-            "DATABASE_URL": self.url,
+    def settings(self) -> dict[str, str]:
+        return {
             "DISCORD_TOKEN": self.api.token,
             "DISCORD_API_URL": self.api.api_url,
             "DISCORD_GATEWAY_URL": self.api.gateway_url,
             "DISCORD_SHARD_COUNT": str(SHARDS),
             "DISCORD_SHARD_IDS": self.shards,
-            "CONTENT_DIR": str(ROOT / "content"),
-            "DATA_DIR": str(self.workdir / "data"),
             "BUTTON_SECRET": "the-same-for-every-worker-of-this-bot",
-            "LOG_LEVEL": "INFO",
         }
-        # Started from a scratch folder so no developer's .env is read.
-        self.process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "bot",
-            "run",
-            cwd=self.workdir,
-            env=env,
-            stdin=asyncio.subprocess.DEVNULL,
-            stdout=asyncio.subprocess.DEVNULL,
-            stderr=asyncio.subprocess.PIPE,
-        )
-        self._reader = asyncio.create_task(self._read())
-
-    async def _read(self) -> None:
-        assert self.process is not None
-        assert self.process.stderr is not None
-        async for raw in self.process.stderr:
-            self.lines.append(raw.decode(errors="replace").rstrip())
-
-    def signal(self, number: int) -> None:
-        assert self.process is not None
-        self.process.send_signal(number)
-
-    async def wait(self, seconds: float = 30.0) -> int | None:
-        """The exit code, or None (and a kill) if it took longer than ``seconds``."""
-        assert self.process is not None
-        try:
-            async with asyncio.timeout(seconds):
-                code = await self.process.wait()
-        except TimeoutError:
-            self.process.kill()
-            await self.process.wait()
-            code = None
-        if self._reader is not None:
-            await self._reader
-        return code
-
-    def logged(self, text: str) -> bool:
-        return any(text in line for line in self.lines)
 
     async def until_logged(self, text: str) -> None:
         async with asyncio.timeout(PATIENCE):
