@@ -14,7 +14,8 @@ from bot.storage.database import create_engine, session_factory
 from bot.storage.migrations import upgrade_to_head
 from bot.testing import FakeClock, RecordingAdapter
 from tests.features.checkins.harness import checkin_rows
-from tests.features.reminders.test_dispatch_databases import DUE, RUNNERS, seed
+from tests.features.reminders.harness import seed_daily_reminders
+from tests.features.reminders.test_dispatch_databases import DUE, RUNNERS
 from tests.storage.conftest import pg_url  # noqa: F401  (fixture)
 
 
@@ -23,7 +24,9 @@ async def test_three_processes_ask_each_run_once(pg_url: str, content: Content) 
     engines = [create_engine(pg_url) for _ in range(3)]
     try:
         await upgrade_to_head(engines[0])
-        await seed(engines[0])  # 60 runners, a 07:00 run each, reminded at 06:30
+        await seed_daily_reminders(
+            engines[0], RUNNERS, DUE
+        )  # 60 runners, a 07:00 run each, reminded at 06:30
         clock = FakeClock(DUE + timedelta(seconds=1))
         adapters = [RecordingAdapter(clock) for _ in engines]
         dispatchers = [

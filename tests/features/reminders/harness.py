@@ -8,8 +8,8 @@ import os
 import time
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy import insert, select
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.app import UnreachableMarker, build_coach, build_dispatcher
 from bot.content import Content
@@ -20,6 +20,7 @@ from bot.features.reminders.dispatcher import Dispatcher, DispatchSettings
 from bot.features.reminders.models import Reminder, ReminderDelivery
 from bot.features.reminders.options import ReminderOptions
 from bot.storage.database import SqlDatabase
+from bot.storage.models import User
 from bot.testing import Chat, RecordingAdapter
 
 
@@ -179,3 +180,35 @@ class PipeInput:
 
     def shut(self) -> None:
         os.close(self._read)
+
+
+async def seed_daily_reminders(engine: AsyncEngine, runners: int, due: datetime) -> None:
+    """``runners`` terminal runners (user ids 1..N, chats c0..), each with a daily 07:00
+    London reminder next due at ``due``, written straight to the tables."""
+    async with engine.begin() as connection:
+        await connection.execute(
+            insert(User),
+            [
+                {"platform": "terminal", "platform_user_id": f"u{n}", "created_at": due}
+                for n in range(runners)
+            ],
+        )
+        await connection.execute(
+            insert(Reminder),
+            [
+                {
+                    "user_id": n + 1,
+                    "platform": "terminal",
+                    "chat_id": f"c{n}",
+                    "weekdays": "0123456",
+                    "run_time": "07:00",
+                    "lead_minutes": 30,
+                    "time_zone": "Europe/London",
+                    "status": "active",
+                    "next_fire_at": due,
+                    "created_at": due,
+                    "updated_at": due,
+                }
+                for n in range(runners)
+            ],
+        )

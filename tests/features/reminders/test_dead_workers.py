@@ -15,20 +15,18 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import Row, Update, insert, text
+from sqlalchemy import Row, Update, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.app import build_dispatcher
 from bot.content import Content
 from bot.core.ports import Clock
 from bot.features.reminders.dispatcher import Dispatcher, DispatchSettings
-from bot.features.reminders.models import Reminder
 from bot.storage.database import create_engine, session_factory
 from bot.storage.migrations import upgrade_to_head
-from bot.storage.models import User
 from bot.storage.workers import WORKER_CLASS, WorkerRegistry
 from bot.testing import FakeClock, RecordingAdapter
-from tests.features.reminders.harness import deliveries
+from tests.features.reminders.harness import deliveries, seed_daily_reminders
 from tests.features.reminders.test_outbox import Gate
 from tests.storage.conftest import pg_url  # noqa: F401  (fixture)
 
@@ -74,37 +72,6 @@ async def engines(pg_url: str) -> AsyncIterator[list[AsyncEngine]]:  # noqa: F81
         await engine.dispose()
 
 
-async def seed(engine: AsyncEngine, runners: int) -> None:
-    """``runners`` runners, each with a daily reminder due at ``DUE``."""
-    async with engine.begin() as connection:
-        await connection.execute(
-            insert(User),
-            [
-                {"platform": "terminal", "platform_user_id": f"u{n}", "created_at": DUE}
-                for n in range(runners)
-            ],
-        )
-        await connection.execute(
-            insert(Reminder),
-            [
-                {
-                    "user_id": n + 1,
-                    "platform": "terminal",
-                    "chat_id": f"c{n}",
-                    "weekdays": "0123456",
-                    "run_time": "07:00",
-                    "lead_minutes": 30,
-                    "time_zone": "Europe/London",
-                    "status": "active",
-                    "next_fire_at": DUE,
-                    "created_at": DUE,
-                    "updated_at": DUE,
-                }
-                for n in range(runners)
-            ],
-        )
-
-
 async def worker(
     engine: AsyncEngine,
     registry: WorkerRegistry,
@@ -144,7 +111,7 @@ async def test_the_runner_gets_a_killed_workers_reminder_once_from_the_worker_le
     engines: list[AsyncEngine], content: Content
 ) -> None:
     clock = FakeClock(DUE + timedelta(seconds=1))
-    await seed(engines[0], runners=1)
+    await seed_daily_reminders(engines[0], 1, DUE)
     gate = Gate(clock, through=0)  # holds the send: killed before it reaches the runner
     doomed = await worker(
         engines[0], WorkerRegistry(engines[0], 701, watch=False), content, clock, gate
@@ -187,7 +154,7 @@ async def test_a_worker_taken_for_dead_sends_none_of_the_reminders_taken_back(
     # claims went to the other worker. Back, it registers again and carries on its pass:
     # every runner must still get their reminder once.
     clock = FakeClock(DUE + timedelta(seconds=1))
-    await seed(engines[0], runners=3)
+    await seed_daily_reminders(engines[0], 3, DUE)
     slow_registry = StallingRegistry(engines[0], 801)
     slow = await worker(engines[0], slow_registry, content, clock, RecordingAdapter(clock))
     other = await worker(

@@ -20,46 +20,11 @@ from bot.features.reminders.dispatcher import DispatchSettings
 from bot.storage.database import create_engine, session_factory
 from bot.storage.migrations import upgrade_to_head
 from bot.testing import FakeClock, RecordingAdapter
-from tests.features.reminders.harness import deliveries, reminders
+from tests.features.reminders.harness import deliveries, reminders, seed_daily_reminders
 from tests.storage.conftest import pg_url  # noqa: F401  (fixture)
 
 DUE = datetime(2026, 11, 23, 6, 30, tzinfo=UTC)
 RUNNERS = 60
-
-
-async def seed(engine: AsyncEngine) -> None:
-    from sqlalchemy import insert
-
-    from bot.features.reminders.models import Reminder
-    from bot.storage.models import User
-
-    async with engine.begin() as connection:
-        await connection.execute(
-            insert(User),
-            [
-                {"platform": "terminal", "platform_user_id": f"u{n}", "created_at": DUE}
-                for n in range(RUNNERS)
-            ],
-        )
-        await connection.execute(
-            insert(Reminder),
-            [
-                {
-                    "user_id": n + 1,
-                    "platform": "terminal",
-                    "chat_id": f"c{n}",
-                    "weekdays": "0123456",
-                    "run_time": "07:00",
-                    "lead_minutes": 30,
-                    "time_zone": "Europe/London",
-                    "status": "active",
-                    "next_fire_at": DUE,
-                    "created_at": DUE,
-                    "updated_at": DUE,
-                }
-                for n in range(RUNNERS)
-            ],
-        )
 
 
 async def three_dispatchers_at_once(url: str, content: Content) -> None:
@@ -67,7 +32,7 @@ async def three_dispatchers_at_once(url: str, content: Content) -> None:
     engines = [create_engine(url) for _ in range(3)]
     try:
         await upgrade_to_head(engines[0])
-        await seed(engines[0])
+        await seed_daily_reminders(engines[0], RUNNERS, DUE)
         clock = FakeClock(DUE + timedelta(seconds=1))
         adapters = [RecordingAdapter(clock) for _ in engines]
         dispatchers = [
@@ -133,7 +98,7 @@ async def three_take_over_at_once(url: str, content: Content, processes: int) ->
     engines = [create_engine(url) for _ in range(processes)]
     try:
         await upgrade_to_head(engines[0])
-        await seed(engines[0])
+        await seed_daily_reminders(engines[0], RUNNERS, DUE)
         too_late = await left_behind(engines[0])
         clock = FakeClock(DUE + timedelta(seconds=1))
         adapters = [RecordingAdapter(clock) for _ in range(3)]
