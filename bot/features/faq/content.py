@@ -33,6 +33,8 @@ class PersonalReport(Frozen):
     explain_starts: Words = ()
     # "is it ok to run if my hips are sore?": a body supposed, not reported.
     conditions: Words = ()
+    # "my hips are stiff, is sitting to blame?": a cause asked about, not a report.
+    cause_phrases: Words = ()
 
 
 class Matching(Frozen):

@@ -5,7 +5,9 @@ Three steps, cheapest first:
 1. **Is it a general question?** It needs a question mark or question words, and must not
    read as a report about one spot: a side ("left glute tight"), a score ("6/10") or the
    runner's own tight or sore body part ("my hip flexors are so tight") belongs to the
-   tight-spot flow and its red-flag triage, never to a canned answer. Questions on topics
+   tight-spot flow and its red-flag triage, never to a canned answer. A body part supposed
+   ("should i skip my run if my hips ache") or asked about as a cause ("is sitting why my
+   hips are stiff", "is sitting to blame") is a question, not a report. Questions on topics
    the FAQ leaves out on purpose (food, kit, training plans) get no answer either.
 2. **Is it about our topics?** The words that carry meaning (stop words dropped, word forms
    and misspellings folded together by the content's rewrites, phrases that mean one thing
@@ -129,6 +131,7 @@ class FaqMatcher:
         self._window = report.window
         self._conditions = frozenset(report.conditions)
         self._explain_starts = tuple(tuple(words(phrase)) for phrase in report.explain_starts)
+        self._cause_phrases = _phrases(report.cause_phrases)
         self._stop_words = frozenset(matching.stop_words)
         self._off_topic = _phrases(matching.off_topic)
         self._rewrites = {word: tuple(words(to)) for word, to in matching.rewrites.items()}
@@ -271,6 +274,8 @@ class FaqMatcher:
             return True
         if any(_starts_with(tokens, start) for start in self._explain_starts):
             return False
+        if any(phrase in _padded(tokens) for phrase in self._cause_phrases):
+            return False
         return self._personal_state(tokens)
 
     def _names_a_side(self, tokens: Sequence[str]) -> bool:
@@ -284,12 +289,16 @@ class FaqMatcher:
 
     def _personal_state(self, tokens: Sequence[str]) -> bool:
         """An owner ("my", "ive got") then a body part near a state word ("tight"), unless
-        the owner follows a condition ("if my hips are sore")."""
+        the owner follows a condition ("if my hips are sore", "why my hips are stiff"). A
+        body part belongs to the owner nearest before it: in "skip my run if my hips ache"
+        the hips are the condition's."""
         window = self._window
         for i, token in enumerate(tokens):
             if token not in self._owners or (i > 0 and tokens[i - 1] in self._conditions):
                 continue
             for j in range(i + 1, min(len(tokens), i + 1 + window)):
+                if tokens[j] in self._owners:
+                    break
                 if tokens[j] not in self._areas:
                     continue
                 nearby = tokens[max(i + 1, j - window) : j + window + 1]

@@ -9,12 +9,16 @@ MAX_CHARS = 500
 
 _APOSTROPHES = re.compile(r"['’‘`´]")
 _NOT_WORD = re.compile(r"[^a-z0-9]+")
+_MINUS = re.compile(r"(?<![a-z0-9])-(?=\d)")
+"""A minus sign, not a hyphen: "its -5 out" is "its minus 5 out", "10-15" stays a range."""
 _SCORE = re.compile(r"\b\d+(?:\.\d+)?\s*(?:/|out of)\s*10\b")
 
 
 def words(text: str) -> list[str]:
-    """Lower-case words and numbers: "What's the IT-band?" -> ["whats", "the", "it", "band"]."""
+    """Lower-case words and numbers: "What's the IT-band?" -> ["whats", "the", "it", "band"], and
+    a minus sign read as "minus"."""
     lowered = _APOSTROPHES.sub("", text[:MAX_CHARS].lower())
+    lowered = _MINUS.sub(" minus ", lowered)
     return _NOT_WORD.sub(" ", lowered).split()
 
 

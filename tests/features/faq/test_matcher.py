@@ -1,7 +1,7 @@
 """The labelled phrase sets: how well the coach recognises FAQ questions runners type, and
 how reliably it leaves everything else (reports, commands, chat) alone.
 
-Ten sets, none of whose texts is in content/faq.yaml:
+Twelve sets, none of whose texts is in content/faq.yaml:
 
 - faq_tuning.yaml chose the cutoff and margin (56 positives, 35 negatives).
 - faq_phrases.yaml was written with it, before any tuning, as the held-out set (90, 57).
@@ -52,6 +52,23 @@ batch 9 29 -> 30/32, 8 -> 8; batch 10 26 -> 27/32, 8 -> 8. Most of the better ra
 falls below the cutoff: the cosine of an unrelated message ("how do i get better at
 running") is about as high as a real question's, so it helps choose between entries far
 more than it tells a FAQ question from other chat.
+
+- faq_batch11.yaml (batch 11: 68, 25) and faq_batch12.yaml (batch 12: 94, 30), written blind
+  after the sentence-vector round, after taking out 16 and 18 phrasings already in content
+  or in another set (all of which were answered). On arrival, lexical-only 59/68 and 69/94
+  (75/84 and 87/112 before the duplicates came out); blend 62/68 (+1 offered as Did you
+  mean) and 76/94 (+10 offered), 78/84 and 94/112 before; negatives 25/25 and 30/30. Every
+  miss was a refusal, never a wrong answer. Then one round guided by their misses: the
+  report gate let through a body part supposed or asked about as a cause ("should i skip my
+  run if my hips ache" - a body part belongs to the owner nearest before it; "is sitting why
+  my hips are stiff", "is the sitting to blame"), "bad for you" and "safe to" ask, drills
+  described as their answers describe them (one phrasing each: "bob" as bouncing, "kick",
+  an ankle across the other thigh), and synonyms ("jog" as run, "every night" as every day,
+  "hurt myself" and "something worse" as injury, "computer" as desk, "sat" as sitting, a
+  minus sign as minus, "push through" as keep going, "around a run" as before and after).
+  After: batch 11 66/68 (82/84 with the duplicates), batch 12 89/94 (+5 offered; 107/112),
+  negatives 25/25 and 30/30, no longer unseen figures. The same round moved final 81 -> 82/84,
+  batch 8 57 -> 58/60 and batch 10 27 -> 28/32, every other set and every negative as before.
 """
 
 from __future__ import annotations
@@ -97,6 +114,8 @@ SETS = {
         "batch8",
         "batch9",
         "batch10",
+        "batch11",
+        "batch12",
     )
 }
 FLOORS = {
@@ -106,11 +125,13 @@ FLOORS = {
     "holdout": (0.98, 0.95),
     "unseen": (0.96, 1.0),
     "fresh": (1.0, 1.0),
-    "final": (0.96, 1.0),
+    "final": (0.97, 1.0),
     "batch7": (0.98, 1.0),
-    "batch8": (0.95, 1.0),
+    "batch8": (0.96, 1.0),
     "batch9": (0.93, 1.0),
-    "batch10": (0.84, 1.0),
+    "batch10": (0.87, 1.0),
+    "batch11": (0.97, 1.0),
+    "batch12": (0.94, 1.0),
 }
 
 
@@ -258,3 +279,20 @@ def test_drills_and_rolling_are_told_apart(matcher: FaqMatcher, text: str, expec
     hit = matcher.answer(text)
     assert hit is not None, text
     assert hit.entry.id == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("is my desk job why my hip flexors are tight?", "sitting_hip_flexors"),
+        ("can i run if my quads are sore from yesterday", "run_when_sore"),
+        ("its -3 out, how do i warm up", "cold_weather"),
+        ("my hips ache, should i skip my run?", None),
+        ("my hip hurts, safe to run?", None),
+    ],
+)
+def test_a_body_part_asked_about_is_a_question_and_one_reported_is_not(
+    matcher: FaqMatcher, text: str, expected: str | None
+) -> None:
+    hit = matcher.answer(text)
+    assert (hit.entry.id if hit else None) == expected
