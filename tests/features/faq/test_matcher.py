@@ -78,7 +78,6 @@ more than it tells a FAQ question from other chat.
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -211,6 +210,8 @@ def test_other_messages_get_no_answer(matcher: FaqMatcher, name: str) -> None:
         "my hip flexors are so tight what should i do",
         "right hamstring 7/10 should i roll it",
         "what should i eat before a long run",
+        "is it ok to run with a cold",
+        "is it bad that my knee clicks",
         "",
         "?",
         "!!!",
@@ -262,17 +263,6 @@ def test_scores_rank_every_entry_for_tuning(matcher: FaqMatcher) -> None:
     assert ranked[0][0] == "cold_weather"
     assert [score for _, score in ranked] == sorted((score for _, score in ranked), reverse=True)
     assert matcher.scores("") == []
-
-
-def test_a_message_takes_well_under_a_millisecond(matcher: FaqMatcher) -> None:
-    texts = [text for labelled in SETS.values() for text, _ in labelled.positives]
-    texts += [text for labelled in SETS.values() for text in labelled.negatives]
-    start = time.perf_counter()
-    for _ in range(3):
-        for text in texts:
-            matcher.answer(text)
-    per_message = (time.perf_counter() - start) / (3 * len(texts))
-    assert per_message < 0.001, f"{per_message * 1e6:.0f} µs per message"
 
 
 @pytest.mark.parametrize(
